@@ -1,0 +1,3 @@
+using Attest.Cli;
+
+return AttestCommand.Build().Parse(args).Invoke();

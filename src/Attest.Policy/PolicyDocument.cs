@@ -1,0 +1,23 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Attest.Policy;
+
+/// <summary>Where a piece of policy came from, for error messages a person can follow.</summary>
+public readonly record struct SourceLocation(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>One YAML document of a policy file, with its identity checked and its body kept for the
+/// kind-specific readers.</summary>
+public sealed record PolicyDocument(string Kind, string Name, SourceLocation Source, YamlMappingNode Body);
+
+/// <summary>A loaded, validated set of policy documents. The revision is a digest over the files' names and
+/// bytes, so the same files always give the same revision (it is what verdict caches and the ledger key on).</summary>
+public sealed record PolicySet(string Directory, string Revision, IReadOnlyList<PolicyDocument> Documents);
+
+/// <summary>A problem in a policy file, located to file, line and column.</summary>
+public sealed record PolicyError(SourceLocation Source, string Message)
+{
+    public override string ToString() => $"{Source}: {Message}";
+}

@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using Attest.Ledger;
+using Attest.Policy;
+using Attest.Server.Health;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Attest.Server.Hosting;
+
+/// <summary>Builds and starts the host. Everything that can be wrong with the configuration or the environment
+/// is found here, before the server accepts a request, and reported as a <see cref="StartupException"/>.</summary>
+public static class AttestServer
+{
+    /// <summary>Loopback only unless configured otherwise: an admission webhook or signing API is never exposed by accident.</summary>
+    public const string DefaultUrl = "http://127.0.0.1:5380";
+
+    public static WebApplication Build(string[] args)
+    {
+        WebApplicationBuilder builder;
+        try
+        {
+            builder = WebApplication.CreateBuilder(args);
+        }
+        catch (InvalidDataException e)
+        {
+            // Malformed appsettings*.json: name the file and where the parser stopped.
+            throw new StartupException($"{e.Message.TrimEnd('.')}: {e.InnerException?.Message ?? "malformed"}", e);
+        }
+
+        // ATTEST_-prefixed environment variables (ATTEST_Attest__DataDirectory) beside the usual ones; the
+        // command line is added again so that it keeps the last word.
+        builder.Configuration.AddEnvironmentVariables("ATTEST_");
+        builder.Configuration.AddCommandLine(args);
+
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) &&
+            string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
+            builder.WebHost.UseUrls(DefaultUrl);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddJsonConsole(o =>
+        {
+            o.UseUtcTimestamp = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+
+        var options = new AttestServerOptions();
+        try
+        {
+            builder.Configuration.GetSection(AttestServerOptions.Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StartupException($"configuration section {AttestServerOptions.Section} is invalid: {e.Message}", e);
+        }
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
+
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddSingleton<PolicyState>();
+        builder.Services.AddSingleton<LedgerHolder>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks()
+            .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+
+        var app = builder.Build();
+        app.MapHealthEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        return app;
+    }
+
+    /// <summary>Loads policies, opens the ledger and loads (or creates) the signing key. Any failure is a
+    /// <see cref="StartupException"/> naming the file or setting.</summary>
+    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        var options = app.Services.GetRequiredService<IOptions<AttestServerOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Attest.Server.Startup");
+
+        var policies = LoadPolicies(options.PolicyDirectory);
+        app.Services.GetRequiredService<PolicyState>().Publish(policies);
+        StartupLog.PoliciesLoaded(logger, policies.Documents.Count, policies.Directory, policies.Revision);
+
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        try
+        {
+            Directory.CreateDirectory(dataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"data directory {dataDirectory} cannot be created: {e.Message}", e);
+        }
+
+        var ledgerPath = options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db");
+        try
+        {
+            var store = await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
+            app.Services.GetRequiredService<LedgerHolder>().Store = store;
+            StartupLog.LedgerOpened(logger, store.Location, await store.GetSizeAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"ledger {Path.GetFullPath(ledgerPath)} cannot be opened: {e.Message}", e);
+        }
+
+        var keyPath = options.SigningKey.Path ?? Path.Combine(dataDirectory, "keys", "signing-key.pem");
+        try
+        {
+            var (key, created) = SigningKeyStore.LoadOrCreate(keyPath);
+            using (key)
+            {
+                if (created) StartupLog.SigningKeyCreated(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
+                else StartupLog.SigningKeyLoaded(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new StartupException($"signing key {Path.GetFullPath(keyPath)} cannot be created: {e.Message}", e);
+        }
+    }
+
+    private static PolicySet LoadPolicies(string directory)
+    {
+        try
+        {
+            var (set, errors) = PolicyDirectoryLoader.Load(directory);
+            if (set is null)
+                throw new StartupException(
+                    $"policies in {Path.GetFullPath(directory)} are invalid: {string.Join("; ", errors.Take(5))}" +
+                    (errors.Count > 5 ? $" (and {errors.Count - 5} more)" : ""));
+            return set;
+        }
+        catch (PolicyDirectoryException e)
+        {
+            throw new StartupException(e.Message, e);
+        }
+    }
+}
+
+/// <summary>Holds the ledger store once start-up has opened it.</summary>
+public sealed class LedgerHolder : IAsyncDisposable
+{
+    public ILedgerStore? Store { get; set; }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Store is not null) await Store.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+internal static partial class StartupLog
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
+    public static partial void PoliciesLoaded(ILogger logger, int count, string directory, string revision);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries")]
+    public static partial void LedgerOpened(ILogger logger, string location, long size);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Generated a development signing key at {Path} ({KeyId}); configure a managed key for production")]
+    public static partial void SigningKeyCreated(ILogger logger, string path, string keyId);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Loaded signing key {Path} ({KeyId})")]
+    public static partial void SigningKeyLoaded(ILogger logger, string path, string keyId);
+}

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using Attest.Core;
+
+namespace Attest.Server.Hosting;
+
+/// <summary>
+/// The service's signing key on disk: an ECDSA P-256 PKCS#8 PEM file, generated on first start as a
+/// development key. The file is created owner-only (0600) inside an owner-only directory (0700), and a
+/// key file that others can read is refused, as ssh refuses one.
+/// </summary>
+public static class SigningKeyStore
+{
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Loads the key at <paramref name="path"/>, creating it first if it does not exist.</summary>
+    public static (ECDsa Key, bool Created) LoadOrCreate(string path)
+    {
+        var fullPath = Path.GetFullPath(path);
+        var created = false;
+        if (!File.Exists(fullPath))
+        {
+            Create(fullPath);
+            created = true;
+        }
+        return (Load(fullPath), created);
+    }
+
+    /// <summary>The key's identity as published in logs and trust roots: SHA-256 of its SubjectPublicKeyInfo.</summary>
+    public static string KeyId(ECDsa key) => Digest.Sha256(key.ExportSubjectPublicKeyInfo()).ToString();
+
+    private static void Create(string fullPath)
+    {
+        var directory = Path.GetDirectoryName(fullPath)!;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
+        else Directory.CreateDirectory(directory, OwnerOnlyDirectory);
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pem = key.ExportPkcs8PrivateKeyPem();
+        // Write to a temporary name created owner-only, then rename: no moment where the key is world-readable
+        // or half-written.
+        var temporary = fullPath + ".tmp-" + Environment.ProcessId;
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
+        using (var stream = new FileStream(temporary, options))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(pem);
+            writer.Flush();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, fullPath, overwrite: false);
+    }
+
+    private static ECDsa Load(string fullPath)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            var mode = File.GetUnixFileMode(fullPath);
+            if ((mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite)) != 0)
+                throw new StartupException(
+                    $"signing key {fullPath} is accessible by group or others (mode {Convert.ToString((int)mode, 8)}); run: chmod 600 {fullPath}");
+        }
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"signing key {fullPath} cannot be read: {e.Message}", e);
+        }
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(pem);
+        }
+        catch (Exception e) when (e is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            throw new StartupException($"signing key {fullPath} is not a PEM ECDSA private key", e);
+        }
+        return key;
+    }
+}
