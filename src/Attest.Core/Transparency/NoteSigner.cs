@@ -36,7 +36,7 @@ public sealed class Ed25519NoteSigner : NoteSigner
     public static Ed25519NoteSigner FromPrivateKeyString(string skey)
     {
         ArgumentNullException.ThrowIfNull(skey);
-        var parts = skey.Split('+');
+        var parts = skey.Split('+', 5);
         if (parts.Length != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY")
             throw new FormatException("signer key must have the form PRIVATE+KEY+name+keyid+key");
         var raw = NoteEncoding.DecodeBase64Strict(parts[4]);

@@ -77,7 +77,7 @@ public sealed class NoteVerifierKey
             error = Malformed("verifier key is empty or too long");
             return false;
         }
-        var parts = vkey.Split('+');
+        var parts = vkey.Split('+', 3); // base64 may itself contain '+'
         if (parts.Length != 3)
         {
             error = Malformed("verifier key must have the form name+keyid+key");
