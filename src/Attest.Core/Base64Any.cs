@@ -2,13 +2,14 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Attest.Core;
 
-/// <summary>Base64 as protobuf JSON reads it: the standard or the URL-safe alphabet, padded or not. Anything else
-/// (whitespace, stray characters, impossible lengths) is rejected.</summary>
+/// <summary>Base64 as protobuf JSON (Go's protojson) reads it: the standard or the URL-safe alphabet, padded or not;
+/// CR and LF are skipped as Go's decoder skips them. Anything else (spaces, stray characters, impossible lengths) is rejected.</summary>
 public static class Base64Any
 {
     public static bool TryDecode(string text, [NotNullWhen(true)] out byte[]? bytes)
     {
         bytes = null;
+        if (text.AsSpan().IndexOfAny('\r', '\n') >= 0) text = text.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
         if (text.Length == 0) { bytes = []; return true; }
         var urlSafe = text.AsSpan().IndexOfAny('-', '_') >= 0;
         var standard = text.AsSpan().IndexOfAny('+', '/') >= 0;

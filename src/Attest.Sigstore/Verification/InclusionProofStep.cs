@@ -1,0 +1,88 @@
+using Attest.Core;
+using Attest.Core.Crypto;
+using Attest.Sigstore.Rekor;
+using Attest.Sigstore.TrustRoot;
+
+namespace Attest.Sigstore.Verification;
+
+/// <summary>
+/// Inclusion proofs: the checkpoint must parse and carry a valid signature by the entry's log (Rekor v2: under the name
+/// of the log's host, with the origin equal to that host; other signature lines such as witness cosignatures are
+/// ignored); the RFC 6962 audit path must lead from the leaf (the canonicalized body) to the checkpoint's root.
+/// Rekor v1 proves against inclusionProof.{logIndex, treeSize, rootHash}, which the checkpoint must commit to; Rekor v2
+/// proves entry logIndex against the checkpoint's size and root. Never online.
+/// (reference §1.1 step 4d; conformance inclusion-proof-*, checkpoint-*, invalid-checkpoint-signature, rekor2-checkpoint-*, rekor2-no-inclusion-proof)
+/// </summary>
+internal sealed class InclusionProofStep : IVerificationStep
+{
+    public Finding? Verify(VerificationContext context)
+    {
+        foreach (var (entry, log, _) in context.Entries)
+        {
+            var at = $"Transparency log entry {entry.LogIndex}";
+            var rekorV2 = entry.Version == "0.0.2" && entry.Kind == "hashedrekord";
+            if (entry.InclusionProof is not { } proof)
+            {
+                if (rekorV2 || context.Bundle.MinorVersion >= 2)
+                    return VerificationContext.Finding(SigstoreCodes.TlogInclusionMissing, $"{at} has no inclusion proof; it is required and Attest never looks inclusion up online.");
+                continue;
+            }
+            if (!Checkpoint.TryParse(proof.Checkpoint, context.Limits.MaxCheckpointSignatures, out var checkpoint, out var error))
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointMalformed, $"{at} has a malformed checkpoint: {error}.");
+            if (rekorV2 && checkpoint.Origin != log.Origin)
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointOrigin, $"{at} has a checkpoint for origin '{checkpoint.Origin}', but the log is {log.Origin}.");
+            var signed = false;
+            foreach (var signature in checkpoint.Signatures)
+            {
+                if (!signature.KeyHint.AsSpan().SequenceEqual(log.CheckpointKeyHint)) continue;
+                if (rekorV2 && signature.Name != log.Origin) continue;
+                if (VerifyNoteSignature(log, checkpoint.SignedText, signature.Signature))
+                {
+                    signed = true;
+                    break;
+                }
+            }
+            if (!signed)
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint carries no valid signature by {log.BaseUrl}.");
+
+            long index, size;
+            if (rekorV2)
+            {
+                index = entry.LogIndex;
+                size = checkpoint.Size;
+                if (!proof.RootHash.AsSpan().SequenceEqual(checkpoint.RootHash) || proof.TreeSize != checkpoint.Size)
+                    return VerificationContext.Finding(SigstoreCodes.TlogInclusionRootMismatch, $"{at}'s inclusion proof is for a different tree than its signed checkpoint.");
+            }
+            else
+            {
+                index = proof.LogIndex;
+                size = proof.TreeSize;
+                if (!proof.RootHash.AsSpan().SequenceEqual(checkpoint.RootHash) || proof.TreeSize != checkpoint.Size)
+                {
+                    return VerificationContext.Finding(SigstoreCodes.TlogInclusionRootMismatch,
+                        $"{at}'s inclusion proof root {Convert.ToHexStringLower(proof.RootHash)} (size {proof.TreeSize}) differs from its signed checkpoint's root {Convert.ToHexStringLower(checkpoint.RootHash)} (size {checkpoint.Size}).",
+                        ("expected", Convert.ToHexStringLower(checkpoint.RootHash)), ("found", Convert.ToHexStringLower(proof.RootHash)));
+                }
+            }
+            var computed = MerkleInclusion.RootFromProof(index, size, MerkleInclusion.HashLeaf(entry.CanonicalizedBody), proof.Hashes);
+            if (computed is null)
+                return VerificationContext.Finding(SigstoreCodes.TlogInclusionInvalid, $"{at}'s inclusion proof has {proof.Hashes.Count} hashes, the wrong number for index {index} in a tree of {size}.");
+            if (!computed.AsSpan().SequenceEqual(checkpoint.RootHash))
+            {
+                return VerificationContext.Finding(SigstoreCodes.TlogInclusionInvalid,
+                    $"{at}'s inclusion proof leads to root {Convert.ToHexStringLower(computed)}, not the checkpoint's {Convert.ToHexStringLower(checkpoint.RootHash)}.",
+                    ("expected", Convert.ToHexStringLower(checkpoint.RootHash)), ("found", Convert.ToHexStringLower(computed)));
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Ed25519 signs the note text itself; ECDSA and RSA sign its SHA-256.</summary>
+    private static bool VerifyNoteSignature(TransparencyLogInstance log, byte[] text, byte[] signature)
+    {
+        var key = log.Key!;
+        return key.Algorithm == KeyAlgorithm.Ed25519
+            ? key.VerifyData(text, signature, SignatureScheme.Ed25519)
+            : key.VerifyData(text, signature, key.Algorithm == KeyAlgorithm.Rsa ? SignatureScheme.RsaPkcs1Sha256 : SignatureScheme.EcdsaSha256);
+    }
+}
