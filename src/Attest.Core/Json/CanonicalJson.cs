@@ -41,7 +41,15 @@ public static class CanonicalJson
     public static byte[] Canonicalize(JsonElement element)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        Write(element, buffer);
+        try
+        {
+            Write(element, buffer);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json refuses to unescape a lone surrogate (\ud800); JCS has no form for it either.
+            throw new FormatException($"string contains a lone surrogate or cannot be unescaped ({e.Message})", e);
+        }
         return buffer.WrittenSpan.ToArray();
     }
 
