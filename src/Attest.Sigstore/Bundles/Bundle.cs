@@ -160,12 +160,10 @@ public sealed partial class Bundle
                 if (!TryReadCertificate(entry.RawBytes, limits, out var certificate, out finding)) return false;
                 certificates.Add(certificate);
             }
-            // The trust anchor must come from the trusted root, never from the bundle (bundle-with-root-cert_fail).
-            for (var i = 0; i < certificates.Count; i++)
-            {
-                if (IsSelfSigned(certificates[i]))
-                    return Fail(SigstoreCodes.BundleCertificateChain, $"The bundle's certificate chain contains a self-signed root certificate at position {i}; roots come only from the trusted root.", out finding);
-            }
+            // Only the leaf is used; certificates after it must be part of a trusted CA chain (checked against the
+            // trusted root in CertificateChainStep), never a root of the bundle's own choosing (bundle-with-root-cert_fail).
+            if (IsSelfSigned(certificates[0]))
+                return Fail(SigstoreCodes.BundleCertificateChain, "The bundle's first certificate is a self-signed root certificate, not a signing certificate.", out finding);
         }
         else if (material.Certificate is { } single)
         {
@@ -259,9 +257,8 @@ public sealed partial class Bundle
                     return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} inclusion proof has a hash that is not 32 base64-encoded bytes.", out finding);
                 decoded.Add(h);
             }
-            var checkpoint = p.Checkpoint?.Envelope;
-            if (string.IsNullOrEmpty(checkpoint))
-                return Fail(SigstoreCodes.TlogInclusionMissing, $"The {at} inclusion proof has no checkpoint.", out finding);
+            // A missing checkpoint is rejected by verification (InclusionProofStep), not here.
+            var checkpoint = p.Checkpoint?.Envelope ?? "";
             if (checkpoint.Length > limits.MaxCheckpointBytes)
                 return Fail(SigstoreCodes.BundleLimit, $"The {at} checkpoint is larger than {limits.MaxCheckpointBytes} bytes.", out finding);
             proof = new InclusionProof(proofIndex, rootHash, treeSize, decoded, checkpoint);

@@ -31,7 +31,7 @@ public sealed record RekorEntryBody
     /// <summary>dsse 0.0.1: digest of the canonical envelope JSON.</summary>
     public (string Algorithm, byte[] Value)? EnvelopeHash { get; init; }
 
-    /// <summary>intoto 0.0.2: the envelope stored in the entry.</summary>
+    /// <summary>intoto 0.0.2: the envelope stored in the entry (Rekor usually omits the payload).</summary>
     public string? EnvelopePayloadType { get; init; }
 
     public byte[]? EnvelopePayload { get; init; }
@@ -153,7 +153,9 @@ public sealed record RekorEntryBody
         var envelope = Path(content, "envelope");
         var payloadType = Str(envelope, "payloadType");
         // Rekor stores payload and signatures base64-encoded twice (the envelope's base64 strings, encoded again).
-        if (!TryDoubleB64(Str(envelope, "payload"), out var payload)) return Error("intoto envelope.payload is missing or not base64", out parsed, out error);
+        // The payload itself is usually not stored, only its hash.
+        byte[]? payload = null;
+        if (Str(envelope, "payload") is { } storedPayload && !TryDoubleB64(storedPayload, out payload)) return Error("intoto envelope.payload is not base64", out parsed, out error);
         if (!envelope.TryGetProperty("signatures", out var signatures) || signatures.ValueKind != JsonValueKind.Array) return Error("intoto envelope.signatures is missing", out parsed, out error);
         var list = new List<RecordedSignature>();
         foreach (var item in signatures.EnumerateArray())

@@ -27,6 +27,8 @@ internal sealed class InclusionProofStep : IVerificationStep
                     return VerificationContext.Finding(SigstoreCodes.TlogInclusionMissing, $"{at} has no inclusion proof; it is required and Attest never looks inclusion up online.");
                 continue;
             }
+            if (proof.Checkpoint.Length == 0)
+                return VerificationContext.Finding(SigstoreCodes.TlogInclusionMissing, $"{at}'s inclusion proof has no signed checkpoint, so it proves nothing.");
             if (!Checkpoint.TryParse(proof.Checkpoint, context.Limits.MaxCheckpointSignatures, out var checkpoint, out var error))
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointMalformed, $"{at} has a malformed checkpoint: {error}.");
             if (rekorV2 && checkpoint.Origin != log.Origin)

@@ -100,13 +100,13 @@ internal sealed class TlogEntryBodyStep : IVerificationStep
             case "dsse":
                 if (!HashMatches(body.PayloadHash!.Value, envelope.Payload))
                     return VerificationContext.Finding(SigstoreCodes.TlogBodyEnvelopeMismatch, $"{at} records a payload hash that does not match the DSSE payload.");
-                if (!HashMatches(body.EnvelopeHash!.Value, bundle.CanonicalDsseEnvelope!))
-                    return VerificationContext.Finding(SigstoreCodes.TlogBodyEnvelopeMismatch, $"{at} records an envelope hash that does not match the bundle's DSSE envelope.");
+                // envelopeHash covers the envelope as submitted to Rekor (field order, keyid), which the bundle need not
+                // reproduce byte for byte; like sigstore-go, the payload hash and the signature/verifier pairs decide.
                 return null;
             case "intoto":
                 if (!HashMatches(body.PayloadHash!.Value, envelope.Payload))
                     return VerificationContext.Finding(SigstoreCodes.TlogBodyEnvelopeMismatch, $"{at} records a payload hash that does not match the DSSE payload.");
-                if (body.EnvelopePayload is null || !body.EnvelopePayload.AsSpan().SequenceEqual(envelope.Payload) || body.EnvelopePayloadType != envelope.PayloadType)
+                if ((body.EnvelopePayload is not null && !body.EnvelopePayload.AsSpan().SequenceEqual(envelope.Payload)) || body.EnvelopePayloadType != envelope.PayloadType)
                     return VerificationContext.Finding(SigstoreCodes.TlogBodyEnvelopeMismatch, $"{at} records a different DSSE payload or payload type than the bundle's envelope.");
                 return null;
             default:
