@@ -4,7 +4,9 @@ using System.Text.Json.Serialization;
 namespace Attest.Sigstore;
 
 // Proto3 JSON mapping of the sigstore protobuf-specs messages (camelCase names, int64 as strings or numbers,
-// bytes as base64 strings decoded by Base64Any). Only the fields Attest reads are declared.
+// bytes as base64 strings decoded by Base64Any). Bundle messages reject unknown members, as Go protojson does in
+// sigstore-go; trusted-root messages (trusted input, newer fields appear) ignore them. Certificate chains and raw
+// bytes are shared by both, so RawBytesJson and CertificateChainJson stay lenient.
 
 internal sealed class TimeRangeJson
 {
@@ -68,6 +70,7 @@ internal sealed class TrustedRootJson
     public List<CertificateAuthorityJson>? TimestampAuthorities { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class BundleJson
 {
     public string? MediaType { get; set; }
@@ -76,6 +79,7 @@ internal sealed class BundleJson
     public JsonElement? DsseEnvelope { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class VerificationMaterialJson
 {
     public PublicKeyIdentifierJson? PublicKey { get; set; }
@@ -85,37 +89,44 @@ internal sealed class VerificationMaterialJson
     public TimestampVerificationDataJson? TimestampVerificationData { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class PublicKeyIdentifierJson
 {
     public string? Hint { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class TimestampVerificationDataJson
 {
     public List<Rfc3161TimestampJson>? Rfc3161Timestamps { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class Rfc3161TimestampJson
 {
     public string? SignedTimestamp { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class KindVersionJson
 {
     public string? Kind { get; set; }
     public string? Version { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class InclusionPromiseJson
 {
     public string? SignedEntryTimestamp { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class CheckpointJson
 {
     public string? Envelope { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class InclusionProofJson
 {
     public long? LogIndex { get; set; }
@@ -125,6 +136,7 @@ internal sealed class InclusionProofJson
     public CheckpointJson? Checkpoint { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class TransparencyLogEntryJson
 {
     public long? LogIndex { get; set; }
@@ -136,12 +148,14 @@ internal sealed class TransparencyLogEntryJson
     public string? CanonicalizedBody { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class MessageDigestJson
 {
     public string? Algorithm { get; set; }
     public string? Digest { get; set; }
 }
 
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class MessageSignatureJson
 {
     public MessageDigestJson? MessageDigest { get; set; }

@@ -142,3 +142,41 @@ public class OtherVectorsTests
         Assert.Equal(SigstoreCodes.SignatureSubjectMismatch, verifier.Verify(bundle, otherImage, policy).Failure?.Code);
     }
 }
+
+/// <summary>Bundles sigstore-js produced against its local mock Fulcio/Rekor/TSA verify with the mock's trusted root; other inputs do not.</summary>
+public class MockGeneratedTests
+{
+    private static byte[] Read(string file) => File.ReadAllBytes(SigstoreVectors.Root("mock-generated", file));
+
+    private static readonly BundleVerifier Verifier = new(TrustedRoot.Parse(Read("trusted_root.json")));
+
+    private static readonly ArtifactPolicy Tester = ArtifactPolicy.ForIdentity("tester@example.com", "https://issuer.example");
+
+    [Theory]
+    [InlineData("artifact.sigstore.json")]
+    [InlineData("statement.sigstore.json")]
+    public void Mock_bundle_verifies_by_file_and_by_digest(string bundle)
+    {
+        var file = Verifier.Verify(Read(bundle), Artifact.FromBytes(Read("artifact.txt")), Tester);
+        Assert.True(file.Verified, file.Failure?.ToString());
+        var digest = Verifier.Verify(Read(bundle), Artifact.FromDigest(Digest.Sha256(Read("artifact.txt"))), Tester);
+        Assert.True(digest.Verified, digest.Failure?.ToString());
+    }
+
+    [Theory]
+    [InlineData("artifact.sigstore.json", SigstoreCodes.SignatureDigestMismatch)]
+    [InlineData("statement.sigstore.json", SigstoreCodes.SignatureSubjectMismatch)]
+    public void Mock_bundle_is_rejected_for_another_artifact(string bundle, string code)
+    {
+        Assert.Equal(code, Verifier.Verify(Read(bundle), Artifact.FromBytes(Read("other.txt")), Tester).Failure?.Code);
+    }
+
+    [Fact]
+    public void Mock_bundle_is_rejected_under_the_production_root_and_for_another_identity()
+    {
+        var production = new BundleVerifier(TrustedRoot.PublicGood).Verify(Read("artifact.sigstore.json"), Artifact.FromBytes(Read("artifact.txt")), Tester);
+        Assert.Equal(SigstoreCodes.TlogUnknownLog, production.Failure?.Code);
+        var someoneElse = Verifier.Verify(Read("artifact.sigstore.json"), Artifact.FromBytes(Read("artifact.txt")), ArtifactPolicy.ForIdentity("someone@example.com", "https://issuer.example"));
+        Assert.Equal(SigstoreCodes.IdentitySanMismatch, someoneElse.Failure?.Code);
+    }
+}

@@ -69,7 +69,7 @@ public sealed class DsseEnvelope
             using var document = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = limits.MaxDepth });
             return TryRead(document.RootElement, out envelope, out error, limits);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // InvalidOperationException: invalid UTF-8 or a lone surrogate inside a string
         {
             error = $"DSSE envelope is not valid JSON ({e.Message})";
             return false;
@@ -77,6 +77,21 @@ public sealed class DsseEnvelope
     }
 
     public static bool TryRead(JsonElement root, [NotNullWhen(true)] out DsseEnvelope? envelope, [NotNullWhen(false)] out string? error, DsseLimits? limits = null)
+    {
+        try
+        {
+            return TryReadElement(root, out envelope, out error, limits);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json defers UTF-8 and escape validation of strings to GetString.
+            envelope = null;
+            error = $"DSSE envelope holds a string that is not valid UTF-8 or UTF-16 ({e.Message})";
+            return false;
+        }
+    }
+
+    private static bool TryReadElement(JsonElement root, [NotNullWhen(true)] out DsseEnvelope? envelope, [NotNullWhen(false)] out string? error, DsseLimits? limits)
     {
         limits ??= DsseLimits.Default;
         envelope = null;

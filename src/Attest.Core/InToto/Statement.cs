@@ -80,7 +80,7 @@ public sealed class Statement
             error = null;
             return true;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // InvalidOperationException: invalid UTF-8 or a lone surrogate inside a string
         {
             error = $"statement is not valid JSON ({e.Message})";
             return false;

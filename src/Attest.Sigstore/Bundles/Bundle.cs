@@ -82,7 +82,7 @@ public sealed partial class Bundle
             if (reader.BytesConsumed != json.Length && json[(int)reader.BytesConsumed..].Trim(" \t\r\n"u8).Length != 0)
                 return Fail(SigstoreCodes.BundleMalformed, "The bundle has data after its JSON object.", out finding);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // InvalidOperationException: invalid UTF-8 or a lone surrogate inside a string
         {
             return Fail(SigstoreCodes.BundleMalformed, $"The bundle is not valid JSON for a Sigstore bundle: {e.Message}", out finding);
         }
@@ -116,6 +116,8 @@ public sealed partial class Bundle
             byte[]? digest = null;
             if (ms.MessageDigest is { } md)
             {
+                if (md.Algorithm is not ("SHA2_256" or "SHA2_384" or "SHA2_512"))
+                    return Fail(SigstoreCodes.BundleContent, $"The bundle's messageDigest algorithm '{md.Algorithm}' is not SHA2_256, SHA2_384 or SHA2_512.", out finding);
                 if (md.Digest is null || !Base64Any.TryDecode(md.Digest, out digest))
                     return Fail(SigstoreCodes.BundleBase64, "The bundle's messageDigest.digest is not valid base64.", out finding);
             }
@@ -222,7 +224,8 @@ public sealed partial class Bundle
     {
         entry = null;
         var at = $"transparency log entry {position}";
-        if (json.LogIndex is not long logIndex) return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} has no logIndex.", out finding);
+        // proto3 JSON omits zero values: a missing logIndex, integratedTime or proof logIndex is 0.
+        var logIndex = json.LogIndex ?? 0;
         if (logIndex < 0) return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} has a negative logIndex ({logIndex}).", out finding);
         if (json.LogId?.KeyId is null || !Base64Any.TryDecode(json.LogId.KeyId, out var logId) || logId.Length == 0)
             return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} has no valid logId.keyId.", out finding);
@@ -243,7 +246,8 @@ public sealed partial class Bundle
         InclusionProof? proof = null;
         if (json.InclusionProof is { } p)
         {
-            if (p.LogIndex is not long proofIndex || proofIndex < 0 || p.TreeSize is not long treeSize || treeSize <= 0 || proofIndex >= treeSize)
+            var proofIndex = p.LogIndex ?? 0;
+            if (proofIndex < 0 || p.TreeSize is not long treeSize || treeSize <= 0 || proofIndex >= treeSize)
                 return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} inclusion proof has an invalid logIndex or treeSize.", out finding);
             if (p.RootHash is null || !Base64Any.TryDecode(p.RootHash, out var rootHash) || rootHash.Length != 32)
                 return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} inclusion proof root hash is not 32 base64-encoded bytes.", out finding);

@@ -62,7 +62,7 @@ public sealed record RekorEntryBody
                 _ => Error($"entry kind {kind} {apiVersion} is not supported", out parsed, out error),
             };
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // InvalidOperationException: invalid UTF-8 or a lone surrogate inside a string
         {
             error = $"the entry body is not valid JSON ({e.Message})";
             return false;

@@ -29,12 +29,12 @@ public sealed class TransparencyLogInstance
         ValidFor = validFor;
         LogId = logId;
         CheckpointKeyHint = checkpointKeyHint;
-        Origin = Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? uri.Host : baseUrl;
+        Origin = Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? uri.Authority : baseUrl;
     }
 
     public string BaseUrl { get; }
 
-    /// <summary>Host name of <see cref="BaseUrl"/>: the checkpoint origin a Rekor v2 log must use.</summary>
+    /// <summary>Host (and non-default port) of <see cref="BaseUrl"/>: the name the log signs checkpoints under, and the checkpoint origin of a Rekor v2 log.</summary>
     public string Origin { get; }
 
     public PublicKey? Key { get; }
@@ -123,7 +123,7 @@ public sealed class TrustedRoot
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth, CommentHandling = JsonCommentHandling.Disallow });
             dto = JsonSerializer.Deserialize(ref reader, SigstoreJsonContext.Default.TrustedRootJson);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // InvalidOperationException: invalid UTF-8 or a lone surrogate inside a string
         {
             return Fail(SigstoreCodes.TrustRootMalformed, $"The trusted root is not valid JSON: {e.Message}", out finding);
         }

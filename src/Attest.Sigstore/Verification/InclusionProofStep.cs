@@ -6,9 +6,9 @@ using Attest.Sigstore.TrustRoot;
 namespace Attest.Sigstore.Verification;
 
 /// <summary>
-/// Inclusion proofs: the checkpoint must parse and carry a valid signature by the entry's log (Rekor v2: under the name
-/// of the log's host, with the origin equal to that host; other signature lines such as witness cosignatures are
-/// ignored); the RFC 6962 audit path must lead from the leaf (the canonicalized body) to the checkpoint's root.
+/// Inclusion proofs: the checkpoint must parse and carry a valid signature by the entry's log under the log's name
+/// (Rekor v2: the host of its URL, which must also be the origin; Rekor v1: the hostname its origin line starts with);
+/// other signature lines such as witness cosignatures are ignored; the RFC 6962 audit path must lead from the leaf (the canonicalized body) to the checkpoint's root.
 /// Rekor v1 proves against inclusionProof.{logIndex, treeSize, rootHash}, which the checkpoint must commit to; Rekor v2
 /// proves entry logIndex against the checkpoint's size and root. Never online.
 /// (reference §1.1 step 4d; conformance inclusion-proof-*, checkpoint-*, invalid-checkpoint-signature, rekor2-checkpoint-*, rekor2-no-inclusion-proof)
@@ -33,11 +33,14 @@ internal sealed class InclusionProofStep : IVerificationStep
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointMalformed, $"{at} has a malformed checkpoint: {error}.");
             if (rekorV2 && checkpoint.Origin != log.Origin)
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointOrigin, $"{at} has a checkpoint for origin '{checkpoint.Origin}', but the log is {log.Origin}.");
+            // Rekor v2 signs as the host of its URL; Rekor v1 signs as its configured hostname, which its origin line
+            // repeats ("<hostname> - <tree id>"). Lines under any other name (witnesses) are ignored.
+            var signerName = rekorV2 ? log.Origin : LogName(checkpoint.Origin);
             var signed = false;
             foreach (var signature in checkpoint.Signatures)
             {
                 if (!signature.KeyHint.AsSpan().SequenceEqual(log.CheckpointKeyHint)) continue;
-                if (rekorV2 && signature.Name != log.Origin) continue;
+                if (signature.Name != signerName) continue;
                 if (VerifyNoteSignature(log, checkpoint.SignedText, signature.Signature))
                 {
                     signed = true;
@@ -54,6 +57,8 @@ internal sealed class InclusionProofStep : IVerificationStep
                 size = checkpoint.Size;
                 if (!proof.RootHash.AsSpan().SequenceEqual(checkpoint.RootHash) || proof.TreeSize != checkpoint.Size)
                     return VerificationContext.Finding(SigstoreCodes.TlogInclusionRootMismatch, $"{at}'s inclusion proof is for a different tree than its signed checkpoint.");
+                if (proof.LogIndex != entry.LogIndex)
+                    return VerificationContext.Finding(SigstoreCodes.TlogInclusionInvalid, $"{at}'s inclusion proof is for index {proof.LogIndex}, not the entry's {entry.LogIndex}.");
             }
             else
             {
@@ -77,6 +82,13 @@ internal sealed class InclusionProofStep : IVerificationStep
             }
         }
         return null;
+    }
+
+    /// <summary>The log name of a Rekor v1 origin line <c>hostname - treeID</c>.</summary>
+    internal static string LogName(string origin)
+    {
+        var dash = origin.IndexOf(" - ", StringComparison.Ordinal);
+        return dash < 0 ? origin : origin[..dash];
     }
 
     /// <summary>Ed25519 signs the note text itself; ECDSA and RSA sign its SHA-256.</summary>
