@@ -163,7 +163,11 @@ public sealed class SbomChecker(TimeProvider time)
         PerComponent(SbomCodes.NtiaSupplier, "supplier name", c => IsMissing(c.Supplier));
         PerComponent(SbomCodes.NtiaName, "component name", c => IsMissing(c.Name));
         PerComponent(SbomCodes.NtiaVersion, "version", c => IsMissing(c.Version));
-        PerComponent(SbomCodes.NtiaIdentifier, "unique identifier", c => IsMissing(c.Id) && IsMissing(c.Purl) && IsMissing(c.Cpe), doc.ElementsWithoutIdentifier);
+        // SPDX: every element must carry its SPDXID / spdxId (purl and CPE are additional identifiers); CycloneDX:
+        // bom-ref, purl, CPE or SWID tag id.
+        PerComponent(SbomCodes.NtiaIdentifier, "unique identifier",
+            c => doc.Format == SbomFormat.CycloneDx ? IsMissing(c.Id) && IsMissing(c.Purl) && IsMissing(c.Cpe) : IsMissing(c.Id),
+            doc.ElementsWithoutIdentifier);
         if (!doc.HasDependencyRelationships)
             findings.Add(new Finding(SbomCodes.NtiaDependency,
                 "NTIA minimum element 'dependency relationship' is missing: the SBOM states no relationship from what it describes to its components.",
