@@ -129,11 +129,11 @@ public sealed class SbomChecker(TimeProvider time)
             }
         }
         foreach (var (license, components) in denied)
-            findings.Add(ComponentsFinding(SbomCodes.LicenseDenied, $"Licence {license} is denied by policy", components, ("license", license)));
+            findings.Add(ComponentsFinding(SbomCodes.LicenseDenied, $"Licence {license} is denied by policy and binds", components, ("license", license)));
         foreach (var (license, components) in notAllowed)
-            findings.Add(ComponentsFinding(SbomCodes.LicenseNotAllowed, $"Licence {license} is not on the policy's allow list", components, ("license", license)));
+            findings.Add(ComponentsFinding(SbomCodes.LicenseNotAllowed, $"Licence {license} is not on the policy's allow list and binds", components, ("license", license)));
         foreach (var (text, components) in unparseable)
-            findings.Add(ComponentsFinding(SbomCodes.LicenseUnparseable, $"Licence '{Short(text)}' is not a valid SPDX licence expression, so it cannot be checked", components, ("license", Short(text))));
+            findings.Add(ComponentsFinding(SbomCodes.LicenseUnparseable, $"Licence '{Short(text)}' is not a valid SPDX licence expression (so it cannot be checked); it is stated by", components, ("license", Short(text))));
     }
 
     private static void CheckComponents(SbomDocument doc, SbomPolicy policy, List<Finding> findings)

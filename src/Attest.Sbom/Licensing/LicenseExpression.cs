@@ -39,7 +39,7 @@ public abstract record LicenseExpression
     }
 
     /// <summary>Normalised text: canonical id spelling, single spaces, parentheses only where precedence needs them.</summary>
-    public override string ToString()
+    public sealed override string ToString()
     {
         var sb = new StringBuilder();
         Write(sb, 0);
