@@ -70,8 +70,9 @@ public sealed class VersionRange
         foreach (var alternative in t.Split("||"))
         {
             var all = new List<VersionConstraint>();
-            foreach (var part in alternative.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var part in alternative.Split(',', StringSplitOptions.TrimEntries))
             {
+                if (part.Length == 0) { error = $"empty constraint in version range '{t}'"; return false; }
                 if (!TryConstraint(part, out var c, out error)) return false;
                 all.Add(c);
             }
