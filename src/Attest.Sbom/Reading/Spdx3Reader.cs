@@ -28,6 +28,7 @@ internal sealed class Spdx3Reader
     private readonly List<Relationship> _relationships = [];
     private readonly List<string> _withoutId = [];
     private readonly List<string> _sbomRoots = [];
+    private readonly List<string> _documentRoots = [];
     private string? _documentId, _documentName, _documentCreationInfo, _firstCreationInfo;
     private int _elements;
     private Finding? _limitFinding;
@@ -113,7 +114,11 @@ internal sealed class Spdx3Reader
             Creation = creation,
             Components = components,
             Relationships = _relationships.Where(r => r.Kind != RelationshipKind.Other).ToList(),
-            Roots = _sbomRoots,
+            // What the document describes: software_Sbom roots, SpdxDocument roots, and "describes" relationships
+            // from the document.
+            Roots = _sbomRoots.Concat(_documentRoots)
+                .Concat(_relationships.Where(r => r.Kind == RelationshipKind.Describes && r.From == _documentId).Select(r => r.To))
+                .Distinct(StringComparer.Ordinal).ToList(),
             ElementsWithoutIdentifier = _withoutId,
             // NTIA for SPDX 3 (spdx/ntia-conformance-checker): a software_Sbom whose rootElement lists a package.
             HasDependencyRelationships = _sbomRoots.Any(packageIds.Contains),
@@ -186,6 +191,8 @@ internal sealed class Spdx3Reader
                 _documentId ??= id;
                 _documentName ??= e.Str("name");
                 _documentCreationInfo ??= e.Str("creationInfo");
+                foreach (var root in e.Items("rootElement"))
+                    if (root.ValueKind == JsonValueKind.String) _documentRoots.Add(root.GetString()!);
                 break;
             case "software_Sbom":
                 foreach (var root in e.Items("rootElement"))
