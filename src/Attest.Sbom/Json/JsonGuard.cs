@@ -42,7 +42,7 @@ internal static class JsonGuard
 
         var reader = new Utf8JsonReader(json, ReaderOptions(limits));
         var frames = new List<Frame>(limits.MaxDepth + 1);
-        var keySets = new List<HashSet<string>>();
+        var keySets = new List<KeySet>();
         try
         {
             while (reader.Read())
@@ -54,13 +54,13 @@ internal static class JsonGuard
                         AdvanceArrayIndex(frames);
                         if (frames.Count >= limits.MaxDepth)
                             return new Finding(SbomCodes.InputTooDeep,
-                                $"The document nests deeper than {limits.MaxDepth} levels at {PathOf(frames)}.",
-                                new Dictionary<string, string> { ["path"] = PathOf(frames), ["limit"] = limits.MaxDepth.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                                $"The document nests deeper than {limits.MaxDepth} levels at {PathOf(frames, json)}.",
+                                new Dictionary<string, string> { ["path"] = PathOf(frames, json), ["limit"] = limits.MaxDepth.ToString(System.Globalization.CultureInfo.InvariantCulture) });
                         var isObject = reader.TokenType == JsonTokenType.StartObject;
                         if (isObject)
                         {
                             var depth = frames.Count;
-                            while (keySets.Count <= depth) keySets.Add(new HashSet<string>(StringComparer.Ordinal));
+                            while (keySets.Count <= depth) keySets.Add(new KeySet());
                             keySets[depth].Clear();
                         }
                         frames.Add(new Frame(isObject, -1, null));
@@ -72,20 +72,23 @@ internal static class JsonGuard
                     case JsonTokenType.PropertyName:
                     {
                         if (TooLong(ref reader, limits))
-                            return StringTooLong(frames, limits);
-                        var name = reader.GetString()!;
+                            return StringTooLong(frames, json, limits);
                         var top = frames.Count - 1;
-                        frames[top] = frames[top] with { Property = name };
-                        if (!keySets[top].Add(name))
+                        if (!keySets[top].Add(ref reader, json))
+                        {
+                            var name = reader.GetString()!;
+                            frames[top] = frames[top] with { Property = name };
                             return new Finding(SbomCodes.InputDuplicateKey,
-                                $"Property '{Short(name)}' appears twice in the same object at {PathOf(frames)}; duplicate keys make the document ambiguous.",
-                                new Dictionary<string, string> { ["path"] = PathOf(frames), ["key"] = Short(name) });
+                                $"Property '{Short(name)}' appears twice in the same object at {PathOf(frames, json)}; duplicate keys make the document ambiguous.",
+                                new Dictionary<string, string> { ["path"] = PathOf(frames, json), ["key"] = Short(name) });
+                        }
+                        frames[top] = frames[top] with { PropertyStart = (int)reader.TokenStartIndex };
                         break;
                     }
                     case JsonTokenType.String:
                         AdvanceArrayIndex(frames);
                         if (TooLong(ref reader, limits))
-                            return StringTooLong(frames, limits);
+                            return StringTooLong(frames, json, limits);
                         break;
                     default:
                         AdvanceArrayIndex(frames);
@@ -106,7 +109,52 @@ internal static class JsonGuard
         return null;
     }
 
-    internal readonly record struct Frame(bool IsObject, int Index, string? Property);
+    /// <summary>Position in the document: array index, or the current property (its name is decoded only when a
+    /// finding needs the path).</summary>
+    internal readonly record struct Frame(bool IsObject, int Index, string? Property, int PropertyStart = -1);
+
+    /// <summary>The property names of one object, compared as raw UTF-8 (unescaped first when written with escapes);
+    /// a linear scan for the usual handful of keys, a hash set once an object has many.</summary>
+    private sealed class KeySet
+    {
+        private readonly List<(int Start, int Length)> _raw = [];
+        private readonly List<byte[]> _unescaped = [];
+        private HashSet<string>? _many;
+
+        public void Clear()
+        {
+            _raw.Clear();
+            _unescaped.Clear();
+            _many = null;
+        }
+
+        public bool Add(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
+        {
+            if (_many is not null) return _many.Add(reader.GetString()!);
+            ReadOnlySpan<byte> name;
+            byte[]? copy = null;
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence)
+                name = reader.ValueSpan;
+            else
+            {
+                copy = System.Text.Encoding.UTF8.GetBytes(reader.GetString()!);
+                name = copy;
+            }
+            foreach (var (start, length) in _raw)
+                if (name.SequenceEqual(json.Slice(start, length))) return false;
+            foreach (var other in _unescaped)
+                if (name.SequenceEqual(other)) return false;
+            if (copy is not null) _unescaped.Add(copy);
+            else _raw.Add(((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length));
+            if (_raw.Count + _unescaped.Count > 32)
+            {
+                _many = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var (start, length) in _raw) _many.Add(System.Text.Encoding.UTF8.GetString(json.Slice(start, length)));
+                foreach (var other in _unescaped) _many.Add(System.Text.Encoding.UTF8.GetString(other));
+            }
+            return true;
+        }
+    }
 
     private static void AdvanceArrayIndex(List<Frame> frames)
     {
@@ -118,17 +166,26 @@ internal static class JsonGuard
     private static bool TooLong(ref Utf8JsonReader reader, SbomLimits limits) =>
         (reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length) > limits.MaxStringBytes;
 
-    private static Finding StringTooLong(List<Frame> frames, SbomLimits limits) =>
+    private static Finding StringTooLong(List<Frame> frames, ReadOnlySpan<byte> json, SbomLimits limits) =>
         new(SbomCodes.InputStringTooLong,
-            $"A string at {PathOf(frames)} is longer than {limits.MaxStringBytes} bytes.",
-            new Dictionary<string, string> { ["path"] = PathOf(frames), ["limit"] = limits.MaxStringBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            $"A string at {PathOf(frames, json)} is longer than {limits.MaxStringBytes} bytes.",
+            new Dictionary<string, string> { ["path"] = PathOf(frames, json), ["limit"] = limits.MaxStringBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
 
-    internal static string PathOf(List<Frame> frames)
+    internal static string PathOf(List<Frame> frames, ReadOnlySpan<byte> json)
     {
         var sb = new StringBuilder("$");
         foreach (var f in frames)
         {
-            if (f.IsObject) { if (f.Property is not null) sb.Append(JsonPath.Member(f.Property)); }
+            if (f.IsObject)
+            {
+                var name = f.Property;
+                if (name is null && f.PropertyStart >= 0)
+                {
+                    var nameReader = new Utf8JsonReader(json[f.PropertyStart..]);
+                    name = nameReader.Read() && nameReader.TokenType == JsonTokenType.String ? nameReader.GetString() : null;
+                }
+                if (name is not null) sb.Append(JsonPath.Member(name));
+            }
             else if (f.Index >= 0) sb.Append('[').Append(f.Index).Append(']');
         }
         return sb.ToString();

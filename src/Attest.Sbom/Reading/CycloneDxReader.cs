@@ -201,27 +201,56 @@ internal sealed partial class CycloneDxReader
     private Component? MapComponent(JsonElement c, string path, bool addToList, int parentDepth)
     {
         if (!c.ExpectObject(path, _violations)) return null;
+        // One pass over the properties (JsonElement.TryGetProperty is a linear scan; this is the hot path for large BOMs).
+        JsonElement? typeEl = null, nameEl = null, bomRefEl = null, versionEl = null, scopeEl = null, purlEl = null, cpeEl = null, groupEl = null,
+            publisherEl = null, supplierEl = null, manufacturerEl = null, swidEl = null, hashesEl = null, licensesEl = null, propertiesEl = null,
+            refsEl = null, pedigreeEl = null, nestedEl = null;
+        foreach (var p in c.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case "type": typeEl = p.Value; break;
+                case "name": nameEl = p.Value; break;
+                case "bom-ref": bomRefEl = p.Value; break;
+                case "version": versionEl = p.Value; break;
+                case "scope": scopeEl = p.Value; break;
+                case "purl": purlEl = p.Value; break;
+                case "cpe": cpeEl = p.Value; break;
+                case "group": groupEl = p.Value; break;
+                case "publisher": publisherEl = p.Value; break;
+                case "supplier": supplierEl = p.Value; break;
+                case "manufacturer": manufacturerEl = p.Value; break;
+                case "swid": swidEl = p.Value; break;
+                case "hashes": hashesEl = p.Value; break;
+                case "licenses": licensesEl = p.Value; break;
+                case "properties": propertiesEl = p.Value; break;
+                case "externalReferences": refsEl = p.Value; break;
+                case "pedigree": pedigreeEl = p.Value; break;
+                case "components": nestedEl = p.Value; break;
+            }
+        }
         var types = _minor switch { <= 4 => Types14, 5 => Types15, _ => Types16 };
-        var type = c.RequiredString("type", path, _violations);
+        var type = AsString(typeEl, path, "type", required: true);
         if (type is not null && !types.Contains(type))
             _violations.Add(JsonPath.Prop(path, "type"), $"'{JsonElementExtensions.Short(type)}' is not a CycloneDX {_version} component type");
-        var name = c.RequiredString("name", path, _violations);
-        var bomRef = c.OptionalString("bom-ref", path, _violations, minLength: 1);
+        var name = AsString(nameEl, path, "name", required: true);
+        var bomRef = AsString(bomRefEl, path, "bom-ref", minLength: 1);
         if (bomRef is { Length: > 0 } && !_bomRefs.Add(bomRef))
             _violations.Add(JsonPath.Prop(path, "bom-ref"), $"bom-ref '{JsonElementExtensions.Short(bomRef)}' is not unique in the BOM");
-        var version = c.OptionalString("version", path, _violations);
-        c.EnumValue("scope", path, _violations, Scopes);
-        var purl = c.OptionalString("purl", path, _violations);
-        var cpe = c.OptionalString("cpe", path, _violations);
-        var group = c.OptionalString("group", path, _violations);
-        var publisher = c.OptionalString("publisher", path, _violations);
+        var version = AsString(versionEl, path, "version");
+        if (AsString(scopeEl, path, "scope") is { } scope && !Scopes.Contains(scope))
+            _violations.Add(JsonPath.Prop(path, "scope"), $"'{JsonElementExtensions.Short(scope)}' is not one of the allowed values");
+        var purl = AsString(purlEl, path, "purl");
+        var cpe = AsString(cpeEl, path, "cpe");
+        var group = AsString(groupEl, path, "group");
+        var publisher = AsString(publisherEl, path, "publisher");
         string? supplier = null;
-        if (c.Prop("supplier") is { } s && s.ExpectObject(JsonPath.Prop(path, "supplier"), _violations)) supplier = s.Str("name");
-        if (supplier is null && c.Prop("manufacturer") is { ValueKind: JsonValueKind.Object } mf) supplier = mf.Str("name");
+        if (supplierEl is { } s && s.ExpectObject(JsonPath.Prop(path, "supplier"), _violations)) supplier = s.Str("name");
+        if (supplier is null && manufacturerEl is { ValueKind: JsonValueKind.Object } mf) supplier = mf.Str("name");
         supplier ??= publisher;
 
         string? swidTagId = null;
-        if (c.Prop("swid") is { } swid && swid.ExpectObject(JsonPath.Prop(path, "swid"), _violations))
+        if (swidEl is { } swid && swid.ExpectObject(JsonPath.Prop(path, "swid"), _violations))
         {
             swidTagId = swid.RequiredString("tagId", JsonPath.Prop(path, "swid"), _violations);
             swid.RequiredString("name", JsonPath.Prop(path, "swid"), _violations);
@@ -229,13 +258,21 @@ internal sealed partial class CycloneDxReader
         }
 
         var hashes = new List<ComponentHash>();
-        foreach (var (h, i) in c.Items("hashes").Select((x, i) => (x, i)))
-            if (ReadHash(h, JsonPath.Item(JsonPath.Prop(path, "hashes"), i)) is { } hash) hashes.Add(hash);
+        if (hashesEl is { } hashList)
+        {
+            if (hashList.ValueKind != JsonValueKind.Array) _violations.Add(JsonPath.Prop(path, "hashes"), $"must be an array, found {hashList.Kind()}");
+            else
+            {
+                var i = 0;
+                foreach (var h in hashList.EnumerateArray())
+                    if (ReadHash(h, path, "hashes", i++) is { } hash) hashes.Add(hash);
+            }
+        }
 
-        var licenses = c.Prop("licenses") is { } l ? ReadLicenses(l, JsonPath.Prop(path, "licenses")) : [];
-        if (c.Prop("properties") is { } props) ValidateProperties(props, JsonPath.Prop(path, "properties"));
-        if (c.Prop("externalReferences") is { } refs) ValidateExternalReferences(refs, JsonPath.Prop(path, "externalReferences"));
-        if (c.Prop("pedigree") is { } pedigree) ValidatePedigree(pedigree, JsonPath.Prop(path, "pedigree"), parentDepth);
+        var licenses = licensesEl is { } l ? ReadLicenses(l, JsonPath.Prop(path, "licenses")) : [];
+        if (propertiesEl is { } props) ValidateProperties(props, JsonPath.Prop(path, "properties"));
+        if (refsEl is { } refs) ValidateExternalReferences(refs, JsonPath.Prop(path, "externalReferences"));
+        if (pedigreeEl is { } pedigree) ValidatePedigree(pedigree, JsonPath.Prop(path, "pedigree"), parentDepth);
 
         var component = new Component
         {
@@ -262,13 +299,43 @@ internal sealed partial class CycloneDxReader
             _components.Add(component);
         }
 
-        if (c.Prop("components") is { } nested && nested.ExpectArray(JsonPath.Prop(path, "components"), _violations))
+        if (nestedEl is { } nested && nested.ExpectArray(JsonPath.Prop(path, "components"), _violations))
             foreach (var (n, i) in nested.EnumerateArray().Select((x, i) => (x, i)))
                 MapComponent(n, JsonPath.Item(JsonPath.Prop(path, "components"), i), addToList: true, parentDepth + 1);
         return component;
     }
 
-    private ComponentHash? ReadHash(JsonElement h, string path)
+    /// <summary>An optional string property already looked up; violations when it has another type or is too short.</summary>
+    private string? AsString(JsonElement? value, string path, string name, bool required = false, int minLength = 0)
+    {
+        if (value is not { } v)
+        {
+            if (required) _violations.Add(path, $"required property '{name}' is missing");
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            _violations.Add(JsonPath.Prop(path, name), $"must be a string, found {v.Kind()}");
+            return null;
+        }
+        var text = v.GetString()!;
+        if (text.Length < minLength) _violations.Add(JsonPath.Prop(path, name), $"must be at least {minLength} character(s) long");
+        return text;
+    }
+
+    private ComponentHash? ReadHash(JsonElement h, string parentPath, string list, int index)
+    {
+        if (h.ValueKind != JsonValueKind.Object || !h.TryGetProperty("alg", out var algEl) || !h.TryGetProperty("content", out var contentEl)
+            || algEl.ValueKind != JsonValueKind.String || contentEl.ValueKind != JsonValueKind.String)
+            return ReadHashSlow(h, JsonPath.Item(JsonPath.Prop(parentPath, list), index));
+        var alg = algEl.GetString()!;
+        var content = contentEl.GetString()!;
+        if (!HashAlgs.Contains(alg) || content.Length is not (32 or 40 or 64 or 96 or 128) || !HashAlgorithms.IsHex(content))
+            return ReadHashSlow(h, JsonPath.Item(JsonPath.Prop(parentPath, list), index));
+        return new ComponentHash(HashAlgorithms.Parse(alg), alg, content.ToLowerInvariant());
+    }
+
+    private ComponentHash? ReadHashSlow(JsonElement h, string path)
     {
         if (!h.ExpectObject(path, _violations)) return null;
         var alg = h.RequiredString("alg", path, _violations);
@@ -390,7 +457,7 @@ internal sealed partial class CycloneDxReader
             r.RequiredString("url", itemPath, _violations);
             r.RequiredString("type", itemPath, _violations);
             foreach (var (h, j) in r.Items("hashes").Select((x, j) => (x, j)))
-                ReadHash(h, JsonPath.Item(JsonPath.Prop(itemPath, "hashes"), j));
+                ReadHash(h, itemPath, "hashes", j);
         }
     }
 

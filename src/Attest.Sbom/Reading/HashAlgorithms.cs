@@ -5,7 +5,16 @@ namespace Attest.Sbom.Reading;
 internal static class HashAlgorithms
 {
     /// <summary>Maps the spellings of CycloneDX (<c>SHA-256</c>), SPDX 2 (<c>SHA256</c>) and SPDX 3 (<c>sha256</c>).</summary>
-    public static HashAlgorithm Parse(string text) =>
+    public static HashAlgorithm Parse(string text) => text switch
+    {
+        "SHA-256" or "SHA256" or "sha256" => HashAlgorithm.Sha256,
+        "SHA-1" or "SHA1" or "sha1" => HashAlgorithm.Sha1,
+        "SHA-512" or "SHA512" or "sha512" => HashAlgorithm.Sha512,
+        "MD5" or "md5" => HashAlgorithm.Md5,
+        _ => ParseSlow(text),
+    };
+
+    private static HashAlgorithm ParseSlow(string text) =>
         text.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToUpperInvariant() switch
         {
             "MD5" => HashAlgorithm.Md5,
