@@ -107,9 +107,9 @@ public sealed class LargeBomTests(ITestOutputHelper output)
         Assert.Equal((Components / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture), licence.Evidence!["count"]);
         Assert.Equal("package-42@1.42.0", Assert.Single(findings, f => f.Code == SbomCodes.ComponentDenied).Evidence!["components"]);
         Assert.Equal(2, findings.Count);
-        // The model for 100k components stays well under the 200 MB goal; nothing proportional to the document
-        // (a DOM of the whole file) is kept.
-        Assert.True(retained < 200_000_000, $"retained {retained} bytes");
+        // The model for 100k components is about 60 MB; a DOM of the whole document kept alive would push it past
+        // this bound.
+        Assert.True(retained < 120_000_000, $"retained {retained} bytes");
         GC.KeepAlive(read);
     }
 }

@@ -44,6 +44,8 @@ internal sealed partial class CycloneDxReader
     private readonly List<Component> _components = [];
     private readonly List<Relationship> _relationships = [];
     private readonly HashSet<string> _bomRefs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, LicenseAcknowledgement), ComponentLicense> _listedLicenses = [];
     private Finding? _limitFinding;
 
     private CycloneDxReader(SbomLimits limits, Violations violations, string version)
@@ -279,13 +281,13 @@ internal sealed partial class CycloneDxReader
             Id = bomRef is { Length: > 0 } ? bomRef : null,
             Group = group,
             Name = name ?? "",
-            Version = version,
-            Supplier = string.IsNullOrWhiteSpace(supplier) ? null : supplier,
+            Version = Intern(version),
+            Supplier = string.IsNullOrWhiteSpace(supplier) ? null : Intern(supplier),
             Purl = purl,
             Cpe = cpe ?? swidTagId,
-            Type = type,
-            Hashes = hashes,
-            Licenses = licenses,
+            Type = Intern(type),
+            Hashes = hashes.Count == 0 ? [] : hashes.ToArray(),
+            Licenses = licenses.Count == 0 ? [] : licenses.ToArray(),
         };
         if (addToList)
         {
@@ -332,7 +334,7 @@ internal sealed partial class CycloneDxReader
         var content = contentEl.GetString()!;
         if (!HashAlgs.Contains(alg) || content.Length is not (32 or 40 or 64 or 96 or 128) || !HashAlgorithms.IsHex(content))
             return ReadHashSlow(h, JsonPath.Item(JsonPath.Prop(parentPath, list), index));
-        return new ComponentHash(HashAlgorithms.Parse(alg), alg, content.ToLowerInvariant());
+        return new ComponentHash(HashAlgorithms.Parse(alg), HashAlgs.TryGetValue(alg, out var shared) ? shared : alg, content.ToLowerInvariant());
     }
 
     private ComponentHash? ReadHashSlow(JsonElement h, string path)
@@ -411,7 +413,9 @@ internal sealed partial class CycloneDxReader
                 _violations.Add(JsonPath.Prop(path, "id"), $"'{JsonElementExtensions.Short(id)}' is not an SPDX licence id");
                 return new ComponentLicense(id, new LicenseId(id, false, IsListed: false), ack);
             }
-            return new ComponentLicense(id, new LicenseId(canonical, false, IsListed: true), ack);
+            if (!_listedLicenses.TryGetValue((canonical, ack), out var shared))
+                _listedLicenses[(canonical, ack)] = shared = new ComponentLicense(canonical, new LicenseId(canonical, false, IsListed: true), ack);
+            return shared;
         }
         if (name is { Length: > 0 }) return new ComponentLicense(name, new LicenseName(name), ack);
         return null;
@@ -512,7 +516,7 @@ internal sealed partial class CycloneDxReader
                         _limitFinding ??= new Finding(SbomCodes.InputTooManyElements, $"The BOM has more than {_limits.MaxRelationships} dependency edges.");
                         return any;
                     }
-                    _relationships.Add(new Relationship(from, target, RelationshipKind.DependsOn, "dependsOn"));
+                    _relationships.Add(new Relationship(Ref(from), Ref(target), RelationshipKind.DependsOn, "dependsOn"));
                 }
             }
         }
@@ -537,6 +541,20 @@ internal sealed partial class CycloneDxReader
         foreach (var (nested, i) in s.Items("services").Select((x, i) => (x, i)))
             ValidateService(nested, JsonPath.Item(JsonPath.Prop(path, "services"), i));
     }
+
+    /// <summary>One instance per distinct short value (types, versions, suppliers) so that a large BOM does not hold
+    /// the same text a hundred thousand times; the pool itself is bounded.</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(value))]
+    private string? Intern(string? value)
+    {
+        if (value is null || value.Length > 64) return value;
+        if (_strings.TryGetValue(value, out var shared)) return shared;
+        if (_strings.Count < 65_536) _strings[value] = value;
+        return value;
+    }
+
+    /// <summary>Dependency endpoints reuse the component's bom-ref string.</summary>
+    private string Ref(string value) => _bomRefs.TryGetValue(value, out var shared) ? shared : value;
 
     private static FrozenSet<string> Set(params string[] values) => values.ToFrozenSet(StringComparer.Ordinal);
 }
