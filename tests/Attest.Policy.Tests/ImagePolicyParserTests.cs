@@ -34,8 +34,8 @@ public sealed class ImagePolicyParserTests
                 authorities:
                   - release-key
                   - name: ci
+                    trustedRoot: default
                     keyless:
-                      trustedRoot: default
                       identities:
                         - {issuer: "https://token.actions.githubusercontent.com", subjectRegExp: '^https://github\.com/example/.+$'}
               attestations:
@@ -69,10 +69,10 @@ public sealed class ImagePolicyParserTests
         Assert.Equal(2, policy.Signatures!.Threshold);
         Assert.Equal(["release-key", "ci"], policy.Signatures.AuthorityNames);
         var releaseKey = Assert.IsType<KeyAuthority>(policy.Authorities["release-key"]);
-        Assert.Equal(key.ExportSubjectPublicKeyInfo(), releaseKey.SubjectPublicKeyInfo);
+        Assert.Equal(key.ExportSubjectPublicKeyInfo(), releaseKey.Key.SubjectPublicKeyInfo.ToArray());
         Assert.Equal(TransparencyLogRequirement.Optional, releaseKey.TransparencyLog);
         var ci = Assert.IsType<KeylessAuthority>(policy.Authorities["ci"]);
-        Assert.True(ci.UsesDefaultTrustedRoot);
+        Assert.Equal("default", ci.TrustedRootOrigin);
         Assert.Equal(TransparencyLogRequirement.Required, ci.TransparencyLog);
         Assert.True(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/example/x"));
         Assert.False(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/evil/x"));
@@ -99,7 +99,9 @@ public sealed class ImagePolicyParserTests
         { "keyless without subject", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i}]}}]}\n", "identity needs 'subject' or 'subjectRegExp'" },
         { "keyless without identities", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: []}}]}\n", "needs at least one identity" },
         { "bad regex", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subjectRegExp: '(('}]}}]}\n", "identity.subjectRegExp is not a valid regular expression" },
-        { "missing trusted root", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {trustedRoot: r.json, identities: [{issuer: i, subject: s}]}}]}\n", "trusted root file r.json does not exist" },
+        { "missing trusted root", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, trustedRoot: r.json, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "trusted root file r.json cannot be read" },
+        { "invalid trusted root", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, trustedRoot: p.yaml, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "trusted root file p.yaml is not a valid trusted_root.json" },
+        { "unusable key", "  match: {images: [a]}\n  signatures: {authorities: [{name: k, key: {pem: \"-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----\"}}]}\n", "authority 'k' key cannot be used" },
         { "threshold too high", "  match: {images: [a]}\n  signatures: {threshold: 2, authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "threshold is 2 but only 1 authorities" },
         { "threshold zero", "  match: {images: [a]}\n  signatures: {threshold: 0, authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "threshold must be between 1 and 64" },
         { "undeclared authority reference", "  match: {images: [a]}\n  signatures: {authorities: [nobody]}\n", "authority 'nobody' is not declared" },
