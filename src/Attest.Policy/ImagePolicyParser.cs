@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Attest.Oci;
 using Attest.Core.Crypto;
 using Attest.Policy.Model;
+using Attest.Sbom.Checks;
 using Attest.Sigstore.TrustRoot;
 using YamlDotNet.RepresentationModel;
 
@@ -272,8 +273,8 @@ public static class ImagePolicyParser
                 var subject = identity.Optional("subject") is { } s ? reader.String(s, "identity.subject") : null;
                 var subjectRegExp = identity.Optional("subjectRegExp") is { } sr ? reader.Regex(sr, "identity.subjectRegExp") : null;
                 // Keyless without an issuer and a subject would accept anyone Fulcio certifies.
-                if (issuer is null && issuerRegExp is null) reader.Error(item, "identity needs 'issuer' or 'issuerRegExp'");
-                if (subject is null && subjectRegExp is null) reader.Error(item, "identity needs 'subject' or 'subjectRegExp'");
+                if ((issuer is null) == (issuerRegExp is null)) reader.Error(item, "identity needs exactly one of 'issuer' or 'issuerRegExp'");
+                if ((subject is null) == (subjectRegExp is null)) reader.Error(item, "identity needs exactly one of 'subject' or 'subjectRegExp'");
                 identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp));
             }
             if (identities.Count == 0) reader.Error(list, $"authority '{name}' keyless needs at least one identity");
@@ -322,15 +323,21 @@ public static class ImagePolicyParser
         };
     }
 
-    private static SbomRule ParseSbomRule(PolicyReader reader, YamlNode node)
+    /// <summary>The SBOM checks of an attestation, validated now with Attest.Sbom's own rules (component patterns,
+    /// licence lists), so a typo fails the policy load.</summary>
+    private static SbomPolicy ParseSbomRule(PolicyReader reader, YamlNode node)
     {
         var fields = reader.Fields(node, "sbom", "deniedLicenses", "allowedLicenses", "deniedComponents", "ntiaMinimumElements", "maxAge", "maxComponents");
-        return new SbomRule(
-            fields.Optional("deniedLicenses") is { } d ? reader.StringList(d, "sbom.deniedLicenses") : [],
-            fields.Optional("allowedLicenses") is { } a ? reader.StringList(a, "sbom.allowedLicenses") : [],
-            fields.Optional("deniedComponents") is { } c ? reader.StringList(c, "sbom.deniedComponents") : [],
-            fields.Optional("ntiaMinimumElements") is { } n && reader.Boolean(n, "sbom.ntiaMinimumElements") == true,
-            fields.Optional("maxAge") is { } m ? reader.Duration(m, "sbom.maxAge") : null,
-            fields.Optional("maxComponents") is { } x ? reader.Integer(x, "sbom.maxComponents", 1, 10_000_000) : null);
+        var policy = new SbomPolicy
+        {
+            DeniedLicenses = fields.Optional("deniedLicenses") is { } d ? reader.StringList(d, "sbom.deniedLicenses") : [],
+            AllowedLicenses = fields.Optional("allowedLicenses") is { } a ? reader.StringList(a, "sbom.allowedLicenses") : null,
+            DeniedComponents = fields.Optional("deniedComponents") is { } c ? reader.StringList(c, "sbom.deniedComponents") : [],
+            RequireNtiaMinimumElements = fields.Optional("ntiaMinimumElements") is { } n && reader.Boolean(n, "sbom.ntiaMinimumElements") == true,
+            MaxAge = fields.Optional("maxAge") is { } m ? reader.Duration(m, "sbom.maxAge") : null,
+            MaxComponents = fields.Optional("maxComponents") is { } x ? reader.Integer(x, "sbom.maxComponents", 1, 10_000_000) : null,
+        };
+        foreach (var error in policy.Validate()) reader.Error(node, $"sbom: {error}");
+        return policy;
     }
 }

@@ -72,6 +72,15 @@ public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string
 
     public override string ToString() =>
         $"issuer {(Issuer ?? $"~/{IssuerRegExp}/")} subject {(Subject ?? $"~/{SubjectRegExp}/")}";
+
+    /// <summary>The same identity for the Sigstore verifier (which also matches regular expressions in full).</summary>
+    public Sigstore.Verification.CertificateIdentity ToCertificateIdentity() => new()
+    {
+        Issuer = Issuer,
+        IssuerRegex = IssuerRegExp?.ToString(),
+        SubjectAlternativeName = Subject,
+        SubjectAlternativeNameRegex = SubjectRegExp?.ToString(),
+    };
 }
 
 /// <summary>At least <see cref="Threshold"/> of the authorities must each have a verified signature on the image.</summary>
@@ -85,7 +94,7 @@ public sealed record AttestationRequirement(
     string PredicateType,
     IReadOnlyList<string> AuthorityNames,
     IReadOnlyList<PredicateCondition> Conditions,
-    SbomRule? Sbom);
+    Sbom.Checks.SbomPolicy? Sbom);
 
 public enum ConditionOperator
 {
@@ -106,12 +115,3 @@ public sealed record PredicateCondition(string Path, ConditionOperator Operator,
         _ => $"{Path} exists",
     };
 }
-
-/// <summary>SBOM checks of an attestation requirement (evaluated by Attest.Sbom).</summary>
-public sealed record SbomRule(
-    IReadOnlyList<string> DeniedLicenses,
-    IReadOnlyList<string> AllowedLicenses,
-    IReadOnlyList<string> DeniedComponents,
-    bool NtiaMinimumElements,
-    TimeSpan? MaxAge,
-    int? MaxComponents);
