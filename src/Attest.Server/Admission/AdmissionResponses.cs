@@ -13,7 +13,7 @@ internal static class AdmissionResponses
         var enforced = decision.Images.Where(i => i.Verdict == Verdict.Deny).SelectMany(i => i.Explain()).ToList();
         var warned = decision.Images
             .SelectMany(i => i.Outcomes.Where(o => !o.Passed && o.Mode == Policy.Model.PolicyMode.Warn)
-                .SelectMany(o => o.Reasons.Select(r => $"attest: image {i.Image} fails policy '{o.Policy}' (warn): {r.Message} [{r.Code}]")))
+                .SelectMany(o => o.Reasons.Select(r => $"attest: policy '{o.Policy}' (warn) [{r.Code}] image {i.Image}: {r.Message}")))
             .Select(AdmissionEndpoints.Truncate)
             .ToList();
         var audited = decision.Images
