@@ -129,6 +129,26 @@ public sealed class BadInputTests
         Assert.Empty(Attest.Sbom.Checks.SbomChecker.CheckNtia(result.Document));
     }
 
+    [Fact]
+    public void One_gigabyte_file_is_rejected_from_its_length_without_reading_it()
+    {
+        using var dir = new Attest.Testing.TempDirectory();
+        var path = dir.Combine("huge.json");
+        using (var f = File.Create(path)) f.SetLength(1L << 30); // sparse: no gigabyte is written
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var result = SbomReader.ReadFile(path);
+        Assert.Equal(SbomCodes.InputTooLarge, Assert.Single(result.Findings).Code);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 1_000_000);
+    }
+
+    [Fact]
+    public void CycloneDx_xml_is_not_mistaken_for_json()
+    {
+        var result = SbomReader.ReadFile(Attest.Testing.RepositoryPaths.Vectors("sbom", "generated", "cdx-npm-1.6.xml"));
+        Assert.False(result.IsUsable);
+        Assert.Equal(SbomCodes.InputInvalidJson, Assert.Single(result.Findings).Code);
+    }
+
     private sealed class EndlessStream : Stream
     {
         public long BytesRead { get; private set; }

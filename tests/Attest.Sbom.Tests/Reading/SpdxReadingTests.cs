@@ -113,4 +113,28 @@ public sealed class SpdxReadingTests
         Assert.Equal(license.Expression.ToString(), Attest.Sbom.Licensing.LicenseExpression.Parse(license.Text).ToString());
         Assert.Empty(SbomChecker.EffectiveLicenses(new Component { Name = "x" }));
     }
+
+    [Fact]
+    public void Spdx_22_documents_are_read_and_other_versions_are_refused()
+    {
+        var text = File.ReadAllText(RepositoryPaths.Vectors("sbom", "ntia", "no_elements_missing.spdx.json"));
+        Assert.Contains("\"SPDX-2.3\"", text, StringComparison.Ordinal);
+        var spdx22 = SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(text.Replace("\"SPDX-2.3\"", "\"SPDX-2.2\"", StringComparison.Ordinal)));
+        Assert.True(spdx22.IsUsable);
+        Assert.Equal("SPDX-2.2", spdx22.Document!.SpecVersion);
+        var spdx21 = SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(text.Replace("\"SPDX-2.3\"", "\"SPDX-2.1\"", StringComparison.Ordinal)));
+        Assert.Equal(SbomCodes.FormatUnsupportedVersion, Assert.Single(spdx21.Findings).Code);
+    }
+
+    [Fact]
+    public void CycloneDx_17_is_read_with_the_16_rules()
+    {
+        var text = File.ReadAllText(RepositoryPaths.Vectors("sbom", "cdx", "1.6", "valid-bom-1.6.json")).Replace("\"1.6\"", "\"1.7\"", StringComparison.Ordinal);
+        var result = SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(text));
+        Assert.True(result.IsUsable);
+        Assert.Equal("1.7", result.Document!.SpecVersion);
+        Assert.Empty(result.Findings);
+        var invalid = File.ReadAllText(RepositoryPaths.Vectors("sbom", "cdx", "1.6", "invalid-component-type-1.6.json")).Replace("\"1.6\"", "\"1.7\"", StringComparison.Ordinal);
+        Assert.Contains(SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(invalid)).Findings, f => f.Evidence!["path"] == "$.components[0].type");
+    }
 }
