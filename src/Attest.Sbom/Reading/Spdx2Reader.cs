@@ -25,6 +25,8 @@ internal sealed partial class Spdx2Reader
     private readonly List<Relationship> _relationships = [];
     private readonly HashSet<string> _fileIds = new(StringComparer.Ordinal);
     private readonly List<string> _roots = [];
+    private readonly HashSet<string> _externalDocuments = new(StringComparer.Ordinal);
+    private readonly List<(string Id, string Path)> _references = [];
     private Finding? _limitFinding;
 
     private Spdx2Reader(SbomLimits limits, Violations violations)
@@ -72,6 +74,14 @@ internal sealed partial class Spdx2Reader
                     if (!JsonStream.ForEachItem(ref r, (e, i) => ReadRelationship(e, JsonPath.Item(path, i))))
                         _violations.Add(path, "must be an array");
                     break;
+                case "snippets":
+                    if (!JsonStream.ForEachItem(ref r, (e, i) => { if (e.Str("SPDXID") is { } id) _fileIds.Add(id); }))
+                        _violations.Add(path, "must be an array");
+                    break;
+                case "externalDocumentRefs":
+                    if (!JsonStream.ForEachItem(ref r, (e, i) => { if (e.Str("externalDocumentId") is { } id) _externalDocuments.Add(id); }))
+                        _violations.Add(path, "must be an array");
+                    break;
                 default:
                     r.Skip();
                     break;
@@ -91,6 +101,15 @@ internal sealed partial class Spdx2Reader
         if (!sawCreation) _violations.Add(root, "required property 'creationInfo' is missing");
 
         var packageIds = _packages.Where(p => p.Id is not null).Select(p => p.Id!).ToHashSet(StringComparer.Ordinal);
+        // Referential integrity (SPDX 2.3 §11.1): every element id in a relationship names the document, a package,
+        // file or snippet of this document, NONE / NOASSERTION, or DocumentRef-x:… of a declared external document.
+        foreach (var (id, path) in _references)
+        {
+            if (id is "SPDXRef-DOCUMENT" or "NONE" or "NOASSERTION" || packageIds.Contains(id) || _fileIds.Contains(id)) continue;
+            var colon = id.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && _externalDocuments.Contains(id[..colon])) continue;
+            _violations.Add(path, $"'{JsonElementExtensions.Short(id)}' is not an element of this document or a declared external document");
+        }
         // NTIA "dependency relationship" for SPDX 2 (as spdx/ntia-conformance-checker reads it): the document says
         // what it describes, and that is a package rather than a file or snippet.
         var describesPackage = _roots.Any(id => packageIds.Contains(id) || (!_fileIds.Contains(id) && _packages.Count > 0));
@@ -140,7 +159,11 @@ internal sealed partial class Spdx2Reader
 
     private void ReadDescribed(JsonElement e, string path)
     {
-        if (e.ValueKind == JsonValueKind.String) _roots.Add(e.GetString()!);
+        if (e.ValueKind == JsonValueKind.String)
+        {
+            _roots.Add(e.GetString()!);
+            _references.Add((e.GetString()!, path));
+        }
         else if (e.ValueKind == JsonValueKind.Object && e.Prop("Package") is { } legacyPackage)
         {
             // Pre-2.2 layout: {"Package": {...}} objects inside documentDescribes.
@@ -227,6 +250,8 @@ internal sealed partial class Spdx2Reader
         var from = r.RequiredString("spdxElementId", path, _violations);
         var to = r.RequiredString("relatedSpdxElement", path, _violations);
         var type = r.RequiredString("relationshipType", path, _violations);
+        if (from is not null) _references.Add((from, JsonPath.Prop(path, "spdxElementId")));
+        if (to is not null) _references.Add((to, JsonPath.Prop(path, "relatedSpdxElement")));
         if (from is null || to is null || type is null) return;
         if (_relationships.Count >= _limits.MaxRelationships)
         {
