@@ -166,7 +166,7 @@ public sealed class SbomChecker(TimeProvider time)
         // SPDX: every element must carry its SPDXID / spdxId (purl and CPE are additional identifiers); CycloneDX:
         // bom-ref, purl, CPE or SWID tag id.
         PerComponent(SbomCodes.NtiaIdentifier, "unique identifier",
-            c => doc.Format == SbomFormat.CycloneDx ? IsMissing(c.Id) && IsMissing(c.Purl) && IsMissing(c.Cpe) : IsMissing(c.Id),
+            c => doc.Format == SbomFormat.CycloneDx ? IsMissing(c.Id) && IsMissing(c.Purl) && IsMissing(c.Cpe) && IsMissing(c.SwidTagId) : IsMissing(c.Id),
             doc.ElementsWithoutIdentifier);
         if (!doc.HasDependencyRelationships)
             findings.Add(new Finding(SbomCodes.NtiaDependency,

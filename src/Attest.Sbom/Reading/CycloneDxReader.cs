@@ -67,7 +67,7 @@ internal sealed partial class CycloneDxReader
 
     private (SbomDocument?, Finding?) ReadDocument(ReadOnlySpan<byte> json)
     {
-        string? bomFormat = null, serial = null, name = null;
+        string? bomFormat = null, serial = null;
         int? bomVersion = null;
         var creation = new CreationInfo();
         Component? subject = null;
@@ -139,7 +139,7 @@ internal sealed partial class CycloneDxReader
             SpecVersion = _version,
             Identifier = serial,
             BomVersion = bomVersion,
-            Name = subject?.Name ?? name,
+            Name = subject?.Name,
             Creation = creation,
             Components = _components,
             Relationships = _relationships,
@@ -290,7 +290,8 @@ internal sealed partial class CycloneDxReader
             Version = Intern(version),
             Supplier = string.IsNullOrWhiteSpace(supplier) ? null : Intern(supplier),
             Purl = purl,
-            Cpe = cpe ?? swidTagId,
+            Cpe = cpe,
+            SwidTagId = swidTagId,
             Type = Intern(type),
             Hashes = hashes.Count == 0 ? [] : hashes.ToArray(),
             Licenses = licenses.Count == 0 ? [] : licenses.ToArray(),

@@ -137,4 +137,13 @@ public sealed class SpdxReadingTests
         var invalid = File.ReadAllText(RepositoryPaths.Vectors("sbom", "cdx", "1.6", "invalid-component-type-1.6.json")).Replace("\"1.6\"", "\"1.7\"", StringComparison.Ordinal);
         Assert.Contains(SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(invalid)).Findings, f => f.Evidence!["path"] == "$.components[0].type");
     }
+
+    [Fact]
+    public void CycloneDx_swid_tag_id_counts_as_a_unique_identifier()
+    {
+        var doc = SbomReader.ReadFile(RepositoryPaths.Vectors("sbom", "cdx", "1.6", "valid-component-swid-1.6.json")).Document!;
+        var component = Assert.Single(doc.Components);
+        Assert.False(string.IsNullOrEmpty(component.SwidTagId));
+        Assert.Null(component.Cpe);
+    }
 }
