@@ -19,6 +19,15 @@ internal sealed partial class Spdx2Reader
     [GeneratedRegex("^SPDXRef-[A-Za-z0-9.\\-]+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SpdxIdPattern();
 
+    // spdx-schema.json (2.3) enumerations.
+    private static readonly System.Collections.Frozen.FrozenSet<string> ChecksumAlgorithms = System.Collections.Frozen.FrozenSet.ToFrozenSet(
+        ["SHA1", "SHA224", "SHA256", "SHA384", "SHA512", "SHA3-256", "SHA3-384", "SHA3-512", "BLAKE2b-256", "BLAKE2b-384", "BLAKE2b-512", "BLAKE3",
+         "MD2", "MD4", "MD5", "MD6", "ADLER32"], StringComparer.Ordinal);
+
+    // Annex F categories; the underscore spellings are the SPDX 2.2 forms still written by tools.
+    private static readonly System.Collections.Frozen.FrozenSet<string> ReferenceCategories = System.Collections.Frozen.FrozenSet.ToFrozenSet(
+        ["SECURITY", "PACKAGE-MANAGER", "PACKAGE_MANAGER", "PERSISTENT-ID", "PERSISTENT_ID", "OTHER"], StringComparer.Ordinal);
+
     private readonly SbomLimits _limits;
     private readonly Violations _violations;
     private readonly List<Component> _packages = [];
@@ -190,6 +199,10 @@ internal sealed partial class Spdx2Reader
             if (!c.ExpectObject(itemPath, _violations)) continue;
             var alg = c.RequiredString("algorithm", itemPath, _violations);
             var value = c.RequiredString("checksumValue", itemPath, _violations);
+            if (alg is not null && !ChecksumAlgorithms.Contains(alg))
+                _violations.Add(JsonPath.Prop(itemPath, "algorithm"), $"'{JsonElementExtensions.Short(alg)}' is not an SPDX checksum algorithm");
+            if (value is not null && !HashAlgorithms.IsHex(value))
+                _violations.Add(JsonPath.Prop(itemPath, "checksumValue"), "must be hexadecimal");
             if (alg is not null && value is not null)
             {
                 alg = alg.StartsWith("checksumAlgorithm_", StringComparison.Ordinal) ? alg["checksumAlgorithm_".Length..] : alg;
@@ -203,9 +216,12 @@ internal sealed partial class Spdx2Reader
         {
             var itemPath = JsonPath.Item(JsonPath.Prop(path, "externalRefs"), i++);
             if (!r.ExpectObject(itemPath, _violations)) continue;
-            r.RequiredString("referenceCategory", itemPath, _violations);
+            if (r.RequiredString("referenceCategory", itemPath, _violations) is { } category && !ReferenceCategories.Contains(category))
+                _violations.Add(JsonPath.Prop(itemPath, "referenceCategory"), $"'{JsonElementExtensions.Short(category)}' is not an external reference category");
             var type = r.RequiredString("referenceType", itemPath, _violations);
             var locator = r.RequiredString("referenceLocator", itemPath, _violations);
+            if (type == "purl" && locator is not null && !PackageUrls.PackageUrl.TryParse(locator, out _, out var purlError, _limits.MaxPackageUrlLength))
+                _violations.Add(JsonPath.Prop(itemPath, "referenceLocator"), $"is not a package URL: {purlError}");
             if (type == "purl") purl ??= locator;
             else if (type is "cpe23Type" or "cpe22Type") cpe ??= locator;
         }

@@ -146,4 +146,22 @@ public sealed class SpdxReadingTests
         Assert.False(string.IsNullOrEmpty(component.SwidTagId));
         Assert.Null(component.Cpe);
     }
+
+    [Fact]
+    public void Spdx2_checksum_algorithm_value_reference_category_and_purl_locator_are_checked()
+    {
+        var result = SbomReader.Read("""
+            {"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"x","dataLicense":"CC0-1.0","documentNamespace":"https://example.com/x",
+             "creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: t"]},
+             "packages":[{"SPDXID":"SPDXRef-a","name":"a","downloadLocation":"NONE",
+               "checksums":[{"algorithm":"SHA256","checksumValue":"abc1"},{"algorithm":"SHA-256","checksumValue":"zz"}],
+               "externalRefs":[{"referenceCategory":"PACKAGE_MANAGER","referenceType":"purl","referenceLocator":"pkg:npm/a@1"},
+                               {"referenceCategory":"PACKAGES","referenceType":"purl","referenceLocator":"npm/a@1"}]}],
+             "documentDescribes":["SPDXRef-a"]}
+            """u8.ToArray());
+        Assert.Equal(
+            ["$.packages[0].checksums[1].algorithm", "$.packages[0].checksums[1].checksumValue", "$.packages[0].externalRefs[1].referenceCategory", "$.packages[0].externalRefs[1].referenceLocator"],
+            result.Findings.Select(f => f.Evidence!["path"]).Order(StringComparer.Ordinal));
+        Assert.Equal("pkg:npm/a@1", Assert.Single(result.Document!.Components).Purl);
+    }
 }
