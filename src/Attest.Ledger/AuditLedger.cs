@@ -162,18 +162,16 @@ public sealed class AuditLedger : IAsyncDisposable
             var start = _range.Size;
             var working = _range.Clone();
             var rows = new List<LedgerRow>(appends.Count);
-            var nodes = new List<StoredNode>(appends.Count);
             var now = _time.GetUtcNow();
             for (var i = 0; i < appends.Count; i++)
             {
                 var bytes = LedgerEntryCodec.Serialize(start + i, now, appends[i].Entry);
                 var leaf = MerkleHash.Leaf(bytes);
-                working.Append(leaf, (id, hash) => nodes.Add(new StoredNode(id, hash)));
-                rows.Add(new LedgerRow(new SequencedEntry(start + i, now, appends[i].Entry, bytes), leaf));
+                rows.Add(new LedgerRow(new SequencedEntry(start + i, now, appends[i].Entry, bytes), leaf, AppendLeaf(working, leaf)));
             }
             try
             {
-                await _store.CommitAsync(start, rows, nodes, _stopping.Token).ConfigureAwait(false);
+                await _store.CommitAsync(start, rows, _stopping.Token).ConfigureAwait(false);
                 _range = working;
                 for (var i = 0; i < appends.Count; i++) appends[i].Done.TrySetResult(start + i);
                 return;
@@ -199,8 +197,24 @@ public sealed class AuditLedger : IAsyncDisposable
         }
     }
 
+    /// <summary>Appends a leaf and returns the hashes of the subtrees it completes, bottom-up, as stored with it.</summary>
+    internal static byte[] AppendLeaf(CompactRange range, byte[] leaf)
+    {
+        // An index with t trailing one bits completes t subtrees (levels 1..t).
+        var completed = new byte[long.TrailingZeroCount(~range.Size) * MerkleHash.Size];
+        var at = 0;
+        range.Append(leaf, (_, hash) =>
+        {
+            hash.CopyTo(completed, at);
+            at += MerkleHash.Size;
+        });
+        return completed;
+    }
+
     private async Task<(bool Published, Exception? Error)> TryPublishAsync(bool dueOnly)
     {
+        // Decide from memory first: this runs after every batch and must not cost a query when nothing is due.
+        if (dueOnly && !CheckpointDue()) return (false, null);
         try
         {
             // Another process may have appended or published since this one last looked; sign the newest tree.
@@ -210,13 +224,6 @@ public sealed class AuditLedger : IAsyncDisposable
             {
                 var size = _range.Size;
                 if (size == 0 || _lastCheckpoint?.Size >= size) return (false, null);
-                if (dueOnly)
-                {
-                    var pending = size - (_lastCheckpoint?.Size ?? 0);
-                    var due = pending >= _options.CheckpointEveryEntries ||
-                              _time.GetUtcNow() - _lastCheckpointAt >= _options.CheckpointInterval;
-                    if (!due) return (false, null);
-                }
                 if (await PublishAsync(size).ConfigureAwait(false)) return (true, null);
             }
             return (false, null);
@@ -225,6 +232,12 @@ public sealed class AuditLedger : IAsyncDisposable
         {
             return (false, e);
         }
+    }
+
+    private bool CheckpointDue()
+    {
+        var pending = _range.Size - (_lastCheckpoint?.Size ?? 0);
+        return pending > 0 && (pending >= _options.CheckpointEveryEntries || _time.GetUtcNow() - _lastCheckpointAt >= _options.CheckpointInterval);
     }
 
     /// <summary>Signs and publishes the tree of <paramref name="size"/>; false when another writer moved the head

@@ -15,10 +15,10 @@ public interface ILedgerStore : IAsyncDisposable
     /// <summary>Number of entries in the log. MUST reflect only committed, durable entries.</summary>
     Task<long> GetSizeAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Writes a batch of entries and the subtree hashes they complete in one transaction. MUST be atomic
+    /// <summary>Writes a batch of entries (with the subtree hashes each completes) in one transaction. MUST be atomic
     /// and durable before it returns. MUST write nothing and throw <see cref="LedgerConflictException"/> when the
     /// log does not hold exactly <paramref name="expectedSize"/> entries (another writer got there first).</summary>
-    Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, IReadOnlyList<StoredNode> nodes, CancellationToken cancellationToken = default);
+    Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default);
 
     /// <summary>Hashes of the given subtrees (level 0 = an entry's leaf hash), in the order asked. MUST throw
     /// <see cref="LedgerCorruptException"/> when one is absent.</summary>
@@ -26,9 +26,6 @@ public interface ILedgerStore : IAsyncDisposable
 
     /// <summary>Entries with start ≤ index &lt; end as stored (no checks), in index order.</summary>
     IAsyncEnumerable<StoredEntry> ReadEntriesAsync(long start, long end, CancellationToken cancellationToken = default);
-
-    /// <summary>Stored subtree hashes in the order they were written.</summary>
-    IAsyncEnumerable<StoredNode> ReadNodesInWriteOrderAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Entries matching the filter, oldest first, at most <see cref="LedgerQuery.Limit"/>.</summary>
     Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default);
@@ -44,13 +41,13 @@ public interface ILedgerStore : IAsyncDisposable
     Task<bool> TryAdvanceCheckpointAsync(long expectedHeadSize, StoredCheckpoint next, CancellationToken cancellationToken = default);
 }
 
-/// <summary>An entry ready to be written: the sequenced entry (query columns) and its leaf hash.</summary>
-public sealed record LedgerRow(SequencedEntry Entry, byte[] LeafHash);
+/// <summary>An entry ready to be written: the sequenced entry (query columns), its leaf hash, and the hashes of the
+/// perfect subtrees its append completes (levels 1, 2, … bottom-up, 32 bytes each; empty for even indexes).
+/// Keeping them in the entry's row makes node (L, j) a primary-key read of row ((j + 1) · 2^L) − 1.</summary>
+public sealed record LedgerRow(SequencedEntry Entry, byte[] LeafHash, byte[] SubtreeHashes);
 
 /// <summary>An entry row as read back: untrusted until an audit has replayed it.</summary>
-public sealed record StoredEntry(long Index, byte[] Body, byte[] LeafHash);
-
-public sealed record StoredNode(MerkleNodeId Id, byte[] Hash);
+public sealed record StoredEntry(long Index, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes);
 
 /// <summary>A published checkpoint: its size and root as columns (for lookup) and the signed note (the evidence).</summary>
 public sealed record StoredCheckpoint(long Size, byte[] RootHash, string Note);

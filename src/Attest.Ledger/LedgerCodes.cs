@@ -11,8 +11,6 @@ public static class LedgerCodes
 
     // ledger.node.*: stored Merkle subtree hashes
     public const string NodeMismatch = "ledger.node.mismatch";
-    public const string NodeMissing = "ledger.node.missing";
-    public const string NodeUnexpected = "ledger.node.unexpected";
 
     // ledger.checkpoint.*: signed checkpoints
     public const string CheckpointSignature = "ledger.checkpoint.signature";

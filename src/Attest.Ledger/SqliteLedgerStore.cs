@@ -38,7 +38,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             Pooling = true,
         }.ToString();
         var store = new SqliteLedgerStore(fullPath, connectionString);
-        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Create, cancellationToken: cancellationToken))
             .ConfigureAwait(false);
         return store;
@@ -51,13 +51,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
             new CommandDefinition(SqliteSchema.Size, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, IReadOnlyList<StoredNode> nodes,
-        CancellationToken cancellationToken = default)
+    public async Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(rows);
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = _writer ??= await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = _writer ??= await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
             // BEGIN IMMEDIATE: take the write lock before reading the size, so the check and the inserts are one step.
             await using var transaction = connection.BeginTransaction(deferred: false);
             var size = await connection.ExecuteScalarAsync<long>(
@@ -70,8 +70,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
             {
                 insert.Transaction = transaction;
                 insert.CommandText = SqliteSchema.InsertEntry;
-                var p = new[] { "@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Body", "@LeafHash" }
+                var p = new[] { "@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Body", "@LeafHash", "@SubtreeHashes" }
                     .Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+                insert.Prepare();
                 foreach (var row in rows)
                 {
                     var e = row.Entry;
@@ -85,26 +86,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     p[7].Value = (object?)e.Entry.Client ?? DBNull.Value;
                     p[8].Value = e.Bytes;
                     p[9].Value = row.LeafHash;
-                    await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            await using (var insert = connection.CreateCommand())
-            {
-                insert.Transaction = transaction;
-                insert.CommandText = SqliteSchema.InsertNode;
-                var level = insert.Parameters.Add(new SqliteParameter { ParameterName = "@Level" });
-                var index = insert.Parameters.Add(new SqliteParameter { ParameterName = "@Index" });
-                var hash = insert.Parameters.Add(new SqliteParameter { ParameterName = "@Hash" });
-                foreach (var node in nodes)
-                {
-                    level.Value = node.Id.Level;
-                    index.Value = node.Id.Index;
-                    hash.Value = node.Hash;
-                    await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    p[10].Value = row.SubtreeHashes;
+                    insert.ExecuteNonQuery(); // SQLite has no async I/O; the async overload only adds overhead here
                 }
             }
             // synchronous=FULL: the WAL is fsynced before Commit returns, so the caller may acknowledge.
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            transaction.Commit();
         }
         catch (Exception e) when (e is not LedgerConflictException && e is not OperationCanceledException)
         {
@@ -121,38 +108,31 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     public async Task<IReadOnlyList<byte[]>> ReadNodesAsync(IReadOnlyList<MerkleNodeId> ids, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(ids);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         // One read snapshot for all nodes of the proof.
         await using var transaction = connection.BeginTransaction(deferred: true);
-        await using var leaf = connection.CreateCommand();
-        leaf.Transaction = transaction;
-        leaf.CommandText = SqliteSchema.LeafHash;
-        var leafIdx = leaf.Parameters.Add(new SqliteParameter { ParameterName = "@idx" });
-        await using var node = connection.CreateCommand();
-        node.Transaction = transaction;
-        node.CommandText = SqliteSchema.NodeHash;
-        var nodeLevel = node.Parameters.Add(new SqliteParameter { ParameterName = "@level" });
-        var nodeIdx = node.Parameters.Add(new SqliteParameter { ParameterName = "@idx" });
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = SqliteSchema.Hashes;
+        var idx = command.Parameters.Add(new SqliteParameter { ParameterName = "@idx" });
+        command.Prepare();
 
         var hashes = new byte[ids.Count][];
         for (var i = 0; i < ids.Count; i++)
         {
             var id = ids[i];
-            object? value;
-            if (id.Level == 0)
+            // Node (L, j) is stored with the entry whose append completed it: the subtree's last leaf.
+            idx.Value = id.LastLeaf;
+            using var reader = command.ExecuteReader();
+            byte[]? hash = null;
+            if (reader.Read())
             {
-                leafIdx.Value = id.Index;
-                value = await leaf.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                var stored = ReadBlob(reader, id.Level == 0 ? 0 : 1);
+                var offset = id.Level == 0 ? 0 : (id.Level - 1) * MerkleHash.Size;
+                if (stored.Length >= offset + MerkleHash.Size) hash = stored[offset..(offset + MerkleHash.Size)];
             }
-            else
-            {
-                nodeLevel.Value = id.Level;
-                nodeIdx.Value = id.Index;
-                value = await node.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            }
-            hashes[i] = value as byte[] is { Length: MerkleHash.Size } hash
-                ? hash
-                : throw new LedgerCorruptException($"Merkle node {id} is missing or malformed in {Location}");
+            hashes[i] = hash ?? throw new LedgerCorruptException($"Merkle node {id} is missing or malformed in {Location}");
         }
         return hashes;
     }
@@ -167,30 +147,14 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("@end", end);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            yield return new StoredEntry(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2));
-    }
-
-    public async IAsyncEnumerable<StoredNode> ReadNodesInWriteOrderAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = SqliteSchema.NodesInWriteOrder;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var level = reader.GetInt64(0);
-            var index = reader.GetInt64(1);
-            if (level is < 1 or > 62 || index < 0)
-                throw new LedgerCorruptException($"node row ({level}, {index}) is out of range in {Location}");
-            yield return new StoredNode(new MerkleNodeId((int)level, index), ReadBlob(reader, 2));
-        }
+            yield return new StoredEntry(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2), ReadBlob(reader, 3));
     }
 
     public async Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash)>(new CommandDefinition(SqliteSchema.Query, new
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(SqliteSchema.Query, new
         {
             query.AfterIndex,
             query.Kind,
@@ -203,7 +167,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             To = query.To is { } to ? LedgerEntryCodec.FormatTime(to) : null,
             Limit = Math.Clamp(query.Limit, 1, LedgerLimits.MaxPageSize),
         }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash))];
+        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
     }
 
     public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
@@ -244,7 +208,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = _writer ??= await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var connection = _writer ??= await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
             await using var transaction = connection.BeginTransaction(deferred: false);
             var moved = await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.AdvanceHead,
                 new { size = next.Size, note = next.Note, expected = expectedHeadSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -264,13 +228,16 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
     }
 
-    internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken, bool writer = false)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // Per-connection settings: durability first (FULL fsyncs the WAL on every commit).
+        // Per-connection settings: durability first (FULL fsyncs the WAL on every commit). WAL mode is stored in the
+        // file once set; readers only need to wait for a busy writer rather than fail.
         await connection.ExecuteAsync(new CommandDefinition(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+            writer
+                ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
+                : "PRAGMA busy_timeout=5000;",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return connection;
     }

@@ -2,10 +2,11 @@ namespace Attest.Ledger;
 
 internal static class SqliteSchema
 {
-    /// <summary>Idempotent schema. Entries are the Merkle leaves in index order; nodes hold every perfect subtree
-    /// hash above the leaves, inserted in completion order (rowid), so proofs are O(log n) point reads and an audit
-    /// can stream them beside a replay. Triggers make entries, nodes and checkpoint history append-only for every
-    /// client that does not first drop them; checkpoint_head is the one mutable row, moved only by compare-and-swap.</summary>
+    /// <summary>Idempotent schema. Entries are the Merkle leaves in index order; each row also holds the hashes of
+    /// the perfect subtrees its append completed, so every stored node is a primary-key read (proofs are O(log n)
+    /// point reads) and one insert per entry writes both. Triggers make entries and checkpoint history append-only
+    /// for every client that does not first drop them; checkpoint_head is the one mutable row, moved only by
+    /// compare-and-swap.</summary>
     public const string Create = """
         CREATE TABLE IF NOT EXISTS entries (
             idx         INTEGER PRIMARY KEY,
@@ -17,26 +18,15 @@ internal static class SqliteSchema
             verdict     TEXT,
             client      TEXT,
             body        BLOB    NOT NULL,
-            leaf_hash   BLOB    NOT NULL
+            leaf_hash   BLOB    NOT NULL,
+            subtree_hashes BLOB NOT NULL
         );
         CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
         CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS entries_kind ON entries (kind, idx);
         CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
         BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
         CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
         BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
-
-        CREATE TABLE IF NOT EXISTS nodes (
-            level INTEGER NOT NULL,
-            idx   INTEGER NOT NULL,
-            hash  BLOB    NOT NULL,
-            UNIQUE (level, idx)
-        );
-        CREATE TRIGGER IF NOT EXISTS nodes_no_update BEFORE UPDATE ON nodes
-        BEGIN SELECT RAISE(ABORT, 'ledger nodes are append-only'); END;
-        CREATE TRIGGER IF NOT EXISTS nodes_no_delete BEFORE DELETE ON nodes
-        BEGIN SELECT RAISE(ABORT, 'ledger nodes are append-only'); END;
 
         CREATE TABLE IF NOT EXISTS checkpoints (
             size       INTEGER PRIMARY KEY,
@@ -64,19 +54,13 @@ internal static class SqliteSchema
     public const string Size = "SELECT coalesce(max(idx) + 1, 0) FROM entries";
 
     public const string InsertEntry = """
-        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, body, leaf_hash)
-        VALUES (@Index, @Kind, @RecordedAt, @Image, @Digest, @Namespace, @Verdict, @Client, @Body, @LeafHash)
+        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, body, leaf_hash, subtree_hashes)
+        VALUES (@Index, @Kind, @RecordedAt, @Image, @Digest, @Namespace, @Verdict, @Client, @Body, @LeafHash, @SubtreeHashes)
         """;
 
-    public const string InsertNode = "INSERT INTO nodes (level, idx, hash) VALUES (@Level, @Index, @Hash)";
+    public const string Hashes = "SELECT leaf_hash, subtree_hashes FROM entries WHERE idx = @idx";
 
-    public const string LeafHash = "SELECT leaf_hash FROM entries WHERE idx = @idx";
-
-    public const string NodeHash = "SELECT hash FROM nodes WHERE level = @level AND idx = @idx";
-
-    public const string EntriesRange = "SELECT idx, body, leaf_hash FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
-
-    public const string NodesInWriteOrder = "SELECT level, idx, hash FROM nodes ORDER BY rowid";
+    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
 
     public const string Head = "SELECT size, note FROM checkpoint_head WHERE id = 1";
 
@@ -90,7 +74,7 @@ internal static class SqliteSchema
     public const string AdvanceHead = "UPDATE checkpoint_head SET size = @size, note = @note WHERE id = 1 AND size = @expected";
 
     public const string Query = """
-        SELECT idx, body, leaf_hash FROM entries
+        SELECT idx, body, leaf_hash, subtree_hashes FROM entries
         WHERE idx > @AfterIndex
           AND (@Kind IS NULL OR kind = @Kind)
           AND (@Image IS NULL OR image = @Image)

@@ -91,7 +91,7 @@ public class LedgerAppendTests
         foreach (var sql in new[]
                  {
                      "UPDATE entries SET verdict = 'allow' WHERE idx = 0", "DELETE FROM entries WHERE idx = 2",
-                     "UPDATE nodes SET hash = x'00' WHERE level = 1", "DELETE FROM checkpoints",
+                     "UPDATE entries SET subtree_hashes = x'00' WHERE idx = 1", "DELETE FROM checkpoints",
                      "UPDATE checkpoint_head SET size = 0, note = '' WHERE id = 1", "DELETE FROM checkpoint_head",
                  })
         {

@@ -103,7 +103,8 @@ public class LedgerAuditTests
     public async Task Audit_reports_a_tampered_subtree_hash_without_blaming_an_entry()
     {
         await using var fx = await LedgerWithAsync(16, checkpointEvery: 4);
-        await fx.TamperAsync("UPDATE nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 1");
+        // Entry 7 (binary 111) completes three subtrees; zero the middle one (level 2, leaves 4..7).
+        await fx.TamperAsync("UPDATE entries SET subtree_hashes = substr(subtree_hashes, 1, 32) || zeroblob(32) || substr(subtree_hashes, 65) WHERE idx = 7");
         var report = await fx.AuditAsync();
         Assert.Equal(LedgerCodes.NodeMismatch, Assert.Single(report.Findings).Code);
         Assert.Null(report.FirstBadIndex);

@@ -57,8 +57,7 @@ internal sealed class LedgerFixture : IAsyncDisposable
         SqliteConnection.ClearAllPools();
         await using var connection = new SqliteConnection($"Data Source={Path}");
         await connection.OpenAsync();
-        foreach (var trigger in new[] { "entries_no_update", "entries_no_delete", "nodes_no_update", "nodes_no_delete",
-                     "checkpoints_no_update", "checkpoints_no_delete", "checkpoint_head_forward_only" })
+        foreach (var trigger in new[] { "entries_no_update", "entries_no_delete", "checkpoints_no_update", "checkpoints_no_delete", "checkpoint_head_forward_only" })
             await connection.ExecuteAsync($"DROP TRIGGER IF EXISTS {trigger}");
         await connection.ExecuteAsync(sql, parameters);
         SqliteConnection.ClearAllPools();
