@@ -14,7 +14,7 @@ namespace Attest.Benchmarks;
 [MemoryDiagnoser]
 public class LedgerAppendBenchmarks
 {
-    private const int AppendsPerInvoke = 2048;
+    private const int AppendsPerInvoke = 8192;
     private string _dir = "";
     private SqliteLedgerStore? _store;
     private AuditLedger? _ledger;

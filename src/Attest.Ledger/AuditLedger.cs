@@ -61,12 +61,11 @@ public sealed class AuditLedger : IAsyncDisposable
         return ledger;
     }
 
-    /// <summary>Appends one entry. Returns its index only once the entry is durable in the store. Entries that
-    /// cannot be serialized fail here, before they are queued.</summary>
+    /// <summary>Appends one entry. Returns its index only once the entry is durable in the store. Invalid entries
+    /// fail here, before they are queued; one over the size limit fails alone, without an index.</summary>
     public async Task<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
     {
-        // Serializing with the largest index checks the size limit the real serialization must meet.
-        LedgerEntryCodec.Serialize(long.MaxValue, _time.GetUtcNow(), entry);
+        LedgerEntryCodec.Validate(entry);
         var work = new AppendWork(entry, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -162,18 +161,31 @@ public sealed class AuditLedger : IAsyncDisposable
             var start = _range.Size;
             var working = _range.Clone();
             var rows = new List<LedgerRow>(appends.Count);
+            var sequenced = new List<AppendWork>(appends.Count);
             var now = _time.GetUtcNow();
-            for (var i = 0; i < appends.Count; i++)
+            foreach (var append in appends)
             {
-                var bytes = LedgerEntryCodec.Serialize(start + i, now, appends[i].Entry);
+                var index = start + rows.Count;
+                byte[] bytes;
+                try
+                {
+                    bytes = LedgerEntryCodec.Serialize(index, now, append.Entry);
+                }
+                catch (ArgumentException e)
+                {
+                    append.Done.TrySetException(e); // too large: this entry fails, the batch goes on without it
+                    continue;
+                }
                 var leaf = MerkleHash.Leaf(bytes);
-                rows.Add(new LedgerRow(new SequencedEntry(start + i, now, appends[i].Entry, bytes), leaf, AppendLeaf(working, leaf)));
+                rows.Add(new LedgerRow(new SequencedEntry(index, now, append.Entry, bytes), leaf, AppendLeaf(working, leaf)));
+                sequenced.Add(append);
             }
+            if (rows.Count == 0) return;
             try
             {
                 await _store.CommitAsync(start, rows, _stopping.Token).ConfigureAwait(false);
                 _range = working;
-                for (var i = 0; i < appends.Count; i++) appends[i].Done.TrySetResult(start + i);
+                for (var i = 0; i < sequenced.Count; i++) sequenced[i].Done.TrySetResult(start + i);
                 return;
             }
             catch (LedgerConflictException) when (attempt < 3)
