@@ -96,16 +96,16 @@ public static class LedgerAuditor
                 stopped = true;
                 break;
             }
-            if (!LedgerEntryCodec.TryParse(row.Body, out var entry, out var parseError))
+            if (!LedgerEntryCodec.TryReadIndex(row.Body, out var entryIndex, out var parseError))
             {
                 Bad(expected, LedgerCodes.EntryMalformed, $"entry {expected} cannot be read: {parseError}");
                 stopped = true;
                 break;
             }
-            if (entry.Index != expected)
+            if (entryIndex != expected)
             {
-                Bad(expected, LedgerCodes.EntryIndexMismatch, $"row {expected} holds the entry written as {entry.Index}",
-                    new Dictionary<string, string> { ["entryIndex"] = Str(entry.Index) });
+                Bad(expected, LedgerCodes.EntryIndexMismatch, $"row {expected} holds the entry written as {entryIndex}",
+                    new Dictionary<string, string> { ["entryIndex"] = Str(entryIndex) });
                 stopped = true;
                 break;
             }

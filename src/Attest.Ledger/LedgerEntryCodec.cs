@@ -113,6 +113,53 @@ public static class LedgerEntryCodec
         }
     }
 
+    /// <summary>The audit's fast path: checks that the bytes are one well-formed JSON object of this format
+    /// (strict syntax, depth limit, known version) and returns its index, without building a document.</summary>
+    public static bool TryReadIndex(ReadOnlySpan<byte> bytes, out long index, [NotNullWhen(false)] out string? error)
+    {
+        index = -1;
+        if (bytes.Length > LedgerLimits.MaxEntryBytes)
+        {
+            error = $"entry is {bytes.Length} bytes, the limit is {LedgerLimits.MaxEntryBytes}";
+            return false;
+        }
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = LedgerLimits.MaxJsonDepth });
+        var version = 0;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = "entry is not a JSON object";
+                return false;
+            }
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
+                {
+                    var isIndex = reader.ValueTextEquals("index"u8);
+                    var isVersion = !isIndex && reader.ValueTextEquals("v"u8);
+                    reader.Read();
+                    if (isIndex && (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out index))) index = -1;
+                    if (isVersion && (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out version))) version = 0;
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+                }
+            }
+            // The reader has now seen the whole object; trailing bytes would have thrown.
+        }
+        catch (JsonException e)
+        {
+            error = $"entry is not valid JSON: {e.Message}";
+            return false;
+        }
+        if (version != FormatVersion || index < 0)
+        {
+            error = version != FormatVersion ? "entry has an unknown format version" : "entry has no valid index";
+            return false;
+        }
+        error = null;
+        return true;
+    }
+
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
     {
         if (value is not null) writer.WriteString(name, value);

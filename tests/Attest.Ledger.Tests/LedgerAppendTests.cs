@@ -133,3 +133,37 @@ public class LedgerAppendTests
         Assert.Equal(30, Assert.Single(signed).Index);
     }
 }
+
+public class LedgerEntryCodecTests
+{
+    public static TheoryData<string, string> Malformed => new()
+    {
+        { "not JSON", "hello" },
+        { "array", "[1]" },
+        { "trailing garbage", """{"index":1,"v":1} x""" },
+        { "unterminated", """{"index":1,"v":1""" },
+        { "no index", """{"v":1}""" },
+        { "negative index", """{"index":-1,"v":1}""" },
+        { "fractional index", """{"index":1.5,"v":1}""" },
+        { "string index", """{"index":"1","v":1}""" },
+        { "unknown version", """{"index":1,"v":2}""" },
+        { "comment", """{"index":1,/*x*/"v":1}""" },
+        { "too deep", "{\"index\":1,\"v\":1,\"d\":" + new string('[', 40) + new string(']', 40) + "}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void Audit_reader_rejects_malformed_entries(string description, string json)
+    {
+        Assert.False(LedgerEntryCodec.TryReadIndex(System.Text.Encoding.UTF8.GetBytes(json), out _, out _), description);
+    }
+
+    [Fact]
+    public void Audit_reader_finds_the_index_past_nested_details()
+    {
+        var bytes = LedgerEntryCodec.Serialize(1234, DateTimeOffset.UnixEpoch,
+            LedgerEntry.OperatorNote(JsonDocument.Parse("""{"index":99,"nested":{"index":7}}""").RootElement));
+        Assert.True(LedgerEntryCodec.TryReadIndex(bytes, out var index, out _));
+        Assert.Equal(1234, index);
+    }
+}
