@@ -16,11 +16,15 @@ namespace Attest.Cli;
 internal static class LedgerCommand
 {
     // Output goes to terminals and files, never into HTML: keep base64 readable.
+    private const string ConnectionVariable = "ATTEST_LEDGER_CONNECTION";
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Build()
     {
-        var db = new Option<FileInfo>("--db") { Description = "ledger SQLite file", Required = true };
+        var db = new StoreSource(
+            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
+            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
         var keyFile = new Option<FileInfo>("--key") { Description = "checkpoint signing key: a note signer key (PRIVATE+KEY+…, Ed25519) or an ECDSA P-256 PEM", Required = true };
         var origin = new Option<string?>("--origin") { Description = "log origin (default: the key name)" };
         var vkeys = new Option<string[]>("--vkey") { Description = "trusted checkpoint verifier key name+id+key (repeatable)", Required = true, AllowMultipleArgumentsPerToken = false };
@@ -52,14 +56,14 @@ internal static class LedgerCommand
         return command;
     }
 
-    private static Command Append(Option<FileInfo> db, Option<FileInfo> keyFile, Option<string?> origin)
+    private static Command Append(StoreSource db, Option<FileInfo> keyFile, Option<string?> origin)
     {
         var kind = new Option<string>("--kind") { Description = "entry kind", DefaultValueFactory = _ => LedgerEntryKinds.Note };
         var json = new Option<string?>("--json") { Description = "one JSON object: the entry's details" };
         var jsonl = new Option<string?>("--jsonl") { Description = "file of JSON objects, one per line ('-' for stdin); one entry each" };
         var command = new Command("append", "Append entries; prints 'INDEX<TAB>LINE' for each once it is durable, then publishes a checkpoint.")
         {
-            db, keyFile, origin, kind, json, jsonl,
+            db.Db, db.Connection, keyFile, origin, kind, json, jsonl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -80,7 +84,8 @@ internal static class LedgerCommand
                 await error.WriteLineAsync($"attest: cannot use the signing key: {e.Message}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            await using var store = await SqliteLedgerStore.OpenAsync(parse.GetValue(db)!.FullName, cancellationToken).ConfigureAwait(false);
+            await using var store = await db.OpenAsync(parse, mustExist: false, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             await using var log = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = parse.GetValue(origin) ?? signer.Name },
                 [signer], TimeProvider.System, cancellationToken).ConfigureAwait(false);
 
@@ -140,11 +145,11 @@ internal static class LedgerCommand
         return command;
     }
 
-    private static Command Verify(Option<FileInfo> db, Option<string[]> vkeys, Option<string?> origin)
+    private static Command Verify(StoreSource db, Option<string[]> vkeys, Option<string?> origin)
     {
         var command = new Command("verify", "Replay every entry, recompute every root and check every checkpoint; exit 0 when all verifies.")
         {
-            db, vkeys, origin,
+            db.Db, db.Connection, vkeys, origin,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -154,13 +159,8 @@ internal static class LedgerCommand
                 await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            var file = parse.GetValue(db)!;
-            if (!file.Exists)
-            {
-                await error.WriteLineAsync($"attest: {file.FullName} does not exist").ConfigureAwait(false);
-                return AttestCommand.ExitCodes.UnusableInput;
-            }
-            await using var store = await SqliteLedgerStore.OpenAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             var report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
             foreach (var finding in report.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
             var summary = $"{report.EntriesChecked} entries, {report.CheckpointsChecked} checkpoints, verified through size {report.VerifiedCheckpointSize}";
@@ -171,15 +171,16 @@ internal static class LedgerCommand
         return command;
     }
 
-    private static Command Prove(Option<FileInfo> db)
+    private static Command Prove(StoreSource db)
     {
         var index = new Option<long>("--index") { Description = "entry index", Required = true };
         var size = new Option<long?>("--size") { Description = "tree size (default: the latest checkpoint's)" };
-        var command = new Command("prove", "Print an inclusion proof for one entry as JSON, with the checkpoint it verifies against.") { db, index, size };
+        var command = new Command("prove", "Print an inclusion proof for one entry as JSON, with the checkpoint it verifies against.") { db.Db, db.Connection, index, size };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            await using var store = await SqliteLedgerStore.OpenAsync(parse.GetValue(db)!.FullName, cancellationToken).ConfigureAwait(false);
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             var latest = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
             var treeSize = parse.GetValue(size) ?? latest?.Size ?? await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
             var leafIndex = parse.GetValue(index);
@@ -206,12 +207,12 @@ internal static class LedgerCommand
         return command;
     }
 
-    private static Command Export(Option<FileInfo> db, Option<string[]> vkeys, Option<string?> origin)
+    private static Command Export(StoreSource db, Option<string[]> vkeys, Option<string?> origin)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "directory to create (must be absent or empty)", Required = true };
         var command = new Command("export", "Write entries.jsonl and the tlog-tiles layout (checkpoint, tiles, entry bundles) of the latest checkpoint.")
         {
-            db, vkeys, origin, output,
+            db.Db, db.Connection, vkeys, origin, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -221,7 +222,8 @@ internal static class LedgerCommand
                 await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            await using var store = await SqliteLedgerStore.OpenAsync(parse.GetValue(db)!.FullName, cancellationToken).ConfigureAwait(false);
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             try
             {
                 var result = await LedgerExporter.ExportAsync(store, trust, parse.GetValue(output)!.FullName, cancellationToken).ConfigureAwait(false);
@@ -243,7 +245,7 @@ internal static class LedgerCommand
         return command;
     }
 
-    private static Command Query(Option<FileInfo> db)
+    private static Command Query(StoreSource db)
     {
         var kind = new Option<string?>("--kind");
         var image = new Option<string?>("--image");
@@ -255,10 +257,11 @@ internal static class LedgerCommand
         var to = new Option<DateTimeOffset?>("--to") { Description = "recorded before (ISO 8601)" };
         var after = new Option<long>("--after") { Description = "only entries after this index (paging)", DefaultValueFactory = _ => -1 };
         var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 100 };
-        var command = new Command("query", "Print matching entries as JSON lines, oldest first.") { db, kind, image, digest, ns, verdict, client, from, to, after, limit };
+        var command = new Command("query", "Print matching entries as JSON lines, oldest first.") { db.Db, db.Connection, kind, image, digest, ns, verdict, client, from, to, after, limit };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var store = await SqliteLedgerStore.OpenAsync(parse.GetValue(db)!.FullName, cancellationToken).ConfigureAwait(false);
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             var rows = await store.QueryAsync(new LedgerQuery
             {
                 Kind = parse.GetValue(kind), Image = parse.GetValue(image), Digest = parse.GetValue(digest), Namespace = parse.GetValue(ns),
@@ -269,6 +272,39 @@ internal static class LedgerCommand
             return AttestCommand.ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Where the ledger lives: a SQLite file (--db) or PostgreSQL (--connection or ATTEST_LEDGER_CONNECTION).</summary>
+    private sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
+    {
+        /// <summary>Opens the store, or writes why not and returns null.</summary>
+        public async Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken)
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var file = parse.GetValue(Db);
+            var connection = parse.GetValue(Connection) ?? (file is null ? Environment.GetEnvironmentVariable(ConnectionVariable) : null);
+            if (file is null == string.IsNullOrEmpty(connection))
+            {
+                await error.WriteLineAsync($"attest: give exactly one of --db and --connection (or {ConnectionVariable})").ConfigureAwait(false);
+                return null;
+            }
+            try
+            {
+                if (file is null) return await PostgresLedgerStore.OpenAsync(connection!, cancellationToken).ConfigureAwait(false);
+                if (mustExist && !file.Exists)
+                {
+                    await error.WriteLineAsync($"attest: {file.FullName} does not exist").ConfigureAwait(false);
+                    return null;
+                }
+                return await SqliteLedgerStore.OpenAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // The message of a connection failure names host and database, not the password.
+                await error.WriteLineAsync($"attest: cannot open the ledger: {e.Message}").ConfigureAwait(false);
+                return null;
+            }
+        }
     }
 
     private static bool TryTrust(ParseResult parse, Option<string[]> vkeys, Option<string?> origin, out LedgerAuditOptions trust, out string problem)

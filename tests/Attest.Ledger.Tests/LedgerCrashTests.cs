@@ -23,21 +23,13 @@ public class LedgerCrashTests
         var signer = new Ed25519NoteSigner("attest.test/crash", Ed25519.GenerateSeed());
         var keyFile = dir.Combine("key.txt");
         await File.WriteAllTextAsync(keyFile, signer.ToPrivateKeyString());
-        var cli = CliPath();
         var random = new Random(6);
         var acknowledged = new Dictionary<long, (int Run, int Line)>();
         var killedWithAcks = 0;
 
         for (var run = 0; run < iterations; run++)
         {
-            using var child = Process.Start(new ProcessStartInfo("dotnet")
-            {
-                ArgumentList = { cli, "ledger", "append", "--db", db, "--key", keyFile, "--jsonl", "-" },
-                RedirectStandardInput = true,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            })!;
+            using var child = Process.Start(AttestCli.StartInfo("ledger", "append", "--db", db, "--key", keyFile, "--jsonl", "-"))!;
             _ = child.StandardError.ReadToEndAsync();
             var acks = new List<(long Index, int Line)>();
             var firstAck = new TaskCompletionSource();
@@ -104,15 +96,5 @@ public class LedgerCrashTests
             Assert.True(report.IsValid, string.Join("; ", report.Findings));
             Assert.Equal(checkpoint.Size, report.VerifiedCheckpointSize);
         }
-    }
-
-    /// <summary>The CLI built beside this test (bin/&lt;Configuration&gt;/net10.0). RepositoryPaths.ProjectOutput
-    /// misreads the configuration when the base directory ends in a separator, so it is resolved here.</summary>
-    private static string CliPath()
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var path = Path.Combine(RepositoryPaths.Root, "src", "Attest.Cli", "bin", output.Parent!.Name, output.Name, "attest.dll");
-        Assert.True(File.Exists(path), $"{path} is missing");
-        return path;
     }
 }
