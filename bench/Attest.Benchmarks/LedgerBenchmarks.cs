@@ -8,9 +8,9 @@ namespace Attest.Benchmarks;
 /// <summary>
 /// Group-commit throughput on a real SQLite file (WAL, synchronous=FULL): W concurrent writers, each awaiting
 /// its own appends one after another. Time per operation = time per acknowledged (durable) append.
-/// Run: dotnet run -c Release --project bench/Attest.Benchmarks -- --filter '*LedgerAppend*'
+/// Run: dotnet run -c Release --project bench/Attest.Benchmarks -- --filter '*LedgerAppend*' --launchCount 1 --warmupCount 1 --iterationCount 5
+/// (add --inProcess on a loaded machine: BenchmarkDotNet's separate build can exceed its 2-minute timeout)
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 [MemoryDiagnoser]
 public class LedgerAppendBenchmarks
 {
@@ -53,9 +53,8 @@ public class LedgerAppendBenchmarks
 /// <summary>
 /// Reads at scale: inclusion-proof latency in a log of 1,000,000 entries, and full audit replay speed.
 /// The log is written straight through the store in large batches so setup stays short.
-/// Run: dotnet run -c Release --project bench/Attest.Benchmarks -- --filter '*LedgerRead*'
+/// Run: dotnet run -c Release --project bench/Attest.Benchmarks -- --filter '*LedgerRead*' --launchCount 1 --warmupCount 1 --iterationCount 5 --inProcess
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
 public class LedgerReadBenchmarks
 {
     private const int Entries = 1_000_000;

@@ -242,6 +242,8 @@ public sealed class AuditLedger : IAsyncDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Try again one interval later instead of spinning; explicit CheckpointAsync callers see the error.
+            _lastCheckpointAt = _time.GetUtcNow();
             return (false, e);
         }
     }

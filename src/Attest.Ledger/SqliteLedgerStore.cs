@@ -146,8 +146,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("@start", start);
         command.Parameters.AddWithValue("@end", end);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        // SQLite reads are synchronous underneath; ReadAsync would only add a task per row to a full replay.
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             yield return new StoredEntry(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2), ReadBlob(reader, 3));
+        }
     }
 
     public async Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
