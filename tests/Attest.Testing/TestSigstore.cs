@@ -70,7 +70,8 @@ public sealed class TestSigstore : IDisposable
     /// has an '@' and no scheme, else a URI), codeSigning EKU, the OIDC issuer as extensions 1.3.6.1.4.1.57264.1.1 (raw
     /// UTF-8) and .1.8 (DER UTF8String), valid for 10 minutes, with an SCT from <see cref="CtLog"/> embedded.
     /// </summary>
-    public X509Certificate2 IssueSigningCertificate(ECDsa key, string subjectAlternativeName, string oidcIssuer)
+    /// <param name="alterSctList">Test hook: rewrites the SCT list extension value before the CA signs the leaf.</param>
+    public X509Certificate2 IssueSigningCertificate(ECDsa key, string subjectAlternativeName, string oidcIssuer, Func<byte[], byte[]>? alterSctList = null)
     {
         var request = new CertificateRequest(new X500DistinguishedName([0x30, 0x00]), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
@@ -94,7 +95,9 @@ public sealed class TestSigstore : IDisposable
         var generator = X509SignatureGenerator.CreateForECDsa(_caKey);
         // The precertificate the CT log signs is the leaf without the SCT list; the leaf repeats every field.
         using var precertificate = request.Create(FulcioRoot.SubjectName, generator, now, now.AddMinutes(10), serial);
-        request.CertificateExtensions.Add(CtLog.CreateSctListExtension(precertificate, FulcioRoot));
+        var sctList = CtLog.CreateSctListExtension(precertificate, FulcioRoot);
+        if (alterSctList is not null) sctList = new X509Extension(sctList.Oid!, alterSctList(sctList.RawData), sctList.Critical);
+        request.CertificateExtensions.Add(sctList);
         using var leaf = request.Create(FulcioRoot.SubjectName, generator, now, now.AddMinutes(10), serial);
         return X509CertificateLoader.LoadCertificate(leaf.RawData);
     }
