@@ -53,19 +53,19 @@ public sealed class BundleBuilder
         });
     }
 
-    /// <summary>Signs an artifact known by its SHA-256 digest (the signature is over the digest, as cosign sign-blob does with a prehashed key).</summary>
+    /// <summary>Signs an artifact known by its SHA-256 digest (ECDSA over the prehash: the same signature as over the artifact bytes).</summary>
+    /// <exception cref="NotSupportedException">The signer is pure Ed25519, which cannot sign a digest.</exception>
     public Task<byte[]> SignDigestAsync(BundleSigner signer, Digest artifactDigest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(signer);
         return SignMessageAsync(signer, artifactDigest, signer.SignDigest(artifactDigest), cancellationToken);
     }
 
-    /// <summary>Signs artifact bytes (the only way for Ed25519); the bundle records their SHA-256.</summary>
-    public Task<byte[]> SignArtifactAsync(BundleSigner signer, ReadOnlyMemory<byte> artifact, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(signer);
-        return SignMessageAsync(signer, Digest.Sha256(artifact.Span), signer.SignData(artifact.Span), cancellationToken);
-    }
+    /// <summary>Signs artifact bytes as a message signature over their SHA-256 (what Rekor's hashedrekord records).</summary>
+    /// <exception cref="NotSupportedException">The signer is pure Ed25519: Rekor v1 hashedrekord cannot check it
+    /// (sigstore/rekor#851) and sigstore-js rejects it; sign a DSSE statement about the artifact instead.</exception>
+    public Task<byte[]> SignArtifactAsync(BundleSigner signer, ReadOnlyMemory<byte> artifact, CancellationToken cancellationToken = default) =>
+        SignDigestAsync(signer, Digest.Sha256(artifact.Span), cancellationToken);
 
     private async Task<byte[]> SignMessageAsync(BundleSigner signer, Digest digest, byte[] signature, CancellationToken cancellationToken)
     {
