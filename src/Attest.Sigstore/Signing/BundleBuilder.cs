@@ -18,14 +18,17 @@ public sealed class BundleBuilder
     public const string MediaType = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
     private readonly ITransparencyLog _log;
+    private readonly SigstoreLimits _limits;
 
     /// <summary>Base64 '+' and the checkpoint's em dash stay unescaped, as other Sigstore clients write them.</summary>
     internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
-    public BundleBuilder(ITransparencyLog log)
+    /// <param name="limits">The limits verifiers apply; the builder refuses content they would reject.</param>
+    public BundleBuilder(ITransparencyLog log, SigstoreLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         _log = log;
+        _limits = limits ?? SigstoreLimits.Default;
     }
 
     /// <summary>Signs an in-toto Statement (JSON bytes) as a DSSE envelope of type <c>application/vnd.in-toto+json</c>.</summary>
@@ -41,6 +44,8 @@ public sealed class BundleBuilder
     {
         ArgumentNullException.ThrowIfNull(signer);
         ArgumentException.ThrowIfNullOrEmpty(payloadType);
+        if (payload.Length > _limits.MaxDssePayloadBytes)
+            throw new ArgumentException($"the DSSE payload is {payload.Length} bytes; verifiers accept at most {_limits.MaxDssePayloadBytes}", nameof(payload));
         var bytes = payload.ToArray();
         var signature = signer.SignData(Pae.Encode(payloadType, bytes));
         var envelope = new DsseEnvelope(payloadType, bytes, [new DsseSignature(signature, null)]);

@@ -126,6 +126,16 @@ public sealed class BundleBuilderTests : IDisposable
     }
 
     [Fact]
+    public async Task Payload_larger_than_verifiers_accept_is_refused_before_logging()
+    {
+        var builder = new BundleBuilder(_sigstore.Log, SigstoreLimits.Default with { MaxDssePayloadBytes = 16 });
+
+        await Assert.ThrowsAsync<ArgumentException>(() => builder.SignDsseAsync(BundleSigner.ForEcdsa(_key), "text/plain", new byte[17]));
+        Assert.Equal(0, _sigstore.Log.Size);
+        Assert.True(Bundle.TryParse(await builder.SignDsseAsync(BundleSigner.ForEcdsa(_key), "text/plain", new byte[16]), out _, out var finding), finding?.ToString());
+    }
+
+    [Fact]
     public void Statement_about_another_digest_is_rejected_for_the_image()
     {
         var bundle = _sigstore.SignImage(Digest.Sha256("other image"u8), _key);
