@@ -18,7 +18,6 @@ public sealed class InMemoryTransparencyLog : ITransparencyLog
     private readonly ECDsa _key;
     private readonly TimeProvider _time;
     private readonly EcdsaNoteSigner _noteSigner;
-    private readonly List<byte[]> _leaves = [];
     private readonly Dictionary<MerkleNodeId, byte[]> _nodes = [];
     private readonly CompactRange _range = new();
     private readonly Lock _lock = new();
@@ -58,7 +57,7 @@ public sealed class InMemoryTransparencyLog : ITransparencyLog
     {
         get
         {
-            lock (_lock) return _leaves.Count;
+            lock (_lock) return _range.Size;
         }
     }
 
@@ -73,12 +72,12 @@ public sealed class InMemoryTransparencyLog : ITransparencyLog
         byte[][] hashes;
         lock (_lock)
         {
-            index = _leaves.Count;
+            index = _range.Size;
             var leaf = MerkleHash.Leaf(body);
-            _leaves.Add(leaf);
-            _range.Append(leaf, (id, hash) => _nodes[id] = hash);
+            // Every perfect subtree is kept, so any inclusion proof is assembled from stored nodes (ProofPlan).
             _nodes[new MerkleNodeId(0, index)] = leaf;
-            size = _leaves.Count;
+            _range.Append(leaf, (id, hash) => _nodes[id] = hash);
+            size = _range.Size;
             root = _range.Root();
             hashes = ProofPlan.Inclusion(index, size).Assemble(id => _nodes[id]);
         }

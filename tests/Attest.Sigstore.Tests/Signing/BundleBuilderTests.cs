@@ -55,6 +55,20 @@ public sealed class BundleBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Trusted_root_written_to_a_file_verifies_the_bundles_of_its_log()
+    {
+        using var directory = new TempDirectory();
+        var path = directory.Combine("trusted_root.json");
+        _sigstore.WriteTrustedRoot(path);
+        var bundle = _sigstore.SignImage(Image, _key);
+
+        var root = TrustedRoot.Parse(File.ReadAllBytes(path));
+
+        AssertVerified(Verify(bundle, Artifact.FromDigest(Image), root: root));
+        Assert.Equal(_sigstore.Log.LogId, Assert.Single(root.TransparencyLogs).LogId);
+    }
+
+    [Fact]
     public void SignImageDsse_carries_the_predicate_and_verifies()
     {
         var bundle = _sigstore.SignImageDsse(Image, "https://slsa.dev/provenance/v1", """{"buildDefinition":{"buildType":"https://attest.test/build"}}""", _key);
