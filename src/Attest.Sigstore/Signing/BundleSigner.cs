@@ -43,6 +43,7 @@ public abstract class BundleSigner
     public static BundleSigner ForEcdsa(ECDsa key, string? hint = null)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (key.KeySize != 256) throw new ArgumentException("managed ECDSA keys must be P-256 (signatures are over SHA-256)", nameof(key));
         var spki = key.ExportSubjectPublicKeyInfo();
         return new EcdsaBundleSigner(key, spki, hint ?? DefaultHint(spki), null);
     }
@@ -60,6 +61,7 @@ public abstract class BundleSigner
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(certificate);
+        if (key.KeySize != 256) throw new ArgumentException("certified ECDSA keys must be P-256 (signatures are over SHA-256)", nameof(key));
         var spki = key.ExportSubjectPublicKeyInfo();
         if (!spki.AsSpan().SequenceEqual(certificate.PublicKey.ExportSubjectPublicKeyInfo()))
             throw new ArgumentException("the certificate does not certify this key", nameof(certificate));

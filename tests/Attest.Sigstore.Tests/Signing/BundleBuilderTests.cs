@@ -133,6 +133,16 @@ public sealed class BundleBuilderTests : IDisposable
     }
 
     [Fact]
+    public void Signers_refuse_keys_whose_signatures_would_not_be_SHA_256_P_256()
+    {
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+
+        Assert.Throws<ArgumentException>(() => BundleSigner.ForEcdsa(p384));
+        Assert.Throws<ArgumentException>(() => BundleSigner.ForEd25519(new byte[31]));
+        Assert.Throws<NotSupportedException>(() => BundleSigner.ForEcdsa(_key).SignDigest(Digest.FromBytes("sha512", new byte[64])));
+    }
+
+    [Fact]
     public async Task SignStatement_refuses_a_payload_that_is_not_an_in_toto_statement()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => _sigstore.Builder.SignStatementAsync(BundleSigner.ForEcdsa(_key), "{}"u8.ToArray()));
