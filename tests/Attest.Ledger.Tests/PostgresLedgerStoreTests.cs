@@ -1,31 +1,28 @@
 using Attest.Core.Crypto;
 using Attest.Core.Transparency;
 using Dapper;
+using Attest.Testing;
 using Npgsql;
 
 namespace Attest.Ledger.Tests;
 
-/// <summary>Runs when ATTEST_TEST_POSTGRES holds a connection string to a server the test may create databases on
-/// (the integration rig provides one); skipped with that reason otherwise.</summary>
-public sealed class PostgresFactAttribute : FactAttribute
+/// <summary>The real PostgreSQL server of the test rig, shared by the ledger's PostgreSQL tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class LedgerPostgresCollection : ICollectionFixture<PostgresFixture>
 {
-    public const string Variable = "ATTEST_TEST_POSTGRES";
-
-    public PostgresFactAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Variable))) Skip = $"{Variable} is not set (no PostgreSQL server for this run)";
-    }
+    public const string Name = "ledger-postgres";
 }
 
-public class PostgresLedgerStoreTests
+[Collection(LedgerPostgresCollection.Name)]
+public class PostgresLedgerStoreTests(PostgresFixture postgres)
 {
     private const string Origin = "attest.test/pg";
     private readonly Ed25519NoteSigner _signer = new(Origin, Ed25519.GenerateSeed());
 
     /// <summary>A fresh database per test, so tests never see each other's logs.</summary>
-    private static async Task<string> CreateDatabaseAsync()
+    private async Task<string> CreateDatabaseAsync()
     {
-        var server = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable(PostgresFactAttribute.Variable));
+        var server = new NpgsqlConnectionStringBuilder(postgres.ConnectionStringFor("postgres"));
         var name = "ledger_" + Guid.NewGuid().ToString("N")[..12];
         await using (var connection = new NpgsqlConnection(server.ConnectionString))
         {
@@ -41,7 +38,7 @@ public class PostgresLedgerStoreTests
             new AuditLedgerOptions { Origin = Origin, CheckpointEveryEntries = 1_000_000, CheckpointInterval = TimeSpan.FromHours(1) },
             [_signer], TimeProvider.System);
 
-    [PostgresFact]
+    [Fact]
     public async Task Appends_proofs_and_checkpoints_verify_on_postgres()
     {
         var db = await CreateDatabaseAsync();
@@ -65,7 +62,7 @@ public class PostgresLedgerStoreTests
         Assert.Equal(11, (await ledger.Store.QueryAsync(new LedgerQuery { Verdict = "deny", Limit = 11 })).Count);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Two_replicas_append_to_one_log_without_forking_it()
     {
         var db = await CreateDatabaseAsync();
@@ -80,7 +77,7 @@ public class PostgresLedgerStoreTests
         Assert.Equal(200, report.VerifiedCheckpointSize);
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Append_only_triggers_fire_even_with_session_replication_role_replica()
     {
         var db = await CreateDatabaseAsync();
@@ -105,7 +102,7 @@ public class PostgresLedgerStoreTests
         Assert.Equal(3L, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM entries"));
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Audit_names_the_row_an_owner_changed_with_triggers_disabled()
     {
         var db = await CreateDatabaseAsync();
