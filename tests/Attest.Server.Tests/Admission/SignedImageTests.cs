@@ -1,0 +1,243 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.Core;
+using Attest.Server.Tests.Hosting;
+using Attest.Testing;
+
+namespace Attest.Server.Tests.Admission;
+
+/// <summary>
+/// The validating (and mutating) webhook on images that carry real Sigstore bundles, signed offline by an
+/// in-process Sigstore (ephemeral log, CA and CT log) and attached to the images as OCI referrers in the real
+/// registry. Policies trust that Sigstore's trusted_root.json, as an air-gapped deployment would.
+/// </summary>
+[Collection(ServerRegistryCollection.Name)]
+public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
+{
+    private const string Issuer = "https://token.actions.githubusercontent.com";
+    private const string ReleaseWorkflow = "https://github.com/example/app/.github/workflows/release.yml@refs/tags/v1.0.0";
+    private readonly ServerWorkspace _workspace = new(withPolicies: false);
+    private readonly TestSigstore _sigstore = new();
+    private readonly ECDsa _releaseKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _auditorKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private TestImageRegistry _images = null!;
+    private ServerProcess _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _images = new TestImageRegistry(registry.Host);
+        Directory.CreateDirectory(_workspace.PolicyDirectory);
+        _sigstore.WriteTrustedRoot(Path.Combine(_workspace.PolicyDirectory, "trusted_root.json"));
+        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "release.pub"), _releaseKey.ExportSubjectPublicKeyInfoPem());
+        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "auditor.pub"), _auditorKey.ExportSubjectPublicKeyInfoPem());
+        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "policies.yaml"), $$"""
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: keyed}
+            spec:
+              match: {images: ["{{registry.Host}}/keyed/**"]}
+              signatures:
+                authorities: [{name: release-key, trustedRoot: trusted_root.json, transparencyLog: required, key: {file: release.pub} }]
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: keyless}
+            spec:
+              match: {images: ["{{registry.Host}}/keyless/**"]}
+              signatures:
+                authorities:
+                  - name: ci
+                    trustedRoot: trusted_root.json
+                    keyless:
+                      identities: [{issuer: "{{Issuer}}", subjectRegExp: 'https://github\.com/example/app/\.github/workflows/release\.yml@refs/tags/v.+'}]
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: two-keys}
+            spec:
+              match: {images: ["{{registry.Host}}/dual/**"]}
+              signatures:
+                threshold: 2
+                authorities:
+                  - {name: release-key, trustedRoot: trusted_root.json, key: {file: release.pub} }
+                  - {name: auditor, trustedRoot: trusted_root.json, key: {file: auditor.pub} }
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: sbom-required}
+            spec:
+              match: {images: ["{{registry.Host}}/sbom/**"]}
+              authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: release.pub} }]
+              signatures: {authorities: [release-key]}
+              attestations:
+                - name: sbom
+                  predicateType: https://cyclonedx.org/bom
+                  authorities: [release-key]
+                  sbom: {deniedLicenses: [GPL-3.0-only]}
+            """);
+
+        var (certificate, certificateFile, keyFile) = TestCertificates.CreateLoopbackTls(_workspace.Path);
+        _server = await _workspace.Start(
+                "--urls", "https://127.0.0.1:0",
+                $"--Kestrel:Certificates:Default:Path={certificateFile}",
+                $"--Kestrel:Certificates:Default:KeyPath={keyFile}",
+                $"--Attest:Registries:Insecure:0={registry.Host}",
+                "--Attest:Admission:VerdictCacheSeconds=0")
+            .WaitUntilListeningAsync();
+        _server.TrustCertificate(certificate);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _images.Dispose();
+        _sigstore.Dispose();
+        _releaseKey.Dispose();
+        _otherKey.Dispose();
+        _auditorKey.Dispose();
+        _workspace.Dispose();
+    }
+
+    private async Task<JsonElement> ValidateAsync(string image)
+    {
+        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", image);
+        var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/validate", review);
+        Assert.Equal(200, status);
+        return body.RootElement.GetProperty("response").Clone();
+    }
+
+    private static void AssertAllowed(JsonElement response) =>
+        Assert.True(response.GetProperty("allowed").GetBoolean(),
+            response.TryGetProperty("status", out var s) ? s.GetProperty("message").GetString() : "denied");
+
+    private static string DeniedMessage(JsonElement response)
+    {
+        Assert.False(response.GetProperty("allowed").GetBoolean(), "expected a denial");
+        return response.GetProperty("status").GetProperty("message").GetString()!;
+    }
+
+    [Fact]
+    public async Task Image_signed_with_the_policy_key_is_admitted()
+    {
+        var digest = await _images.PushImageAsync("keyed/app", "v1");
+        await _images.AttachBundleAsync("keyed/app", digest, _sigstore.SignImage(digest, _releaseKey));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/keyed/app@{digest}"));
+    }
+
+    [Fact]
+    public async Task Image_signed_with_another_key_is_denied_as_untrusted_not_as_unsigned()
+    {
+        var digest = await _images.PushImageAsync("keyed/wrong-key", "v1");
+        await _images.AttachBundleAsync("keyed/wrong-key", digest, _sigstore.SignImage(digest, _otherKey));
+        var message = DeniedMessage(await ValidateAsync($"{registry.Host}/keyed/wrong-key@{digest}"));
+        Assert.Contains("none verifies for the required authorities", message, StringComparison.Ordinal);
+        Assert.Contains("release-key:", message, StringComparison.Ordinal);
+        Assert.Contains("[signature.untrusted]", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Signature_of_another_digest_does_not_count()
+    {
+        var signed = await _images.PushImageAsync("keyed/swap", "signed");
+        var unsigned = await _images.PushImageAsync("keyed/swap", "unsigned");
+        // The signature of one image attached to another: the statement names the wrong subject.
+        await _images.AttachBundleAsync("keyed/swap", unsigned, _sigstore.SignImage(signed, _releaseKey));
+        var message = DeniedMessage(await ValidateAsync($"{registry.Host}/keyed/swap@{unsigned}"));
+        Assert.Contains("[signature.untrusted]", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tag_moved_after_signing_is_pinned_to_the_new_unsigned_digest_and_denied()
+    {
+        var signed = await _images.PushImageAsync("keyed/moved", "v1");
+        await _images.AttachBundleAsync("keyed/moved", signed, _sigstore.SignImage(signed, _releaseKey));
+        var moved = await _images.PushImageAsync("keyed/moved", "v1"); // someone pushes another image under the tag
+
+        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", $"{registry.Host}/keyed/moved:v1");
+        var (_, mutated) = await AdmissionRequests.PostAsync(_server.Client, "admission/mutate", review);
+        using var patch = JsonDocument.Parse(Convert.FromBase64String(mutated.RootElement.GetProperty("response").GetProperty("patch").GetString()!));
+        var pinned = patch.RootElement[0].GetProperty("value").GetString()!;
+        Assert.EndsWith($"@{moved}", pinned, StringComparison.Ordinal);
+
+        var message = DeniedMessage(await ValidateAsync(pinned));
+        Assert.Contains("[signature.none]", message, StringComparison.Ordinal);
+        AssertAllowed(await ValidateAsync($"{registry.Host}/keyed/moved@{signed}"));
+    }
+
+    [Fact]
+    public async Task Keyless_signature_by_the_release_workflow_is_admitted_and_by_another_identity_denied()
+    {
+        var good = await _images.PushImageAsync("keyless/app", "v1");
+        await _images.AttachBundleAsync("keyless/app", good, _sigstore.SignImageKeyless(good, ReleaseWorkflow, Issuer));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/keyless/app@{good}"));
+
+        var bad = await _images.PushImageAsync("keyless/fork", "v1");
+        await _images.AttachBundleAsync("keyless/fork", bad,
+            _sigstore.SignImageKeyless(bad, "https://github.com/attacker/app/.github/workflows/release.yml@refs/tags/v1.0.0", Issuer));
+        var message = DeniedMessage(await ValidateAsync($"{registry.Host}/keyless/fork@{bad}"));
+        Assert.Contains("[signature.untrusted]", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Threshold_of_two_needs_two_distinct_authorities()
+    {
+        var digest = await _images.PushImageAsync("dual/app", "v1");
+        await _images.AttachBundleAsync("dual/app", digest, _sigstore.SignImage(digest, _releaseKey));
+        await _images.AttachBundleAsync("dual/app", digest, _sigstore.SignImage(digest, _releaseKey)); // same authority twice
+        var message = DeniedMessage(await ValidateAsync($"{registry.Host}/dual/app@{digest}"));
+        Assert.Contains("signed by [release-key] but the policy needs 2 of [release-key, auditor]", message, StringComparison.Ordinal);
+        Assert.Contains("[signature.threshold]", message, StringComparison.Ordinal);
+
+        await _images.AttachBundleAsync("dual/app", digest, _sigstore.SignImage(digest, _auditorKey));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/dual/app@{digest}"));
+    }
+
+    [Fact]
+    public async Task Sbom_attestation_is_required_and_its_licences_are_checked()
+    {
+        var missing = await _images.PushImageAsync("sbom/app", "missing");
+        await _images.AttachBundleAsync("sbom/app", missing, _sigstore.SignImage(missing, _releaseKey));
+        var noSbom = DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/app@{missing}"));
+        Assert.Contains("attestation 'sbom' (https://cyclonedx.org/bom) is missing", noSbom, StringComparison.Ordinal);
+        Assert.Contains("[attestation.missing]", noSbom, StringComparison.Ordinal);
+
+        var gpl = await _images.PushImageAsync("sbom/app", "gpl");
+        await _images.AttachBundleAsync("sbom/app", gpl, _sigstore.SignImage(gpl, _releaseKey));
+        await _images.AttachBundleAsync("sbom/app", gpl, _sigstore.SignImageDsse(gpl, "https://cyclonedx.org/bom", Bom("GPL-3.0-only"), _releaseKey));
+        var denied = DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/app@{gpl}"));
+        Assert.Contains("[attestation.sbom]", denied, StringComparison.Ordinal);
+        Assert.Contains("GPL-3.0-only", denied, StringComparison.Ordinal);
+        Assert.Contains("left-pad", denied, StringComparison.Ordinal);
+
+        var clean = await _images.PushImageAsync("sbom/app", "clean");
+        await _images.AttachBundleAsync("sbom/app", clean, _sigstore.SignImage(clean, _releaseKey));
+        await _images.AttachBundleAsync("sbom/app", clean, _sigstore.SignImageDsse(clean, "https://cyclonedx.org/bom", Bom("MIT OR GPL-3.0-only"), _releaseKey));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/sbom/app@{clean}"));
+
+        // The same SBOM signed by a key the policy does not name is present but does not count.
+        var foreign = await _images.PushImageAsync("sbom/app", "foreign");
+        await _images.AttachBundleAsync("sbom/app", foreign, _sigstore.SignImage(foreign, _releaseKey));
+        await _images.AttachBundleAsync("sbom/app", foreign, _sigstore.SignImageDsse(foreign, "https://cyclonedx.org/bom", Bom("MIT"), _otherKey));
+        Assert.Contains("[attestation.untrusted]", DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/app@{foreign}")), StringComparison.Ordinal);
+    }
+
+    private static string Bom(string licenseExpression) => new JsonObject
+    {
+        ["bomFormat"] = "CycloneDX",
+        ["specVersion"] = "1.5",
+        ["serialNumber"] = $"urn:uuid:{Guid.NewGuid()}",
+        ["version"] = 1,
+        ["metadata"] = new JsonObject { ["timestamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) },
+        ["components"] = new JsonArray(new JsonObject
+        {
+            ["type"] = "library",
+            ["bom-ref"] = "pkg:npm/left-pad@1.3.0",
+            ["name"] = "left-pad",
+            ["version"] = "1.3.0",
+            ["purl"] = "pkg:npm/left-pad@1.3.0",
+            ["licenses"] = new JsonArray(new JsonObject { ["expression"] = licenseExpression }),
+        }),
+    }.ToJsonString();
+}
