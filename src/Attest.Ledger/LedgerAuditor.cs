@@ -156,6 +156,9 @@ public static class LedgerAuditor
                 Bad(range.Size, LedgerCodes.CheckpointBeyondLog, $"checkpoint of size {checkpoint.Size} covers entries the log no longer has",
                     new Dictionary<string, string> { ["size"] = Str(checkpoint.Size), ["logSize"] = Str(range.Size) });
         }
+        // Entries that no trusted checkpoint covers prove nothing: the whole log could have been written by anyone.
+        if (findings.Count == 0 && range.Size > 0 && verifiedSize == 0)
+            Bad(0, LedgerCodes.CheckpointNone, $"no checkpoint signed by a trusted key covers any of the {range.Size} entries");
         return new LedgerAuditReport(range.Size, checkpointRows, verifiedSize, firstBad, findings);
     }
 

@@ -19,4 +19,5 @@ public static class LedgerCodes
     public const string CheckpointBeyondLog = "ledger.checkpoint.beyond-log";
     public const string CheckpointHeadMismatch = "ledger.checkpoint.head-mismatch";
     public const string CheckpointInconsistent = "ledger.checkpoint.inconsistent";
+    public const string CheckpointNone = "ledger.checkpoint.none";
 }

@@ -12,7 +12,7 @@ public class ReasonCodeSnapshotTests
         string[] expected =
         [
             "checkpoint.malformed", "checkpoint.origin-mismatch",
-            "ledger.checkpoint.beyond-log", "ledger.checkpoint.head-mismatch", "ledger.checkpoint.inconsistent",
+            "ledger.checkpoint.beyond-log", "ledger.checkpoint.head-mismatch", "ledger.checkpoint.inconsistent", "ledger.checkpoint.none",
             "ledger.checkpoint.root-mismatch", "ledger.checkpoint.row-mismatch", "ledger.checkpoint.signature",
             "ledger.entry.index-mismatch", "ledger.entry.leaf-hash-mismatch", "ledger.entry.malformed", "ledger.entry.missing",
             "ledger.node.mismatch",

@@ -33,7 +33,8 @@ public static partial class AdmissionEndpoints
     }
 
     private static async Task<IResult> ValidateAsync(
-        HttpContext context, AdmissionEvaluator evaluator, PolicyState policies, IOptions<AdmissionOptions> options, ILoggerFactory loggers)
+        HttpContext context, AdmissionEvaluator evaluator, DecisionRecorder recorder, PolicyState policies, IOptions<AdmissionOptions> options,
+        ILoggerFactory loggers)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
@@ -57,7 +58,24 @@ public static partial class AdmissionEndpoints
                 $"attest denied {subject}: no policy set is loaded yet")));
 
         var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace, images, deadline.Token).ConfigureAwait(false);
-        AdmissionLog.Decided(loggers.CreateLogger("Attest.Server.Admission"), uid, subject, decision.Verdict.ToString(), images.Count, set.Revision);
+        var logger = loggers.CreateLogger("Attest.Server.Admission");
+        AdmissionLog.Decided(logger, uid, subject, decision.Verdict.ToString(), images.Count, set.Revision);
+
+        // Every decision is recorded before it is answered (dry runs change nothing, so they are not recorded). An
+        // admission that cannot be recorded is not granted: the audit trail must not have gaps.
+        if (request.DryRun != true)
+        {
+            try
+            {
+                await recorder.RecordAsync(uid, kind, request.Namespace, request.Name, decision, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || deadline.IsCancellationRequested)
+            {
+                AdmissionLog.NotRecorded(logger, uid, e.Message);
+                return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status503ServiceUnavailable,
+                    $"attest denied {subject}: the decision could not be recorded in the ledger ({e.Message}) [ledger.unavailable]")));
+            }
+        }
         return Respond(review, AdmissionResponses.From(uid, subject, decision));
     }
 
@@ -110,5 +128,8 @@ public static partial class AdmissionEndpoints
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
         public static partial void Decided(ILogger logger, string uid, string subject, string verdict, int images, string revision);
+
+        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Validate {Uid}: decision not recorded in the ledger ({Error}); denied")]
+        public static partial void NotRecorded(ILogger logger, string uid, string error);
     }
 }

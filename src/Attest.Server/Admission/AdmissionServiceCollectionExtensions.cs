@@ -35,6 +35,7 @@ public static class AdmissionServiceCollectionExtensions
             VerdictTtl = TimeSpan.FromSeconds(admission.VerdictCacheSeconds),
         });
         services.AddSingleton<AdmissionEvaluator>();
+        services.AddSingleton<DecisionRecorder>();
         return services;
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Attest.Core.Transparency;
 using Attest.Ledger;
 using Attest.Policy;
 using Attest.Server.Admission;
@@ -63,6 +64,7 @@ public static class AttestServer
         builder.Services.AddSingleton<PolicyState>();
         builder.Services.AddHostedService<PolicyReloader>();
         builder.Services.AddSingleton<LedgerHolder>();
+        builder.Services.AddSingleton<ServiceKeys>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks()
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
@@ -98,32 +100,48 @@ public static class AttestServer
             throw new StartupException($"data directory {dataDirectory} cannot be created: {e.Message}", e);
         }
 
-        var ledgerPath = options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db");
-        try
-        {
-            var store = await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
-            app.Services.GetRequiredService<LedgerHolder>().Store = store;
-            StartupLog.LedgerOpened(logger, store.Location, await store.GetSizeAsync(cancellationToken).ConfigureAwait(false));
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
-        {
-            throw new StartupException($"ledger {Path.GetFullPath(ledgerPath)} cannot be opened: {e.Message}", e);
-        }
-
         var keyPath = options.SigningKey.Path ?? Path.Combine(dataDirectory, "keys", "signing-key.pem");
+        ECDsa key;
         try
         {
-            var (key, created) = SigningKeyStore.LoadOrCreate(keyPath);
-            using (key)
-            {
-                if (created) StartupLog.SigningKeyCreated(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
-                else StartupLog.SigningKeyLoaded(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
-            }
+            (key, var created) = SigningKeyStore.LoadOrCreate(keyPath);
+            if (created) StartupLog.SigningKeyCreated(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
+            else StartupLog.SigningKeyLoaded(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
             throw new StartupException($"signing key {Path.GetFullPath(keyPath)} cannot be created: {e.Message}", e);
         }
+        app.Services.GetRequiredService<ServiceKeys>().SigningKey = key;
+
+        var ledgerPath = options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db");
+        var holder = app.Services.GetRequiredService<LedgerHolder>();
+        try
+        {
+            var store = await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
+            // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root.
+            holder.Ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = options.Ledger.Origin },
+                [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
+            StartupLog.LedgerOpened(logger, store.Location, await store.GetSizeAsync(cancellationToken).ConfigureAwait(false),
+                holder.Ledger.Origin, string.Join(" ", holder.Ledger.VerifierKeys));
+            await holder.Ledger.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or LedgerCorruptException or LedgerConflictException)
+        {
+            throw new StartupException($"ledger {Path.GetFullPath(ledgerPath)} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The ledger entry recording which policy set came into force.</summary>
+    internal static LedgerEntry PolicyLoadedEntry(PolicySet policies)
+    {
+        var details = new System.Text.Json.Nodes.JsonObject
+        {
+            ["revision"] = policies.Revision,
+            ["directory"] = policies.Directory,
+            ["documents"] = new System.Text.Json.Nodes.JsonArray(policies.Documents.Select(d => (System.Text.Json.Nodes.JsonNode)$"{d.Kind}/{d.Name}").ToArray()),
+        };
+        return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = System.Text.Json.JsonDocument.Parse(details.ToJsonString()).RootElement.Clone() };
     }
 
     private static PolicySet LoadPolicies(string directory)
@@ -144,15 +162,34 @@ public static class AttestServer
     }
 }
 
-/// <summary>Holds the ledger store once start-up has opened it.</summary>
+/// <summary>Holds the ledger once start-up has opened it.</summary>
 public sealed class LedgerHolder : IAsyncDisposable
 {
-    public ILedgerStore? Store { get; set; }
+    public AuditLedger? Ledger { get; set; }
+
+    public ILedgerStore? Store => Ledger?.Store;
 
     public async ValueTask DisposeAsync()
     {
-        if (Store is not null) await Store.DisposeAsync().ConfigureAwait(false);
+        if (Ledger is null) return;
+        // A graceful stop signs a checkpoint over everything recorded, so no entry waits for the next start.
+        try
+        {
+            await Ledger.CheckpointAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await Ledger.DisposeAsync().ConfigureAwait(false);
+        }
     }
+}
+
+/// <summary>The service's keys, loaded at start-up and kept for the process lifetime (never logged).</summary>
+public sealed class ServiceKeys : IDisposable
+{
+    public ECDsa? SigningKey { get; set; }
+
+    public void Dispose() => SigningKey?.Dispose();
 }
 
 internal static partial class StartupLog
@@ -160,8 +197,8 @@ internal static partial class StartupLog
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
     public static partial void PoliciesLoaded(ILogger logger, int count, string directory, string revision);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries")]
-    public static partial void LedgerOpened(ILogger logger, string location, long size);
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries; origin {Origin}, checkpoints verify with {VerifierKey}")]
+    public static partial void LedgerOpened(ILogger logger, string location, long size, string origin, string verifierKey);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Generated a development signing key at {Path} ({KeyId}); configure a managed key for production")]
     public static partial void SigningKeyCreated(ILogger logger, string path, string keyId);

@@ -24,6 +24,8 @@ public sealed class AttestServerOptions
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(DataDirectory)) errors.Add("Attest:DataDirectory must not be empty");
         if (string.IsNullOrWhiteSpace(PolicyDirectory)) errors.Add("Attest:PolicyDirectory must not be empty");
+        if (string.IsNullOrWhiteSpace(Ledger.Origin) || Ledger.Origin.Any(char.IsControl))
+            errors.Add("Attest:Ledger:Origin must be a non-empty single line");
         if (!string.Equals(Ledger.Provider, LedgerOptions.Sqlite, StringComparison.OrdinalIgnoreCase))
             errors.Add($"Attest:Ledger:Provider '{Ledger.Provider}' is not supported (supported: {LedgerOptions.Sqlite})");
         return errors;
@@ -39,6 +41,9 @@ public sealed class LedgerOptions
 
     /// <summary>SQLite file; default <c>&lt;DataDirectory&gt;/ledger.db</c>.</summary>
     public string? Path { get; set; }
+
+    /// <summary>The log's name in its signed checkpoints (C2SP origin line); stable for the life of the log.</summary>
+    public string Origin { get; set; } = "attest.local/ledger";
 }
 
 public sealed class SigningKeyOptions

@@ -9,7 +9,7 @@ namespace Attest.Server.Hosting;
 /// last good set stays in force (an edit never leaves the webhook without policies).
 /// </summary>
 internal sealed partial class PolicyReloader(
-    PolicyState state, IOptions<AttestServerOptions> options, ILogger<PolicyReloader> logger) : BackgroundService
+    PolicyState state, LedgerHolder ledger, IOptions<AttestServerOptions> options, ILogger<PolicyReloader> logger) : BackgroundService
 {
     /// <summary>Quiet time after the last change before reloading.</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
@@ -41,7 +41,7 @@ internal sealed partial class PolicyReloader(
                 await changed.WaitAsync(stoppingToken).ConfigureAwait(false);
                 // Let a burst of writes finish: wait until no change arrives for Settle.
                 while (await changed.WaitAsync(Settle, stoppingToken).ConfigureAwait(false)) { }
-                Reload(directory);
+                await ReloadAsync(directory, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -49,7 +49,7 @@ internal sealed partial class PolicyReloader(
         }
     }
 
-    private void Reload(string directory)
+    private async Task ReloadAsync(string directory, CancellationToken cancellationToken)
     {
         try
         {
@@ -60,12 +60,19 @@ internal sealed partial class PolicyReloader(
                 return;
             }
             if (set.Revision == state.Current?.Revision) return;
+            // Recorded first: a policy set is never in force without its ledger entry.
+            if (ledger.Ledger is { } log) await log.AppendAsync(AttestServer.PolicyLoadedEntry(set), cancellationToken).ConfigureAwait(false);
             state.Publish(set);
             Log.Reloaded(logger, set.Documents.Count, directory, set.Revision);
         }
         catch (PolicyDirectoryException e)
         {
             Log.ReloadRefused(logger, directory, 1, e.Message, state.Current?.Revision ?? "none");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The new set could not be recorded in the ledger; it does not come into force.
+            Log.ReloadRefused(logger, directory, 1, $"not recorded in the ledger: {e.Message}", state.Current?.Revision ?? "none");
         }
     }
 
