@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Attest.Core;
 using Attest.Core.Crypto;
@@ -19,6 +21,9 @@ namespace Attest.Sigstore.Verification;
 /// </summary>
 internal sealed class InclusionProofStep : IVerificationStep
 {
+    // Trust material is shared by every bundle: the note verifier of a log under a name is built once.
+    private static readonly ConditionalWeakTable<TransparencyLogInstance, ConcurrentDictionary<string, NoteVerifierKey?>> NoteKeys = new();
+
     public Finding? Verify(VerificationContext context)
     {
         foreach (var (entry, log, _) in context.Entries)
@@ -41,7 +46,8 @@ internal sealed class InclusionProofStep : IVerificationStep
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointOrigin, $"{at} has a checkpoint for origin '{checkpoint.Origin}', but the log is {log.Origin}.");
 
             var signerName = rekorV2 ? log.Origin : LogName(checkpoint.Origin);
-            var key = NoteKey(log, signerName);
+            var key = NoteKeys.GetValue(log, static _ => new ConcurrentDictionary<string, NoteVerifierKey?>(StringComparer.Ordinal))
+                .GetOrAdd(signerName, static (name, log) => NoteKey(log, name), log);
             if (key is null)
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint cannot be checked: the log {log.BaseUrl} has a {log.Key!.Algorithm} key (Attest verifies Ed25519 and ECDSA P-256 checkpoints) or '{signerName}' is not a key name.");
             if (!key.KeyHash.Equals(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(log.CheckpointKeyHint)))
