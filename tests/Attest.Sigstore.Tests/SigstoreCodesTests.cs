@@ -14,7 +14,7 @@ public class SigstoreCodesTests
     {
         var codes = Codes();
         Assert.Equal(codes.Count, codes.Values.Distinct(StringComparer.Ordinal).Count());
-        string[] prefixes = ["bundle.", "trustroot.", "tlog.", "timestamp.", "certificate.", "sct.", "signature.", "identity.", "key.", "policy."];
+        string[] prefixes = ["bundle.", "trustroot.", "tlog.", "timestamp.", "certificate.", "sct.", "signature.", "identity.", "key.", "cosign.", "policy."];
         foreach (var (name, code) in codes)
         {
             Assert.Matches("^[a-z0-9]+(\\.[a-z0-9-]+)+$", code);
@@ -28,6 +28,7 @@ public class SigstoreCodesTests
         const string expected = """
             bundle.base64 bundle.certificate bundle.certificate-chain bundle.content bundle.dsse bundle.limit bundle.malformed bundle.material bundle.media-type bundle.tlog-entry bundle.too-large
             certificate.chain certificate.code-signing certificate.extensions
+            cosign.claim-mismatch cosign.payload
             identity.issuer-mismatch identity.san-mismatch
             key.malformed key.not-allowed key.outside-validity key.required
             policy.invalid
