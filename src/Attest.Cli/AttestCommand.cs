@@ -20,6 +20,7 @@ public static class AttestCommand
             "attest: verify Sigstore and cosign signatures, go.sum and SBOMs against policy, sign artifacts, and audit the append-only ledger.");
         root.Subcommands.Add(PolicyCommand.Build());
         root.Subcommands.Add(VerifyBundleCommand.Build());
+        root.Subcommands.Add(SbomCommand.Build());
         return root;
     }
 }

@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using Attest.Oci;
+using Attest.Core.Crypto;
 using Attest.Policy.Model;
+using Attest.Sbom.Checks;
+using Attest.Sigstore.TrustRoot;
 using YamlDotNet.RepresentationModel;
 
 namespace Attest.Policy;
@@ -20,6 +23,7 @@ public static class ImagePolicyParser
 
     private const int MaxAuthorities = 64;
     private const long MaxKeyFileBytes = 64 << 10;
+    private const long MaxTrustedRootBytes = 4 << 20;
 
     public static ImagePolicy? Parse(PolicyDocument document, string policyDirectory, List<PolicyError> errors)
     {
@@ -145,7 +149,7 @@ public static class ImagePolicyParser
 
     private static Authority? AddAuthority(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
     {
-        var fields = reader.Fields(node, "authority", "name", "key", "keyless", "transparencyLog");
+        var fields = reader.Fields(node, "authority", "name", "key", "keyless", "transparencyLog", "trustedRoot");
         var name = fields.Required("name", "authority") is { } n ? reader.String(n, "authority name") : null;
         var keyNode = fields.Optional("key");
         var keylessNode = fields.Optional("keyless");
@@ -165,10 +169,12 @@ public static class ImagePolicyParser
             }
         }
         if (name is null) return null;
+        var (root, rootOrigin) = LoadTrustedRoot(reader, fields.Optional("trustedRoot"), policyDirectory);
+        if (root is null) return null;
 
         Authority? authority = keyNode is not null
-            ? ParseKey(reader, keyNode, name, tlog, policyDirectory)
-            : ParseKeyless(reader, keylessNode!, name, tlog, policyDirectory);
+            ? ParseKey(reader, keyNode, name, tlog, root, rootOrigin, policyDirectory)
+            : ParseKeyless(reader, keylessNode!, name, tlog, root, rootOrigin);
         if (authority is null) return null;
         if (!authorities.TryAdd(name, authority))
         {
@@ -178,7 +184,36 @@ public static class ImagePolicyParser
         return authority;
     }
 
-    private static KeyAuthority? ParseKey(PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, string policyDirectory)
+    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; anything else is a
+    /// trusted_root.json file beside the policies (air-gapped and private deployments).</summary>
+    private static (TrustedRoot? Root, string Origin) LoadTrustedRoot(PolicyReader reader, YamlNode? node, string policyDirectory)
+    {
+        if (node is null) return (TrustedRoot.PublicGood, "default");
+        var file = reader.String(node, "trustedRoot");
+        if (file is null) return (null, "");
+        if (file == "default") return (TrustedRoot.PublicGood, "default");
+        var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
+        byte[] bytes;
+        try
+        {
+            if (new FileInfo(path).Length > MaxTrustedRootBytes) { reader.Error(node, $"trusted root {file} is larger than {MaxTrustedRootBytes} bytes"); return (null, ""); }
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            reader.Error(node, $"trusted root file {file} cannot be read: {e.Message}");
+            return (null, "");
+        }
+        if (!TrustedRoot.TryParse(bytes, out var root, out var finding))
+        {
+            reader.Error(node, $"trusted root file {file} is not a valid trusted_root.json: {finding.Message}");
+            return (null, "");
+        }
+        return (root, path);
+    }
+
+    private static KeyAuthority? ParseKey(
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin, string policyDirectory)
     {
         var fields = reader.Fields(node, $"authority '{name}' key", "file", "pem");
         string? pem = null;
@@ -215,18 +250,18 @@ public static class ImagePolicyParser
             return null;
         }
         var der = Convert.FromBase64String(pem[fields2.Base64Data].ToString());
-        return new KeyAuthority(name, reader.Locate(node), tlog, der, origin);
+        if (!PublicKey.TryParseSubjectPublicKeyInfo(der, out var key, out var keyError))
+        {
+            reader.Error(node, $"authority '{name}' key cannot be used: {keyError}");
+            return null;
+        }
+        return new KeyAuthority(name, reader.Locate(node), tlog, root, rootOrigin, key, origin);
     }
 
-    private static KeylessAuthority? ParseKeyless(PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, string policyDirectory)
+    private static KeylessAuthority? ParseKeyless(
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin)
     {
-        var fields = reader.Fields(node, $"authority '{name}' keyless", "trustedRoot", "identities");
-        string? trustedRoot = null;
-        if (fields.Optional("trustedRoot") is { } rootNode && reader.String(rootNode, "keyless.trustedRoot") is { } root && root != "default")
-        {
-            trustedRoot = Path.GetFullPath(Path.Combine(policyDirectory, root));
-            if (!File.Exists(trustedRoot)) reader.Error(rootNode, $"trusted root file {root} does not exist");
-        }
+        var fields = reader.Fields(node, $"authority '{name}' keyless", "identities");
         var identities = new List<IdentityMatcher>();
         if (fields.Required("identities", $"authority '{name}' keyless") is { } list)
         {
@@ -238,13 +273,13 @@ public static class ImagePolicyParser
                 var subject = identity.Optional("subject") is { } s ? reader.String(s, "identity.subject") : null;
                 var subjectRegExp = identity.Optional("subjectRegExp") is { } sr ? reader.Regex(sr, "identity.subjectRegExp") : null;
                 // Keyless without an issuer and a subject would accept anyone Fulcio certifies.
-                if (issuer is null && issuerRegExp is null) reader.Error(item, "identity needs 'issuer' or 'issuerRegExp'");
-                if (subject is null && subjectRegExp is null) reader.Error(item, "identity needs 'subject' or 'subjectRegExp'");
+                if ((issuer is null) == (issuerRegExp is null)) reader.Error(item, "identity needs exactly one of 'issuer' or 'issuerRegExp'");
+                if ((subject is null) == (subjectRegExp is null)) reader.Error(item, "identity needs exactly one of 'subject' or 'subjectRegExp'");
                 identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp));
             }
             if (identities.Count == 0) reader.Error(list, $"authority '{name}' keyless needs at least one identity");
         }
-        return new KeylessAuthority(name, reader.Locate(node), tlog, trustedRoot, identities);
+        return new KeylessAuthority(name, reader.Locate(node), tlog, root, rootOrigin, identities);
     }
 
     private static AttestationRequirement? ParseAttestation(PolicyReader reader, YamlNode node, Dictionary<string, Authority> authorities)
@@ -288,15 +323,21 @@ public static class ImagePolicyParser
         };
     }
 
-    private static SbomRule ParseSbomRule(PolicyReader reader, YamlNode node)
+    /// <summary>The SBOM checks of an attestation, validated now with Attest.Sbom's own rules (component patterns,
+    /// licence lists), so a typo fails the policy load.</summary>
+    private static SbomPolicy ParseSbomRule(PolicyReader reader, YamlNode node)
     {
         var fields = reader.Fields(node, "sbom", "deniedLicenses", "allowedLicenses", "deniedComponents", "ntiaMinimumElements", "maxAge", "maxComponents");
-        return new SbomRule(
-            fields.Optional("deniedLicenses") is { } d ? reader.StringList(d, "sbom.deniedLicenses") : [],
-            fields.Optional("allowedLicenses") is { } a ? reader.StringList(a, "sbom.allowedLicenses") : [],
-            fields.Optional("deniedComponents") is { } c ? reader.StringList(c, "sbom.deniedComponents") : [],
-            fields.Optional("ntiaMinimumElements") is { } n && reader.Boolean(n, "sbom.ntiaMinimumElements") == true,
-            fields.Optional("maxAge") is { } m ? reader.Duration(m, "sbom.maxAge") : null,
-            fields.Optional("maxComponents") is { } x ? reader.Integer(x, "sbom.maxComponents", 1, 10_000_000) : null);
+        var policy = new SbomPolicy
+        {
+            DeniedLicenses = fields.Optional("deniedLicenses") is { } d ? reader.StringList(d, "sbom.deniedLicenses") : [],
+            AllowedLicenses = fields.Optional("allowedLicenses") is { } a ? reader.StringList(a, "sbom.allowedLicenses") : null,
+            DeniedComponents = fields.Optional("deniedComponents") is { } c ? reader.StringList(c, "sbom.deniedComponents") : [],
+            RequireNtiaMinimumElements = fields.Optional("ntiaMinimumElements") is { } n && reader.Boolean(n, "sbom.ntiaMinimumElements") == true,
+            MaxAge = fields.Optional("maxAge") is { } m ? reader.Duration(m, "sbom.maxAge") : null,
+            MaxComponents = fields.Optional("maxComponents") is { } x ? reader.Integer(x, "sbom.maxComponents", 1, 10_000_000) : null,
+        };
+        foreach (var error in policy.Validate()) reader.Error(node, $"sbom: {error}");
+        return policy;
     }
 }

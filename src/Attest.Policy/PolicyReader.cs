@@ -99,8 +99,9 @@ internal sealed partial class PolicyReader(string file, List<PolicyError> errors
         return null;
     }
 
-    /// <summary>A regular expression, compiled with a match timeout (policy authors can write catastrophic
-    /// patterns; evaluation must stay bounded).</summary>
+    /// <summary>A regular expression that must match the whole value (so <c>https://github\.com/acme/.*</c> cannot
+    /// be satisfied by a value that merely contains it), compiled with a match timeout (policy authors can write
+    /// catastrophic patterns; evaluation must stay bounded).</summary>
     public Regex? Regex(YamlNode node, string what)
     {
         var pattern = String(node, what);
@@ -112,7 +113,7 @@ internal sealed partial class PolicyReader(string file, List<PolicyError> errors
         }
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+            return new Regex($"\\A(?:{pattern})\\z", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
         }
         catch (ArgumentException e)
         {

@@ -34,8 +34,8 @@ public sealed class ImagePolicyParserTests
                 authorities:
                   - release-key
                   - name: ci
+                    trustedRoot: default
                     keyless:
-                      trustedRoot: default
                       identities:
                         - {issuer: "https://token.actions.githubusercontent.com", subjectRegExp: '^https://github\.com/example/.+$'}
               attestations:
@@ -48,7 +48,7 @@ public sealed class ImagePolicyParserTests
                   authorities: [release-key, ci]
                   conditions:
                     - {path: /runDetails/builder/id, equals: "https://github.com/actions/runner"}
-                    - {path: /buildDefinition/externalParameters/workflow/repository, matches: '^https://github\.com/example/'}
+                    - {path: /buildDefinition/externalParameters/workflow/repository, matches: 'https://github\.com/example/.*'}
                     - {path: /buildDefinition/buildType, oneOf: [a, b]}
                     - {path: /runDetails/metadata, exists: true}
             """), dir =>
@@ -69,14 +69,16 @@ public sealed class ImagePolicyParserTests
         Assert.Equal(2, policy.Signatures!.Threshold);
         Assert.Equal(["release-key", "ci"], policy.Signatures.AuthorityNames);
         var releaseKey = Assert.IsType<KeyAuthority>(policy.Authorities["release-key"]);
-        Assert.Equal(key.ExportSubjectPublicKeyInfo(), releaseKey.SubjectPublicKeyInfo);
+        Assert.Equal(key.ExportSubjectPublicKeyInfo(), releaseKey.Key.SubjectPublicKeyInfo.ToArray());
         Assert.Equal(TransparencyLogRequirement.Optional, releaseKey.TransparencyLog);
         var ci = Assert.IsType<KeylessAuthority>(policy.Authorities["ci"]);
-        Assert.True(ci.UsesDefaultTrustedRoot);
+        Assert.Equal("default", ci.TrustedRootOrigin);
         Assert.Equal(TransparencyLogRequirement.Required, ci.TransparencyLog);
         Assert.True(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/example/x"));
         Assert.False(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/evil/x"));
         Assert.False(ci.Identities[0].Matches("https://accounts.google.com", "https://github.com/example/x"));
+        // Regular expressions match whole values: a subject that only contains the pattern does not pass.
+        Assert.False(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://evil.example/?https://github.com/example/x"));
 
         Assert.Equal(["sbom", "provenance"], policy.Attestations.Select(a => a.Name));
         Assert.Equal(TimeSpan.FromHours(720), policy.Attestations[0].Sbom!.MaxAge);
@@ -96,10 +98,13 @@ public sealed class ImagePolicyParserTests
         { "key and keyless", "  match: {images: [a]}\n  signatures: {authorities: [{name: k, key: {pem: x}, keyless: {identities: []}}]}\n", "needs exactly one of 'key' or 'keyless'" },
         { "not a public key", "  match: {images: [a]}\n  signatures: {authorities: [{name: k, key: {pem: notapem}}]}\n", "authority 'k' key is not a PEM public key" },
         { "missing key file", "  match: {images: [a]}\n  signatures: {authorities: [{name: k, key: {file: nope.pub}}]}\n", "key file nope.pub cannot be read" },
-        { "keyless without subject", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i}]}}]}\n", "identity needs 'subject' or 'subjectRegExp'" },
+        { "keyless without subject", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i}]}}]}\n", "identity needs exactly one of 'subject' or 'subjectRegExp'" },
+        { "keyless with both issuer forms", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, issuerRegExp: j, subject: s}]}}]}\n", "identity needs exactly one of 'issuer' or 'issuerRegExp'" },
         { "keyless without identities", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: []}}]}\n", "needs at least one identity" },
         { "bad regex", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subjectRegExp: '(('}]}}]}\n", "identity.subjectRegExp is not a valid regular expression" },
-        { "missing trusted root", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {trustedRoot: r.json, identities: [{issuer: i, subject: s}]}}]}\n", "trusted root file r.json does not exist" },
+        { "missing trusted root", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, trustedRoot: r.json, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "trusted root file r.json cannot be read" },
+        { "invalid trusted root", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, trustedRoot: p.yaml, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "trusted root file p.yaml is not a valid trusted_root.json" },
+        { "unusable key", "  match: {images: [a]}\n  signatures: {authorities: [{name: k, key: {pem: \"-----BEGIN PUBLIC KEY-----\\nAAAA\\n-----END PUBLIC KEY-----\"}}]}\n", "authority 'k' key cannot be used" },
         { "threshold too high", "  match: {images: [a]}\n  signatures: {threshold: 2, authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "threshold is 2 but only 1 authorities" },
         { "threshold zero", "  match: {images: [a]}\n  signatures: {threshold: 0, authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "threshold must be between 1 and 64" },
         { "undeclared authority reference", "  match: {images: [a]}\n  signatures: {authorities: [nobody]}\n", "authority 'nobody' is not declared" },
@@ -108,6 +113,7 @@ public sealed class ImagePolicyParserTests
         { "condition with two operators", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], conditions: [{path: /a, equals: b, exists: true}]}]\n", "condition needs exactly one of" },
         { "condition path not a pointer", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], conditions: [{path: a, equals: b}]}]\n", "must be a JSON pointer" },
         { "bad duration", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {maxAge: 30 days}}]\n", "sbom.maxAge must be a duration" },
+        { "invalid component rule", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {deniedComponents: ['not a purl']}}]\n", "sbom: deniedComponents: 'not a purl'" },
         { "unknown sbom field", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {deniedLicences: [MIT]}}]\n", "unknown field 'deniedLicences' in sbom" },
     };
 

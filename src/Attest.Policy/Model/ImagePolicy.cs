@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Attest.Core.Crypto;
+using Attest.Sigstore.TrustRoot;
 
 namespace Attest.Policy.Model;
 
@@ -43,19 +45,20 @@ public enum TransparencyLogRequirement
     Optional,
 }
 
-/// <summary>Who may sign: a public key, or keyless (Fulcio) identities under a trusted root.</summary>
-public abstract record Authority(string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog);
+/// <summary>Who may sign: a public key, or keyless (Fulcio) identities, each under a trusted root (the transparency
+/// logs, timestamp authorities and CAs whose evidence counts; the embedded Sigstore public-good root by default).</summary>
+public abstract record Authority(
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin);
 
-public sealed record KeyAuthority(string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, byte[] SubjectPublicKeyInfo, string KeyOrigin)
-    : Authority(Name, Source, TransparencyLog);
+public sealed record KeyAuthority(
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin,
+    PublicKey Key, string KeyOrigin)
+    : Authority(Name, Source, TransparencyLog, TrustedRoot, TrustedRootOrigin);
 
 public sealed record KeylessAuthority(
-    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, string? TrustedRootFile, IReadOnlyList<IdentityMatcher> Identities)
-    : Authority(Name, Source, TransparencyLog)
-{
-    /// <summary>True when the embedded Sigstore public-good root is meant (<c>trustedRoot: default</c>).</summary>
-    public bool UsesDefaultTrustedRoot => TrustedRootFile is null;
-}
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin,
+    IReadOnlyList<IdentityMatcher> Identities)
+    : Authority(Name, Source, TransparencyLog, TrustedRoot, TrustedRootOrigin);
 
 /// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression.</summary>
 public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string? Subject, Regex? SubjectRegExp)
@@ -69,6 +72,15 @@ public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string
 
     public override string ToString() =>
         $"issuer {(Issuer ?? $"~/{IssuerRegExp}/")} subject {(Subject ?? $"~/{SubjectRegExp}/")}";
+
+    /// <summary>The same identity for the Sigstore verifier (which also matches regular expressions in full).</summary>
+    public Sigstore.Verification.CertificateIdentity ToCertificateIdentity() => new()
+    {
+        Issuer = Issuer,
+        IssuerRegex = IssuerRegExp?.ToString(),
+        SubjectAlternativeName = Subject,
+        SubjectAlternativeNameRegex = SubjectRegExp?.ToString(),
+    };
 }
 
 /// <summary>At least <see cref="Threshold"/> of the authorities must each have a verified signature on the image.</summary>
@@ -82,7 +94,7 @@ public sealed record AttestationRequirement(
     string PredicateType,
     IReadOnlyList<string> AuthorityNames,
     IReadOnlyList<PredicateCondition> Conditions,
-    SbomRule? Sbom);
+    Sbom.Checks.SbomPolicy? Sbom);
 
 public enum ConditionOperator
 {
@@ -103,12 +115,3 @@ public sealed record PredicateCondition(string Path, ConditionOperator Operator,
         _ => $"{Path} exists",
     };
 }
-
-/// <summary>SBOM checks of an attestation requirement (evaluated by Attest.Sbom).</summary>
-public sealed record SbomRule(
-    IReadOnlyList<string> DeniedLicenses,
-    IReadOnlyList<string> AllowedLicenses,
-    IReadOnlyList<string> DeniedComponents,
-    bool NtiaMinimumElements,
-    TimeSpan? MaxAge,
-    int? MaxComponents);

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Attest.Policy.Admission;
+using Attest.Policy.Evaluation;
+using Attest.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Attest.Server.Admission;
@@ -19,6 +21,44 @@ public static partial class AdmissionEndpoints
             .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
             .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
             .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
+
+        endpoints.MapPost("/admission/validate", ValidateAsync)
+            .WithName("AdmissionValidate")
+            .WithTags("admission")
+            .Accepts<AdmissionReviewRequest>("application/json")
+            .Produces<AdmissionReviewResponse>(StatusCodes.Status200OK)
+            .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
+            .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
+    }
+
+    private static async Task<IResult> ValidateAsync(
+        HttpContext context, AdmissionEvaluator evaluator, PolicyState policies, IOptions<AdmissionOptions> options, ILoggerFactory loggers)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
+        var (review, status, problem) = await AdmissionReviewReader.ReadAsync(context.Request, deadline.Token).ConfigureAwait(false);
+        if (review is null) return Problem(status, problem!);
+        var request = review.Request!;
+        var uid = request.Uid!;
+
+        if (request.Operation is not ("CREATE" or "UPDATE") || request.Object is not { ValueKind: JsonValueKind.Object } workload)
+            return Respond(review, new AdmissionResponse(uid, true));
+        var kind = request.Kind?.Kind ?? "";
+        if (WorkloadImages.PodSpecPath(kind) is null)
+            return Respond(review, new AdmissionResponse(uid, true, Warnings: [Truncate($"attest: kind '{kind}' carries no pod spec Attest inspects; not evaluated")]));
+
+        var subject = $"{kind} {request.Namespace}/{request.Name ?? "(generated name)"}";
+        if (!WorkloadImages.TryExtract(kind, workload, out var images, out var error))
+            return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status403Forbidden,
+                $"attest denied {subject}: {error} [{AdmissionCodes.WorkloadUnreadable}]")));
+        if (policies.Current is not { } set)
+            return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status503ServiceUnavailable,
+                $"attest denied {subject}: no policy set is loaded yet")));
+
+        var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace, images, deadline.Token).ConfigureAwait(false);
+        AdmissionLog.Decided(loggers.CreateLogger("Attest.Server.Admission"), uid, subject, decision.Verdict.ToString(), images.Count, set.Revision);
+        return Respond(review, AdmissionResponses.From(uid, subject, decision));
     }
 
     private static async Task<IResult> MutateAsync(
@@ -67,5 +107,8 @@ public static partial class AdmissionEndpoints
     {
         [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mutate {Uid} {Kind} in {Namespace}: {Pinned} images pinned, {Unresolved} not resolved")]
         public static partial void Pinned(ILogger logger, string uid, string kind, string @namespace, int pinned, int unresolved);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
+        public static partial void Decided(ILogger logger, string uid, string subject, string verdict, int images, string revision);
     }
 }

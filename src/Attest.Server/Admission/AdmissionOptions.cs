@@ -9,6 +9,10 @@ public sealed class AdmissionOptions
 
     /// <summary>Admit images that no policy covers. Off: such images are denied (fail closed).</summary>
     public bool AllowUnmatchedImages { get; set; }
+
+    /// <summary>How long a verdict for (policy revision, digest, policy) is reused. Signatures attached later are
+    /// seen once it expires; failures that may pass on retry are never cached.</summary>
+    public double VerdictCacheSeconds { get; set; } = 60;
 }
 
 /// <summary>Section <c>Attest:Registries</c>: how the webhook reaches registries.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Attest.Oci;
 using Attest.Policy.Admission;
+using Attest.Policy.Evaluation;
 using Attest.Server.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -13,6 +14,8 @@ public static class AdmissionServiceCollectionExtensions
     {
         var admission = new AdmissionOptions();
         configuration.GetSection("Attest:Admission").Bind(admission);
+        if (admission.VerdictCacheSeconds is < 0 or > 86_400)
+            throw new StartupException($"Attest:Admission:VerdictCacheSeconds must be between 0 and 86400, not {admission.VerdictCacheSeconds}");
         if (admission.TimeoutSeconds is <= 0 or > 30)
             throw new StartupException($"Attest:Admission:TimeoutSeconds must be between 0 and 30 (the API server's maximum), not {admission.TimeoutSeconds}");
         services.AddSingleton(Options.Create(admission));
@@ -23,6 +26,15 @@ public static class AdmissionServiceCollectionExtensions
         var registryOptions = CreateRegistryOptions(access); // now, so a bad CA or credentials file stops start-up
         services.AddSingleton(provider => new RegistryClient(registryOptions, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ImagePinner>();
+        services.AddSingleton<EvidenceCollector>();
+        services.AddSingleton(provider => new AuthorityVerifier(provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new PolicyChecker(provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(new EvaluatorOptions
+        {
+            AllowUnmatchedImages = admission.AllowUnmatchedImages,
+            VerdictTtl = TimeSpan.FromSeconds(admission.VerdictCacheSeconds),
+        });
+        services.AddSingleton<AdmissionEvaluator>();
         return services;
     }
 

@@ -61,6 +61,7 @@ public static class AttestServer
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.AddAdmission(builder.Configuration);
         builder.Services.AddSingleton<PolicyState>();
+        builder.Services.AddHostedService<PolicyReloader>();
         builder.Services.AddSingleton<LedgerHolder>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks()
