@@ -31,7 +31,8 @@ public sealed record LegacyCosignSignature(byte[] Payload, IReadOnlyDictionary<s
 /// message signature over the payload blob, the certificate (and chain) as verification material, the Rekor bundle
 /// annotation as a transparency log entry with its SET — and running <see cref="BundleVerifier"/>'s pipeline on it;
 /// then checks the claim: the payload names the image digest and is a cosign container image signature
-/// (cosign pkg/cosign/verify.go: VerifyBundle, SimpleClaimVerifier). RFC 3161 annotations are not read yet.
+/// (cosign pkg/cosign/verify.go: VerifyBundle, SimpleClaimVerifier). An RFC 3161 annotation becomes the bundle's
+/// timestamp and is verified like any bundle timestamp.
 /// </summary>
 public sealed class LegacyCosignVerifier
 {
@@ -118,6 +119,26 @@ public sealed class LegacyCosignVerifier
             entries.Add(entry);
         }
 
+        // dev.sigstore.cosign/rfc3161timestamp: {"SignedRFC3161Timestamp":"<b64 TimeStampResp>"}, over the raw signature bytes.
+        var timestamps = new List<byte[]>();
+        if (layer.Annotations.TryGetValue(LegacyCosignSignature.Rfc3161Annotation, out var timestampJson) && timestampJson.Length > 0)
+        {
+            if (timestampJson.Length > limits.MaxTimestampBytes * 2)
+                return Fail(SigstoreCodes.BundleLimit, "The RFC 3161 timestamp annotation is too large.", out finding);
+            try
+            {
+                using var document = JsonDocument.Parse(Encoding.UTF8.GetBytes(timestampJson), new JsonDocumentOptions { MaxDepth = 4 });
+                if (Member(document.RootElement, "SignedRFC3161Timestamp") is not { ValueKind: JsonValueKind.String } value
+                    || !Base64Any.TryDecode(value.GetString()!, out var response) || response.Length == 0)
+                    return Fail(SigstoreCodes.TimestampMalformed, "The RFC 3161 timestamp annotation has no valid SignedRFC3161Timestamp.", out finding);
+                timestamps.Add(response);
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                return Fail(SigstoreCodes.TimestampMalformed, $"The RFC 3161 timestamp annotation is not valid JSON: {e.Message}", out finding);
+            }
+        }
+
         bundle = new Bundle
         {
             MediaType = "cosign legacy signature",
@@ -126,7 +147,7 @@ public sealed class LegacyCosignVerifier
             PublicKeyHint = null,
             HasPublicKey = certificates.Count == 0,
             TlogEntries = entries,
-            Rfc3161Timestamps = [],
+            Rfc3161Timestamps = timestamps,
             MessageSignature = new MessageSignature("SHA2_256", SHA256.HashData(layer.Payload), signature),
             DsseEnvelope = null,
             CanonicalDsseEnvelope = null,

@@ -135,4 +135,16 @@ public class LegacyCosignVerifierTests
         var afterExpiry = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood, NoTlog, new FixedTime(new DateTimeOffset(2024, 5, 30, 15, 30, 0, TimeSpan.Zero))));
         Assert.Equal(SigstoreCodes.CertificateChain, afterExpiry.Verify(unwitnessed, Digest.Parse(KeylessImage), Philipp).Failure?.Code);
     }
+
+    [Theory]
+    [InlineData("{}", SigstoreCodes.TimestampMalformed)]
+    [InlineData("{\"SignedRFC3161Timestamp\":\"!!\"}", SigstoreCodes.TimestampMalformed)]
+    [InlineData("{\"SignedRFC3161Timestamp\":\"MAA=\"}", SigstoreCodes.TimestampMalformed)]
+    public void A_malformed_RFC3161_annotation_is_rejected(string annotation, string code)
+    {
+        var layer = Assert.Single(Layers(KeylessImage));
+        var annotations = new Dictionary<string, string>(layer.Annotations) { [LegacyCosignSignature.Rfc3161Annotation] = annotation };
+        var verifier = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood));
+        Assert.Equal(code, verifier.Verify(layer with { Annotations = annotations }, Digest.Parse(KeylessImage), Philipp).Failure?.Code);
+    }
 }
