@@ -21,6 +21,7 @@ public static class AttestCommand
         root.Subcommands.Add(PolicyCommand.Build());
         root.Subcommands.Add(VerifyBundleCommand.Build());
         root.Subcommands.Add(SbomCommand.Build());
+        root.Subcommands.Add(LedgerCommand.Build());
         return root;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Attest.Core;
 using Attest.Sbom;
 using Attest.Sbom.Checks;
@@ -67,17 +68,15 @@ internal static class SbomCommand
 
             if (parse.GetValue(json))
             {
-                var result = new
-                {
-                    file = path.FullName,
-                    verdict = exit switch { 0 => "passed", 1 => "failed", _ => "unusable" },
-                    format = read.Document?.Format.ToString(),
-                    specVersion = read.Document?.SpecVersion,
-                    components = read.Document?.Components.Count,
-                    predicateType = read.Attestation?.PredicateType,
-                    findings = findings.Select(f => new { code = f.Code, message = f.Message, evidence = f.Evidence }),
-                };
-                output.WriteLine(JsonSerializer.Serialize(result, SbomJson.Options));
+                var result = new SbomCheckOutput(
+                    path.FullName,
+                    exit switch { 0 => "passed", 1 => "failed", _ => "unusable" },
+                    read.Document?.Format.ToString(),
+                    read.Document?.SpecVersion,
+                    read.Document?.Components.Count,
+                    read.Attestation?.PredicateType,
+                    [.. findings.Select(f => new FindingOutput(f.Code, f.Message, f.Evidence))]);
+                output.WriteLine(JsonSerializer.Serialize(result, SbomCliJson.Default.SbomCheckOutput));
             }
             else
             {
@@ -90,9 +89,14 @@ internal static class SbomCommand
         });
         return new Command("sbom", "Work with SBOMs (SPDX, CycloneDX, and attestations carrying them).") { check };
     }
-
-    private static class SbomJson
-    {
-        public static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
-    }
 }
+
+/// <summary>The <c>--json</c> result of <c>attest sbom check</c>.</summary>
+internal sealed record SbomCheckOutput(
+    string File, string Verdict, string? Format, string? SpecVersion, int? Components, string? PredicateType, IReadOnlyList<FindingOutput> Findings);
+
+internal sealed record FindingOutput(string Code, string Message, IReadOnlyDictionary<string, string>? Evidence);
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(SbomCheckOutput))]
+internal sealed partial class SbomCliJson : JsonSerializerContext;

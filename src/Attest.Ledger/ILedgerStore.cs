@@ -1,8 +1,11 @@
+using Attest.Core.Transparency;
+
 namespace Attest.Ledger;
 
 /// <summary>
-/// Persistence for the append-only ledger. Implementations store bytes and coordinate writers; the
-/// Merkle algorithm lives in Attest.Core/Transparency, never in a store.
+/// Persistence for the append-only ledger. Implementations store bytes and coordinate writers; the Merkle
+/// algorithm (leaf hashing, subtree integration, proofs) lives in Attest.Core/Transparency and in
+/// <see cref="AuditLedger"/>, never in a store.
 /// </summary>
 public interface ILedgerStore : IAsyncDisposable
 {
@@ -11,4 +14,62 @@ public interface ILedgerStore : IAsyncDisposable
 
     /// <summary>Number of entries in the log. MUST reflect only committed, durable entries.</summary>
     Task<long> GetSizeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Writes a batch of entries (with the subtree hashes each completes) in one transaction. MUST be atomic
+    /// and durable before it returns. MUST write nothing and throw <see cref="LedgerConflictException"/> when the
+    /// log does not hold exactly <paramref name="expectedSize"/> entries (another writer got there first).</summary>
+    Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default);
+
+    /// <summary>Hashes of the given subtrees (level 0 = an entry's leaf hash), in the order asked. MUST throw
+    /// <see cref="LedgerCorruptException"/> when one is absent.</summary>
+    Task<IReadOnlyList<byte[]>> ReadNodesAsync(IReadOnlyList<MerkleNodeId> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>Entries with start ≤ index &lt; end as stored (no checks), in index order.</summary>
+    IAsyncEnumerable<StoredEntry> ReadEntriesAsync(long start, long end, CancellationToken cancellationToken = default);
+
+    /// <summary>Entries matching the filter, oldest first, at most <see cref="LedgerQuery.Limit"/>.</summary>
+    Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The checkpoint the head points at, or null before the first one.</summary>
+    Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every checkpoint ever published, by size.</summary>
+    IAsyncEnumerable<StoredCheckpoint> ReadCheckpointsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Records <paramref name="next"/> and moves the head to it, only if the head is still at
+    /// <paramref name="expectedHeadSize"/> (-1 for none). Returns false, writing nothing, if it moved.</summary>
+    Task<bool> TryAdvanceCheckpointAsync(long expectedHeadSize, StoredCheckpoint next, CancellationToken cancellationToken = default);
 }
+
+/// <summary>An entry ready to be written: the sequenced entry (query columns), its leaf hash, and the hashes of the
+/// perfect subtrees its append completes (levels 1, 2, … bottom-up, 32 bytes each; empty for even indexes).
+/// Keeping them in the entry's row makes node (L, j) a primary-key read of row ((j + 1) · 2^L) − 1.</summary>
+public sealed record LedgerRow(SequencedEntry Entry, byte[] LeafHash, byte[] SubtreeHashes);
+
+/// <summary>An entry row as read back: untrusted until an audit has replayed it.</summary>
+public sealed record StoredEntry(long Index, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes);
+
+/// <summary>A published checkpoint: its size and root as columns (for lookup) and the signed note (the evidence).</summary>
+public sealed record StoredCheckpoint(long Size, byte[] RootHash, string Note);
+
+/// <summary>Auditor filters; null fields match everything.</summary>
+public sealed record LedgerQuery
+{
+    public string? Kind { get; init; }
+    public string? Image { get; init; }
+    public string? Digest { get; init; }
+    public string? Namespace { get; init; }
+    public string? Verdict { get; init; }
+    public string? Client { get; init; }
+    public DateTimeOffset? From { get; init; }
+    public DateTimeOffset? To { get; init; }
+    /// <summary>Paging: only entries after this index.</summary>
+    public long AfterIndex { get; init; } = -1;
+    public int Limit { get; init; } = 100;
+}
+
+/// <summary>Another writer appended first; the caller reloads its tree state and retries.</summary>
+public sealed class LedgerConflictException(string message) : Exception(message);
+
+/// <summary>Stored data the ledger needs is missing or malformed; run <c>attest ledger verify</c>.</summary>
+public sealed class LedgerCorruptException(string message) : Exception(message);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Attest.Core.Transparency;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -6,11 +8,14 @@ namespace Attest.Ledger;
 /// <summary>
 /// The embedded ledger: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged entry
 /// survives a crash. Triggers make the entries table append-only; anything that slips past them (a
-/// direct edit with the triggers dropped) is caught by replaying the Merkle tree.
+/// direct edit with the triggers dropped) is caught by replaying the Merkle tree (<see cref="LedgerAuditor"/>).
+/// One writer connection serves commits (SQLite has one writer anyway); reads use pooled connections.
 /// </summary>
 public sealed class SqliteLedgerStore : ILedgerStore
 {
     private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private SqliteConnection? _writer;
 
     private SqliteLedgerStore(string path, string connectionString)
     {
@@ -33,7 +38,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             Pooling = true,
         }.ToString();
         var store = new SqliteLedgerStore(fullPath, connectionString);
-        await using var connection = await store.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Create, cancellationToken: cancellationToken))
             .ConfigureAwait(false);
         return store;
@@ -43,23 +48,219 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await connection.ExecuteScalarAsync<long>(
-            new CommandDefinition("SELECT count(*) FROM entries", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            new CommandDefinition(SqliteSchema.Size, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    public async Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = _writer ??= await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
+            // BEGIN IMMEDIATE: take the write lock before reading the size, so the check and the inserts are one step.
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            var size = await connection.ExecuteScalarAsync<long>(
+                new CommandDefinition(SqliteSchema.Size, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (size != expectedSize)
+                throw new LedgerConflictException($"the log holds {size} entries, the writer expected {expectedSize}");
+
+            // Prepared once per batch and re-bound per row: Dapper's per-row overhead matters at group-commit rates.
+            await using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = SqliteSchema.InsertEntry;
+                var p = new[] { "@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Body", "@LeafHash", "@SubtreeHashes" }
+                    .Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
+                insert.Prepare();
+                foreach (var row in rows)
+                {
+                    var e = row.Entry;
+                    p[0].Value = e.Index;
+                    p[1].Value = e.Entry.Kind;
+                    p[2].Value = e.RecordedAtText;
+                    p[3].Value = (object?)e.Entry.Image ?? DBNull.Value;
+                    p[4].Value = (object?)e.Entry.Digest ?? DBNull.Value;
+                    p[5].Value = (object?)e.Entry.Namespace ?? DBNull.Value;
+                    p[6].Value = (object?)e.Entry.Verdict ?? DBNull.Value;
+                    p[7].Value = (object?)e.Entry.Client ?? DBNull.Value;
+                    p[8].Value = e.Bytes;
+                    p[9].Value = row.LeafHash;
+                    p[10].Value = row.SubtreeHashes;
+                    insert.ExecuteNonQuery(); // SQLite has no async I/O; the async overload only adds overhead here
+                }
+            }
+            // synchronous=FULL: the WAL is fsynced before Commit returns, so the caller may acknowledge.
+            transaction.Commit();
+        }
+        catch (Exception e) when (e is not LedgerConflictException && e is not OperationCanceledException)
+        {
+            // The writer connection may be in an unknown state; reopen it next time.
+            if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
+            _writer = null;
+            throw;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<byte[]>> ReadNodesAsync(IReadOnlyList<MerkleNodeId> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // One read snapshot for all nodes of the proof.
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = SqliteSchema.Hashes;
+        var idx = command.Parameters.Add(new SqliteParameter { ParameterName = "@idx" });
+        command.Prepare();
+
+        var hashes = new byte[ids.Count][];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var id = ids[i];
+            // Node (L, j) is stored with the entry whose append completed it: the subtree's last leaf.
+            idx.Value = id.LastLeaf;
+            using var reader = command.ExecuteReader();
+            byte[]? hash = null;
+            if (reader.Read())
+            {
+                var stored = ReadBlob(reader, id.Level == 0 ? 0 : 1);
+                var offset = id.Level == 0 ? 0 : (id.Level - 1) * MerkleHash.Size;
+                if (stored.Length >= offset + MerkleHash.Size) hash = stored[offset..(offset + MerkleHash.Size)];
+            }
+            hashes[i] = hash ?? throw new LedgerCorruptException($"Merkle node {id} is missing or malformed in {Location}");
+        }
+        return hashes;
+    }
+
+    public async IAsyncEnumerable<StoredEntry> ReadEntriesAsync(long start, long end,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.EntriesRange;
+        command.Parameters.AddWithValue("@start", start);
+        command.Parameters.AddWithValue("@end", end);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        // SQLite reads are synchronous underneath; ReadAsync would only add a task per row to a full replay.
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new StoredEntry(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2), ReadBlob(reader, 3));
+        }
+    }
+
+    public async Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(SqliteSchema.Query, new
+        {
+            query.AfterIndex,
+            query.Kind,
+            query.Image,
+            query.Digest,
+            query.Namespace,
+            query.Verdict,
+            query.Client,
+            From = query.From is { } from ? LedgerEntryCodec.FormatTime(from) : null,
+            To = query.To is { } to ? LedgerEntryCodec.FormatTime(to) : null,
+            Limit = Math.Clamp(query.Limit, 1, LedgerLimits.MaxPageSize),
+        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
+    }
+
+    public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var head = await connection.QuerySingleAsync<(long Size, string Note)>(
+            new CommandDefinition(SqliteSchema.Head, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (head.Size < 0) return null;
+        var row = await connection.QuerySingleOrDefaultAsync<(long Size, byte[] RootHash, string Note)?>(
+            new CommandDefinition(SqliteSchema.CheckpointAt, new { size = head.Size }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // The head's note is what was published; the history row must agree with it.
+        if (row is not { } r || r.Note != head.Note)
+            throw new LedgerCorruptException($"checkpoint head at size {head.Size} has no matching history row in {Location}");
+        return new StoredCheckpoint(r.Size, r.RootHash, r.Note);
+    }
+
+    public async IAsyncEnumerable<StoredCheckpoint> ReadCheckpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.Checkpoints;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            yield return new StoredCheckpoint(reader.GetInt64(0), ReadBlob(reader, 1), reader.GetString(2));
+    }
+
+    /// <summary>Reads the head as published (size and note), without cross-checking history; for audits.</summary>
+    public async Task<(long Size, string Note)> ReadHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.QuerySingleAsync<(long Size, string Note)>(
+            new CommandDefinition(SqliteSchema.Head, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> TryAdvanceCheckpointAsync(long expectedHeadSize, StoredCheckpoint next, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = _writer ??= await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            var moved = await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.AdvanceHead,
+                new { size = next.Size, note = next.Note, expected = expectedHeadSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            if (moved != 1)
+            {
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.InsertCheckpoint, next, transaction, cancellationToken: cancellationToken))
+                .ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken, bool writer = false)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        // Per-connection settings: durability first (FULL fsyncs the WAL on every commit).
+        // Per-connection settings: durability first (FULL fsyncs the WAL on every commit). WAL mode is stored in the
+        // file once set; readers only need to wait for a busy writer rather than fail.
         await connection.ExecuteAsync(new CommandDefinition(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+            writer
+                ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
+                : "PRAGMA busy_timeout=5000;",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return connection;
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Rows are read as stored, whatever their type: an edited row (say, text where a blob was) must reach
+    /// the audit as bytes that fail to hash, not crash it.</summary>
+    private static byte[] ReadBlob(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
     {
+        byte[] bytes => bytes,
+        DBNull => [],
+        string text => System.Text.Encoding.UTF8.GetBytes(text),
+        var other => System.Text.Encoding.UTF8.GetBytes(Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
+        _writer = null;
+        _writeLock.Dispose();
         SqliteConnection.ClearAllPools();
-        return ValueTask.CompletedTask;
     }
 }

@@ -31,6 +31,9 @@ public sealed class CycloneDxVectorTests
         {
             Assert.StartsWith("invalid-", file, StringComparison.Ordinal);
             Assert.True(result.Findings.Count > 0, $"{file} is labelled invalid but no violation was found");
+            // Rejected for its structure (with a path), not because the reader gave up on the bytes.
+            Assert.All(result.Findings, f => Assert.Equal(SbomCodes.SchemaViolation, f.Code));
+            Assert.All(result.Findings, f => Assert.StartsWith("$", f.Evidence!["path"], StringComparison.Ordinal));
         }
     }
 

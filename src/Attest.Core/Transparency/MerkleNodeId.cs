@@ -20,5 +20,8 @@ public readonly record struct MerkleNodeId
     /// <summary>First leaf index covered by this subtree.</summary>
     public long FirstLeaf => Index << Level;
 
+    /// <summary>Last leaf index covered; appending this leaf is what completes the subtree.</summary>
+    public long LastLeaf => ((Index + 1) << Level) - 1;
+
     public override string ToString() => $"{Level}/{Index}";
 }

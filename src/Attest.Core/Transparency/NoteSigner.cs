@@ -32,6 +32,10 @@ public sealed class Ed25519NoteSigner : NoteSigner
 
     public override byte[] Sign(ReadOnlySpan<byte> text) => Ed25519.Sign(_seed, text);
 
+    /// <summary>Go's signer-key form, for key files; it contains the private seed.</summary>
+    public string ToPrivateKeyString() =>
+        $"PRIVATE+KEY+{Name}+{KeyHash:x8}+{Convert.ToBase64String([NoteVerifierKey.Ed25519Type, .. _seed])}";
+
     /// <summary>Reads Go's signer-key form <c>PRIVATE+KEY+name+hex8(keyID)+base64(0x01 || seed)</c>.</summary>
     public static Ed25519NoteSigner FromPrivateKeyString(string skey)
     {

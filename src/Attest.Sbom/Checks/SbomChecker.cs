@@ -140,9 +140,14 @@ public sealed class SbomChecker(TimeProvider time)
     {
         var rules = policy.DeniedComponents.Select(r => ComponentRule.TryParse(r, out var rule, out _) ? rule : throw new InvalidOperationException("validated above")).ToList();
         var hits = new Dictionary<ComponentRule, List<Component>>();
+        // Cheap pre-filter on the purl's name before parsing it: a rule can only match a purl that contains its name
+        // (percent-encoding aside, which the full parse below handles for the candidates).
+        // (case aside; pypi names are normalised from '_' to '-', so both spellings are looked for).
+        var names = rules.SelectMany(r => new[] { r.Package.Name, r.Package.Name.Replace('-', '_') }).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         foreach (var c in doc.Components)
         {
-            if (c.Purl is null || !PackageUrl.TryParse(c.Purl, out var purl, out _)) continue;
+            if (c.Purl is null || (!names.Any(n => c.Purl.Contains(n, StringComparison.OrdinalIgnoreCase)) && !c.Purl.Contains('%', StringComparison.Ordinal))) continue;
+            if (!PackageUrl.TryParse(c.Purl, out var purl, out _)) continue;
             foreach (var rule in rules)
                 if (rule.Matches(purl)) Add(hits, rule, c);
         }
@@ -166,7 +171,7 @@ public sealed class SbomChecker(TimeProvider time)
         // SPDX: every element must carry its SPDXID / spdxId (purl and CPE are additional identifiers); CycloneDX:
         // bom-ref, purl, CPE or SWID tag id.
         PerComponent(SbomCodes.NtiaIdentifier, "unique identifier",
-            c => doc.Format == SbomFormat.CycloneDx ? IsMissing(c.Id) && IsMissing(c.Purl) && IsMissing(c.Cpe) : IsMissing(c.Id),
+            c => doc.Format == SbomFormat.CycloneDx ? IsMissing(c.Id) && IsMissing(c.Purl) && IsMissing(c.Cpe) && IsMissing(c.SwidTagId) : IsMissing(c.Id),
             doc.ElementsWithoutIdentifier);
         if (!doc.HasDependencyRelationships)
             findings.Add(new Finding(SbomCodes.NtiaDependency,

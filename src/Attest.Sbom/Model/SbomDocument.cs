@@ -116,6 +116,9 @@ public sealed record Component
 
     public string? Cpe { get; init; }
 
+    /// <summary>CycloneDX <c>swid.tagId</c>.</summary>
+    public string? SwidTagId { get; init; }
+
     public string? Type { get; init; }
 
     public IReadOnlyList<ComponentHash> Hashes { get; init; } = [];

@@ -45,6 +45,7 @@ internal sealed partial class CycloneDxReader
     private readonly List<Relationship> _relationships = [];
     private readonly HashSet<string> _bomRefs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
+    private readonly List<(string Ref, int Dependency, string? List, int Item)> _refUses = [];
     private readonly Dictionary<(string, LicenseAcknowledgement), ComponentLicense> _listedLicenses = [];
     private Finding? _limitFinding;
 
@@ -66,7 +67,7 @@ internal sealed partial class CycloneDxReader
 
     private (SbomDocument?, Finding?) ReadDocument(ReadOnlySpan<byte> json)
     {
-        string? bomFormat = null, serial = null, name = null;
+        string? bomFormat = null, serial = null;
         int? bomVersion = null;
         var creation = new CreationInfo();
         Component? subject = null;
@@ -99,7 +100,7 @@ internal sealed partial class CycloneDxReader
                         _violations.Add("$.components", "must be an array");
                     break;
                 case "dependencies":
-                    if (!JsonStream.ForEachItem(ref r, (e, i) => hasDependencies |= ReadDependency(e, JsonPath.Item("$.dependencies", i))))
+                    if (!JsonStream.ForEachItem(ref r, (e, i) => hasDependencies |= ReadDependency(e, i)))
                         _violations.Add("$.dependencies", "must be an array");
                     break;
                 case "services":
@@ -123,6 +124,11 @@ internal sealed partial class CycloneDxReader
         });
 
         if (_limitFinding is not null) return (null, _limitFinding);
+        // refLinkType: a dependency names elements by the bom-ref of a component or service in the same BOM.
+        foreach (var (reference, dependency, list, item) in _refUses)
+            if (!_bomRefs.Contains(reference))
+                _violations.Add(list is null ? JsonPath.Prop(JsonPath.Item("$.dependencies", dependency), "ref") : JsonPath.Item(JsonPath.Prop(JsonPath.Item("$.dependencies", dependency), list), item),
+                    $"'{JsonElementExtensions.Short(reference)}' is not the bom-ref of any component or service in the BOM");
         if (bomFormat is null) _violations.Add("$", "required property 'bomFormat' is missing");
         else if (bomFormat != "CycloneDX") _violations.Add("$.bomFormat", $"must be \"CycloneDX\", found \"{JsonElementExtensions.Short(bomFormat)}\"");
 
@@ -133,7 +139,7 @@ internal sealed partial class CycloneDxReader
             SpecVersion = _version,
             Identifier = serial,
             BomVersion = bomVersion,
-            Name = subject?.Name ?? name,
+            Name = subject?.Name,
             Creation = creation,
             Components = _components,
             Relationships = _relationships,
@@ -284,7 +290,8 @@ internal sealed partial class CycloneDxReader
             Version = Intern(version),
             Supplier = string.IsNullOrWhiteSpace(supplier) ? null : Intern(supplier),
             Purl = purl,
-            Cpe = cpe ?? swidTagId,
+            Cpe = cpe,
+            SwidTagId = swidTagId,
             Type = Intern(type),
             Hashes = hashes.Count == 0 ? [] : hashes.ToArray(),
             Licenses = licenses.Count == 0 ? [] : licenses.ToArray(),
@@ -489,11 +496,13 @@ internal sealed partial class CycloneDxReader
         }
     }
 
-    private bool ReadDependency(JsonElement d, string path)
+    private bool ReadDependency(JsonElement d, int index)
     {
+        var path = JsonPath.Item("$.dependencies", index);
         if (!d.ExpectObject(path, _violations)) return false;
         // bom schema "dependency": ref (refLinkType, minLength 1) is required; dependsOn items are refs too.
         var from = d.RequiredString("ref", path, _violations, minLength: 1);
+        if (from is { Length: > 0 }) _refUses.Add((from, index, null, -1));
         var any = false;
         foreach (var kind in new[] { "dependsOn", "provides" })
         {
@@ -503,12 +512,13 @@ internal sealed partial class CycloneDxReader
             var i = 0;
             foreach (var to in list.EnumerateArray())
             {
-                var itemPath = JsonPath.Item(listPath, i++);
+                i++;
                 if (to.ValueKind != JsonValueKind.String || to.GetString() is not { Length: > 0 } target)
                 {
-                    _violations.Add(itemPath, "must be a non-empty bom-ref string");
+                    _violations.Add(JsonPath.Item(listPath, i - 1), "must be a non-empty bom-ref string");
                     continue;
                 }
+                _refUses.Add((target, index, kind, i - 1));
                 if (from is { Length: > 0 } && kind == "dependsOn")
                 {
                     if (_relationships.Count >= _limits.MaxRelationships)
@@ -528,7 +538,8 @@ internal sealed partial class CycloneDxReader
     {
         if (!s.ExpectObject(path, _violations)) return;
         s.RequiredString("name", path, _violations);
-        s.OptionalString("bom-ref", path, _violations, minLength: 1);
+        if (s.OptionalString("bom-ref", path, _violations, minLength: 1) is { Length: > 0 } serviceRef && !_bomRefs.Add(serviceRef))
+            _violations.Add(JsonPath.Prop(path, "bom-ref"), $"bom-ref '{JsonElementExtensions.Short(serviceRef)}' is not unique in the BOM");
         foreach (var (data, i) in s.Items("data").Select((x, i) => (x, i)))
         {
             var dataPath = JsonPath.Item(JsonPath.Prop(path, "data"), i);

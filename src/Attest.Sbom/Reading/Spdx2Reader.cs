@@ -19,12 +19,23 @@ internal sealed partial class Spdx2Reader
     [GeneratedRegex("^SPDXRef-[A-Za-z0-9.\\-]+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
     private static partial Regex SpdxIdPattern();
 
+    // spdx-schema.json (2.3) enumerations.
+    private static readonly System.Collections.Frozen.FrozenSet<string> ChecksumAlgorithms = System.Collections.Frozen.FrozenSet.ToFrozenSet(
+        ["SHA1", "SHA224", "SHA256", "SHA384", "SHA512", "SHA3-256", "SHA3-384", "SHA3-512", "BLAKE2b-256", "BLAKE2b-384", "BLAKE2b-512", "BLAKE3",
+         "MD2", "MD4", "MD5", "MD6", "ADLER32"], StringComparer.Ordinal);
+
+    // Annex F categories; the underscore spellings are the SPDX 2.2 forms still written by tools.
+    private static readonly System.Collections.Frozen.FrozenSet<string> ReferenceCategories = System.Collections.Frozen.FrozenSet.ToFrozenSet(
+        ["SECURITY", "PACKAGE-MANAGER", "PACKAGE_MANAGER", "PERSISTENT-ID", "PERSISTENT_ID", "OTHER"], StringComparer.Ordinal);
+
     private readonly SbomLimits _limits;
     private readonly Violations _violations;
     private readonly List<Component> _packages = [];
     private readonly List<Relationship> _relationships = [];
     private readonly HashSet<string> _fileIds = new(StringComparer.Ordinal);
     private readonly List<string> _roots = [];
+    private readonly HashSet<string> _externalDocuments = new(StringComparer.Ordinal);
+    private readonly List<(string Id, string Path)> _references = [];
     private Finding? _limitFinding;
 
     private Spdx2Reader(SbomLimits limits, Violations violations)
@@ -72,6 +83,14 @@ internal sealed partial class Spdx2Reader
                     if (!JsonStream.ForEachItem(ref r, (e, i) => ReadRelationship(e, JsonPath.Item(path, i))))
                         _violations.Add(path, "must be an array");
                     break;
+                case "snippets":
+                    if (!JsonStream.ForEachItem(ref r, (e, i) => { if (e.Str("SPDXID") is { } id) _fileIds.Add(id); }))
+                        _violations.Add(path, "must be an array");
+                    break;
+                case "externalDocumentRefs":
+                    if (!JsonStream.ForEachItem(ref r, (e, i) => { if (e.Str("externalDocumentId") is { } id) _externalDocuments.Add(id); }))
+                        _violations.Add(path, "must be an array");
+                    break;
                 default:
                     r.Skip();
                     break;
@@ -91,6 +110,15 @@ internal sealed partial class Spdx2Reader
         if (!sawCreation) _violations.Add(root, "required property 'creationInfo' is missing");
 
         var packageIds = _packages.Where(p => p.Id is not null).Select(p => p.Id!).ToHashSet(StringComparer.Ordinal);
+        // Referential integrity (SPDX 2.3 §11.1): every element id in a relationship names the document, a package,
+        // file or snippet of this document, NONE / NOASSERTION, or DocumentRef-x:… of a declared external document.
+        foreach (var (id, path) in _references)
+        {
+            if (id is "SPDXRef-DOCUMENT" or "NONE" or "NOASSERTION" || packageIds.Contains(id) || _fileIds.Contains(id)) continue;
+            var colon = id.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && _externalDocuments.Contains(id[..colon])) continue;
+            _violations.Add(path, $"'{JsonElementExtensions.Short(id)}' is not an element of this document or a declared external document");
+        }
         // NTIA "dependency relationship" for SPDX 2 (as spdx/ntia-conformance-checker reads it): the document says
         // what it describes, and that is a package rather than a file or snippet.
         var describesPackage = _roots.Any(id => packageIds.Contains(id) || (!_fileIds.Contains(id) && _packages.Count > 0));
@@ -140,7 +168,11 @@ internal sealed partial class Spdx2Reader
 
     private void ReadDescribed(JsonElement e, string path)
     {
-        if (e.ValueKind == JsonValueKind.String) _roots.Add(e.GetString()!);
+        if (e.ValueKind == JsonValueKind.String)
+        {
+            _roots.Add(e.GetString()!);
+            _references.Add((e.GetString()!, path));
+        }
         else if (e.ValueKind == JsonValueKind.Object && e.Prop("Package") is { } legacyPackage)
         {
             // Pre-2.2 layout: {"Package": {...}} objects inside documentDescribes.
@@ -167,6 +199,10 @@ internal sealed partial class Spdx2Reader
             if (!c.ExpectObject(itemPath, _violations)) continue;
             var alg = c.RequiredString("algorithm", itemPath, _violations);
             var value = c.RequiredString("checksumValue", itemPath, _violations);
+            if (alg is not null && !ChecksumAlgorithms.Contains(alg))
+                _violations.Add(JsonPath.Prop(itemPath, "algorithm"), $"'{JsonElementExtensions.Short(alg)}' is not an SPDX checksum algorithm");
+            if (value is not null && !HashAlgorithms.IsHex(value))
+                _violations.Add(JsonPath.Prop(itemPath, "checksumValue"), "must be hexadecimal");
             if (alg is not null && value is not null)
             {
                 alg = alg.StartsWith("checksumAlgorithm_", StringComparison.Ordinal) ? alg["checksumAlgorithm_".Length..] : alg;
@@ -180,9 +216,12 @@ internal sealed partial class Spdx2Reader
         {
             var itemPath = JsonPath.Item(JsonPath.Prop(path, "externalRefs"), i++);
             if (!r.ExpectObject(itemPath, _violations)) continue;
-            r.RequiredString("referenceCategory", itemPath, _violations);
+            if (r.RequiredString("referenceCategory", itemPath, _violations) is { } category && !ReferenceCategories.Contains(category))
+                _violations.Add(JsonPath.Prop(itemPath, "referenceCategory"), $"'{JsonElementExtensions.Short(category)}' is not an external reference category");
             var type = r.RequiredString("referenceType", itemPath, _violations);
             var locator = r.RequiredString("referenceLocator", itemPath, _violations);
+            if (type == "purl" && locator is not null && !PackageUrls.PackageUrl.TryParse(locator, out _, out var purlError, _limits.MaxPackageUrlLength))
+                _violations.Add(JsonPath.Prop(itemPath, "referenceLocator"), $"is not a package URL: {purlError}");
             if (type == "purl") purl ??= locator;
             else if (type is "cpe23Type" or "cpe22Type") cpe ??= locator;
         }
@@ -227,6 +266,8 @@ internal sealed partial class Spdx2Reader
         var from = r.RequiredString("spdxElementId", path, _violations);
         var to = r.RequiredString("relatedSpdxElement", path, _violations);
         var type = r.RequiredString("relationshipType", path, _violations);
+        if (from is not null) _references.Add((from, JsonPath.Prop(path, "spdxElementId")));
+        if (to is not null) _references.Add((to, JsonPath.Prop(path, "relatedSpdxElement")));
         if (from is null || to is null || type is null) return;
         if (_relationships.Count >= _limits.MaxRelationships)
         {

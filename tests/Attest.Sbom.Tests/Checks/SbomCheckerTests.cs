@@ -72,6 +72,9 @@ public sealed class SbomCheckerTests
     [InlineData("rule without version denies all versions", "pkg:npm/left-pad", "pkg:npm/left-pad@1.3.0", true)]
     [InlineData("vers range", "pkg:npm/left-pad@vers:npm/>=1.0.0|<1.3.1", "pkg:npm/left-pad@1.3.0", true)]
     [InlineData("other type", "pkg:npm/left-pad", "pkg:pypi/left-pad@1.3.0", false)]
+    [InlineData("pypi names are normalised ('_' is '-', case-insensitive)", "pkg:pypi/django-allauth@<1", "pkg:pypi/Django_Allauth@0.1", true)]
+    [InlineData("percent-encoded name in the component purl", "pkg:npm/%40scope/pkg@<2", "pkg:npm/%40scope/pk%67@1.0.0", true)]
+    [InlineData("github names are case-insensitive", "pkg:github/package-url/purl-spec", "pkg:github/Package-URL/Purl-Spec@244fd47e", true)]
     [InlineData("purl qualifiers do not matter", "pkg:maven/org.example/lib@<2", "pkg:maven/org.example/lib@1.5?type=jar", true)]
     public void Denied_component_rules_match_by_package_and_version_range(string description, string rule, string purl, bool denied)
     {

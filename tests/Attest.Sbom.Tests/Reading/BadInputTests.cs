@@ -129,6 +129,51 @@ public sealed class BadInputTests
         Assert.Empty(Attest.Sbom.Checks.SbomChecker.CheckNtia(result.Document));
     }
 
+    [Theory]
+    [InlineData("duplicate among a few keys", 5)]
+    [InlineData("duplicate among many keys (hash set path)", 100)]
+    public void Duplicate_key_is_found_however_many_keys_an_object_has(string description, int keys)
+    {
+        var properties = string.Join(",", Enumerable.Range(0, keys).Select(i => $"\"k{i}\":{i}"));
+        var prefix = """{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"properties2":{""";
+        var unique = Read(prefix + properties + "}}");
+        Assert.DoesNotContain(unique.Findings, f => f.Code == SbomCodes.InputDuplicateKey);
+        var duplicated = Read(prefix + properties + $",\"k{keys / 2}\":0" + "}}");
+        var finding = Assert.Single(duplicated.Findings);
+        Assert.True(finding.Code == SbomCodes.InputDuplicateKey, description);
+        Assert.Equal($"$.properties2.k{keys / 2}", finding.Evidence!["path"]);
+    }
+
+    [Fact]
+    public void Absurdly_long_licence_expression_in_a_document_is_reported_not_parsed()
+    {
+        var expression = string.Join(" OR ", Enumerable.Repeat("MIT", 50_000));
+        var result = Read($$"""{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[{"type":"library","name":"a","licenses":[{"expression":"{{expression}}"}]}]}""");
+        Assert.Empty(result.Findings);
+        var findings = new Attest.Sbom.Checks.SbomChecker(TimeProvider.System).Check(result, new Attest.Sbom.Checks.SbomPolicy { DeniedLicenses = ["GPL-3.0-only"] });
+        Assert.Equal(SbomCodes.LicenseUnparseable, Assert.Single(findings).Code);
+    }
+
+    [Fact]
+    public void One_gigabyte_file_is_rejected_from_its_length_without_reading_it()
+    {
+        using var dir = new Attest.Testing.TempDirectory();
+        var path = dir.Combine("huge.json");
+        using (var f = File.Create(path)) f.SetLength(1L << 30); // sparse: no gigabyte is written
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var result = SbomReader.ReadFile(path);
+        Assert.Equal(SbomCodes.InputTooLarge, Assert.Single(result.Findings).Code);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 1_000_000);
+    }
+
+    [Fact]
+    public void CycloneDx_xml_is_not_mistaken_for_json()
+    {
+        var result = SbomReader.ReadFile(Attest.Testing.RepositoryPaths.Vectors("sbom", "generated", "cdx-npm-1.6.xml"));
+        Assert.False(result.IsUsable);
+        Assert.Equal(SbomCodes.InputInvalidJson, Assert.Single(result.Findings).Code);
+    }
+
     private sealed class EndlessStream : Stream
     {
         public long BytesRead { get; private set; }

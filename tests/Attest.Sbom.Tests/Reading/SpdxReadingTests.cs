@@ -113,4 +113,55 @@ public sealed class SpdxReadingTests
         Assert.Equal(license.Expression.ToString(), Attest.Sbom.Licensing.LicenseExpression.Parse(license.Text).ToString());
         Assert.Empty(SbomChecker.EffectiveLicenses(new Component { Name = "x" }));
     }
+
+    [Fact]
+    public void Spdx_22_documents_are_read_and_other_versions_are_refused()
+    {
+        var text = File.ReadAllText(RepositoryPaths.Vectors("sbom", "ntia", "no_elements_missing.spdx.json"));
+        Assert.Contains("\"SPDX-2.3\"", text, StringComparison.Ordinal);
+        var spdx22 = SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(text.Replace("\"SPDX-2.3\"", "\"SPDX-2.2\"", StringComparison.Ordinal)));
+        Assert.True(spdx22.IsUsable);
+        Assert.Equal("SPDX-2.2", spdx22.Document!.SpecVersion);
+        var spdx21 = SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(text.Replace("\"SPDX-2.3\"", "\"SPDX-2.1\"", StringComparison.Ordinal)));
+        Assert.Equal(SbomCodes.FormatUnsupportedVersion, Assert.Single(spdx21.Findings).Code);
+    }
+
+    [Fact]
+    public void CycloneDx_17_is_read_with_the_16_rules()
+    {
+        var text = File.ReadAllText(RepositoryPaths.Vectors("sbom", "cdx", "1.6", "valid-bom-1.6.json")).Replace("\"1.6\"", "\"1.7\"", StringComparison.Ordinal);
+        var result = SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(text));
+        Assert.True(result.IsUsable);
+        Assert.Equal("1.7", result.Document!.SpecVersion);
+        Assert.Empty(result.Findings);
+        var invalid = File.ReadAllText(RepositoryPaths.Vectors("sbom", "cdx", "1.6", "invalid-component-type-1.6.json")).Replace("\"1.6\"", "\"1.7\"", StringComparison.Ordinal);
+        Assert.Contains(SbomReader.Read(System.Text.Encoding.UTF8.GetBytes(invalid)).Findings, f => f.Evidence!["path"] == "$.components[0].type");
+    }
+
+    [Fact]
+    public void CycloneDx_swid_tag_id_counts_as_a_unique_identifier()
+    {
+        var doc = SbomReader.ReadFile(RepositoryPaths.Vectors("sbom", "cdx", "1.6", "valid-component-swid-1.6.json")).Document!;
+        var component = Assert.Single(doc.Components);
+        Assert.False(string.IsNullOrEmpty(component.SwidTagId));
+        Assert.Null(component.Cpe);
+    }
+
+    [Fact]
+    public void Spdx2_checksum_algorithm_value_reference_category_and_purl_locator_are_checked()
+    {
+        var result = SbomReader.Read("""
+            {"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"x","dataLicense":"CC0-1.0","documentNamespace":"https://example.com/x",
+             "creationInfo":{"created":"2024-01-01T00:00:00Z","creators":["Tool: t"]},
+             "packages":[{"SPDXID":"SPDXRef-a","name":"a","downloadLocation":"NONE",
+               "checksums":[{"algorithm":"SHA256","checksumValue":"abc1"},{"algorithm":"SHA-256","checksumValue":"zz"}],
+               "externalRefs":[{"referenceCategory":"PACKAGE_MANAGER","referenceType":"purl","referenceLocator":"pkg:npm/a@1"},
+                               {"referenceCategory":"PACKAGES","referenceType":"purl","referenceLocator":"npm/a@1"}]}],
+             "documentDescribes":["SPDXRef-a"]}
+            """u8.ToArray());
+        Assert.Equal(
+            ["$.packages[0].checksums[1].algorithm", "$.packages[0].checksums[1].checksumValue", "$.packages[0].externalRefs[1].referenceCategory", "$.packages[0].externalRefs[1].referenceLocator"],
+            result.Findings.Select(f => f.Evidence!["path"]).Order(StringComparer.Ordinal));
+        Assert.Equal("pkg:npm/a@1", Assert.Single(result.Document!.Components).Purl);
+    }
 }

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Admission webhook load benchmark (issue 7): the real server over HTTPS on loopback, the real registry, hey as load.
+#   warm:       one pinned image, verdict cached, fixed 1,000 requests/s (8 workers x 125/s) for DURATION -> p50/p99
+#   cold:       verdict cache off (every request fetches referrers from the registry), fixed 200 requests/s -> p50/p99
+#   saturation: no rate limit, 32 workers -> requests/s
+#   memory:     the server's peak resident set (VmHWM) after all runs
+# Everything binds 127.0.0.1 on free ports and is stopped at exit. Usage: bench/webhook/run.sh [DURATION=10s]
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+DURATION="${1:-10s}"
+for tool in hey docker-registry openssl curl python3; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install hey docker-registry openssl curl python3)" >&2; exit 2; }
+done
+WORK="$(mktemp -d)"; PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+dotnet build -c Release "$ROOT/src/Attest.Server" -v quiet -nologo >/dev/null
+SERVER_DLL="$ROOT/src/Attest.Server/bin/Release/net10.0/Attest.Server.dll"
+
+# --- registry with one image ---
+RP=$(free_port); REG="127.0.0.1:$RP"
+cat >"$WORK/registry.yml" <<YAML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $WORK/storage}, delete: {enabled: true}}
+http: {addr: $REG, secret: bench}
+YAML
+docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 & PIDS+=($!)
+for _ in $(seq 100); do curl -sf "http://$REG/v2/" >/dev/null && break; sleep 0.1; done
+push_blob() { # file -> digest
+  local d; d="sha256:$(sha256sum "$1" | cut -d' ' -f1)"
+  local loc; loc=$(curl -sf -X POST -D - -o /dev/null "http://$REG/v2/bench/app/blobs/uploads/" | tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+  case "$loc" in http*) ;; *) loc="http://$REG$loc" ;; esac
+  curl -sf -X PUT --data-binary @"$1" -H 'Content-Type: application/octet-stream' "$loc&digest=$d" >/dev/null
+  echo "$d"
+}
+printf '{"architecture":"amd64","os":"linux"}' >"$WORK/config.json"
+CONFIG=$(push_blob "$WORK/config.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},"layers":[]}' \
+  "$CONFIG" "$(stat -c %s "$WORK/config.json")" >"$WORK/manifest.json"
+curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary @"$WORK/manifest.json" "http://$REG/v2/bench/app/manifests/v1" >/dev/null
+DIGEST="sha256:$(sha256sum "$WORK/manifest.json" | cut -d' ' -f1)"
+
+# --- policies, TLS, AdmissionReview ---
+mkdir -p "$WORK/policies"
+openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/release.key" 2>/dev/null
+openssl ec -in "$WORK/release.key" -pubout -out "$WORK/policies/release.pub" 2>/dev/null
+cat >"$WORK/policies/bench.yaml" <<YAML
+apiVersion: attest.dev/v1
+kind: ImagePolicy
+metadata: {name: bench}
+spec:
+  match: {images: ["$REG/**"]}
+  signatures: {authorities: [{name: release, key: {file: release.pub}}]}
+YAML
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=bench \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.crt" 2>/dev/null
+cat >"$WORK/review.json" <<JSON
+{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"bench-1","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"name":"web","namespace":"default","operation":"CREATE","userInfo":{"username":"bench"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"default"},"spec":{"containers":[{"name":"app","image":"$REG/bench/app@$DIGEST"}]}},"oldObject":null,"dryRun":false}}
+JSON
+
+start_server() { # cache-seconds -> sets PORT, SERVER_PID
+  PORT=$(free_port)
+  mkdir -p "$WORK/data-$1"
+  (cd "$WORK" && exec dotnet "$SERVER_DLL" --urls "https://127.0.0.1:$PORT" \
+     --Kestrel:Certificates:Default:Path="$WORK/tls.crt" --Kestrel:Certificates:Default:KeyPath="$WORK/tls.key" \
+     --Attest:DataDirectory="$WORK/data-$1" --Attest:PolicyDirectory="$WORK/policies" \
+     --Attest:Registries:Insecure:0="$REG" --Attest:Admission:VerdictCacheSeconds="$1" \
+     --Logging:LogLevel:Default=Warning) >"$WORK/server-$1.log" 2>&1 &
+  SERVER_PID=$!; PIDS+=($SERVER_PID)
+  for _ in $(seq 300); do curl -skf "https://127.0.0.1:$PORT/readyz" >/dev/null && return 0; sleep 0.1; done
+  echo "server did not start:" >&2; cat "$WORK/server-$1.log" >&2; exit 1
+}
+load() { # label, extra hey args...
+  local label=$1; shift
+  hey -m POST -T application/json -D "$WORK/review.json" "$@" "https://127.0.0.1:$PORT/admission/validate" >"$WORK/$label.txt"
+  local rps p50 p99 errors
+  rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$label.txt")
+  p50=$(awk '/ 50%% in/ || / 50% in/ {print $3*1000}' "$WORK/$label.txt")
+  p99=$(awk '/ 99% in/ {print $3*1000}' "$WORK/$label.txt")
+  errors=$(awk '/\[200\]/ {ok=$2} END {print ok+0}' "$WORK/$label.txt")
+  printf '%-11s %10s req/s   p50 %7s ms   p99 %7s ms   (%s responses 200)\n' "$label" "$rps" "$p50" "$p99" "$errors"
+}
+
+echo "webhook benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), duration $DURATION"
+curl -sk -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" "https://127.0.0.1:1/" 2>/dev/null || true
+start_server 60
+curl -skf -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" "https://127.0.0.1:$PORT/admission/validate" \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin)["response"]; print("decision:", "allowed" if r["allowed"] else "denied:", r.get("status",{}).get("message","")[:160])'
+hey -n 200 -c 8 -m POST -T application/json -D "$WORK/review.json" "https://127.0.0.1:$PORT/admission/validate" >/dev/null  # warm-up (JIT, TLS)
+load warm -z "$DURATION" -c 8 -q 125
+load saturation -z "$DURATION" -c 32
+WARM_PID=$SERVER_PID
+echo "memory     peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$WARM_PID/status) (warm server)"
+start_server 0
+hey -n 100 -c 4 -m POST -T application/json -D "$WORK/review.json" "https://127.0.0.1:$PORT/admission/validate" >/dev/null
+load cold -z "$DURATION" -c 8 -q 25
+echo "goals: warm p99 < 5 ms at 1000 req/s; cold p99 < 100 ms (Ratify reports p95 8-305 ms)"

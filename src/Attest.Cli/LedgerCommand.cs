@@ -1,0 +1,355 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Attest.Core.Crypto;
+using Attest.Core.Transparency;
+using Attest.Ledger;
+
+namespace Attest.Cli;
+
+/// <summary>
+/// <c>attest ledger keygen|append|verify|prove|export|query</c> over a SQLite ledger file. The verbs translate
+/// arguments and exit codes; Attest.Ledger decides. Exit 0 when everything verifies, 1 on findings, 2 on unusable input.
+/// </summary>
+internal static class LedgerCommand
+{
+    // Output goes to terminals and files, never into HTML: keep base64 readable.
+    private const string ConnectionVariable = "ATTEST_LEDGER_CONNECTION";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static Command Build()
+    {
+        var db = new StoreSource(
+            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
+            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+        var keyFile = new Option<FileInfo>("--key") { Description = "checkpoint signing key: a note signer key (PRIVATE+KEY+…, Ed25519) or an ECDSA P-256 PEM", Required = true };
+        var origin = new Option<string?>("--origin") { Description = "log origin (default: the key name)" };
+        var vkeys = new Option<string[]>("--vkey") { Description = "trusted checkpoint verifier key name+id+key (repeatable)", Required = true, AllowMultipleArgumentsPerToken = false };
+
+        var ledger = new Command("ledger", "Append to, audit, prove from and export the append-only ledger.");
+        ledger.Subcommands.Add(Keygen());
+        ledger.Subcommands.Add(Append(db, keyFile, origin));
+        ledger.Subcommands.Add(Verify(db, vkeys, origin));
+        ledger.Subcommands.Add(Prove(db));
+        ledger.Subcommands.Add(Export(db, vkeys, origin));
+        ledger.Subcommands.Add(Query(db));
+        return ledger;
+    }
+
+    private static Command Keygen()
+    {
+        var name = new Option<string>("--name") { Description = "key name, e.g. attest.example.com/ledger", Required = true };
+        var output = new Option<FileInfo>("--out") { Description = "file to write the private signer key to (mode 0600)", Required = true };
+        var command = new Command("keygen", "Create an Ed25519 checkpoint signing key; prints its verifier key.") { name, output };
+        command.SetAction(parse =>
+        {
+            var signer = new Ed25519NoteSigner(parse.GetValue(name)!, Ed25519.GenerateSeed());
+            var path = parse.GetValue(output)!.FullName;
+            File.WriteAllText(path, signer.ToPrivateKeyString() + "\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            parse.InvocationConfiguration.Output.WriteLine(signer.VerifierKey.ToString());
+            return AttestCommand.ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Append(StoreSource db, Option<FileInfo> keyFile, Option<string?> origin)
+    {
+        var kind = new Option<string>("--kind") { Description = "entry kind", DefaultValueFactory = _ => LedgerEntryKinds.Note };
+        var json = new Option<string?>("--json") { Description = "one JSON object: the entry's details" };
+        var jsonl = new Option<string?>("--jsonl") { Description = "file of JSON objects, one per line ('-' for stdin); one entry each" };
+        var command = new Command("append", "Append entries; prints 'INDEX<TAB>LINE' for each once it is durable, then publishes a checkpoint.")
+        {
+            db.Db, db.Connection, keyFile, origin, kind, json, jsonl,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(json) is null == parse.GetValue(jsonl) is null)
+            {
+                await error.WriteLineAsync("attest: give exactly one of --json and --jsonl").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            NoteSigner signer;
+            try
+            {
+                signer = LoadSigner(parse.GetValue(keyFile)!, parse.GetValue(origin));
+            }
+            catch (Exception e) when (e is IOException or FormatException or CryptographicException or ArgumentException)
+            {
+                await error.WriteLineAsync($"attest: cannot use the signing key: {e.Message}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            await using var store = await db.OpenAsync(parse, mustExist: false, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
+            await using var log = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = parse.GetValue(origin) ?? signer.Name },
+                [signer], TimeProvider.System, cancellationToken).ConfigureAwait(false);
+
+            var lines = parse.GetValue(json) is { } single ? ToAsync([single]) : ReadLinesAsync(parse.GetValue(jsonl)!, cancellationToken);
+            var failed = 0;
+            var gate = new SemaphoreSlim(LedgerLimits.MaxBatchEntries);
+            var printing = new object();
+            var pending = new List<Task>();
+            var lineNumber = 0;
+            await foreach (var line in lines.ConfigureAwait(false))
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                LedgerEntry entry;
+                try
+                {
+                    using var doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = LedgerLimits.MaxJsonDepth });
+                    entry = new LedgerEntry { Kind = parse.GetValue(kind)!, Details = doc.RootElement.Clone() };
+                    LedgerEntryCodec.Validate(entry);
+                }
+                catch (Exception e) when (e is JsonException or ArgumentException)
+                {
+                    await error.WriteLineAsync($"attest: line {lineNumber}: {e.Message}").ConfigureAwait(false);
+                    failed++;
+                    continue;
+                }
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var number = lineNumber;
+                // Many appends in flight so the sequencer can group them into one transaction.
+                pending.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        var index = await log.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+                        lock (printing)
+                        {
+                            output.WriteLine($"{index.ToString(CultureInfo.InvariantCulture)}\t{number.ToString(CultureInfo.InvariantCulture)}");
+                            output.Flush();
+                        }
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        lock (printing) error.WriteLine($"attest: line {number}: {e.Message}");
+                        Interlocked.Increment(ref failed);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }, CancellationToken.None));
+            }
+            await Task.WhenAll(pending).ConfigureAwait(false);
+            var checkpoint = await log.CheckpointAsync(cancellationToken).ConfigureAwait(false);
+            if (checkpoint is not null) await error.WriteLineAsync($"checkpoint {checkpoint.Size}").ConfigureAwait(false);
+            return failed == 0 ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+        });
+        return command;
+    }
+
+    private static Command Verify(StoreSource db, Option<string[]> vkeys, Option<string?> origin)
+    {
+        var command = new Command("verify", "Replay every entry, recompute every root and check every checkpoint; exit 0 when all verifies.")
+        {
+            db.Db, db.Connection, vkeys, origin,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            if (!TryTrust(parse, vkeys, origin, out var trust, out var problem))
+            {
+                await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
+            var report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
+            foreach (var finding in report.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
+            var summary = $"{report.EntriesChecked} entries, {report.CheckpointsChecked} checkpoints, verified through size {report.VerifiedCheckpointSize}";
+            if (report.FirstBadIndex is { } bad) summary += $"; first bad index {bad}";
+            await parse.InvocationConfiguration.Output.WriteLineAsync(summary).ConfigureAwait(false);
+            return report.IsValid ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+        });
+        return command;
+    }
+
+    private static Command Prove(StoreSource db)
+    {
+        var index = new Option<long>("--index") { Description = "entry index", Required = true };
+        var size = new Option<long?>("--size") { Description = "tree size (default: the latest checkpoint's)" };
+        var command = new Command("prove", "Print an inclusion proof for one entry as JSON, with the checkpoint it verifies against.") { db.Db, db.Connection, index, size };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
+            var latest = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+            var treeSize = parse.GetValue(size) ?? latest?.Size ?? await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+            var leafIndex = parse.GetValue(index);
+            if (leafIndex < 0 || leafIndex >= treeSize)
+            {
+                await error.WriteLineAsync($"attest: index {leafIndex} is not in a tree of size {treeSize}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            var proof = await store.GetInclusionProofAsync(leafIndex, treeSize, cancellationToken).ConfigureAwait(false);
+            var entry = await store.ReadEntriesAsync(leafIndex, leafIndex + 1, cancellationToken).FirstAsync(cancellationToken).ConfigureAwait(false);
+            var document = new Dictionary<string, object?>
+            {
+                ["index"] = leafIndex,
+                ["treeSize"] = treeSize,
+                ["leafHash"] = Convert.ToBase64String(entry.LeafHash),
+                ["hashes"] = proof.Hashes.Select(Convert.ToBase64String).ToArray(),
+                ["rootHash"] = Convert.ToBase64String(await store.GetRootAsync(treeSize, cancellationToken).ConfigureAwait(false)),
+                ["entry"] = Encoding.UTF8.GetString(entry.Body),
+                ["checkpoint"] = latest?.Size == treeSize ? latest.Note : null,
+            };
+            await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(document, Indented)).ConfigureAwait(false);
+            return AttestCommand.ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Command Export(StoreSource db, Option<string[]> vkeys, Option<string?> origin)
+    {
+        var output = new Option<DirectoryInfo>("--out") { Description = "directory to create (must be absent or empty)", Required = true };
+        var command = new Command("export", "Write entries.jsonl and the tlog-tiles layout (checkpoint, tiles, entry bundles) of the latest checkpoint.")
+        {
+            db.Db, db.Connection, vkeys, origin, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            if (!TryTrust(parse, vkeys, origin, out var trust, out var problem))
+            {
+                await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
+            try
+            {
+                var result = await LedgerExporter.ExportAsync(store, trust, parse.GetValue(output)!.FullName, cancellationToken).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync(
+                    $"{result.Entries} entries; tree of size {result.TreeSize} in {result.TileFiles} tiles and {result.BundleFiles} entry bundles").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.Success;
+            }
+            catch (LedgerCorruptException e)
+            {
+                await error.WriteLineAsync($"attest: {e.Message}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.Findings;
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                await error.WriteLineAsync($"attest: {e.Message}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+        });
+        return command;
+    }
+
+    private static Command Query(StoreSource db)
+    {
+        var kind = new Option<string?>("--kind");
+        var image = new Option<string?>("--image");
+        var digest = new Option<string?>("--digest");
+        var ns = new Option<string?>("--namespace");
+        var verdict = new Option<string?>("--verdict");
+        var client = new Option<string?>("--client");
+        var from = new Option<DateTimeOffset?>("--from") { Description = "recorded at or after (ISO 8601)" };
+        var to = new Option<DateTimeOffset?>("--to") { Description = "recorded before (ISO 8601)" };
+        var after = new Option<long>("--after") { Description = "only entries after this index (paging)", DefaultValueFactory = _ => -1 };
+        var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 100 };
+        var command = new Command("query", "Print matching entries as JSON lines, oldest first.") { db.Db, db.Connection, kind, image, digest, ns, verdict, client, from, to, after, limit };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
+            var rows = await store.QueryAsync(new LedgerQuery
+            {
+                Kind = parse.GetValue(kind), Image = parse.GetValue(image), Digest = parse.GetValue(digest), Namespace = parse.GetValue(ns),
+                Verdict = parse.GetValue(verdict), Client = parse.GetValue(client), From = parse.GetValue(from), To = parse.GetValue(to),
+                AfterIndex = parse.GetValue(after), Limit = parse.GetValue(limit),
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var row in rows) await parse.InvocationConfiguration.Output.WriteLineAsync(Encoding.UTF8.GetString(row.Body)).ConfigureAwait(false);
+            return AttestCommand.ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Where the ledger lives: a SQLite file (--db) or PostgreSQL (--connection or ATTEST_LEDGER_CONNECTION).</summary>
+    private sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
+    {
+        /// <summary>Opens the store, or writes why not and returns null.</summary>
+        public async Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken)
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var file = parse.GetValue(Db);
+            var connection = parse.GetValue(Connection) ?? (file is null ? Environment.GetEnvironmentVariable(ConnectionVariable) : null);
+            if (file is null == string.IsNullOrEmpty(connection))
+            {
+                await error.WriteLineAsync($"attest: give exactly one of --db and --connection (or {ConnectionVariable})").ConfigureAwait(false);
+                return null;
+            }
+            try
+            {
+                if (file is null) return await PostgresLedgerStore.OpenAsync(connection!, cancellationToken).ConfigureAwait(false);
+                if (mustExist && !file.Exists)
+                {
+                    await error.WriteLineAsync($"attest: {file.FullName} does not exist").ConfigureAwait(false);
+                    return null;
+                }
+                return await SqliteLedgerStore.OpenAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // The message of a connection failure names host and database, not the password.
+                await error.WriteLineAsync($"attest: cannot open the ledger: {e.Message}").ConfigureAwait(false);
+                return null;
+            }
+        }
+    }
+
+    private static bool TryTrust(ParseResult parse, Option<string[]> vkeys, Option<string?> origin, out LedgerAuditOptions trust, out string problem)
+    {
+        var keys = new List<NoteVerifierKey>();
+        foreach (var text in parse.GetValue(vkeys) ?? [])
+        {
+            if (!NoteVerifierKey.TryParse(text, out var key, out var error))
+            {
+                trust = null!;
+                problem = $"--vkey: {error.Message}";
+                return false;
+            }
+            keys.Add(key);
+        }
+        if (keys.Count == 0)
+        {
+            trust = null!;
+            problem = "--vkey is required";
+            return false;
+        }
+        trust = new LedgerAuditOptions(parse.GetValue(origin) ?? keys[0].Name, keys);
+        problem = "";
+        return true;
+    }
+
+    private static NoteSigner LoadSigner(FileInfo file, string? origin)
+    {
+        var text = File.ReadAllText(file.FullName).Trim();
+        if (text.StartsWith("PRIVATE+KEY+", StringComparison.Ordinal)) return Ed25519NoteSigner.FromPrivateKeyString(text);
+        // The signer does not own the key; it lives as long as the process does.
+        var ecdsa = ECDsa.Create();
+        ecdsa.ImportFromPem(text);
+        return new EcdsaNoteSigner(origin ?? throw new ArgumentException("--origin is required with an ECDSA key (it names the key)"), ecdsa);
+    }
+
+    private static async IAsyncEnumerable<string> ToAsync(string[] lines)
+    {
+        foreach (var line in lines) yield return line;
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<string> ReadLinesAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var reader = path == "-" ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(path);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line) yield return line;
+    }
+}

@@ -1,0 +1,318 @@
+using System.Threading.Channels;
+using Attest.Core.Transparency;
+
+namespace Attest.Ledger;
+
+/// <summary>
+/// The append-only log over a store: one sequencer task per process takes appends from a queue, commits them in
+/// groups (one transaction and one fsync for many concurrent appends), keeps the tree's compact range in memory
+/// so each append costs O(log n) hashes, and publishes signed checkpoints every N entries or T of time, each
+/// checked consistent with the previous one before it is signed.
+/// </summary>
+public sealed class AuditLedger : IAsyncDisposable
+{
+    private readonly ILedgerStore _store;
+    private readonly AuditLedgerOptions _options;
+    private readonly NoteSigner[] _signers;
+    private readonly TimeProvider _time;
+    private readonly Channel<Work> _queue;
+    private readonly CancellationTokenSource _stopping = new();
+    private CompactRange _range = new();
+    private StoredCheckpoint? _lastCheckpoint;
+    private DateTimeOffset _lastCheckpointAt;
+    private Task _sequencer = Task.CompletedTask;
+
+    private AuditLedger(ILedgerStore store, AuditLedgerOptions options, NoteSigner[] signers, TimeProvider time)
+    {
+        _store = store;
+        _options = options;
+        _signers = signers;
+        _time = time;
+        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(LedgerLimits.MaxPendingAppends)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        VerifierKeys = [.. signers.Select(s => s.VerifierKey)];
+    }
+
+    public ILedgerStore Store => _store;
+
+    public string Origin => _options.Origin;
+
+    /// <summary>The keys that verify this ledger's checkpoints (give them to auditors).</summary>
+    public IReadOnlyList<NoteVerifierKey> VerifierKeys { get; }
+
+    /// <summary>Loads the tree state from the store and starts the sequencer.</summary>
+    public static async Task<AuditLedger> OpenAsync(ILedgerStore store, AuditLedgerOptions options, IReadOnlyList<NoteSigner> signers, TimeProvider time,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(signers);
+        ArgumentNullException.ThrowIfNull(time);
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors), nameof(options));
+        if (signers.Count == 0) throw new ArgumentException("the ledger needs at least one checkpoint signer", nameof(signers));
+        var ledger = new AuditLedger(store, options, [.. signers], time);
+        await ledger.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        ledger._lastCheckpointAt = time.GetUtcNow();
+        ledger._sequencer = Task.Run(ledger.RunAsync, CancellationToken.None);
+        return ledger;
+    }
+
+    /// <summary>Appends one entry. Returns its index only once the entry is durable in the store. Invalid entries
+    /// fail here, before they are queued; one over the size limit fails alone, without an index.</summary>
+    public async Task<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
+    {
+        LedgerEntryCodec.Validate(entry);
+        var work = new AppendWork(entry, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes a checkpoint for everything appended so far (or returns the current one if nothing is
+    /// new). Null only for an empty log.</summary>
+    public async Task<StoredCheckpoint?> CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        var work = new CheckpointWork(new TaskCompletionSource<StoredCheckpoint?>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default) =>
+        _store.GetLatestCheckpointAsync(cancellationToken);
+
+    public Task<InclusionProof> GetInclusionProofAsync(long index, long treeSize, CancellationToken cancellationToken = default) =>
+        _store.GetInclusionProofAsync(index, treeSize, cancellationToken);
+
+    public Task<ConsistencyProof> GetConsistencyProofAsync(long size1, long size2, CancellationToken cancellationToken = default) =>
+        _store.GetConsistencyProofAsync(size1, size2, cancellationToken);
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Work>(_options.MaxBatchEntries);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await WaitForWorkOrCheckpointDueAsync(reader).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                more = false;
+            }
+            if (!more) break;
+
+            batch.Clear();
+            var appends = 0;
+            while (appends < _options.MaxBatchEntries && reader.TryRead(out var work))
+            {
+                batch.Add(work);
+                if (work is AppendWork) appends++;
+            }
+            if (batch.Count == 0)
+            {
+                await TryPublishAsync(dueOnly: true).ConfigureAwait(false);
+                continue;
+            }
+            await CommitAsync([.. batch.OfType<AppendWork>()]).ConfigureAwait(false);
+            var requested = batch.OfType<CheckpointWork>().ToList();
+            var published = await TryPublishAsync(dueOnly: requested.Count == 0).ConfigureAwait(false);
+            foreach (var request in requested)
+            {
+                if (published.Error is { } error) request.Done.TrySetException(error);
+                else request.Done.TrySetResult(_lastCheckpoint);
+            }
+        }
+        // Shutting down: fail whatever is still queued rather than leave callers waiting.
+        while (reader.TryRead(out var left))
+        {
+            var disposed = new ObjectDisposedException(nameof(AuditLedger));
+            if (left is AppendWork a) a.Done.TrySetException(disposed);
+            else if (left is CheckpointWork c) c.Done.TrySetException(disposed);
+        }
+    }
+
+    /// <summary>True when work is queued or a time-based checkpoint is due; false when the ledger is closing.</summary>
+    private async Task<bool> WaitForWorkOrCheckpointDueAsync(ChannelReader<Work> reader)
+    {
+        if (_lastCheckpoint?.Size == _range.Size || _range.Size == 0)
+            return await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false);
+        var remaining = _lastCheckpointAt + _options.CheckpointInterval - _time.GetUtcNow();
+        if (remaining <= TimeSpan.Zero) return true;
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var wait = reader.WaitToReadAsync(timer.Token).AsTask();
+        var delay = Task.Delay(remaining, _time, timer.Token);
+        var first = await Task.WhenAny(wait, delay).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
+        if (first == wait) return await wait.ConfigureAwait(false);
+        _stopping.Token.ThrowIfCancellationRequested();
+        return true;
+    }
+
+    private async Task CommitAsync(List<AppendWork> appends)
+    {
+        if (appends.Count == 0) return;
+        for (var attempt = 0; ; attempt++)
+        {
+            var start = _range.Size;
+            var working = _range.Clone();
+            var rows = new List<LedgerRow>(appends.Count);
+            var sequenced = new List<AppendWork>(appends.Count);
+            var now = _time.GetUtcNow();
+            foreach (var append in appends)
+            {
+                var index = start + rows.Count;
+                byte[] bytes;
+                try
+                {
+                    bytes = LedgerEntryCodec.Serialize(index, now, append.Entry);
+                }
+                catch (ArgumentException e)
+                {
+                    append.Done.TrySetException(e); // too large: this entry fails, the batch goes on without it
+                    continue;
+                }
+                var leaf = MerkleHash.Leaf(bytes);
+                rows.Add(new LedgerRow(new SequencedEntry(index, now, append.Entry, bytes), leaf, AppendLeaf(working, leaf)));
+                sequenced.Add(append);
+            }
+            if (rows.Count == 0) return;
+            try
+            {
+                await _store.CommitAsync(start, rows, _stopping.Token).ConfigureAwait(false);
+                _range = working;
+                for (var i = 0; i < sequenced.Count; i++) sequenced[i].Done.TrySetResult(start + i);
+                return;
+            }
+            catch (LedgerConflictException) when (attempt < 3)
+            {
+                // Another process appended: continue from its tree.
+                await ReloadAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                foreach (var a in appends) a.Done.TrySetException(e);
+                try
+                {
+                    await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The next commit will fail the same way and report it to its callers.
+                }
+                return;
+            }
+        }
+    }
+
+    /// <summary>Appends a leaf and returns the hashes of the subtrees it completes, bottom-up, as stored with it.</summary>
+    internal static byte[] AppendLeaf(CompactRange range, byte[] leaf)
+    {
+        // An index with t trailing one bits completes t subtrees (levels 1..t).
+        var completed = new byte[long.TrailingZeroCount(~range.Size) * MerkleHash.Size];
+        var at = 0;
+        range.Append(leaf, (_, hash) =>
+        {
+            hash.CopyTo(completed, at);
+            at += MerkleHash.Size;
+        });
+        return completed;
+    }
+
+    private async Task<(bool Published, Exception? Error)> TryPublishAsync(bool dueOnly)
+    {
+        // Decide from memory first: this runs after every batch and must not cost a query when nothing is due.
+        if (dueOnly && !CheckpointDue()) return (false, null);
+        try
+        {
+            // Another process may have appended or published since this one last looked; sign the newest tree.
+            if (await _store.GetSizeAsync(_stopping.Token).ConfigureAwait(false) != _range.Size)
+                await ReloadAsync(_stopping.Token).ConfigureAwait(false);
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                var size = _range.Size;
+                if (size == 0 || _lastCheckpoint?.Size >= size) return (false, null);
+                if (await PublishAsync(size).ConfigureAwait(false)) return (true, null);
+            }
+            return (false, null);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Try again one interval later instead of spinning; explicit CheckpointAsync callers see the error.
+            _lastCheckpointAt = _time.GetUtcNow();
+            return (false, e);
+        }
+    }
+
+    private bool CheckpointDue()
+    {
+        var pending = _range.Size - (_lastCheckpoint?.Size ?? 0);
+        return pending > 0 && (pending >= _options.CheckpointEveryEntries || _time.GetUtcNow() - _lastCheckpointAt >= _options.CheckpointInterval);
+    }
+
+    /// <summary>Signs and publishes the tree of <paramref name="size"/>; false when another writer moved the head
+    /// first (the state is reloaded and the caller may retry).</summary>
+    private async Task<bool> PublishAsync(long size)
+    {
+        var root = _range.Root();
+        var previous = _lastCheckpoint;
+        if (previous is not null)
+        {
+            // A log MUST NOT sign a checkpoint inconsistent with one it signed before (c2sp.org/tlog-checkpoint).
+            var proof = await _store.GetConsistencyProofAsync(previous.Size, size, _stopping.Token).ConfigureAwait(false);
+            var result = proof.Verify(previous.RootHash, root);
+            if (!result.IsValid)
+                throw new LedgerCorruptException($"refusing to sign size {size}: not consistent with checkpoint {previous.Size} ({result.Failure})");
+        }
+        var note = new Checkpoint(_options.Origin, size, root).Sign(_signers).ToString();
+        var next = new StoredCheckpoint(size, root, note);
+        if (await _store.TryAdvanceCheckpointAsync(previous?.Size ?? -1, next, _stopping.Token).ConfigureAwait(false))
+        {
+            _lastCheckpoint = next;
+            _lastCheckpointAt = _time.GetUtcNow();
+            return true;
+        }
+        await ReloadAsync(_stopping.Token).ConfigureAwait(false);
+        return false;
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var size = await _store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+        var frontier = await _store.ReadNodesAsync(CompactRange.FrontierIds(size), cancellationToken).ConfigureAwait(false);
+        _range = CompactRange.FromFrontier(size, frontier);
+        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        if (latest is not null)
+        {
+            // Trust only what our own keys signed, and only if it matches the stored tree.
+            if (!Checkpoint.TryOpen(System.Text.Encoding.UTF8.GetBytes(latest.Note), _options.Origin, VerifierKeys, out var checkpoint, out var error))
+                throw new LedgerCorruptException($"latest checkpoint does not verify: {error}");
+            if (checkpoint.Size != latest.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(latest.RootHash) || checkpoint.Size > size)
+                throw new LedgerCorruptException($"latest checkpoint (size {checkpoint.Size}) does not match the stored log of size {size}");
+        }
+        _lastCheckpoint = latest;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _sequencer.ConfigureAwait(false);
+        }
+        finally
+        {
+            _stopping.Dispose();
+        }
+    }
+
+    private abstract record Work;
+
+    private sealed record AppendWork(LedgerEntry Entry, TaskCompletionSource<long> Done) : Work;
+
+    private sealed record CheckpointWork(TaskCompletionSource<StoredCheckpoint?> Done) : Work;
+}

@@ -1,0 +1,31 @@
+namespace Attest.Ledger;
+
+/// <summary>How the ledger publishes checkpoints. Defaults follow Tessera's (batch 256; checkpoints often).</summary>
+public sealed record AuditLedgerOptions
+{
+    public const int DefaultCheckpointEveryEntries = 1024;
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The checkpoint origin line, e.g. <c>attest.example.com/ledger</c>; the log's identity.</summary>
+    public required string Origin { get; init; }
+
+    /// <summary>Publish a checkpoint once this many entries are not yet covered by one (N).</summary>
+    public int CheckpointEveryEntries { get; init; } = DefaultCheckpointEveryEntries;
+
+    /// <summary>Publish a checkpoint this long after the last one when entries are waiting for one (T).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = DefaultCheckpointInterval;
+
+    /// <summary>Entries committed in one transaction at most.</summary>
+    public int MaxBatchEntries { get; init; } = LedgerLimits.MaxBatchEntries;
+
+    /// <summary>Every problem with these options (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Origin) || Origin.Any(char.IsControl)) errors.Add("Origin must be one non-empty line");
+        if (CheckpointEveryEntries < 1) errors.Add("CheckpointEveryEntries must be at least 1");
+        if (CheckpointInterval <= TimeSpan.Zero) errors.Add("CheckpointInterval must be positive");
+        if (MaxBatchEntries is < 1 or > LedgerLimits.MaxBatchEntries) errors.Add($"MaxBatchEntries must be within 1..{LedgerLimits.MaxBatchEntries}");
+        return errors;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Attest.Ledger;
+
+/// <summary>Stable reason codes for ledger audits; callers and tests match on these.</summary>
+public static class LedgerCodes
+{
+    // ledger.entry.*: a row of the entries table
+    public const string EntryMissing = "ledger.entry.missing";
+    public const string EntryMalformed = "ledger.entry.malformed";
+    public const string EntryIndexMismatch = "ledger.entry.index-mismatch";
+    public const string EntryLeafHashMismatch = "ledger.entry.leaf-hash-mismatch";
+
+    // ledger.node.*: stored Merkle subtree hashes
+    public const string NodeMismatch = "ledger.node.mismatch";
+
+    // ledger.checkpoint.*: signed checkpoints
+    public const string CheckpointSignature = "ledger.checkpoint.signature";
+    public const string CheckpointRowMismatch = "ledger.checkpoint.row-mismatch";
+    public const string CheckpointRootMismatch = "ledger.checkpoint.root-mismatch";
+    public const string CheckpointBeyondLog = "ledger.checkpoint.beyond-log";
+    public const string CheckpointHeadMismatch = "ledger.checkpoint.head-mismatch";
+    public const string CheckpointInconsistent = "ledger.checkpoint.inconsistent";
+}

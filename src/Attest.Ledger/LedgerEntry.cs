@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Attest.Ledger;
+
+/// <summary>Entry kinds Attest records; one per decision or administrative event.</summary>
+public static class LedgerEntryKinds
+{
+    public const string AdmissionDecision = "admission.decision";
+    public const string SignatureIssued = "signature.issued";
+    public const string AttestationIssued = "attestation.issued";
+    public const string GoSumVerification = "gosum.verification";
+    public const string SbomEvaluation = "sbom.evaluation";
+    public const string PolicyLoaded = "policy.loaded";
+    public const string KeyCreated = "key.created";
+    public const string KeyRotated = "key.rotated";
+    public const string ClientCreated = "client.created";
+    /// <summary>An operator's manual record (e.g. a key-compromise notice), appended with <c>attest ledger append</c>.</summary>
+    public const string Note = "note";
+}
+
+/// <summary>
+/// What a caller appends: a kind, the query fields auditors filter on, and kind-specific details. The ledger
+/// assigns the index and the time; the serialized form (<see cref="LedgerEntryCodec"/>) is the Merkle leaf.
+/// </summary>
+public sealed record LedgerEntry
+{
+    public required string Kind { get; init; }
+
+    public string? Image { get; init; }
+
+    public string? Digest { get; init; }
+
+    public string? Namespace { get; init; }
+
+    public string? Verdict { get; init; }
+
+    public string? Client { get; init; }
+
+    /// <summary>Kind-specific evidence (reasons, policy revision, key id …); must be a JSON object.</summary>
+    public JsonElement? Details { get; init; }
+
+    public static LedgerEntry AdmissionDecision(string image, string digest, string? @namespace, string verdict, JsonElement? details = null) =>
+        new() { Kind = LedgerEntryKinds.AdmissionDecision, Image = image, Digest = digest, Namespace = @namespace, Verdict = verdict, Details = details };
+
+    public static LedgerEntry SignatureIssued(string digest, string client, JsonElement? details = null) =>
+        new() { Kind = LedgerEntryKinds.SignatureIssued, Digest = digest, Client = client, Details = details };
+
+    public static LedgerEntry OperatorNote(JsonElement details) => new() { Kind = LedgerEntryKinds.Note, Details = details };
+}
+
+/// <summary>An entry as the log holds it: its index, the time it was sequenced, and the exact leaf bytes.</summary>
+public sealed record SequencedEntry(long Index, DateTimeOffset RecordedAt, LedgerEntry Entry, byte[] Bytes)
+{
+    public string RecordedAtText => LedgerEntryCodec.FormatTime(RecordedAt);
+
+    public override string ToString() => $"#{Index.ToString(CultureInfo.InvariantCulture)} {Entry.Kind}";
+}
