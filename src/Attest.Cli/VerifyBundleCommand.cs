@@ -76,6 +76,10 @@ internal static class VerifyBundleCommand
                 root = TrustedRoot.PublicGood;
             }
 
+            var anyIdentity = parse.GetValue(identity) is not null || parse.GetValue(identityRegex) is not null
+                || parse.GetValue(issuer) is not null || parse.GetValue(issuerRegex) is not null;
+            if (parse.GetValue(key) is not null && anyIdentity) return Usage("--key and the --certificate-* options exclude each other");
+
             ArtifactPolicy policy;
             if (parse.GetValue(key) is { } keyFile)
             {

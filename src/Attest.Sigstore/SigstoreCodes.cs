@@ -2,7 +2,7 @@ namespace Attest.Sigstore;
 
 /// <summary>
 /// Stable reason codes for every rejection, grouped by prefix (bundle, trustroot, tlog, timestamp, certificate, sct,
-/// signature, identity, key). Callers and tests match on these; a rename is a breaking change (snapshot-tested).
+/// signature, identity, key, cosign, policy). Callers and tests match on these; a rename is a breaking change (snapshot-tested).
 /// </summary>
 public static class SigstoreCodes
 {
@@ -82,6 +82,10 @@ public static class SigstoreCodes
     public const string KeyNotAllowed = "key.not-allowed";
     public const string KeyMalformed = "key.malformed";
     public const string KeyOutsideValidity = "key.outside-validity";
+
+    // cosign.*: legacy cosign image signatures
+    public const string CosignPayload = "cosign.payload";
+    public const string CosignClaimMismatch = "cosign.claim-mismatch";
 
     // policy.*
     public const string PolicyInvalid = "policy.invalid";

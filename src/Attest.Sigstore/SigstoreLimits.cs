@@ -26,9 +26,8 @@ public sealed record SigstoreLimits
     /// <summary>Hashes in an inclusion proof (a tree of 2^64 leaves needs 64).</summary>
     public int MaxInclusionProofHashes { get; init; } = 64;
 
+    /// <summary>Checkpoint note bytes; the note's signature count is bounded by Attest.Core.Transparency.TransparencyLimits.</summary>
     public int MaxCheckpointBytes { get; init; } = 16 * 1024;
-
-    public int MaxCheckpointSignatures { get; init; } = 64;
 
     public int MaxCanonicalizedBodyBytes { get; init; } = 4 << 20;
 

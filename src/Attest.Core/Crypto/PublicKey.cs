@@ -215,8 +215,29 @@ public abstract class PublicKey
 
     public static PublicKey FromCertificate(X509Certificate2 certificate)
     {
-        var spki = certificate.PublicKey.ExportSubjectPublicKeyInfo();
+        var spki = SubjectPublicKeyInfoOf(certificate.RawData);
         return TryParseSubjectPublicKeyInfo(spki, out var key, out var error) ? key : throw new CryptographicException(error);
+    }
+
+    /// <summary>The SubjectPublicKeyInfo of a DER certificate, read straight from the TBSCertificate (RFC 5280 §4.1).</summary>
+    public static ReadOnlySpan<byte> SubjectPublicKeyInfoOf(byte[] certificate)
+    {
+        try
+        {
+            var reader = new AsnReader(certificate, AsnEncodingRules.DER);
+            var tbs = reader.ReadSequence().ReadSequence();
+            if (tbs.PeekTag().HasSameClassAndValue(new Asn1Tag(TagClass.ContextSpecific, 0))) tbs.ReadEncodedValue(); // version
+            tbs.ReadEncodedValue(); // serialNumber
+            tbs.ReadEncodedValue(); // signature
+            tbs.ReadEncodedValue(); // issuer
+            tbs.ReadEncodedValue(); // validity
+            tbs.ReadEncodedValue(); // subject
+            return tbs.ReadEncodedValue().Span;
+        }
+        catch (AsnContentException e)
+        {
+            throw new CryptographicException($"certificate is not valid DER ({e.Message})", e);
+        }
     }
 
     private static bool Fail(string message, out string error)

@@ -60,4 +60,16 @@ internal static partial class Sodium
 
     [LibraryImport(Library)]
     internal static partial int crypto_sign_ed25519_seed_keypair(Span<byte> pk, Span<byte> sk, ReadOnlySpan<byte> seed);
+
+    public const int SecretBoxKeyBytes = 32;
+    public const int SecretBoxNonceBytes = 24;
+    public const int SecretBoxMacBytes = 16;
+
+    [LibraryImport(Library)]
+    internal static partial int crypto_pwhash_scryptsalsa208sha256_ll(
+        ReadOnlySpan<byte> passwd, nuint passwdlen, ReadOnlySpan<byte> salt, nuint saltlen, ulong N, uint r, uint p, Span<byte> buf, nuint buflen);
+
+    [LibraryImport(Library)]
+    internal static partial int crypto_secretbox_open_easy(
+        Span<byte> m, ReadOnlySpan<byte> c, ulong clen, ReadOnlySpan<byte> n, ReadOnlySpan<byte> k);
 }

@@ -33,7 +33,7 @@ public sealed record TransparencyLogEntry(
 /// </summary>
 public sealed partial class Bundle
 {
-    private Bundle() { }
+    internal Bundle() { }
 
     public required string MediaType { get; init; }
 

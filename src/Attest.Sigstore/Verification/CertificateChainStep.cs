@@ -34,7 +34,11 @@ internal sealed class CertificateChainStep : IVerificationStep
         if (!HasCodeSigningEku(leaf))
             return VerificationContext.Finding(SigstoreCodes.CertificateCodeSigning, "The signing certificate does not allow code signing (extended key usage 1.3.6.1.5.5.7.3.3 missing).");
 
-        foreach (var timestamp in context.Timestamps)
+        // Without any verified timestamp (only when the options allow it), the certificate must be valid now.
+        IReadOnlyList<VerifiedTimestamp> times = context.Timestamps.Count > 0
+            ? context.Timestamps
+            : [new VerifiedTimestamp(TimestampSource.CurrentTime, context.Time.GetUtcNow(), "the verifier's clock")];
+        foreach (var timestamp in times)
         {
             X509Certificate2? issuer = null;
             string? problem = null;

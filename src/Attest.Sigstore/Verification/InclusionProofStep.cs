@@ -1,20 +1,29 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text;
 using Attest.Core;
 using Attest.Core.Crypto;
-using Attest.Sigstore.Rekor;
+using Attest.Core.Transparency;
 using Attest.Sigstore.TrustRoot;
+using Checkpoint = Attest.Core.Transparency.Checkpoint;
+using MerkleInclusionProof = Attest.Core.Transparency.InclusionProof;
 
 namespace Attest.Sigstore.Verification;
 
 /// <summary>
-/// Inclusion proofs: the checkpoint must parse and carry a valid signature by the entry's log under the log's name
-/// (Rekor v2: the host of its URL, which must also be the origin; Rekor v1: the hostname its origin line starts with);
-/// other signature lines such as witness cosignatures are ignored; the RFC 6962 audit path must lead from the leaf (the canonicalized body) to the checkpoint's root.
-/// Rekor v1 proves against inclusionProof.{logIndex, treeSize, rootHash}, which the checkpoint must commit to; Rekor v2
-/// proves entry logIndex against the checkpoint's size and root. Never online.
+/// Inclusion proofs: the checkpoint (a C2SP signed note) must carry a valid signature by the entry's log under the log's
+/// name — Rekor v2: the host of its URL, which must also be the checkpoint origin; Rekor v1: the hostname its origin
+/// line starts with (<c>hostname - treeID</c>). Lines under other names (witness cosignatures) are ignored. The RFC 6962
+/// audit path must lead from the leaf (the canonicalized body) to the checkpoint's root. Rekor v1 proves against
+/// inclusionProof.{logIndex, treeSize, rootHash}, which the checkpoint must commit to; Rekor v2 proves the entry's
+/// logIndex against the checkpoint. Never online. Note parsing, note signatures and Merkle proofs are Attest.Core.Transparency's.
 /// (reference §1.1 step 4d; conformance inclusion-proof-*, checkpoint-*, invalid-checkpoint-signature, rekor2-checkpoint-*, rekor2-no-inclusion-proof)
 /// </summary>
 internal sealed class InclusionProofStep : IVerificationStep
 {
+    // Trust material is shared by every bundle: the note verifier of a log under a name is built once.
+    private static readonly ConditionalWeakTable<TransparencyLogInstance, ConcurrentDictionary<string, NoteVerifierKey?>> NoteKeys = new();
+
     public Finding? Verify(VerificationContext context)
     {
         foreach (var (entry, log, _) in context.Entries)
@@ -29,26 +38,23 @@ internal sealed class InclusionProofStep : IVerificationStep
             }
             if (proof.Checkpoint.Length == 0)
                 return VerificationContext.Finding(SigstoreCodes.TlogInclusionMissing, $"{at}'s inclusion proof has no signed checkpoint, so it proves nothing.");
-            if (!Checkpoint.TryParse(proof.Checkpoint, context.Limits.MaxCheckpointSignatures, out var checkpoint, out var error))
-                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointMalformed, $"{at} has a malformed checkpoint: {error}.");
+            if (!SignedNote.TryParse(Encoding.UTF8.GetBytes(proof.Checkpoint), out var note, out var noteError))
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointMalformed, $"{at} has a malformed checkpoint: {noteError.Message}.");
+            if (!Checkpoint.TryParse(note.Text, out var checkpoint, out var checkpointError))
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointMalformed, $"{at} has a malformed checkpoint: {checkpointError.Message}.");
             if (rekorV2 && checkpoint.Origin != log.Origin)
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointOrigin, $"{at} has a checkpoint for origin '{checkpoint.Origin}', but the log is {log.Origin}.");
-            // Rekor v2 signs as the host of its URL; Rekor v1 signs as its configured hostname, which its origin line
-            // repeats ("<hostname> - <tree id>"). Lines under any other name (witnesses) are ignored.
+
             var signerName = rekorV2 ? log.Origin : LogName(checkpoint.Origin);
-            var signed = false;
-            foreach (var signature in checkpoint.Signatures)
-            {
-                if (!signature.KeyHint.AsSpan().SequenceEqual(log.CheckpointKeyHint)) continue;
-                if (signature.Name != signerName) continue;
-                if (VerifyNoteSignature(log, checkpoint.SignedText, signature.Signature))
-                {
-                    signed = true;
-                    break;
-                }
-            }
-            if (!signed)
-                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint carries no valid signature by {log.BaseUrl}.");
+            var key = NoteKeys.GetValue(log, static _ => new ConcurrentDictionary<string, NoteVerifierKey?>(StringComparer.Ordinal))
+                .GetOrAdd(signerName, static (name, log) => NoteKey(log, name), log);
+            if (key is null)
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint cannot be checked: the log {log.BaseUrl} has a {log.Key!.Algorithm} key (Attest verifies Ed25519 and ECDSA P-256 checkpoints) or '{signerName}' is not a key name.");
+            if (!key.KeyHash.Equals(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(log.CheckpointKeyHint)))
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s log {log.BaseUrl} has a checkpoint key id that does not match its key.");
+            var verification = note.Verify([key]);
+            if (!verification.IsValid)
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint carries no valid signature by {log.BaseUrl} as '{signerName}': {verification.Result.Failure!.Message}.");
 
             long index, size;
             if (rekorV2)
@@ -71,17 +77,32 @@ internal sealed class InclusionProofStep : IVerificationStep
                         ("expected", Convert.ToHexStringLower(checkpoint.RootHash)), ("found", Convert.ToHexStringLower(proof.RootHash)));
                 }
             }
-            var computed = MerkleInclusion.RootFromProof(index, size, MerkleInclusion.HashLeaf(entry.CanonicalizedBody), proof.Hashes);
-            if (computed is null)
-                return VerificationContext.Finding(SigstoreCodes.TlogInclusionInvalid, $"{at}'s inclusion proof has {proof.Hashes.Count} hashes, the wrong number for index {index} in a tree of {size}.");
-            if (!computed.AsSpan().SequenceEqual(checkpoint.RootHash))
+            var result = new MerkleInclusionProof(index, size, proof.Hashes).Verify(MerkleHash.Leaf(entry.CanonicalizedBody), checkpoint.RootHash);
+            if (!result.IsValid)
             {
-                return VerificationContext.Finding(SigstoreCodes.TlogInclusionInvalid,
-                    $"{at}'s inclusion proof leads to root {Convert.ToHexStringLower(computed)}, not the checkpoint's {Convert.ToHexStringLower(checkpoint.RootHash)}.",
-                    ("expected", Convert.ToHexStringLower(checkpoint.RootHash)), ("found", Convert.ToHexStringLower(computed)));
+                var failure = result.Failure!;
+                return new Finding(SigstoreCodes.TlogInclusionInvalid, $"{at}'s inclusion proof does not lead to the checkpoint's root: {failure.Message}.", failure.Evidence);
             }
         }
         return null;
+    }
+
+    /// <summary>The log's key as a signed-note verifier under <paramref name="name"/>; null for key types notes do not use.</summary>
+    private static NoteVerifierKey? NoteKey(TransparencyLogInstance log, string name)
+    {
+        try
+        {
+            return log.Key!.Algorithm switch
+            {
+                KeyAlgorithm.Ed25519 => NoteVerifierKey.ForEd25519(name, log.Key.SubjectPublicKeyInfo[^Ed25519.PublicKeySize..]),
+                KeyAlgorithm.EcdsaP256 => NoteVerifierKey.ForEcdsa(name, log.Key.SubjectPublicKeyInfo),
+                _ => null,
+            };
+        }
+        catch (ArgumentException)
+        {
+            return null; // a name that cannot be a note key name
+        }
     }
 
     /// <summary>The log name of a Rekor v1 origin line <c>hostname - treeID</c>.</summary>
@@ -89,14 +110,5 @@ internal sealed class InclusionProofStep : IVerificationStep
     {
         var dash = origin.IndexOf(" - ", StringComparison.Ordinal);
         return dash < 0 ? origin : origin[..dash];
-    }
-
-    /// <summary>Ed25519 signs the note text itself; ECDSA and RSA sign its SHA-256.</summary>
-    private static bool VerifyNoteSignature(TransparencyLogInstance log, byte[] text, byte[] signature)
-    {
-        var key = log.Key!;
-        return key.Algorithm == KeyAlgorithm.Ed25519
-            ? key.VerifyData(text, signature, SignatureScheme.Ed25519)
-            : key.VerifyData(text, signature, key.Algorithm == KeyAlgorithm.Rsa ? SignatureScheme.RsaPkcs1Sha256 : SignatureScheme.EcdsaSha256);
     }
 }

@@ -13,13 +13,14 @@ public sealed record VerifierOptions
     /// <summary>Transparency log entries that must verify (distinct logs). At least 1 unless <see cref="AllowNoTransparencyLogUnsafe"/>.</summary>
     public int TransparencyLogThreshold { get; init; } = 1;
 
-    /// <summary>Verified observer timestamps (SET integrated times + RFC 3161 times) required; at least 1.</summary>
+    /// <summary>Verified observer timestamps (SET integrated times + RFC 3161 times) required; at least 1 unless <see cref="AllowNoTransparencyLogUnsafe"/>.</summary>
     public int ObserverTimestampThreshold { get; init; } = 1;
 
     /// <summary>Verified embedded SCTs required on a Fulcio leaf; at least 1 unless <see cref="SkipSctUnsafe"/>.</summary>
     public int CertificateTransparencyThreshold { get; init; } = 1;
 
-    /// <summary>Accept bundles without a transparency log entry (they must then carry an RFC 3161 timestamp).</summary>
+    /// <summary>Accept bundles without a transparency log entry (cosign --insecure-ignore-tlog). With an observer threshold of 0
+    /// too, signatures without any timestamp are accepted and certificates are checked at the current time.</summary>
     public bool AllowNoTransparencyLogUnsafe { get; init; }
 
     public bool SkipSctUnsafe { get; init; }
@@ -31,7 +32,8 @@ public sealed record VerifierOptions
             errors.Add("TransparencyLogThreshold must be at least 1 (set AllowNoTransparencyLogUnsafe to accept 0)");
         if (AllowNoTransparencyLogUnsafe && TransparencyLogThreshold > 0)
             errors.Add("AllowNoTransparencyLogUnsafe conflicts with a TransparencyLogThreshold above 0");
-        if (ObserverTimestampThreshold < 1) errors.Add("ObserverTimestampThreshold must be at least 1");
+        if (ObserverTimestampThreshold < 0 || (ObserverTimestampThreshold == 0 && !AllowNoTransparencyLogUnsafe))
+            errors.Add("ObserverTimestampThreshold must be at least 1 (0 only together with AllowNoTransparencyLogUnsafe; certificates are then checked at the current time)");
         if (CertificateTransparencyThreshold < 0 || (CertificateTransparencyThreshold == 0 && !SkipSctUnsafe))
             errors.Add("CertificateTransparencyThreshold must be at least 1 (set SkipSctUnsafe to accept 0)");
         return errors;

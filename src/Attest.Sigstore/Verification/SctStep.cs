@@ -17,6 +17,9 @@ internal sealed class SctStep : IVerificationStep
 {
     public const string SctListOid = "1.3.6.1.4.1.11129.2.4.2";
 
+    // Issuers come from the trusted root, so their key hashes are computed once.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, byte[]> IssuerKeyHashes = new();
+
     public Finding? Verify(VerificationContext context)
     {
         if (context.Bundle.Leaf is not { } leaf) return null;
@@ -39,7 +42,7 @@ internal sealed class SctStep : IVerificationStep
         {
             return VerificationContext.Finding(SigstoreCodes.SctMalformed, $"The signing certificate's SCT list cannot be read: {e.Message}");
         }
-        var issuerKeyHash = SHA256.HashData(context.Issuer.PublicKey.ExportSubjectPublicKeyInfo());
+        var issuerKeyHash = IssuerKeyHashes.GetValue(context.Issuer, static issuer => SHA256.HashData(issuer.PublicKey.ExportSubjectPublicKeyInfo()));
         var verifiedLogs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var sct in scts)
         {

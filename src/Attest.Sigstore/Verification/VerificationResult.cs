@@ -7,6 +7,9 @@ public enum TimestampSource
 {
     TransparencyLog,
     TimestampAuthority,
+
+    /// <summary>Not an observer: the verifier's own clock, used only when options accept unwitnessed signatures.</summary>
+    CurrentTime,
 }
 
 /// <summary>A time some observer vouched for: a SET-verified integrated time, or a verified RFC 3161 genTime.</summary>
