@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Attest.Testing;
 
 /// <summary>Locates the repository from a test's output directory, so tests read the copied vectors and
@@ -21,7 +23,8 @@ public static class RepositoryPaths
     /// <summary>The build output of a product project (same configuration as the running test).</summary>
     public static string ProjectOutput(string project, string fileName)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name; // bin/<Configuration>/net10.0
+        // Built in the same configuration (Debug/Release) as this support assembly.
+        var configuration = typeof(RepositoryPaths).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var path = Path.Combine(Root, "src", project, "bin", configuration, "net10.0", fileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} is missing; build the solution first", path);
         return path;

@@ -24,7 +24,9 @@ public static class AttestServer
         catch (InvalidDataException e)
         {
             // Malformed appsettings*.json: name the file and where the parser stopped.
-            throw new StartupException($"{e.Message.TrimEnd('.')}: {e.InnerException?.Message ?? "malformed"}", e);
+            Exception innermost = e;
+            for (Exception? inner = e.InnerException; inner is not null; inner = inner.InnerException) innermost = inner;
+            throw new StartupException($"{e.Message.TrimEnd('.')}: {innermost.Message}", e);
         }
 
         // ATTEST_-prefixed environment variables (ATTEST_Attest__DataDirectory) beside the usual ones; the
