@@ -78,6 +78,23 @@ public static class DirHash
         return Prefix + Convert.ToBase64String(summary.GetHashAndReset());
     }
 
+    /// <summary>Hash1 over one file whose SHA-256 is already known.</summary>
+    public static string Hash1FromDigest(string name, ReadOnlySpan<byte> sha256)
+    {
+        Span<byte> hex = stackalloc byte[64];
+        using var summary = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(name.Length) + 4);
+        try
+        {
+            AppendLine(summary, sha256, hex, name, buffer);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return Prefix + Convert.ToBase64String(summary.GetHashAndReset());
+    }
+
     /// <summary>The <c>/go.mod</c> hash: Hash1 over the single name <c>go.mod</c> (no prefix) with the .mod bytes.</summary>
     public static string HashGoMod(ReadOnlySpan<byte> goMod) => Hash1("go.mod", goMod);
 

@@ -74,6 +74,8 @@ public static class GoSumCodes
     public const string SumDbExemptAll = "gosum.sumdb.exempt-all";
     public const string PolicyDeniedModule = "gosum.policy.denied-module";
     public const string PolicyLocalReplace = "gosum.policy.local-replace";
+    public const string PolicySumDbExempt = "gosum.policy.sumdb-exempt";
+    public const string CacheZipHashMismatch = "gosum.cache.ziphash-mismatch";
 
     // gosum.sumdb.*: checksum database
     public const string SumDbNoteMalformed = "gosum.sumdb.note-malformed";
@@ -97,7 +99,7 @@ public static class GoSumCodes
     /// <summary>Advisory codes: reported, but verification still passes. Everything else fails verification.</summary>
     public static bool IsWarning(string code) => code switch
     {
-        LineOrder or LineDuplicate or ZipDirectoryEntry or ReplaceModule or SumDbExempt
+        LineOrder or LineDuplicate or ZipDirectoryEntry or ReplaceModule or ReplaceLocal or SumDbExempt
             or ModuleNotInCache or VendorUnverified => true,
         _ => false,
     };

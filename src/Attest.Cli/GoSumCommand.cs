@@ -1,0 +1,147 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Attest.Core;
+using Attest.GoModules;
+
+namespace Attest.Cli;
+
+/// <summary><c>attest gosum hash</c> prints the go.sum lines of a module directory or zip; <c>attest gosum verify</c>
+/// checks a module's go.sum against the module cache, vendored files, the checksum database and policy.</summary>
+internal static class GoSumCommand
+{
+    public static Command Build() => new("gosum", "Compute and verify go.sum hashes (h1) of Go modules.") { BuildHash(), BuildVerify() };
+
+    private static Command BuildHash()
+    {
+        var input = new Argument<string>("DIR|ZIP") { Description = "extracted module directory or module zip" };
+        var module = new Option<string>("--module") { Description = "module path and version, PATH@VERSION", Required = true };
+        var hash = new Command("hash", "Print the go.sum lines (content and /go.mod) the go command would write for a module directory or zip.") { input, module };
+        hash.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var path = parse.GetValue(input)!;
+            if (!ModuleVersion.TryParse(parse.GetValue(module)!, out var mv) || mv is null)
+            {
+                error.WriteLine("attest: --module must be PATH@VERSION");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            HashResult result;
+            byte[]? goMod = null;
+            if (Directory.Exists(path))
+            {
+                result = ModuleDirectory.Hash(path, mv);
+                var goModPath = Path.Combine(path, "go.mod");
+                if (File.Exists(goModPath)) goMod = File.ReadAllBytes(goModPath);
+            }
+            else if (File.Exists(path))
+            {
+                result = ModuleZip.Hash(path, mv);
+                goMod = result.Hash is null ? null : ModuleZip.ReadGoMod(path, mv) ?? DirHash.LegacyGoMod(mv.Path);
+            }
+            else
+            {
+                error.WriteLine($"attest: {path} does not exist");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            foreach (var finding in result.Findings) error.WriteLine(finding.ToString());
+            if (result.Hash is null) return AttestCommand.ExitCodes.UnusableInput;
+            output.WriteLine($"{mv.Path} {mv.Version} {result.Hash}");
+            output.WriteLine($"{mv.Path} {mv.Version}/go.mod {DirHash.HashGoMod(goMod ?? DirHash.LegacyGoMod(mv.Path))}");
+            return result.IsClean ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+        });
+        return hash;
+    }
+
+    private static Command BuildVerify()
+    {
+        var directory = new Argument<string?>("MODULE_DIR") { Description = "main module directory (go.mod, go.sum, vendor/); default: the current directory, or only the cache when --modcache is given alone", Arity = ArgumentArity.ZeroOrOne };
+        var modcache = new Option<string?>("--modcache") { Description = "module cache (GOMODCACHE) whose zips, .mod files and extracted trees are re-hashed; default: $GOMODCACHE" };
+        var sumdbCache = new Option<string?>("--sumdb-cache") { Description = "checksum-database cache (GOMODCACHE/cache/download/sumdb) whose signed records go.sum is compared with" };
+        var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var verify = new Command("verify", "Verify go.sum against the module cache, vendored files and policy; exit 0 when everything verifies, 1 with findings, 2 on unusable input.")
+        {
+            directory, modcache, sumdbCache, json,
+        };
+        verify.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var dir = parse.GetValue(directory);
+            var cache = parse.GetValue(modcache) ?? NullIfEmpty(Environment.GetEnvironmentVariable("GOMODCACHE"));
+            var options = new GoSumVerifierOptions
+            {
+                ModuleCache = cache,
+                GoNoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMDB")),
+                GoPrivate = NullIfEmpty(Environment.GetEnvironmentVariable("GOPRIVATE")),
+                GoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GOSUMDB")),
+            };
+            if (cache is not null && !Directory.Exists(cache))
+            {
+                error.WriteLine($"attest: module cache {cache} does not exist");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            var verifier = new GoSumVerifier(options, GoSumPolicy.Default);
+            var onlyCache = dir is null && parse.GetValue(modcache) is not null;
+            var target = dir ?? Directory.GetCurrentDirectory();
+            if (!onlyCache && !Directory.Exists(target))
+            {
+                error.WriteLine($"attest: {target} does not exist");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            var report = onlyCache ? verifier.VerifyCache(cache!) : verifier.Verify(target);
+            var findings = report.Findings.ToList();
+            if (parse.GetValue(sumdbCache) is { } sumdb && !onlyCache)
+            {
+                var sumdbReport = GoSumDbCommandSupport.Verify(target, sumdb);
+                if (sumdbReport is null)
+                {
+                    error.WriteLine($"attest: checksum-database cache {sumdb} does not exist");
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+                findings.AddRange(sumdbReport);
+            }
+            var passed = findings.All(f => GoSumCodes.IsWarning(f.Code));
+            if (parse.GetValue(json))
+            {
+                var doc = new GoSumVerifyJson(
+                    passed ? "passed" : report.Unusable ? "unusable" : "failed",
+                    report.ModulesChecked,
+                    report.FilesHashed,
+                    findings.Select(f => new GoSumFindingJson(f.Code, GoSumCodes.IsWarning(f.Code) ? "warning" : "error", f.Message, f.Evidence)).ToList());
+                output.WriteLine(JsonSerializer.Serialize(doc, GoSumJsonContext.Default.GoSumVerifyJson));
+            }
+            else
+            {
+                foreach (var finding in findings)
+                    (GoSumCodes.IsWarning(finding.Code) ? output : error).WriteLine((GoSumCodes.IsWarning(finding.Code) ? "warning: " : "") + finding);
+                output.WriteLine($"{report.ModulesChecked} modules, {report.FilesHashed} files hashed: {(passed ? "verified" : $"{findings.Count(f => !GoSumCodes.IsWarning(f.Code))} problems")}");
+            }
+            if (report.Unusable) return AttestCommand.ExitCodes.UnusableInput;
+            return passed ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+        });
+        return verify;
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+}
+
+/// <summary>Bridges <c>--sumdb-cache</c> to the checksum-database verifier.</summary>
+internal static class GoSumDbCommandSupport
+{
+    /// <summary>Findings of go.sum against the signed records in <paramref name="sumdbCache"/>; null when the directory does not exist.</summary>
+    public static IReadOnlyList<Finding>? Verify(string moduleDirectory, string sumdbCache)
+    {
+        if (!Directory.Exists(sumdbCache)) return null;
+        return [new Finding(GoSumCodes.SumDbRecordMissing, "checksum-database verification is not available in this build")];
+    }
+}
+
+internal sealed record GoSumVerifyJson(string Verdict, int ModulesChecked, int FilesHashed, IReadOnlyList<GoSumFindingJson> Findings);
+
+internal sealed record GoSumFindingJson(string Code, string Severity, string Message, IReadOnlyDictionary<string, string>? Evidence);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GoSumVerifyJson))]
+internal sealed partial class GoSumJsonContext : JsonSerializerContext;
