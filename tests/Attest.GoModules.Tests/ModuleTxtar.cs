@@ -14,7 +14,7 @@ internal sealed record ModuleTxtar(ModuleVersion Module, byte[]? Mod, byte[]? In
         var split = name.LastIndexOf("_v", StringComparison.Ordinal);
         var escapedPath = name[..split].Replace('_', '/');
         var path = UnescapeLoose(escapedPath);
-        var version = name[(split + 1)..];
+        var version = UnescapeLoose(name[(split + 1)..]);
         var archive = Txtar.Load(file);
         byte[]? mod = null, info = null;
         var entries = new List<(string, byte[])>();

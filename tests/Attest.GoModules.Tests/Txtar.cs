@@ -40,6 +40,9 @@ internal sealed class Txtar
             pos = lineEnd;
         }
         if (name is not null) files.Add((name, content.ToArray()));
+        // txtar: a non-empty section always ends in a newline.
+        for (var i = 0; i < files.Count; i++)
+            if (files[i].Item2 is { Length: > 0 } d && d[^1] != (byte)'\n') files[i] = (files[i].Item1, [.. d, (byte)'\n']);
         return new Txtar { Comment = comment.ToString(), Files = files };
     }
 
