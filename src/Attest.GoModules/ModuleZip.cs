@@ -134,12 +134,6 @@ public static class ModuleZip
                 findings.Add(FindingFactory.Create(GoSumCodes.ZipPathInvalid, $"{zipName}: {pathError}", evidence));
                 continue;
             }
-            var fold = rel.ToUpperInvariant().ToLowerInvariant();
-            if (folded.TryGetValue(fold, out var other))
-                findings.Add(FindingFactory.Create(GoSumCodes.ZipCaseCollision,
-                    $"{zipName}: case-insensitive file name collision: \"{other}\" and \"{rel}\"", [.. evidence, ("other", other)]));
-            else
-                folded[fold] = rel;
             if (isDirectory) directories.Add(rel);
             else files.Add(rel);
             for (var slash = rel.IndexOf('/', StringComparison.Ordinal); slash >= 0; slash = rel.IndexOf('/', slash + 1))
@@ -174,6 +168,16 @@ public static class ModuleZip
                 safe = false;
             }
             total += size;
+        }
+        // Case-insensitive collisions among files and the directories they imply (x/mod: "x/y" and "x/Y").
+        foreach (var name in files.Concat(directories).Order(StringComparer.Ordinal))
+        {
+            var fold = name.ToUpperInvariant().ToLowerInvariant();
+            if (folded.TryGetValue(fold, out var other) && other != name)
+                findings.Add(FindingFactory.Create(GoSumCodes.ZipCaseCollision,
+                    $"{zipName}: case-insensitive file name collision: \"{other}\" and \"{name}\"", ("file", zipName), ("entry", prefix + name), ("other", other)));
+            else
+                folded.TryAdd(fold, name);
         }
         foreach (var file in files)
             if (directories.Contains(file))
