@@ -125,3 +125,51 @@ public sealed class GoOracleTests(GoOracleFixture fixture) : IClassFixture<GoOra
         zip[dataStart + 2] ^= 0x01;
     }
 }
+
+public sealed class GoOracleCliTests(GoOracleFixture fixture) : IClassFixture<GoOracleFixture>
+{
+    [Fact]
+    public void Verify_command_exits_0_for_the_go_tool_output_and_1_after_tampering()
+    {
+        var ok = Cli.Run("gosum", "verify", fixture.Main, "--modcache", fixture.Oracle.ModCache);
+        Assert.Equal(0, ok.ExitCode);
+        Assert.Contains("4 modules", ok.Output, StringComparison.Ordinal);
+
+        var file = Path.Combine(fixture.Main, "vendor", "example.com", "attest", "gen", "gen.go");
+        var original = File.ReadAllBytes(file);
+        try
+        {
+            File.WriteAllText(file, "package gen\n\nfunc Hello() string { return \"evil\" }\n");
+            var bad = Cli.Run("gosum", "verify", fixture.Main, "--modcache", fixture.Oracle.ModCache);
+            Assert.Equal(1, bad.ExitCode);
+            Assert.Contains(GoSumCodes.VendorFileModified, bad.Error, StringComparison.Ordinal);
+            Assert.Contains("vendor/example.com/attest/gen/gen.go", bad.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.WriteAllBytes(file, original);
+        }
+    }
+
+    [Fact]
+    public void Verify_command_checks_a_whole_module_cache_against_its_ziphash_files()
+    {
+        var ok = Cli.Run("gosum", "verify", "--modcache", fixture.Oracle.ModCache);
+        Assert.Equal(0, ok.ExitCode);
+        var file = Path.Combine(fixture.Oracle.ModCache, "example.com", "attest", "gen", "v2@v2.3.0", "gen.go");
+        GoOracle.MakeWritable(file);
+        var original = File.ReadAllBytes(file);
+        try
+        {
+            File.WriteAllText(file, "package gen // changed\n");
+            var bad = Cli.Run("gosum", "verify", "--modcache", fixture.Oracle.ModCache);
+            Assert.Equal(1, bad.ExitCode);
+            Assert.Contains("dir has been modified", bad.Error, StringComparison.Ordinal);
+            Assert.Contains("example.com/attest/gen/v2@v2.3.0", bad.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.WriteAllBytes(file, original);
+        }
+    }
+}
