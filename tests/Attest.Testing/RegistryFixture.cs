@@ -5,9 +5,10 @@ namespace Attest.Testing;
 /// <summary>
 /// A real OCI registry for the test run: Debian's <c>docker-registry</c> (CNCF Distribution) serving a temporary
 /// directory on a free 127.0.0.1 port, stopped and deleted when the fixture is disposed (or by its watchdog when
-/// the test host dies). Anonymous access; the auth variants come with the registry client.
+/// the test host dies). Anonymous access here; <see cref="BasicAuthRegistryFixture"/> and
+/// <see cref="TokenAuthRegistryFixture"/> add Distribution's htpasswd and bearer-token authentication.
 /// </summary>
-public sealed class RegistryFixture : IAsyncLifetime
+public class RegistryFixture : IAsyncLifetime
 {
     private TempDirectory? _directory;
     private Process? _watchdog;
@@ -21,10 +22,17 @@ public sealed class RegistryFixture : IAsyncLifetime
 
     public string LogFile => _directory?.Combine("registry.log") ?? "";
 
+    /// <summary>The registry's working directory (configuration, storage, log).</summary>
+    protected string Directory => _directory?.Path ?? throw new InvalidOperationException("registry not started");
+
+    /// <summary>Extra configuration under the top level (an <c>auth:</c> section); written before the registry starts.</summary>
+    protected virtual Task<string> AuthConfigurationAsync() => Task.FromResult("");
+
     public async Task InitializeAsync()
     {
         var registry = Prerequisites.Executable("docker-registry", "docker-registry");
         _directory = new TempDirectory("attest-registry");
+        var auth = await AuthConfigurationAsync().ConfigureAwait(false);
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -46,7 +54,7 @@ public sealed class RegistryFixture : IAsyncLifetime
                 http:
                   addr: 127.0.0.1:{port}
                   secret: attest-test-registry
-                """).ConfigureAwait(false);
+                """ + "\n" + auth).ConfigureAwait(false);
             _watchdog = RigProcess.StartWatched($"exec '{registry}' serve '{config}'", LogFile);
             Host = $"127.0.0.1:{port}";
             try
@@ -73,8 +81,9 @@ public sealed class RegistryFixture : IAsyncLifetime
             try
             {
                 using var response = await Client.GetAsync(new Uri(BaseUri, "v2/")).ConfigureAwait(false);
-                // Distribution answers /v2/ with this header; anything else on the port is not our registry.
-                if (response.IsSuccessStatusCode && response.Headers.Contains("Docker-Distribution-Api-Version")) return;
+                // Distribution answers /v2/ with this header (200, or 401 with auth); anything else is not our registry.
+                if (response.StatusCode is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.Unauthorized &&
+                    response.Headers.Contains("Docker-Distribution-Api-Version")) return;
             }
             catch (HttpRequestException)
             {
@@ -84,7 +93,7 @@ public sealed class RegistryFixture : IAsyncLifetime
         throw new TimeoutException($"docker-registry did not answer on {Host}: {RigProcess.ReadLogTail(LogFile)}");
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Client.Dispose();
         if (_watchdog is not null) await RigProcess.StopWatchedAsync(_watchdog).ConfigureAwait(false);

@@ -1,0 +1,163 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Security.Cryptography;
+using Attest.Core.Crypto;
+
+namespace Attest.Core.Transparency;
+
+/// <summary>
+/// A trusted note key in the verifier-key form <c>name+hex8(keyID)+base64(type || public key)</c>. Supported
+/// types: 0x01 Ed25519 (c2sp.org/signed-note) and 0x02 ECDSA P-256 with SHA-256 over an SPKI DER key (as
+/// transparency-dev/witness and Rekor checkpoints use it; the key id is SHA-256 of the SPKI alone).
+/// </summary>
+public sealed class NoteVerifierKey
+{
+    public const byte Ed25519Type = 0x01;
+    public const byte EcdsaType = 0x02;
+    private const string P256Oid = "1.2.840.10045.3.1.7";
+
+    private readonly byte[] _publicKey;
+    private readonly ECDsa? _ecdsa;
+
+    private NoteVerifierKey(string name, uint keyHash, byte signatureType, byte[] publicKey, ECDsa? ecdsa)
+    {
+        Name = name;
+        KeyHash = keyHash;
+        SignatureType = signatureType;
+        _publicKey = publicKey;
+        _ecdsa = ecdsa;
+    }
+
+    public string Name { get; }
+
+    public uint KeyHash { get; }
+
+    public byte SignatureType { get; }
+
+    /// <summary>The raw Ed25519 key (32 bytes) or the ECDSA SubjectPublicKeyInfo DER.</summary>
+    public ReadOnlySpan<byte> PublicKey => _publicKey;
+
+    /// <summary>Checks one signature (without its 4-byte key id) over the note text.</summary>
+    public bool Verify(ReadOnlySpan<byte> text, ReadOnlySpan<byte> signature) => SignatureType switch
+    {
+        Ed25519Type => Ed25519.Verify(_publicKey, text, signature),
+        EcdsaType => _ecdsa!.VerifyData(text, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence),
+        _ => false,
+    };
+
+    public override string ToString() =>
+        $"{Name}+{KeyHash:x8}+{Convert.ToBase64String([SignatureType, .. _publicKey])}";
+
+    public static NoteVerifierKey ForEd25519(string name, ReadOnlySpan<byte> publicKey)
+    {
+        if (!NoteEncoding.IsValidKeyName(name)) throw new ArgumentException($"invalid note key name '{name}'", nameof(name));
+        if (publicKey.Length != Ed25519.PublicKeySize) throw new ArgumentException("Ed25519 public keys are 32 bytes", nameof(publicKey));
+        return new NoteVerifierKey(name, NoteEncoding.KeyHash(name, Ed25519Type, publicKey), Ed25519Type, publicKey.ToArray(), null);
+    }
+
+    public static NoteVerifierKey ForEcdsa(string name, ReadOnlySpan<byte> subjectPublicKeyInfo)
+    {
+        if (!NoteEncoding.IsValidKeyName(name)) throw new ArgumentException($"invalid note key name '{name}'", nameof(name));
+        var ecdsa = ImportP256(subjectPublicKeyInfo)
+            ?? throw new ArgumentException("not an ECDSA P-256 SubjectPublicKeyInfo", nameof(subjectPublicKeyInfo));
+        return new NoteVerifierKey(name, NoteEncoding.SpkiKeyHash(subjectPublicKeyInfo), EcdsaType, subjectPublicKeyInfo.ToArray(), ecdsa);
+    }
+
+    public static NoteVerifierKey Parse(string vkey) =>
+        TryParse(vkey, out var key, out var error) ? key : throw new FormatException(error.Message);
+
+    /// <summary>Parses a verifier key; rejects unknown types, wrong key sizes, non-canonical base64 and a key id
+    /// that does not match the key.</summary>
+    public static bool TryParse(string? vkey, [NotNullWhen(true)] out NoteVerifierKey? key, [NotNullWhen(false)] out Finding? error)
+    {
+        key = null;
+        error = null;
+        if (string.IsNullOrEmpty(vkey) || vkey.Length > TransparencyLimits.MaxKeyNameLength + 1024)
+        {
+            error = Malformed("verifier key is empty or too long");
+            return false;
+        }
+        var parts = vkey.Split('+', 3); // base64 may itself contain '+'
+        if (parts.Length != 3)
+        {
+            error = Malformed("verifier key must have the form name+keyid+key");
+            return false;
+        }
+        var (name, hashText, keyText) = (parts[0], parts[1], parts[2]);
+        if (!NoteEncoding.IsValidKeyName(name))
+        {
+            error = Malformed("verifier key name is empty or contains spaces");
+            return false;
+        }
+        if (hashText.Length != 8 || !hashText.All(char.IsAsciiHexDigitLower) ||
+            !uint.TryParse(hashText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var keyHash))
+        {
+            error = Malformed("verifier key id must be 8 lowercase hex digits");
+            return false;
+        }
+        var raw = NoteEncoding.DecodeBase64Strict(keyText);
+        if (raw is null || raw.Length < 2)
+        {
+            error = Malformed("verifier key is not canonical base64");
+            return false;
+        }
+        var type = raw[0];
+        var publicKey = raw.AsSpan(1);
+        uint computed;
+        ECDsa? ecdsa = null;
+        switch (type)
+        {
+            case Ed25519Type:
+                if (publicKey.Length != Ed25519.PublicKeySize)
+                {
+                    error = Malformed($"Ed25519 verifier keys hold 32 bytes, got {publicKey.Length}");
+                    return false;
+                }
+                computed = NoteEncoding.KeyHash(name, type, publicKey);
+                break;
+            case EcdsaType:
+                ecdsa = ImportP256(publicKey);
+                if (ecdsa is null)
+                {
+                    error = new Finding(TransparencyCodes.NoteKeyUnsupported, "ECDSA verifier key is not a P-256 SubjectPublicKeyInfo");
+                    return false;
+                }
+                computed = NoteEncoding.SpkiKeyHash(publicKey);
+                break;
+            default:
+                error = new Finding(TransparencyCodes.NoteKeyUnsupported, $"signature type 0x{type:x2} is not supported");
+                return false;
+        }
+        if (computed != keyHash)
+        {
+            ecdsa?.Dispose();
+            error = new Finding(TransparencyCodes.NoteKeyHashMismatch, $"verifier key id {hashText} does not match the key ({computed:x8})",
+                new Dictionary<string, string> { ["expected"] = $"{computed:x8}", ["found"] = hashText });
+            return false;
+        }
+        key = new NoteVerifierKey(name, keyHash, type, publicKey.ToArray(), ecdsa);
+        return true;
+    }
+
+    private static ECDsa? ImportP256(ReadOnlySpan<byte> spki)
+    {
+        var ecdsa = ECDsa.Create();
+        try
+        {
+            ecdsa.ImportSubjectPublicKeyInfo(spki, out var read);
+            if (read != spki.Length || ecdsa.ExportParameters(false).Curve.Oid.Value != P256Oid)
+            {
+                ecdsa.Dispose();
+                return null;
+            }
+            return ecdsa;
+        }
+        catch (CryptographicException)
+        {
+            ecdsa.Dispose();
+            return null;
+        }
+    }
+
+    private static Finding Malformed(string message) => new(TransparencyCodes.NoteKeyMalformed, message);
+}

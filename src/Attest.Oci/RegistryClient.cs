@@ -1,0 +1,489 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using Attest.Core;
+
+namespace Attest.Oci;
+
+/// <summary>
+/// OCI Distribution client: manifests and indexes (with the full Accept list), tag-to-digest resolution, size-bounded
+/// and digest-checked blobs, tags, referrers (OCI 1.1 API with the tag-schema fallback), cosign's
+/// <c>sha256-&lt;hex&gt;.sig/.att/.sbom</c> tags, and pushes. Authentication: anonymous, Basic, and the bearer-token
+/// challenge flow (tokens cached per scope until they expire). Everything fetched is checked against its digest
+/// before it is returned.
+/// </summary>
+public sealed class RegistryClient : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly RegistryClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _basicHosts = new(StringComparer.OrdinalIgnoreCase);
+
+    public RegistryClient(RegistryClientOptions? options = null, TimeProvider? time = null, HttpMessageHandler? handler = null)
+    {
+        _options = options ?? new RegistryClientOptions();
+        _time = time ?? TimeProvider.System;
+        _http = new HttpClient(handler ?? CreateHandler(_options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
+    }
+
+    /// <summary>Resolves a reference to the digest of what it names now (the index digest for multi-arch images).
+    /// A digest-pinned reference is returned as is.</summary>
+    public async Task<Digest> ResolveAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        if (reference.Digest is { } pinned) return pinned;
+        using var response = await SendAsync(reference.Registry, reference.Repository, write: false, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Head, ManifestUri(reference.Registry, reference.Repository, reference.ManifestReference));
+            AcceptManifests(request);
+            return request;
+        }, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, $"manifest {reference}", cancellationToken).ConfigureAwait(false);
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) &&
+            Digest.TryParse(values.FirstOrDefault(), out var digest, out _) && digest.Value.Algorithm == "sha256")
+            return digest.Value;
+        // No usable header: fetch the manifest and hash it ourselves.
+        return (await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false)).Digest;
+    }
+
+    /// <summary>Fetches a manifest or index. When the reference has a digest, the content must hash to it; when it is
+    /// a tag, the content must hash to the registry's Docker-Content-Digest if one is sent.</summary>
+    public async Task<Manifest> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(reference.Registry, reference.Repository, write: false, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, ManifestUri(reference.Registry, reference.Repository, reference.ManifestReference));
+            AcceptManifests(request);
+            return request;
+        }, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, $"manifest {reference}", cancellationToken).ConfigureAwait(false);
+        var content = await ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"manifest {reference}", cancellationToken).ConfigureAwait(false);
+
+        var actual = reference.Digest is { Algorithm: not "sha256" } other ? Hash(other.Algorithm, content) : Digest.Sha256(content);
+        if (reference.Digest is { } expected && !expected.Equals(actual))
+            throw new RegistryException(RegistryCodes.DigestMismatch, $"manifest {reference} has digest {actual}, not the {expected} that was requested");
+        if (reference.Digest is null && response.Headers.TryGetValues("Docker-Content-Digest", out var values) &&
+            Digest.TryParse(values.FirstOrDefault(), out var announced, out _) && announced.Value.Algorithm == "sha256" &&
+            !announced.Value.Equals(actual))
+            throw new RegistryException(RegistryCodes.DigestMismatch, $"manifest {reference} has digest {actual}, but the registry announced {announced}");
+
+        return Manifest.Parse(actual, content, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>Fetches a manifest if it exists; null for 404 (a missing signature tag is not an error).</summary>
+    public async Task<Manifest?> TryGetManifestAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException e) when (e.Code == RegistryCodes.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Fetches a blob into memory, at most <paramref name="maxBytes"/>, and checks it hashes to its digest.</summary>
+    public async Task<byte[]> GetBlobAsync(
+        string registry, string repository, Digest digest, long maxBytes = OciLimits.DefaultMaxBlobBytes, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(registry, repository, write: false,
+            () => new HttpRequestMessage(HttpMethod.Get, RepositoryUri(registry, repository, $"blobs/{digest}")), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, $"blob {digest} of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        var content = await ReadBoundedAsync(response, maxBytes, $"blob {digest} of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        var actual = Hash(digest.Algorithm, content);
+        if (!actual.Equals(digest))
+            throw new RegistryException(RegistryCodes.DigestMismatch, $"blob {digest} of {registry}/{repository} has digest {actual}");
+        return content;
+    }
+
+    public async Task<IReadOnlyList<string>> ListTagsAsync(string registry, string repository, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(registry, repository, write: false,
+            () => new HttpRequestMessage(HttpMethod.Get, RepositoryUri(registry, repository, "tags/list")), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, $"tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        var content = await ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tags = JsonSerializer.Deserialize(content, OciJsonContext.Default.TagListJson)?.Tags ?? [];
+            if (tags.Count > OciLimits.MaxTags) throw new RegistryException(RegistryCodes.TooLarge, $"{registry}/{repository} lists more than {OciLimits.MaxTags} tags");
+            return tags;
+        }
+        catch (JsonException e)
+        {
+            throw new RegistryException(RegistryCodes.Malformed, $"tag list of {registry}/{repository} is not valid JSON: {e.Message}", inner: e);
+        }
+    }
+
+    /// <summary>Artifacts that name <paramref name="subject"/> as their subject: the OCI 1.1 referrers API, or, where
+    /// the registry does not have it (Distribution 2.8 answers 404 text/plain), the fallback index under the tag
+    /// <c>sha256-&lt;hex&gt;</c>. Listing is discovery only: nothing here is trusted until its signature verifies.</summary>
+    public async Task<IReadOnlyList<Descriptor>> GetReferrersAsync(
+        string registry, string repository, Digest subject, CancellationToken cancellationToken = default)
+    {
+        using (var response = await SendAsync(registry, repository, write: false, () =>
+               {
+                   var request = new HttpRequestMessage(HttpMethod.Get, RepositoryUri(registry, repository, $"referrers/{subject}"));
+                   request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(OciMediaTypes.ImageIndex));
+                   return request;
+               }, cancellationToken).ConfigureAwait(false))
+        {
+            if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == OciMediaTypes.ImageIndex)
+            {
+                var content = await ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"referrers of {subject}", cancellationToken).ConfigureAwait(false);
+                return Manifest.Parse(Digest.Sha256(content), content, OciMediaTypes.ImageIndex).Manifests;
+            }
+            if (response.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.MethodNotAllowed))
+                await EnsureSuccessAsync(response, $"referrers of {subject}", cancellationToken).ConfigureAwait(false);
+        }
+        var fallback = ImageReference.Parse($"{registry}/{repository}:{ReferrersTag(subject)}");
+        var index = await TryGetManifestAsync(fallback, cancellationToken).ConfigureAwait(false);
+        return index?.Manifests ?? [];
+    }
+
+    /// <summary>Cosign's tag for an artifact attached to <paramref name="subject"/>: <c>sha256-&lt;hex&gt;.sig</c>.</summary>
+    public static string CosignTag(Digest subject, CosignArtifact kind) => $"{subject.Algorithm}-{subject.Hex}.{kind switch
+    {
+        CosignArtifact.Signature => "sig",
+        CosignArtifact.Attestation => "att",
+        CosignArtifact.Sbom => "sbom",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    }}";
+
+    /// <summary>The OCI 1.1 referrers fallback tag: <c>sha256-&lt;hex&gt;</c>.</summary>
+    public static string ReferrersTag(Digest subject) => $"{subject.Algorithm}-{subject.Hex}";
+
+    /// <summary>Cosign's signature, attestation or SBOM manifest for an image digest, or null when there is none.</summary>
+    public Task<Manifest?> GetCosignArtifactAsync(ImageReference image, Digest subject, CosignArtifact kind, CancellationToken cancellationToken = default) =>
+        TryGetManifestAsync(ImageReference.Parse($"{image.Name}:{CosignTag(subject, kind)}"), cancellationToken);
+
+    /// <summary>Uploads a blob (monolithic POST then PUT) unless the registry already has it; returns its digest.</summary>
+    public async Task<Digest> PushBlobAsync(string registry, string repository, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        var digest = Digest.Sha256(content.Span);
+        using (var head = await SendAsync(registry, repository, write: true,
+                   () => new HttpRequestMessage(HttpMethod.Head, RepositoryUri(registry, repository, $"blobs/{digest}")), cancellationToken).ConfigureAwait(false))
+            if (head.IsSuccessStatusCode) return digest;
+
+        Uri location;
+        using (var start = await SendAsync(registry, repository, write: true,
+                   () => new HttpRequestMessage(HttpMethod.Post, RepositoryUri(registry, repository, "blobs/uploads/")), cancellationToken).ConfigureAwait(false))
+        {
+            await EnsureSuccessAsync(start, $"upload to {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+            location = start.Headers.Location is { } l
+                ? new Uri(RepositoryUri(registry, repository, ""), l)
+                : throw new RegistryException(RegistryCodes.Malformed, $"upload to {registry}/{repository} returned no Location");
+        }
+        var target = new Uri(location + (location.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest.ToString()));
+        using var put = await SendAsync(registry, repository, write: true, () => new HttpRequestMessage(HttpMethod.Put, target)
+        {
+            Content = new ReadOnlyMemoryContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } },
+        }, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(put, $"blob {digest} to {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        return digest;
+    }
+
+    /// <summary>Stores a manifest under a tag (or its digest); returns its digest.</summary>
+    public async Task<Digest> PushManifestAsync(
+        string registry, string repository, string reference, ReadOnlyMemory<byte> content, string mediaType, CancellationToken cancellationToken = default)
+    {
+        if (content.Length > OciLimits.MaxManifestBytes) throw new RegistryException(RegistryCodes.TooLarge, $"manifest is larger than {OciLimits.MaxManifestBytes} bytes");
+        var digest = Digest.Sha256(content.Span);
+        using var response = await SendAsync(registry, repository, write: true, () => new HttpRequestMessage(HttpMethod.Put, ManifestUri(registry, repository, reference))
+        {
+            Content = new ReadOnlyMemoryContent(content) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } },
+        }, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, $"manifest {registry}/{repository}:{reference}", cancellationToken).ConfigureAwait(false);
+        return digest;
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    // ---- transport: auth challenges, bounded retries ---------------------------------------------------------
+
+    /// <summary>Sends a request built by <paramref name="create"/> (built anew for each attempt, since a request
+    /// cannot be sent twice), answering auth challenges once and retrying transient failures.</summary>
+    private async Task<HttpResponseMessage> SendAsync(
+        string registry, string repository, bool write, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
+    {
+        var scope = $"repository:{repository}:{(write ? "pull,push" : "pull")}";
+        var challenged = false;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = create();
+            AddAuthorization(request, registry, scope);
+            HttpResponseMessage response;
+            using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                attemptTimeout.CancelAfter(_options.AttemptTimeout);
+                try
+                {
+                    response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptTimeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (attempt < _options.MaxAttempts) { await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false); continue; }
+                    throw new RegistryException(RegistryCodes.Timeout, $"registry {registry} did not answer within {_options.AttemptTimeout.TotalSeconds:0.#} s ({attempt} attempts)", isTransient: true, e);
+                }
+                catch (OperationCanceledException e)
+                {
+                    throw new RegistryException(RegistryCodes.Timeout, $"registry {registry} did not answer before the deadline", isTransient: true, e);
+                }
+                catch (HttpRequestException e)
+                {
+                    if (attempt < _options.MaxAttempts) { await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false); continue; }
+                    throw new RegistryException(RegistryCodes.Unreachable, $"registry {registry} is unreachable: {e.Message}", isTransient: true, e);
+                }
+            }
+
+            if (response.StatusCode == HttpStatusCode.Unauthorized && !challenged)
+            {
+                challenged = true;
+                var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
+                response.Dispose();
+                await AnswerChallengeAsync(registry, scope, challenge, cancellationToken).ConfigureAwait(false);
+                attempt--; // answering a challenge is not a failed attempt
+                continue;
+            }
+            if (IsTransient(response.StatusCode) && attempt < _options.MaxAttempts)
+            {
+                response.Dispose();
+                await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            return response;
+        }
+    }
+
+    private void AddAuthorization(HttpRequestMessage request, string registry, string scope)
+    {
+        if (_tokens.TryGetValue(TokenKey(registry, scope), out var token) && token.ExpiresAt > _time.GetUtcNow())
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+        else if (_basicHosts.ContainsKey(registry) && _options.Credentials?.GetCredential(registry) is { Username: { } user, Password: { } password })
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+    }
+
+    private async Task AnswerChallengeAsync(string registry, string scope, AuthenticationHeaderValue? challenge, CancellationToken cancellationToken)
+    {
+        var credential = _options.Credentials?.GetCredential(registry);
+        if (challenge is null)
+            throw new RegistryException(RegistryCodes.AuthRequired, $"registry {registry} requires authentication but sent no challenge");
+
+        if (challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+        {
+            if (credential is not { Username: not null, Password: not null })
+                throw new RegistryException(RegistryCodes.AuthRequired, $"registry {registry} requires a user name and password, and none is configured for it");
+            _basicHosts[registry] = true;
+            return;
+        }
+        if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
+            throw new RegistryException(RegistryCodes.AuthRequired, $"registry {registry} asks for unsupported authentication '{challenge.Scheme}'");
+
+        var parameters = ParseChallenge(challenge.Parameter ?? "");
+        if (!parameters.TryGetValue("realm", out var realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri) ||
+            realmUri.Scheme is not ("https" or "http"))
+            throw new RegistryException(RegistryCodes.AuthFailed, $"registry {registry} sent a bearer challenge without a usable realm");
+        var query = new StringBuilder();
+        if (parameters.TryGetValue("service", out var service)) query.Append("service=").Append(Uri.EscapeDataString(service)).Append('&');
+        // The challenge's scope is what the registry wants; ours covers the operation when it names none.
+        query.Append("scope=").Append(Uri.EscapeDataString(parameters.TryGetValue("scope", out var wanted) ? wanted : scope));
+        var tokenUri = new UriBuilder(realmUri) { Query = query.ToString() }.Uri;
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, tokenUri);
+        if (credential is { Username: { } user, Password: { } password })
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        HttpResponseMessage response;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.AttemptTimeout);
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            throw new RegistryException(RegistryCodes.AuthFailed, $"token service {realmUri.GetLeftPart(UriPartial.Path)} for {registry} is unreachable: {e.Message}", isTransient: true, e);
+        }
+        using (response)
+        {
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+                throw new RegistryException(RegistryCodes.AuthDenied, $"token service for {registry} refused the credentials ({(int)response.StatusCode})");
+            if (!response.IsSuccessStatusCode)
+                throw new RegistryException(RegistryCodes.AuthFailed, $"token service for {registry} answered {(int)response.StatusCode}", isTransient: IsTransient(response.StatusCode));
+            var body = await ReadBoundedAsync(response, OciLimits.MaxTokenResponseBytes, $"token for {registry}", cancellationToken).ConfigureAwait(false);
+            TokenResponseJson? json;
+            try
+            {
+                json = JsonSerializer.Deserialize(body, OciJsonContext.Default.TokenResponseJson);
+            }
+            catch (JsonException e)
+            {
+                throw new RegistryException(RegistryCodes.AuthFailed, $"token service for {registry} sent invalid JSON", inner: e);
+            }
+            var token = json?.Token ?? json?.AccessToken;
+            if (string.IsNullOrEmpty(token)) throw new RegistryException(RegistryCodes.AuthFailed, $"token service for {registry} sent no token");
+            // Tokens without expires_in are good for 60 s (Docker token spec); refresh a little early.
+            var lifetime = TimeSpan.FromSeconds(Math.Clamp(json!.ExpiresIn ?? 60, 10, 3600) - 5);
+            _tokens[TokenKey(registry, scope)] = new CachedToken(token, _time.GetUtcNow() + lifetime);
+        }
+    }
+
+    private static Dictionary<string, string> ParseChallenge(string parameter)
+    {
+        // realm="https://auth",service="registry",scope="repository:a/b:pull" (values may contain commas)
+        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var i = 0;
+        while (i < parameter.Length)
+        {
+            while (i < parameter.Length && (parameter[i] == ',' || parameter[i] == ' ')) i++;
+            var eq = parameter.IndexOf('=', i);
+            if (eq < 0) break;
+            var key = parameter[i..eq].Trim();
+            i = eq + 1;
+            string value;
+            if (i < parameter.Length && parameter[i] == '"')
+            {
+                var end = parameter.IndexOf('"', i + 1);
+                if (end < 0) end = parameter.Length;
+                value = parameter[(i + 1)..end];
+                i = end + 1;
+            }
+            else
+            {
+                var end = parameter.IndexOf(',', i);
+                if (end < 0) end = parameter.Length;
+                value = parameter[i..end].Trim();
+                i = end;
+            }
+            result[key] = value;
+        }
+        return result;
+    }
+
+    private static string TokenKey(string registry, string scope) => registry + " " + scope;
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
+    private Task BackoffAsync(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(100 * attempt * attempt), _time, cancellationToken);
+
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode) return;
+        var detail = await ErrorDetailAsync(response, cancellationToken).ConfigureAwait(false);
+        throw response.StatusCode switch
+        {
+            HttpStatusCode.NotFound => new RegistryException(RegistryCodes.NotFound, $"{what} was not found{detail}"),
+            HttpStatusCode.Unauthorized => new RegistryException(RegistryCodes.AuthDenied, $"{what}: the registry refused the credentials{detail}"),
+            HttpStatusCode.Forbidden => new RegistryException(RegistryCodes.AuthDenied, $"{what}: access denied{detail}"),
+            HttpStatusCode.BadRequest => new RegistryException(RegistryCodes.Rejected, $"{what}: the registry rejected the request{detail}"),
+            var s when (int)s >= 500 || IsTransient(s) => new RegistryException(RegistryCodes.ServerError, $"{what}: the registry answered {(int)s}{detail}", isTransient: true),
+            var s => new RegistryException(RegistryCodes.Unexpected, $"{what}: the registry answered {(int)s}{detail}"),
+        };
+    }
+
+    /// <summary>The registry's own error code and message (OCI error JSON), bounded and printable.</summary>
+    private static async Task<string> ErrorDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await ReadBoundedAsync(response, OciLimits.MaxErrorBodyBytes, "error", cancellationToken).ConfigureAwait(false);
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
+            {
+                var first = errors[0];
+                var code = first.TryGetProperty("code", out var c) ? c.GetString() : null;
+                var message = first.TryGetProperty("message", out var m) ? m.GetString() : null;
+                var text = $" ({code}: {message})";
+                return new string(text.Take(300).Select(ch => char.IsControl(ch) ? '?' : ch).ToArray());
+            }
+        }
+        catch (Exception e) when (e is JsonException or RegistryException or HttpRequestException or IOException)
+        {
+        }
+        return "";
+    }
+
+    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, string what, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength is long announced && announced > maxBytes)
+            throw new RegistryException(RegistryCodes.TooLarge, $"{what} is {announced} bytes, more than the {maxBytes} allowed");
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+                throw new RegistryException(RegistryCodes.TooLarge, $"{what} is more than the {maxBytes} bytes allowed");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static Digest Hash(string algorithm, byte[] content) => algorithm switch
+    {
+        "sha256" => Digest.Sha256(content),
+        "sha384" => Digest.FromBytes("sha384", System.Security.Cryptography.SHA384.HashData(content)),
+        "sha512" => Digest.FromBytes("sha512", System.Security.Cryptography.SHA512.HashData(content)),
+        _ => throw new RegistryException(RegistryCodes.Malformed, $"unsupported digest algorithm {algorithm}"),
+    };
+
+    private static void AcceptManifests(HttpRequestMessage request)
+    {
+        foreach (var type in OciMediaTypes.ManifestAccept) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+    }
+
+    private Uri ManifestUri(string registry, string repository, string reference) =>
+        RepositoryUri(registry, repository, $"manifests/{reference}");
+
+    private Uri RepositoryUri(string registry, string repository, string path)
+    {
+        var host = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
+        var scheme = _options.InsecureRegistries.Contains(registry) ? "http" : "https";
+        return new Uri($"{scheme}://{host}/v2/{repository}/{path}");
+    }
+
+    private static SocketsHttpHandler CreateHandler(RegistryClientOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = true, // blob downloads redirect to storage; .NET drops Authorization across hosts
+            MaxAutomaticRedirections = OciLimits.MaxRedirects,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = options.AttemptTimeout,
+        };
+        if (options.CaCertificates is { Count: > 0 } extra)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    if (errors == SslPolicyErrors.None) return true;
+                    if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.AddRange(extra);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(new X509Certificate2(certificate));
+                },
+            };
+        }
+        return handler;
+    }
+
+    private sealed record CachedToken(string Value, DateTimeOffset ExpiresAt);
+}
+
+public enum CosignArtifact
+{
+    Signature,
+    Attestation,
+    Sbom,
+}

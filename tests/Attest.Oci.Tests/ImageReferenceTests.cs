@@ -1,0 +1,74 @@
+namespace Attest.Oci.Tests;
+
+public sealed class ImageReferenceTests
+{
+    [Theory]
+    [InlineData("nginx", "docker.io/library/nginx:latest", "docker.io", "library/nginx")]
+    [InlineData("nginx:1.27", "docker.io/library/nginx:1.27", "docker.io", "library/nginx")]
+    [InlineData("bitnami/redis", "docker.io/bitnami/redis:latest", "docker.io", "bitnami/redis")]
+    [InlineData("docker.io/nginx", "docker.io/library/nginx:latest", "docker.io", "library/nginx")]
+    [InlineData("index.docker.io/library/nginx", "docker.io/library/nginx:latest", "docker.io", "library/nginx")]
+    [InlineData("ghcr.io/sigstore/cosign/cosign:v2.4.1", "ghcr.io/sigstore/cosign/cosign:v2.4.1", "ghcr.io", "sigstore/cosign/cosign")]
+    [InlineData("localhost/app", "localhost/app:latest", "localhost", "app")]
+    [InlineData("127.0.0.1:5000/demo/app:v1", "127.0.0.1:5000/demo/app:v1", "127.0.0.1:5000", "demo/app")]
+    [InlineData("Registry.Example.com:443/a/b__c/d-e.f", "registry.example.com:443/a/b__c/d-e.f:latest", "registry.example.com:443", "a/b__c/d-e.f")]
+    [InlineData("[::1]:5000/app", "[::1]:5000/app:latest", "[::1]:5000", "app")]
+    public void Normalizes_references(string input, string normalized, string registry, string repository)
+    {
+        var reference = ImageReference.Parse(input);
+        Assert.Equal(normalized, reference.ToString());
+        Assert.Equal(registry, reference.Registry);
+        Assert.Equal(repository, reference.Repository);
+    }
+
+    [Fact]
+    public void Digest_pinned_reference_keeps_tag_and_asks_for_the_digest()
+    {
+        const string digest = "sha256:b3fd3bf2e342cce97549378f886a543241dc05478de16d79c52afefee7c75063";
+        var reference = ImageReference.Parse($"registry.example.com/app:v1@{digest}");
+        Assert.Equal("v1", reference.Tag);
+        Assert.Equal(digest, reference.Digest.ToString());
+        Assert.Equal(digest, reference.ManifestReference);
+
+        var noTag = ImageReference.Parse($"app@{digest}");
+        Assert.Null(noTag.Tag);
+        Assert.Equal($"docker.io/library/app@{digest}", noTag.ToString());
+    }
+
+    [Fact]
+    public void Docker_hub_api_host_differs_from_its_name()
+    {
+        Assert.Equal("registry-1.docker.io", ImageReference.Parse("nginx").ApiHost);
+        Assert.Equal("ghcr.io", ImageReference.Parse("ghcr.io/a/b").ApiHost);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("UPPER/case", "invalid repository")]
+    [InlineData("app:", "invalid tag")]
+    [InlineData("app:-bad", "invalid tag")]
+    [InlineData("app@sha256:abc", "invalid digest")]
+    [InlineData("app@md5:d41d8cd98f00b204e9800998ecf8427e", "invalid digest")]
+    [InlineData("a//b", "invalid repository")]
+    [InlineData("a/b/", "invalid repository")]
+    [InlineData("app name", "printable ASCII")]
+    [InlineData("app\u0000", "printable ASCII")]
+    [InlineData("app\u00e9", "printable ASCII")]
+    [InlineData("-bad.example.com/app", "invalid registry")]
+    [InlineData("bad_host.example.com/app", "invalid registry")]
+    [InlineData("a.example.com:99999999/app", "invalid registry")]
+    public void Rejects_malformed_references_with_a_reason(string input, string reason)
+    {
+        Assert.False(ImageReference.TryParse(input, out _, out var error));
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rejects_overlong_references()
+    {
+        Assert.False(ImageReference.TryParse("r.io/" + new string('a', 300), out _, out var error));
+        Assert.Contains("longer than 255", error, StringComparison.Ordinal);
+        Assert.False(ImageReference.TryParse(new string('a', 10_000), out _, out error));
+        Assert.Contains("longer than", error, StringComparison.Ordinal);
+    }
+}
