@@ -59,10 +59,11 @@ internal static class GoSumCommand
         var directory = new Argument<string?>("MODULE_DIR") { Description = "main module directory (go.mod, go.sum, vendor/); default: the current directory, or only the cache when --modcache is given alone", Arity = ArgumentArity.ZeroOrOne };
         var modcache = new Option<string?>("--modcache") { Description = "module cache (GOMODCACHE) whose zips, .mod files and extracted trees are re-hashed; default: $GOMODCACHE" };
         var sumdbCache = new Option<string?>("--sumdb-cache") { Description = "checksum-database cache (GOMODCACHE/cache/download/sumdb) whose signed records go.sum is compared with" };
+        var sumdbLatest = new Option<string?>("--sumdb-latest") { Description = "the client's signed latest tree note (default: $GOPATH/pkg/sumdb/sum.golang.org/latest beside the cache)" };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var verify = new Command("verify", "Verify go.sum against the module cache, vendored files and policy; exit 0 when everything verifies, 1 with findings, 2 on unusable input.")
         {
-            directory, modcache, sumdbCache, json,
+            directory, modcache, sumdbCache, sumdbLatest, json,
         };
         verify.SetAction(parse =>
         {
@@ -94,7 +95,7 @@ internal static class GoSumCommand
             var findings = report.Findings.ToList();
             if (parse.GetValue(sumdbCache) is { } sumdb && !onlyCache)
             {
-                var sumdbReport = GoSumDbCommandSupport.Verify(target, sumdb);
+                var sumdbReport = GoSumDbCommandSupport.Verify(target, sumdb, parse.GetValue(sumdbLatest), options);
                 if (sumdbReport is null)
                 {
                     error.WriteLine($"attest: checksum-database cache {sumdb} does not exist");
@@ -130,11 +131,23 @@ internal static class GoSumCommand
 /// <summary>Bridges <c>--sumdb-cache</c> to the checksum-database verifier.</summary>
 internal static class GoSumDbCommandSupport
 {
-    /// <summary>Findings of go.sum against the signed records in <paramref name="sumdbCache"/>; null when the directory does not exist.</summary>
-    public static IReadOnlyList<Finding>? Verify(string moduleDirectory, string sumdbCache)
+    /// <summary>Findings of the cache itself and of go.sum against its proven records; null when the directory
+    /// does not exist. The signed <c>latest</c> note is taken from <paramref name="latest"/>, else from
+    /// <c>$GOPATH/pkg/sumdb/&lt;name&gt;/latest</c> next to a cache at <c>$GOPATH/pkg/mod/cache/download/sumdb</c>.</summary>
+    public static IReadOnlyList<Finding>? Verify(string moduleDirectory, string sumdbCache, string? latest, GoSumVerifierOptions options)
     {
         if (!Directory.Exists(sumdbCache)) return null;
-        return [new Finding(GoSumCodes.SumDbRecordMissing, "checksum-database verification is not available in this build")];
+        var verifier = new Attest.GoModules.SumDb.SumDbVerifier(limits: options.Limits);
+        latest ??= Path.GetFullPath(Path.Combine(sumdbCache, "..", "..", "..", "..", "sumdb", verifier.Name, "latest"));
+        var report = verifier.VerifyCache(sumdbCache, File.Exists(latest) ? latest : null);
+        var goSumPath = Path.Combine(moduleDirectory, "go.sum");
+        var goSum = File.Exists(goSumPath) ? GoSumFile.Load(goSumPath, options.Limits) : GoSumFile.Parse("", goSumPath);
+        var patterns = string.Join(",", new[] { options.GoNoSumDb, options.GoPrivate }.Where(p => !string.IsNullOrEmpty(p)));
+        return
+        [
+            .. report.Findings,
+            .. Attest.GoModules.SumDb.SumDbVerifier.CompareGoSum(goSum, report, p => patterns.Length > 0 && ModulePath.MatchPrefixPatterns(patterns, p)),
+        ];
     }
 }
 

@@ -83,3 +83,44 @@ public sealed class GoSumCommandTests
         Assert.DoesNotContain(GoSumCodes.GoModEntryMissing, codes);
     }
 }
+
+public sealed class GoSumCommandSumDbTests
+{
+    private static string Cache => RepositoryPaths.Vectors("go", "real-sumdb-cache-2022", "cache");
+    private static string Latest => RepositoryPaths.Vectors("go", "real-sumdb-cache-2022", "config", "sum.golang.org", "latest");
+
+    private static TempDirectory MainModule(string goSum)
+    {
+        var dir = new TempDirectory();
+        File.WriteAllText(dir.Combine("go.mod"), "module example.com/m\n\ngo 1.16\n\nrequire github.com/davecgh/go-spew v1.1.1\n");
+        File.WriteAllText(dir.Combine("go.sum"), goSum);
+        return dir;
+    }
+
+    [Fact]
+    public void Verify_with_sumdb_cache_accepts_go_sum_lines_signed_by_sum_golang_org()
+    {
+        using var dir = MainModule("github.com/davecgh/go-spew v1.1.1 h1:vj9j/u1bqnvCEfJOwUhtlOARqs3+rkHYY13jYWTU97c=\ngithub.com/davecgh/go-spew v1.1.1/go.mod h1:J7Y8YcW2NihsgmVo/mv3lAwl/skON4iLHjSsI+c5H38=\n");
+        var result = Cli.Run("gosum", "verify", dir.Path, "--sumdb-cache", Cache, "--sumdb-latest", Latest);
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+    }
+
+    [Fact]
+    public void Verify_with_sumdb_cache_reports_a_go_sum_hash_the_database_did_not_sign()
+    {
+        using var dir = MainModule("github.com/davecgh/go-spew v1.1.1 h1:vj9j/u1bqnvCEfJOwUhtlOARqs3+rkHYY13jYWTU97c=\ngithub.com/davecgh/go-spew v1.1.1/go.mod h1:aJ7OseBLWd+WPN8Ntt+Mh2Wf34+dK67wR2kFnuTqfks=\n");
+        var result = Cli.Run("gosum", "verify", dir.Path, "--sumdb-cache", Cache, "--sumdb-latest", Latest, "--json");
+        Assert.Equal(1, result.ExitCode);
+        using var doc = JsonDocument.Parse(result.Output);
+        var finding = Assert.Single(doc.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("code").GetString() == GoSumCodes.SumDbHashMismatch);
+        Assert.Equal("h1:J7Y8YcW2NihsgmVo/mv3lAwl/skON4iLHjSsI+c5H38=", finding.GetProperty("evidence").GetProperty("expected").GetString());
+    }
+
+    [Fact]
+    public void Verify_with_a_missing_sumdb_cache_exits_2()
+    {
+        using var dir = MainModule("");
+        var result = Cli.Run("gosum", "verify", dir.Path, "--sumdb-cache", dir.Combine("nope"));
+        Assert.Equal(2, result.ExitCode);
+    }
+}
