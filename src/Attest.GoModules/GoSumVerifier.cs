@@ -174,7 +174,10 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
                 continue;
             }
             var dir = Path.GetFullPath(Path.Combine(moduleDirectory, replace.NewPath));
-            var hash = Directory.Exists(dir) ? ModuleDirectory.Hash(dir, replace.OldPath + "@" + (replace.OldVersion.Length == 0 ? "v0.0.0" : replace.OldVersion), options.Limits).Hash : null;
+            // The h1 the module zip built from this directory would have (x/mod CreateFromDir rules), for the record.
+            var hash = Directory.Exists(dir)
+                ? ModuleFiles.HashAsZip(dir, new ModuleVersion(replace.OldPath, replace.OldVersion.Length == 0 ? "v0.0.0" : replace.OldVersion), options.Limits).Hash
+                : null;
             findings.Add(FindingFactory.Create(GoSumCodes.ReplaceLocal,
                 $"{old} is replaced by the local directory {replace.NewPath} (go.mod line {replace.Line}); its content has no checksum{(hash is null ? " and the directory does not exist" : $" (directory h1 now {hash})")}",
                 ("module", old), ("directory", replace.NewPath), ("line", replace.Line), ("dirHash", hash)));
