@@ -77,6 +77,7 @@ internal static class GoSumCommand
                 GoNoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMDB")),
                 GoPrivate = NullIfEmpty(Environment.GetEnvironmentVariable("GOPRIVATE")),
                 GoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GOSUMDB")),
+                Progress = ProgressOnTerminal(error),
             };
             if (cache is not null && !Directory.Exists(cache))
             {
@@ -126,6 +127,19 @@ internal static class GoSumCommand
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    /// <summary>A one-line progress display on standard error, only when it is a terminal (never in pipes, logs or
+    /// JSON output), redrawn at most every 100th module and at the end.</summary>
+    private static Action<int, int>? ProgressOnTerminal(TextWriter error)
+    {
+        if (Console.IsErrorRedirected || error != Console.Error) return null;
+        var gate = new object();
+        return (done, total) =>
+        {
+            if (done % 100 != 0 && done != total) return;
+            lock (gate) error.Write(done == total ? $"\rhashed {done}/{total} modules\n" : $"\rhashing {done}/{total} modules…");
+        };
+    }
 }
 
 /// <summary>Bridges <c>--sumdb-cache</c> to the checksum-database verifier.</summary>

@@ -85,4 +85,7 @@ public sealed record GoSumVerifierOptions
 
     /// <summary>Parallel hashing; 0 means one per processor.</summary>
     public int MaxParallelism { get; init; }
+
+    /// <summary>Called after each module version is hashed with (done, total); may be called concurrently.</summary>
+    public Action<int, int>? Progress { get; init; }
 }

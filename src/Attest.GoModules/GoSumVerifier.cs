@@ -75,7 +75,23 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
             .Take(options.Limits.MaxModules)
             .ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism > 0 ? options.MaxParallelism : Environment.ProcessorCount };
+        var done = 0;
         Parallel.ForEach(zips, parallel, zip =>
+        {
+            try
+            {
+                VerifyCachedZip(cache, download, zip, findings);
+            }
+            finally
+            {
+                options.Progress?.Invoke(Interlocked.Increment(ref done), zips.Count);
+            }
+        });
+        return Report(findings, zips.Count);
+    }
+
+    private void VerifyCachedZip(string cache, string download, string zip, ConcurrentBag<Finding> findings)
+    {
         {
             var escPath = Path.GetRelativePath(download, Path.GetDirectoryName(Path.GetDirectoryName(zip))!).Replace(Path.DirectorySeparatorChar, '/');
             var escVersion = Path.GetFileNameWithoutExtension(zip);
@@ -109,8 +125,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
                     findings.Add(FindingFactory.Create(GoSumCodes.CacheZipHashMismatch, $"{module}: dir has been modified: {dir} hashes to {dirResult.Hash}, .ziphash has {want}",
                         ("file", dir), ("module", module.ToString()), ("expected", want), ("actual", dirResult.Hash)));
             }
-        });
-        return Report(findings, zips.Count);
+        }
     }
 
     private GoSumReport Report(IEnumerable<Finding> findings, int modules) =>
@@ -190,7 +205,12 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
     private void CheckCache(string cache, GoSumFile goSum, string goSumPath, List<ModuleVersion> modules, ConcurrentBag<Finding> findings)
     {
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism > 0 ? options.MaxParallelism : Environment.ProcessorCount };
-        Parallel.ForEach(modules, parallel, module => CheckCachedModule(cache, goSum, goSumPath, module, findings));
+        var done = 0;
+        Parallel.ForEach(modules, parallel, module =>
+        {
+            CheckCachedModule(cache, goSum, goSumPath, module, findings);
+            options.Progress?.Invoke(Interlocked.Increment(ref done), modules.Count);
+        });
     }
 
     private void CheckCachedModule(string cache, GoSumFile goSum, string goSumPath, ModuleVersion module, ConcurrentBag<Finding> findings)

@@ -68,6 +68,16 @@ public sealed class GoSumVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Progress_reports_every_module_version_once()
+    {
+        Write(RequireA, Lines(A, AMod, AFiles));
+        var calls = new System.Collections.Concurrent.ConcurrentBag<(int Done, int Total)>();
+        var report = Verify(options: new GoSumVerifierOptions { ModuleCache = Cache, Progress = (d, t) => calls.Add((d, t)) });
+        Assert.True(report.Passed);
+        Assert.Equal([(1, 1)], calls.ToArray());
+    }
+
+    [Fact]
     public void Missing_zip_and_gomod_lines_are_reported()
     {
         Write(RequireA, "");
