@@ -21,6 +21,9 @@ internal sealed class GoOracle : IDisposable
     }
 
     public string Go { get; }
+
+    /// <summary>Variables applied after the defaults (e.g. GOSUMDB=sum.golang.org for the offline sumdb test).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
     public string Work => _work.Path;
     public string Proxy => _work.Combine("proxy");
     public string Home => _work.Combine("home");
@@ -80,6 +83,7 @@ internal sealed class GoOracle : IDisposable
         env["GOWORK"] = "off";
         env["GOFLAGS"] = goFlags ?? "-mod=mod";
         env["CGO_ENABLED"] = "0";
+        foreach (var (key, value) in Environment) env[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
