@@ -411,8 +411,16 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
                 findings.Add(FindingFactory.Create(GoSumCodes.VendorFileExtra, $"vendor/{rel} is not a file of {vm.Source}", ("file", file), ("module", vm.Source.ToString())));
                 continue;
             }
-            using var stream = new BoundedReadStream(File.OpenRead(file), options.Limits.MaxFileBytes, file);
-            var actual = System.Security.Cryptography.SHA256.HashData(stream);
+            byte[] actual;
+            if (new FileInfo(file).Length == 0)
+            {
+                actual = System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty); // never open FIFOs or devices
+            }
+            else
+            {
+                using var stream = new BoundedReadStream(File.OpenRead(file), options.Limits.MaxFileBytes, file);
+                actual = System.Security.Cryptography.SHA256.HashData(stream);
+            }
             Interlocked.Increment(ref _filesHashed);
             if (!actual.AsSpan().SequenceEqual(want))
                 findings.Add(FindingFactory.Create(GoSumCodes.VendorFileModified,

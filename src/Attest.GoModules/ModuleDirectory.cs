@@ -16,7 +16,7 @@ public static class ModuleDirectory
     {
         limits ??= GoModulesLimits.Default;
         var findings = new List<Finding>();
-        var files = new List<(string Name, string Rel, string FullPath)>();
+        var files = new List<(string Name, string Rel, string FullPath, bool Empty)>();
         if (!Directory.Exists(directory))
             return HashResult.Failed([FindingFactory.Create(GoSumCodes.FileUnreadable, $"{directory}: directory does not exist", ("file", directory))]);
         try
@@ -35,7 +35,7 @@ public static class ModuleDirectory
         try
         {
             var hash = DirHash.Hash1(
-                files.Select(f => new DirHashFile(f.Name, () => OpenFile(f.FullPath, limits))),
+                files.Select(f => new DirHashFile(f.Name, () => f.Empty ? Stream.Null : OpenFile(f.FullPath, limits))),
                 (name, sha) => digests[byName[name]] = sha.ToArray());
             return new HashResult(hash, findings, digests);
         }
@@ -55,7 +55,7 @@ public static class ModuleDirectory
         new BoundedReadStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan), limits.MaxFileBytes, path);
 
     private static bool Collect(DirectoryInfo dir, string rel, string prefix, GoModulesLimits limits,
-        List<(string, string, string)> files, List<Finding> findings)
+        List<(string, string, string, bool)> files, List<Finding> findings)
     {
         foreach (var entry in dir.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false }))
         {
@@ -85,7 +85,9 @@ public static class ModuleDirectory
                 findings.Add(FindingFactory.Create(GoSumCodes.DirTooManyFiles, $"{dir.FullName}: more than {limits.MaxFilesPerModule} files", ("file", dir.FullName), ("limit", limits.MaxFilesPerModule)));
                 return false;
             }
-            files.Add((prefix + "/" + childRel, childRel, file.FullName));
+            // Zero-length entries are never opened: an empty file hashes like nothing, and a FIFO or device (which report
+            // length 0) cannot block or stream forever.
+            files.Add((prefix + "/" + childRel, childRel, file.FullName, file.Length == 0));
         }
         return true;
     }

@@ -235,3 +235,20 @@ public class ModuleZipTests
         return (archive, new ModuleVersion(archive.Header("path")!, archive.Header("version")!));
     }
 }
+
+public sealed class ModuleDirectorySpecialFileTests
+{
+    [Fact]
+    public async Task Directory_hash_does_not_block_on_a_fifo()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(Path.Combine(dir.Path, "go.mod"), "module example.com/m\n");
+        var fifo = Path.Combine(dir.Path, "pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        Assert.True(File.Exists(fifo));
+        var task = Task.Run(() => ModuleDirectory.Hash(dir.Path, new ModuleVersion("example.com/m", "v1.0.0")));
+        var finished = await Task.WhenAny(task, Task.Delay(TimeSpan.FromSeconds(20)));
+        Assert.True(finished == task, "hashing a directory with a FIFO blocked");
+        Assert.NotNull((await task).Hash);
+    }
+}
