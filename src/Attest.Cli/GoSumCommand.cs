@@ -77,6 +77,9 @@ internal static class GoSumCommand
                 GoNoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMDB")),
                 GoPrivate = NullIfEmpty(Environment.GetEnvironmentVariable("GOPRIVATE")),
                 GoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GOSUMDB")),
+                GoFlags = NullIfEmpty(Environment.GetEnvironmentVariable("GOFLAGS")),
+                GoInsecure = NullIfEmpty(Environment.GetEnvironmentVariable("GOINSECURE")),
+                GoNoSumCheck = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMCHECK")),
                 Progress = ProgressOnTerminal(error),
             };
             if (cache is not null && !Directory.Exists(cache))
@@ -151,7 +154,13 @@ internal static class GoSumDbCommandSupport
     public static IReadOnlyList<Finding>? Verify(string moduleDirectory, string sumdbCache, string? latest, GoSumVerifierOptions options)
     {
         if (!Directory.Exists(sumdbCache)) return null;
-        var verifier = new Attest.GoModules.SumDb.SumDbVerifier(limits: options.Limits);
+        // GOSUMDB may name another database by its verifier key ("name+hash+key [URL]"); otherwise sum.golang.org.
+        var key = options.GoSumDb?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } first && first.Contains('+', StringComparison.Ordinal)
+            ? first
+            : Attest.GoModules.SumDb.SumDbVerifier.GoSumDbKey;
+        if (!Attest.Core.Transparency.NoteVerifierKey.TryParse(key, out _, out var keyError))
+            return [new Finding(GoSumCodes.SumDbNoteMalformed, $"GOSUMDB key \"{key}\" is not a verifier key: {keyError.Message}")];
+        var verifier = new Attest.GoModules.SumDb.SumDbVerifier(key, options.Limits);
         latest ??= Path.GetFullPath(Path.Combine(sumdbCache, "..", "..", "..", "..", "sumdb", verifier.Name, "latest"));
         var report = verifier.VerifyCache(sumdbCache, File.Exists(latest) ? latest : null);
         var goSumPath = Path.Combine(moduleDirectory, "go.sum");

@@ -77,6 +77,12 @@ public static class GoSumCodes
     public const string PolicySumDbExempt = "gosum.policy.sumdb-exempt";
     public const string CacheZipHashMismatch = "gosum.cache.ziphash-mismatch";
 
+    // gosum.env.*: go command settings seen by the build (advisory)
+    public const string EnvModMod = "gosum.env.mod-mod";
+    public const string EnvModCacheRw = "gosum.env.modcacherw";
+    public const string EnvInsecure = "gosum.env.insecure";
+    public const string EnvNoSumCheck = "gosum.env.nosumcheck";
+
     // gosum.sumdb.*: checksum database
     public const string SumDbNoteMalformed = "gosum.sumdb.note-malformed";
     public const string SumDbSignatureInvalid = "gosum.sumdb.signature-invalid";
@@ -100,7 +106,7 @@ public static class GoSumCodes
     public static bool IsWarning(string code) => code switch
     {
         LineOrder or LineDuplicate or ZipDirectoryEntry or ReplaceModule or ReplaceLocal or SumDbExempt
-            or ModuleNotInCache or VendorUnverified => true,
+            or ModuleNotInCache or VendorUnverified or EnvModMod or EnvModCacheRw or EnvInsecure or EnvNoSumCheck => true,
         _ => false,
     };
 }

@@ -78,6 +78,12 @@ public sealed record GoSumVerifierOptions
     public string? GoPrivate { get; init; }
     public string? GoSumDb { get; init; }
 
+    /// <summary>GOFLAGS, GOINSECURE and GONOSUMCHECK as the build saw them (null: unset); reported when they weaken
+    /// checksum checking.</summary>
+    public string? GoFlags { get; init; }
+    public string? GoInsecure { get; init; }
+    public string? GoNoSumCheck { get; init; }
+
     /// <summary>Also hash the extracted module directories (what the build compiles).</summary>
     public bool CheckExtractedDirectories { get; init; } = true;
 

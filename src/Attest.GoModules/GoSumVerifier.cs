@@ -57,6 +57,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
         if (options.ModuleCache is { } cache) CheckCache(cache, goSum, goSumPath, modules, findings);
         if (vendor is not null) CheckVendor(goMod, goSum, vendor, moduleDirectory, findings);
         CheckSumDbExemptions(goMod, goSum, findings);
+        CheckEnvironment(findings);
         CheckDenied(goMod, goSum, findings);
         return Report(findings, modules.Count);
     }
@@ -470,6 +471,19 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
                         $"{path} bypasses the checksum database ({name}={value}) but policy does not list it as private", ("module", path), (name, value)));
             }
         }
+    }
+
+    private void CheckEnvironment(ConcurrentBag<Finding> findings)
+    {
+        var flags = (options.GoFlags ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (flags.Contains("-mod=mod"))
+            findings.Add(FindingFactory.Create(GoSumCodes.EnvModMod, "GOFLAGS=-mod=mod: the go command adds missing go.sum entries silently (trust on first use); CI should build with -mod=readonly", ("GOFLAGS", options.GoFlags)));
+        if (flags.Contains("-modcacherw"))
+            findings.Add(FindingFactory.Create(GoSumCodes.EnvModCacheRw, "GOFLAGS=-modcacherw: the module cache is writable, so its extracted trees can change after verification", ("GOFLAGS", options.GoFlags)));
+        if (flags.Any(f => f.StartsWith("-insecure", StringComparison.Ordinal)) || !string.IsNullOrWhiteSpace(options.GoInsecure))
+            findings.Add(FindingFactory.Create(GoSumCodes.EnvInsecure, "GOINSECURE or -insecure: modules may be fetched without TLS (go.sum is still checked)", ("GOINSECURE", options.GoInsecure), ("GOFLAGS", options.GoFlags)));
+        if (!string.IsNullOrWhiteSpace(options.GoNoSumCheck))
+            findings.Add(FindingFactory.Create(GoSumCodes.EnvNoSumCheck, "GONOSUMCHECK is not a go variable and has no effect; it signals an intent to skip checksum checks", ("GONOSUMCHECK", options.GoNoSumCheck)));
     }
 
     private void CheckDenied(GoModFile goMod, GoSumFile goSum, ConcurrentBag<Finding> findings)

@@ -14,6 +14,10 @@ public class GoSumCodesTests
             gosum.dir.too-many-files
             gosum.entry.gomod-missing
             gosum.entry.missing
+            gosum.env.insecure
+            gosum.env.mod-mod
+            gosum.env.modcacherw
+            gosum.env.nosumcheck
             gosum.file.too-large
             gosum.file.unreadable
             gosum.gomod.directive

@@ -169,6 +169,27 @@ public sealed class GoSumVerifierTests : IDisposable
         Assert.Contains(report.Findings, f => f.Code == GoSumCodes.SumDbExemptAll);
     }
 
+    [Theory]
+    [InlineData("-mod=mod", null, null, GoSumCodes.EnvModMod)]
+    [InlineData("-trimpath -modcacherw", null, null, GoSumCodes.EnvModCacheRw)]
+    [InlineData(null, "example.com", null, GoSumCodes.EnvInsecure)]
+    [InlineData("-insecure", null, null, GoSumCodes.EnvInsecure)]
+    [InlineData(null, null, "1", GoSumCodes.EnvNoSumCheck)]
+    public void Settings_that_weaken_checksum_checks_are_reported_as_warnings(string? goFlags, string? goInsecure, string? noSumCheck, string code)
+    {
+        Write(RequireA, Lines(A, AMod, AFiles));
+        var report = Verify(options: new GoSumVerifierOptions { ModuleCache = Cache, GoFlags = goFlags, GoInsecure = goInsecure, GoNoSumCheck = noSumCheck });
+        Assert.Equal(code, Assert.Single(report.Findings).Code);
+        Assert.True(report.Passed);
+    }
+
+    [Fact]
+    public void Readonly_goflags_are_not_reported()
+    {
+        Write(RequireA, Lines(A, AMod, AFiles));
+        Assert.Empty(Verify(options: new GoSumVerifierOptions { ModuleCache = Cache, GoFlags = "-mod=readonly -trimpath" }).Findings);
+    }
+
     [Fact]
     public void Gosumdb_off_is_reported()
     {
