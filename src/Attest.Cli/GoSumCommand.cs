@@ -59,11 +59,12 @@ internal static class GoSumCommand
         var directory = new Argument<string?>("MODULE_DIR") { Description = "main module directory (go.mod, go.sum, vendor/); default: the current directory, or only the cache when --modcache is given alone", Arity = ArgumentArity.ZeroOrOne };
         var modcache = new Option<string?>("--modcache") { Description = "module cache (GOMODCACHE) whose zips, .mod files and extracted trees are re-hashed; default: $GOMODCACHE" };
         var sumdbCache = new Option<string?>("--sumdb-cache") { Description = "checksum-database cache (GOMODCACHE/cache/download/sumdb) whose signed records go.sum is compared with" };
+        var sumdbUrl = new Option<string?>("--sumdb-url") { Description = "fetch records and tiles from this checksum database (https://sum.golang.org, or PROXY/sumdb/sum.golang.org) into --sumdb-cache (default: a temporary directory) before verifying" };
         var sumdbLatest = new Option<string?>("--sumdb-latest") { Description = "the client's signed latest tree note (default: $GOPATH/pkg/sumdb/sum.golang.org/latest beside the cache)" };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var verify = new Command("verify", "Verify go.sum against the module cache, vendored files and policy; exit 0 when everything verifies, 1 with findings, 2 on unusable input.")
         {
-            directory, modcache, sumdbCache, sumdbLatest, json,
+            directory, modcache, sumdbCache, sumdbUrl, sumdbLatest, json,
         };
         verify.SetAction(parse =>
         {
@@ -97,9 +98,27 @@ internal static class GoSumCommand
             }
             var report = onlyCache ? verifier.VerifyCache(cache!) : verifier.Verify(target);
             var findings = report.Findings.ToList();
-            if (parse.GetValue(sumdbCache) is { } sumdb && !onlyCache)
+            string? fetchedInto = null;
+            string? fetchedLatest = null;
+            if (parse.GetValue(sumdbUrl) is { } urlText && !onlyCache)
             {
-                var sumdbReport = GoSumDbCommandSupport.Verify(target, sumdb, parse.GetValue(sumdbLatest), options);
+                if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
+                {
+                    error.WriteLine($"attest: --sumdb-url {urlText} is not an http(s) URL");
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+                fetchedInto = parse.GetValue(sumdbCache) ?? Directory.CreateTempSubdirectory("attest-sumdb-").FullName;
+                var goSumPath = Path.Combine(target, "go.sum");
+                var modules = File.Exists(goSumPath) ? GoSumFile.Load(goSumPath, options.Limits).Modules.ToList() : [];
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+                var fetched = new Attest.GoModules.SumDb.SumDbClient(http, options.Limits)
+                    .FetchAsync(url, "sum.golang.org", modules, fetchedInto).GetAwaiter().GetResult();
+                findings.AddRange(fetched.Findings);
+                fetchedLatest = fetched.LatestNote;
+            }
+            if ((fetchedInto ?? parse.GetValue(sumdbCache)) is { } sumdb && !onlyCache)
+            {
+                var sumdbReport = GoSumDbCommandSupport.Verify(target, sumdb, parse.GetValue(sumdbLatest) ?? fetchedLatest, options);
                 if (sumdbReport is null)
                 {
                     error.WriteLine($"attest: checksum-database cache {sumdb} does not exist");

@@ -117,6 +117,21 @@ public sealed class SumDbClientTests
         Assert.Equal(GoSumCodes.SumDbRecordMissing, Assert.Single(fetch.Findings).Code);
     }
 
+    [Fact]
+    public async Task Verify_command_with_sumdb_url_fetches_and_checks_go_sum()
+    {
+        await using var server = new FakeSumDb(ServeRealCache);
+        using var main = new TempDirectory();
+        File.WriteAllText(main.Combine("go.mod"), "module example.com/m\n\ngo 1.16\n\nrequire github.com/davecgh/go-spew v1.1.1\n");
+        File.WriteAllText(main.Combine("go.sum"), "github.com/davecgh/go-spew v1.1.1 h1:vj9j/u1bqnvCEfJOwUhtlOARqs3+rkHYY13jYWTU97c=\ngithub.com/davecgh/go-spew v1.1.1/go.mod h1:J7Y8YcW2NihsgmVo/mv3lAwl/skON4iLHjSsI+c5H38=\n");
+        var ok = await Task.Run(() => Cli.Run("gosum", "verify", main.Path, "--sumdb-url", server.Url.ToString(), "--sumdb-cache", main.Combine("sumdb")));
+        Assert.True(ok.ExitCode == 0, ok.Error + ok.Output);
+        File.WriteAllText(main.Combine("go.sum"), "github.com/davecgh/go-spew v1.1.1 h1:vj9j/u1bqnvCEfJOwUhtlOARqs3+rkHYY13jYWTU97c=\ngithub.com/davecgh/go-spew v1.1.1/go.mod h1:aJ7OseBLWd+WPN8Ntt+Mh2Wf34+dK67wR2kFnuTqfks=\n");
+        var bad = await Task.Run(() => Cli.Run("gosum", "verify", main.Path, "--sumdb-url", server.Url.ToString()));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains(GoSumCodes.SumDbHashMismatch, bad.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0, 36642L * 256 + 5, 9380838, "tile/8/0/x036/642")]
     [InlineData(0, 36643L * 256 + 5, 9380838, "tile/8/0/x036/643.p/230")]
