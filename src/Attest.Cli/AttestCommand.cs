@@ -19,6 +19,8 @@ public static class AttestCommand
         var root = new RootCommand(
             "attest: verify Sigstore and cosign signatures, go.sum and SBOMs against policy, sign artifacts, and audit the append-only ledger.");
         root.Subcommands.Add(PolicyCommand.Build());
+        root.Subcommands.Add(VerifyBundleCommand.Build());
+        root.Subcommands.Add(SbomCommand.Build());
         root.Subcommands.Add(GoSumCommand.Build());
         return root;
     }

@@ -85,8 +85,12 @@ public static class PolicyDirectoryLoader
                 seen[(document.Kind, document.Name)] = document;
         }
 
+        var imagePolicies = new List<Model.ImagePolicy>();
+        foreach (var document in documents.Where(d => d.Kind == "ImagePolicy"))
+            if (ImagePolicyParser.Parse(document, fullPath, errors) is { } policy) imagePolicies.Add(policy);
+
         if (errors.Count > 0) return (null, errors);
-        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents), errors);
+        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies), errors);
     }
 
     private static void ParseFile(string name, byte[] bytes, List<PolicyDocument> documents, List<PolicyError> errors)

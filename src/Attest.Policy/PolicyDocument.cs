@@ -14,7 +14,11 @@ public sealed record PolicyDocument(string Kind, string Name, SourceLocation Sou
 
 /// <summary>A loaded, validated set of policy documents. The revision is a digest over the files' names and
 /// bytes, so the same files always give the same revision (it is what verdict caches and the ledger key on).</summary>
-public sealed record PolicySet(string Directory, string Revision, IReadOnlyList<PolicyDocument> Documents);
+public sealed record PolicySet(
+    string Directory,
+    string Revision,
+    IReadOnlyList<PolicyDocument> Documents,
+    IReadOnlyList<Model.ImagePolicy> ImagePolicies);
 
 /// <summary>A problem in a policy file, located to file, line and column.</summary>
 public sealed record PolicyError(SourceLocation Source, string Message)

@@ -4,7 +4,16 @@ namespace Attest.Policy.Tests;
 
 public sealed class PolicyDirectoryLoaderTests
 {
-    private const string Valid = "apiVersion: attest.dev/v1\nkind: ImagePolicy\nmetadata:\n  name: prod\nspec:\n  mode: enforce\n";
+    private const string Valid = """
+        apiVersion: attest.dev/v1
+        kind: ImagePolicy
+        metadata:
+          name: prod
+        spec:
+          match: {images: ["registry.example.com/**"]}
+          signatures: {authorities: [{name: ci, keyless: {identities: [{issuer: "https://issuer.example", subject: "ci@example.com"}]}}]}
+
+        """;
 
     [Fact]
     public void Loads_the_repository_example_policies()
@@ -36,12 +45,12 @@ public sealed class PolicyDirectoryLoaderTests
         var (set, errors) = PolicyDirectoryLoader.Load(directory.Path);
         Assert.Empty(errors);
         Assert.Equal(["ImagePolicy/prod", "GoSumPolicy/go"], set!.Documents.Select(d => $"{d.Kind}/{d.Name}"));
-        Assert.Equal(new SourceLocation("p.yaml", 8, 1), set.Documents[1].Source);
+        Assert.Equal(new SourceLocation("p.yaml", 9, 1), set.Documents[1].Source);
     }
 
     public static TheoryData<string, string, string> Malformed => new()
     {
-        { "unknown top-level field", Valid + "spce: {}\n", "p.yaml:7:1: unknown field 'spce'" },
+        { "unknown top-level field", Valid + "spce: {}\n", "p.yaml:8:1: unknown field 'spce'" },
         { "wrong apiVersion", Valid.Replace("attest.dev/v1", "v1", StringComparison.Ordinal), "p.yaml:1:13: unsupported apiVersion 'v1'" },
         { "unknown kind", Valid.Replace("ImagePolicy", "ImagePolcy", StringComparison.Ordinal), "p.yaml:2:7: unknown kind 'ImagePolcy'" },
         { "missing name", "apiVersion: attest.dev/v1\nkind: ImagePolicy\nmetadata: {}\nspec: {}\n", "p.yaml:3:11: missing metadata.name" },

@@ -23,7 +23,21 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
-    public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>A client for the server; for HTTPS it trusts exactly the certificate the test gave the server.</summary>
+    public HttpClient Client { get; private set; } = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    /// <summary>Trust this certificate (by thumbprint) for HTTPS calls to the server.</summary>
+    public ServerProcess TrustCertificate(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var thumbprint = certificate.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Client.Dispose();
+        Client = new HttpClient(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, presented, _, _) =>
+                presented is not null && presented.GetCertHashString(System.Security.Cryptography.HashAlgorithmName.SHA256) == thumbprint,
+        }) { Timeout = TimeSpan.FromSeconds(30), BaseAddress = BaseUri };
+        return this;
+    }
 
     public string StandardOutput { get { lock (_stdout) return _stdout.ToString(); } }
 
@@ -121,6 +135,6 @@ public sealed partial class ServerProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"Now listening on: (http://[^\s""]+)")]
+    [GeneratedRegex(@"Now listening on: (https?://[^\s""]+)")]
     private static partial Regex ListeningLine();
 }

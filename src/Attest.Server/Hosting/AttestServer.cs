@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Attest.Ledger;
 using Attest.Policy;
+using Attest.Server.Admission;
 using Attest.Server.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,7 @@ public static class AttestServer
         builder.Configuration.AddCommandLine(args);
 
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) &&
-            string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
+            !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
             builder.WebHost.UseUrls(DefaultUrl);
 
         builder.Logging.ClearProviders();
@@ -58,7 +59,9 @@ public static class AttestServer
         if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
 
         builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.AddAdmission(builder.Configuration);
         builder.Services.AddSingleton<PolicyState>();
+        builder.Services.AddHostedService<PolicyReloader>();
         builder.Services.AddSingleton<LedgerHolder>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks()
@@ -69,6 +72,7 @@ public static class AttestServer
 
         var app = builder.Build();
         app.MapHealthEndpoints();
+        app.MapAdmissionEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }

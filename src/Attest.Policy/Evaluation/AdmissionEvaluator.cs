@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using Attest.Core;
+using Attest.Core.InToto;
+using Attest.Oci;
+using Attest.Policy.Admission;
+using Attest.Policy.Model;
+using Attest.Sigstore.Bundles;
+
+namespace Attest.Policy.Evaluation;
+
+public sealed record EvaluatorOptions
+{
+    /// <summary>Admit images no policy covers (off: they are denied, failing closed).</summary>
+    public bool AllowUnmatchedImages { get; init; }
+
+    /// <summary>How long a verdict is reused for the same policy revision, digest and policy. New signatures
+    /// attached within this time are seen after it.</summary>
+    public TimeSpan VerdictTtl { get; init; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// Decides a workload: for each container image, the policies that match it (image glob, namespace, kind), the
+/// digest it is pinned to, the signatures and attestations attached to that digest, and each policy's verdict.
+/// Verdicts are cached by (policy revision, digest, policy); concurrent checks of one key share one verification;
+/// a failure that may pass on retry (registry unreachable, timeout) is never cached.
+/// </summary>
+public sealed class AdmissionEvaluator(
+    EvidenceCollector collector, AuthorityVerifier verifier, PolicyChecker checker, TimeProvider time, EvaluatorOptions options)
+{
+    private readonly ConcurrentDictionary<(string Revision, Digest Digest, string Policy), CacheEntry> _verdicts = new();
+    private readonly ConcurrentDictionary<Digest, Lazy<Task<CollectedEvidence>>> _collecting = new();
+
+    public async Task<Decision> EvaluateAsync(
+        PolicySet policies, string kind, string? @namespace, IReadOnlyList<ContainerImage> images, CancellationToken cancellationToken)
+    {
+        var decisions = await Task.WhenAll(images.Select(i => EvaluateImageAsync(policies, kind, @namespace, i, cancellationToken))).ConfigureAwait(false);
+        return new Decision(Decision.Strictest(decisions.Select(d => d.Verdict)), decisions, policies.Revision);
+    }
+
+    private async Task<ImageDecision> EvaluateImageAsync(
+        PolicySet policies, string kind, string? @namespace, ContainerImage image, CancellationToken cancellationToken)
+    {
+        ImageDecision Deny(Digest? digest, string code, string message) =>
+            new(image.Image, image.Container, digest, Verdict.Deny, [], [new Finding(code, message)]);
+
+        if (!ImageReference.TryParse(image.Image, out var reference, out var error))
+            return Deny(null, AdmissionCodes.ReferenceInvalid, error);
+
+        var matching = policies.ImagePolicies.Where(p => p.Match.Matches(reference.Name, @namespace, kind)).ToList();
+        if (matching.Count == 0)
+        {
+            return options.AllowUnmatchedImages
+                ? new ImageDecision(image.Image, image.Container, reference.Digest, Verdict.Allow, [], [])
+                : Deny(reference.Digest, AdmissionCodes.NoPolicy,
+                    $"no policy covers {reference.Name} in namespace '{@namespace}' for kind {kind}, and unmatched images are denied");
+        }
+        if (reference.Digest is not { } digest)
+            return Deny(null, AdmissionCodes.NotPinned,
+                $"the image is given by tag, not by digest, so what is verified might not be what runs (the mutating webhook pins tags; is it installed, and could it reach the registry?)");
+
+        var outcomes = await Task.WhenAll(matching.Select(p => OutcomeAsync(policies.Revision, p, reference, digest, cancellationToken))).ConfigureAwait(false);
+        var verdict = outcomes.Any(o => !o.Passed && o.Mode == PolicyMode.Enforce) ? Verdict.Deny
+            : outcomes.Any(o => !o.Passed && o.Mode == PolicyMode.Warn) ? Verdict.Warn
+            : Verdict.Allow;
+        return new ImageDecision(image.Image, image.Container, digest, verdict, outcomes, []);
+    }
+
+    private async Task<PolicyOutcome> OutcomeAsync(string revision, ImagePolicy policy, ImageReference reference, Digest digest, CancellationToken cancellationToken)
+    {
+        var key = (revision, digest, policy.Name);
+        var now = time.GetUtcNow();
+        var entry = _verdicts.AddOrUpdate(key,
+            _ => CacheEntry.Start(() => ComputeAsync(policy, reference, digest, cancellationToken), now + options.VerdictTtl),
+            (_, existing) => existing.ExpiresAt > now && !existing.Failed
+                ? existing
+                : CacheEntry.Start(() => ComputeAsync(policy, reference, digest, cancellationToken), now + options.VerdictTtl));
+        var (outcome, cacheable) = await entry.Work.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!cacheable) _verdicts.TryRemove(new KeyValuePair<(string, Digest, string), CacheEntry>(key, entry));
+        return outcome;
+    }
+
+    private async Task<(PolicyOutcome Outcome, bool Cacheable)> ComputeAsync(
+        ImagePolicy policy, ImageReference reference, Digest digest, CancellationToken cancellationToken)
+    {
+        CollectedEvidence collected;
+        try
+        {
+            collected = await CollectOnceAsync(reference, digest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException e)
+        {
+            var reason = new Finding(e.Code, $"signatures of {digest} could not be fetched: {e.Message}");
+            return (new PolicyOutcome(policy.Name, policy.Mode, false, [reason], []), false);
+        }
+        catch (OperationCanceledException)
+        {
+            var reason = new Finding(RegistryCodes.Timeout, $"signatures of {digest} could not be fetched before the admission deadline");
+            return (new PolicyOutcome(policy.Name, policy.Mode, false, [reason], []), false);
+        }
+
+        var verified = new List<VerifiedEvidence>();
+        var unverifiedTypes = new List<string>();
+        var firstFailure = new Dictionary<string, Finding>(StringComparer.Ordinal);
+        foreach (var found in collected.Bundles)
+        {
+            if (!Bundle.TryParse(found.Json, out var bundle, out var parseFailure))
+            {
+                foreach (var name in policy.Authorities.Keys) firstFailure.TryAdd(name, parseFailure);
+                continue;
+            }
+            var statementBytes = bundle.DsseEnvelope?.Payload;
+            Statement? statement = null;
+            if (statementBytes is not null) Statement.TryParse(statementBytes, out statement, out _);
+            var anyVerified = false;
+            foreach (var authority in policy.Authorities.Values)
+            {
+                var result = verifier.Verify(authority, bundle, digest);
+                if (result.Verified)
+                {
+                    verified.Add(new VerifiedEvidence(authority.Name, found.Source, statement, statementBytes));
+                    anyVerified = true;
+                }
+                else
+                {
+                    firstFailure.TryAdd(authority.Name, result.Failure!);
+                }
+            }
+            if (!anyVerified && statement is not null) unverifiedTypes.Add(statement.PredicateType);
+        }
+
+        var evidence = new PolicyEvidence(collected.Bundles.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
+        return (checker.Check(policy, evidence, digest), true);
+    }
+
+    /// <summary>Registry discovery for a digest runs once even when several policies and requests ask at the same time.</summary>
+    private async Task<CollectedEvidence> CollectOnceAsync(ImageReference reference, Digest digest, CancellationToken cancellationToken)
+    {
+        var lazy = _collecting.GetOrAdd(digest, _ => new Lazy<Task<CollectedEvidence>>(() => collector.CollectAsync(reference, digest, cancellationToken)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _collecting.TryRemove(new KeyValuePair<Digest, Lazy<Task<CollectedEvidence>>>(digest, lazy));
+        }
+    }
+
+    private sealed class CacheEntry
+    {
+        private CacheEntry(Lazy<Task<(PolicyOutcome, bool)>> work, DateTimeOffset expiresAt)
+        {
+            Work = work;
+            ExpiresAt = expiresAt;
+        }
+
+        public Lazy<Task<(PolicyOutcome Outcome, bool Cacheable)>> Work { get; }
+
+        public DateTimeOffset ExpiresAt { get; }
+
+        /// <summary>Finished with a result that must not be reused.</summary>
+        public bool Failed => Work.IsValueCreated && Work.Value.IsCompleted && (!Work.Value.IsCompletedSuccessfully || !Work.Value.Result.Cacheable);
+
+        public static CacheEntry Start(Func<Task<(PolicyOutcome, bool)>> compute, DateTimeOffset expiresAt) =>
+            new(new Lazy<Task<(PolicyOutcome, bool)>>(compute), expiresAt);
+    }
+}

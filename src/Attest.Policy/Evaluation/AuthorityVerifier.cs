@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Attest.Core;
+using Attest.Core.InToto;
+using Attest.Policy.Model;
+using Attest.Sigstore.Bundles;
+using Attest.Sigstore.TrustRoot;
+using Attest.Sigstore.Verification;
+
+namespace Attest.Policy.Evaluation;
+
+/// <summary>What a bundle proved once it verified against an authority: who signed the image, and the in-toto
+/// statement when it was an attestation (DSSE).</summary>
+public sealed record VerifiedEvidence(string Authority, string Source, Statement? Statement, byte[]? StatementBytes)
+{
+    /// <summary>cosign's predicate for a plain image signature in the bundle format.</summary>
+    public const string CosignSignaturePredicate = "https://sigstore.dev/cosign/sign/v1";
+
+    /// <summary>A message signature over the image digest, or a cosign signature statement, counts as a signature.</summary>
+    public bool IsSignature => Statement is null || Statement.PredicateType == CosignSignaturePredicate;
+}
+
+/// <summary>
+/// Verifies bundles against policy authorities with the Sigstore verifier (one verifier per trusted root and
+/// transparency-log requirement, built once: parsed trust material is shared, a bundle's own checks never are).
+/// The artifact is always the image digest: a message signature must be over it, a DSSE statement must name it.
+/// </summary>
+public sealed class AuthorityVerifier(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<(TrustedRoot, TransparencyLogRequirement), BundleVerifier> _verifiers = new();
+
+    public VerificationResult Verify(Authority authority, Bundle bundle, Digest imageDigest)
+    {
+        var verifier = _verifiers.GetOrAdd((authority.TrustedRoot, authority.TransparencyLog), key => new BundleVerifier(
+            key.Item1,
+            key.Item2 == TransparencyLogRequirement.Required
+                ? VerifierOptions.Default
+                : new VerifierOptions { TransparencyLogThreshold = 0, AllowNoTransparencyLogUnsafe = true },
+            time));
+        var policy = authority switch
+        {
+            KeyAuthority key => ArtifactPolicy.ForKey(key.Key),
+            KeylessAuthority keyless => new ArtifactPolicy { Identities = keyless.Identities.Select(i => i.ToCertificateIdentity()).ToList() },
+            _ => throw new InvalidOperationException($"unknown authority type {authority.GetType().Name}"),
+        };
+        return verifier.Verify(bundle, Artifact.FromDigest(imageDigest), policy);
+    }
+}

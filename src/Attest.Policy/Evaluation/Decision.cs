@@ -1,0 +1,40 @@
+using Attest.Core;
+using Attest.Policy.Model;
+
+namespace Attest.Policy.Evaluation;
+
+public enum Verdict
+{
+    Allow,
+    Warn,
+    Deny,
+}
+
+/// <summary>How one policy judged one image digest.</summary>
+public sealed record PolicyOutcome(string Policy, PolicyMode Mode, bool Passed, IReadOnlyList<Finding> Reasons, IReadOnlyList<string> SatisfiedBy);
+
+/// <summary>The verdict on one container image: which digest, which policies, and why.</summary>
+public sealed record ImageDecision(
+    string Image,
+    string Container,
+    Digest? Digest,
+    Verdict Verdict,
+    IReadOnlyList<PolicyOutcome> Outcomes,
+    IReadOnlyList<Finding> Reasons)
+{
+    /// <summary>One sentence per failing check, naming the image, the policy and the cause.</summary>
+    public IEnumerable<string> Explain()
+    {
+        var subject = $"image {Image} (container '{Container}')";
+        foreach (var reason in Reasons) yield return $"{subject}: {reason.Message} [{reason.Code}]";
+        foreach (var outcome in Outcomes.Where(o => !o.Passed))
+            foreach (var reason in outcome.Reasons)
+                yield return $"{subject} fails policy '{outcome.Policy}' ({outcome.Mode.ToString().ToLowerInvariant()}): {reason.Message} [{reason.Code}]";
+    }
+}
+
+/// <summary>The decision on a whole workload: the strictest verdict of its images.</summary>
+public sealed record Decision(Verdict Verdict, IReadOnlyList<ImageDecision> Images, string PolicyRevision)
+{
+    public static Verdict Strictest(IEnumerable<Verdict> verdicts) => verdicts.DefaultIfEmpty(Verdict.Allow).Max();
+}

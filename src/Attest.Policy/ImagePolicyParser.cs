@@ -1,0 +1,343 @@
+using System.Security.Cryptography;
+using Attest.Oci;
+using Attest.Core.Crypto;
+using Attest.Policy.Model;
+using Attest.Sbom.Checks;
+using Attest.Sigstore.TrustRoot;
+using YamlDotNet.RepresentationModel;
+
+namespace Attest.Policy;
+
+/// <summary>
+/// Turns an <c>ImagePolicy</c> document into an <see cref="ImagePolicy"/>, reporting every schema problem with its
+/// position. Files a policy names (public keys, trusted roots) are resolved against the policy directory and read
+/// now, so a missing key fails the load, not the first admission request.
+/// </summary>
+public static class ImagePolicyParser
+{
+    /// <summary>Workload kinds the admission webhook understands (DESIGN.md §3).</summary>
+    public static readonly IReadOnlySet<string> WorkloadKinds = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController",
+    };
+
+    private const int MaxAuthorities = 64;
+    private const long MaxKeyFileBytes = 64 << 10;
+    private const long MaxTrustedRootBytes = 4 << 20;
+
+    public static ImagePolicy? Parse(PolicyDocument document, string policyDirectory, List<PolicyError> errors)
+    {
+        var before = errors.Count;
+        var reader = new PolicyReader(document.Source.File, errors);
+        var spec = reader.Fields(document.Body.Children[new YamlScalarNode("spec")], "spec",
+            "match", "mode", "authorities", "signatures", "attestations");
+
+        var match = ParseMatch(reader, spec.Required("match", "spec"));
+        var mode = PolicyMode.Enforce;
+        if (spec.Optional("mode") is { } modeNode)
+        {
+            switch (reader.String(modeNode, "spec.mode"))
+            {
+                case "enforce": mode = PolicyMode.Enforce; break;
+                case "warn": mode = PolicyMode.Warn; break;
+                case "audit": mode = PolicyMode.Audit; break;
+                case { } other: reader.Error(modeNode, $"spec.mode must be enforce, warn or audit, not '{other}'"); break;
+            }
+        }
+
+        var authorities = new Dictionary<string, Authority>(StringComparer.Ordinal);
+        if (spec.Optional("authorities") is { } shared)
+            foreach (var node in reader.Sequence(shared, "spec.authorities", MaxAuthorities))
+                AddAuthority(reader, node, policyDirectory, authorities);
+
+        SignatureRequirement? signatures = null;
+        if (spec.Optional("signatures") is { } signaturesNode)
+            signatures = ParseSignatures(reader, signaturesNode, policyDirectory, authorities);
+
+        var attestations = new List<AttestationRequirement>();
+        if (spec.Optional("attestations") is { } attestationsNode)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var node in reader.Sequence(attestationsNode, "spec.attestations", 64))
+                if (ParseAttestation(reader, node, authorities) is { } attestation)
+                {
+                    if (!names.Add(attestation.Name)) reader.Error(node, $"attestation '{attestation.Name}' is listed twice");
+                    attestations.Add(attestation);
+                }
+        }
+
+        if (signatures is null && attestations.Count == 0)
+            reader.Error(spec.Node, "spec needs 'signatures' or 'attestations' (a policy that requires nothing would admit everything it matches)");
+
+        if (errors.Count > before || match is null) return null;
+        return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations);
+    }
+
+    private static ImageMatch? ParseMatch(PolicyReader reader, YamlNode? node)
+    {
+        if (node is null) return null;
+        var fields = reader.Fields(node, "spec.match", "images", "namespaces", "kinds");
+        var images = new List<Glob>();
+        if (fields.Required("images", "spec.match") is { } imagesNode)
+        {
+            foreach (var pattern in reader.StringList(imagesNode, "spec.match.images"))
+            {
+                if (NormalizeImagePattern(pattern, out var normalized, out var error)) images.Add(Glob.Compile(normalized));
+                else reader.Error(imagesNode, $"spec.match.images: {error}");
+            }
+            if (images.Count == 0 && !reader.HasErrors) reader.Error(imagesNode, "spec.match.images must list at least one pattern");
+        }
+        var namespaces = fields.Optional("namespaces") is { } ns
+            ? reader.StringList(ns, "spec.match.namespaces").Select(Glob.Compile).ToList()
+            : [];
+        var kinds = new HashSet<string>(StringComparer.Ordinal);
+        if (fields.Optional("kinds") is { } kindsNode)
+            foreach (var kind in reader.StringList(kindsNode, "spec.match.kinds"))
+            {
+                if (WorkloadKinds.Contains(kind)) kinds.Add(kind);
+                else reader.Error(kindsNode, $"spec.match.kinds: unknown workload kind '{kind}' (expected {string.Join(", ", WorkloadKinds)})");
+            }
+        return new ImageMatch(images, namespaces, kinds);
+    }
+
+    /// <summary>Patterns are normalized like references: <c>nginx</c> means <c>docker.io/library/nginx</c>,
+    /// <c>team/*</c> means <c>docker.io/team/*</c>. Patterns starting with a wildcard are taken as written.</summary>
+    internal static bool NormalizeImagePattern(string pattern, out string normalized, out string? error)
+    {
+        normalized = pattern;
+        error = null;
+        if (pattern.Contains('@', StringComparison.Ordinal) || pattern.Length > 512)
+        {
+            error = $"pattern '{pattern}' must name repositories (registry/path globs), not digests";
+            return false;
+        }
+        if (pattern.StartsWith('*')) return true;
+        var slash = pattern.IndexOf('/', StringComparison.Ordinal);
+        var first = slash < 0 ? pattern : pattern[..slash];
+        var hasRegistry = slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
+        if (hasRegistry)
+        {
+            normalized = first.ToLowerInvariant() + pattern[slash..];
+            if (normalized.StartsWith("index.docker.io/", StringComparison.Ordinal)) normalized = "docker.io/" + normalized["index.docker.io/".Length..];
+            return true;
+        }
+        normalized = ImageReference.DockerHub + "/" + (slash < 0 ? "library/" : "") + pattern;
+        return true;
+    }
+
+    private static SignatureRequirement? ParseSignatures(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
+    {
+        var fields = reader.Fields(node, "spec.signatures", "threshold", "authorities");
+        var names = new List<string>();
+        if (fields.Required("authorities", "spec.signatures") is { } list)
+        {
+            foreach (var item in reader.Sequence(list, "spec.signatures.authorities", MaxAuthorities))
+            {
+                if (item is YamlScalarNode { Value: { } reference })
+                {
+                    if (authorities.ContainsKey(reference)) names.Add(reference);
+                    else reader.Error(item, $"authority '{reference}' is not declared in spec.authorities");
+                }
+                else if (AddAuthority(reader, item, policyDirectory, authorities) is { } declared) names.Add(declared.Name);
+            }
+        }
+        var threshold = fields.Optional("threshold") is { } t ? reader.Integer(t, "spec.signatures.threshold", 1, MaxAuthorities) : 1;
+        if (threshold is int n && names.Count > 0 && n > names.Count)
+            reader.Error(node, $"spec.signatures.threshold is {n} but only {names.Count} authorities are listed");
+        return new SignatureRequirement(threshold ?? 1, names);
+    }
+
+    private static Authority? AddAuthority(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
+    {
+        var fields = reader.Fields(node, "authority", "name", "key", "keyless", "transparencyLog", "trustedRoot");
+        var name = fields.Required("name", "authority") is { } n ? reader.String(n, "authority name") : null;
+        var keyNode = fields.Optional("key");
+        var keylessNode = fields.Optional("keyless");
+        if ((keyNode is null) == (keylessNode is null))
+        {
+            reader.Error(node, $"authority '{name}' needs exactly one of 'key' or 'keyless'");
+            return null;
+        }
+        var tlog = keylessNode is not null ? TransparencyLogRequirement.Required : TransparencyLogRequirement.Optional;
+        if (fields.Optional("transparencyLog") is { } tlogNode)
+        {
+            switch (reader.String(tlogNode, "transparencyLog"))
+            {
+                case "required": tlog = TransparencyLogRequirement.Required; break;
+                case "optional": tlog = TransparencyLogRequirement.Optional; break;
+                case { } other: reader.Error(tlogNode, $"transparencyLog must be required or optional, not '{other}'"); break;
+            }
+        }
+        if (name is null) return null;
+        var (root, rootOrigin) = LoadTrustedRoot(reader, fields.Optional("trustedRoot"), policyDirectory);
+        if (root is null) return null;
+
+        Authority? authority = keyNode is not null
+            ? ParseKey(reader, keyNode, name, tlog, root, rootOrigin, policyDirectory)
+            : ParseKeyless(reader, keylessNode!, name, tlog, root, rootOrigin);
+        if (authority is null) return null;
+        if (!authorities.TryAdd(name, authority))
+        {
+            reader.Error(node, $"authority '{name}' is declared twice");
+            return null;
+        }
+        return authority;
+    }
+
+    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; anything else is a
+    /// trusted_root.json file beside the policies (air-gapped and private deployments).</summary>
+    private static (TrustedRoot? Root, string Origin) LoadTrustedRoot(PolicyReader reader, YamlNode? node, string policyDirectory)
+    {
+        if (node is null) return (TrustedRoot.PublicGood, "default");
+        var file = reader.String(node, "trustedRoot");
+        if (file is null) return (null, "");
+        if (file == "default") return (TrustedRoot.PublicGood, "default");
+        var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
+        byte[] bytes;
+        try
+        {
+            if (new FileInfo(path).Length > MaxTrustedRootBytes) { reader.Error(node, $"trusted root {file} is larger than {MaxTrustedRootBytes} bytes"); return (null, ""); }
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            reader.Error(node, $"trusted root file {file} cannot be read: {e.Message}");
+            return (null, "");
+        }
+        if (!TrustedRoot.TryParse(bytes, out var root, out var finding))
+        {
+            reader.Error(node, $"trusted root file {file} is not a valid trusted_root.json: {finding.Message}");
+            return (null, "");
+        }
+        return (root, path);
+    }
+
+    private static KeyAuthority? ParseKey(
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin, string policyDirectory)
+    {
+        var fields = reader.Fields(node, $"authority '{name}' key", "file", "pem");
+        string? pem = null;
+        string origin;
+        if (fields.Optional("file") is { } fileNode && reader.String(fileNode, "key.file") is { } file)
+        {
+            var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
+            origin = path;
+            try
+            {
+                if (new FileInfo(path).Length > MaxKeyFileBytes) { reader.Error(fileNode, $"key file {file} is larger than {MaxKeyFileBytes} bytes"); return null; }
+                pem = File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                reader.Error(fileNode, $"key file {file} cannot be read: {e.Message}");
+                return null;
+            }
+        }
+        else if (fields.Optional("pem") is { } pemNode)
+        {
+            pem = reader.String(pemNode, "key.pem");
+            origin = "inline PEM";
+        }
+        else
+        {
+            reader.Error(node, $"authority '{name}' key needs 'file' or 'pem'");
+            return null;
+        }
+        if (pem is null) return null;
+        if (!PemEncoding.TryFind(pem, out var fields2) || pem[fields2.Label] != "PUBLIC KEY")
+        {
+            reader.Error(node, $"authority '{name}' key is not a PEM public key (-----BEGIN PUBLIC KEY-----)");
+            return null;
+        }
+        var der = Convert.FromBase64String(pem[fields2.Base64Data].ToString());
+        if (!PublicKey.TryParseSubjectPublicKeyInfo(der, out var key, out var keyError))
+        {
+            reader.Error(node, $"authority '{name}' key cannot be used: {keyError}");
+            return null;
+        }
+        return new KeyAuthority(name, reader.Locate(node), tlog, root, rootOrigin, key, origin);
+    }
+
+    private static KeylessAuthority? ParseKeyless(
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin)
+    {
+        var fields = reader.Fields(node, $"authority '{name}' keyless", "identities");
+        var identities = new List<IdentityMatcher>();
+        if (fields.Required("identities", $"authority '{name}' keyless") is { } list)
+        {
+            foreach (var item in reader.Sequence(list, "keyless.identities", 64))
+            {
+                var identity = reader.Fields(item, "identity", "issuer", "issuerRegExp", "subject", "subjectRegExp");
+                var issuer = identity.Optional("issuer") is { } i ? reader.String(i, "identity.issuer") : null;
+                var issuerRegExp = identity.Optional("issuerRegExp") is { } ir ? reader.Regex(ir, "identity.issuerRegExp") : null;
+                var subject = identity.Optional("subject") is { } s ? reader.String(s, "identity.subject") : null;
+                var subjectRegExp = identity.Optional("subjectRegExp") is { } sr ? reader.Regex(sr, "identity.subjectRegExp") : null;
+                // Keyless without an issuer and a subject would accept anyone Fulcio certifies.
+                if ((issuer is null) == (issuerRegExp is null)) reader.Error(item, "identity needs exactly one of 'issuer' or 'issuerRegExp'");
+                if ((subject is null) == (subjectRegExp is null)) reader.Error(item, "identity needs exactly one of 'subject' or 'subjectRegExp'");
+                identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp));
+            }
+            if (identities.Count == 0) reader.Error(list, $"authority '{name}' keyless needs at least one identity");
+        }
+        return new KeylessAuthority(name, reader.Locate(node), tlog, root, rootOrigin, identities);
+    }
+
+    private static AttestationRequirement? ParseAttestation(PolicyReader reader, YamlNode node, Dictionary<string, Authority> authorities)
+    {
+        var fields = reader.Fields(node, "attestation", "name", "predicateType", "authorities", "conditions", "sbom");
+        var name = fields.Required("name", "attestation") is { } n ? reader.String(n, "attestation name") : null;
+        var predicateType = fields.Required("predicateType", "attestation") is { } p ? reader.String(p, "attestation predicateType") : null;
+        var names = new List<string>();
+        if (fields.Required("authorities", "attestation") is { } list)
+        {
+            foreach (var authority in reader.StringList(list, "attestation authorities", MaxAuthorities))
+            {
+                if (authorities.ContainsKey(authority)) names.Add(authority);
+                else reader.Error(list, $"attestation '{name}' names authority '{authority}', which is not declared");
+            }
+        }
+        var conditions = new List<PredicateCondition>();
+        if (fields.Optional("conditions") is { } conditionsNode)
+            foreach (var item in reader.Sequence(conditionsNode, "attestation conditions", 64))
+                if (ParseCondition(reader, item) is { } condition) conditions.Add(condition);
+        var sbom = fields.Optional("sbom") is { } sbomNode ? ParseSbomRule(reader, sbomNode) : null;
+        if (name is null || predicateType is null) return null;
+        return new AttestationRequirement(name, reader.Locate(node), predicateType, names, conditions, sbom);
+    }
+
+    private static PredicateCondition? ParseCondition(PolicyReader reader, YamlNode node)
+    {
+        var fields = reader.Fields(node, "condition", "path", "equals", "matches", "oneOf", "exists");
+        var path = fields.Required("path", "condition") is { } p ? reader.String(p, "condition path") : null;
+        if (path is not null && !path.StartsWith('/')) { reader.Error(node, $"condition path '{path}' must be a JSON pointer starting with '/'"); return null; }
+        var operators = new[] { "equals", "matches", "oneOf", "exists" }.Where(o => fields.Optional(o) is not null).ToList();
+        if (operators.Count != 1) { reader.Error(node, "condition needs exactly one of equals, matches, oneOf, exists"); return null; }
+        var value = fields.Optional(operators[0])!;
+        return (path, operators[0]) switch
+        {
+            (null, _) => null,
+            (_, "equals") => reader.String(value, "condition equals") is { } v ? new PredicateCondition(path, ConditionOperator.Equals, v, null, null) : null,
+            (_, "matches") => reader.Regex(value, "condition matches") is { } r ? new PredicateCondition(path, ConditionOperator.Matches, null, r, null) : null,
+            (_, "oneOf") => new PredicateCondition(path, ConditionOperator.OneOf, null, null, reader.StringList(value, "condition oneOf")),
+            _ => reader.Boolean(value, "condition exists") == true ? new PredicateCondition(path, ConditionOperator.Exists, null, null, null) : null,
+        };
+    }
+
+    /// <summary>The SBOM checks of an attestation, validated now with Attest.Sbom's own rules (component patterns,
+    /// licence lists), so a typo fails the policy load.</summary>
+    private static SbomPolicy ParseSbomRule(PolicyReader reader, YamlNode node)
+    {
+        var fields = reader.Fields(node, "sbom", "deniedLicenses", "allowedLicenses", "deniedComponents", "ntiaMinimumElements", "maxAge", "maxComponents");
+        var policy = new SbomPolicy
+        {
+            DeniedLicenses = fields.Optional("deniedLicenses") is { } d ? reader.StringList(d, "sbom.deniedLicenses") : [],
+            AllowedLicenses = fields.Optional("allowedLicenses") is { } a ? reader.StringList(a, "sbom.allowedLicenses") : null,
+            DeniedComponents = fields.Optional("deniedComponents") is { } c ? reader.StringList(c, "sbom.deniedComponents") : [],
+            RequireNtiaMinimumElements = fields.Optional("ntiaMinimumElements") is { } n && reader.Boolean(n, "sbom.ntiaMinimumElements") == true,
+            MaxAge = fields.Optional("maxAge") is { } m ? reader.Duration(m, "sbom.maxAge") : null,
+            MaxComponents = fields.Optional("maxComponents") is { } x ? reader.Integer(x, "sbom.maxComponents", 1, 10_000_000) : null,
+        };
+        foreach (var error in policy.Validate()) reader.Error(node, $"sbom: {error}");
+        return policy;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text.RegularExpressions;
+using Attest.Core.Crypto;
+using Attest.Sigstore.TrustRoot;
+
+namespace Attest.Policy.Model;
+
+public enum PolicyMode
+{
+    /// <summary>Failures deny admission.</summary>
+    Enforce,
+
+    /// <summary>Failures admit with a warning shown to the user.</summary>
+    Warn,
+
+    /// <summary>Failures are only recorded in the ledger.</summary>
+    Audit,
+}
+
+/// <summary>An ImagePolicy document: which workloads it covers and what their images must carry.</summary>
+public sealed record ImagePolicy(
+    string Name,
+    SourceLocation Source,
+    ImageMatch Match,
+    PolicyMode Mode,
+    IReadOnlyDictionary<string, Authority> Authorities,
+    SignatureRequirement? Signatures,
+    IReadOnlyList<AttestationRequirement> Attestations);
+
+/// <summary>Images (globs over normalized <c>registry/repository</c>), namespaces (globs) and workload kinds.
+/// Empty namespaces or kinds mean all.</summary>
+public sealed record ImageMatch(IReadOnlyList<Glob> Images, IReadOnlyList<Glob> Namespaces, IReadOnlySet<string> Kinds)
+{
+    public bool Matches(string imageName, string? @namespace, string kind) =>
+        Images.Any(g => g.IsMatch(imageName)) &&
+        (Namespaces.Count == 0 || (@namespace is not null && Namespaces.Any(g => g.IsMatch(@namespace)))) &&
+        (Kinds.Count == 0 || Kinds.Contains(kind));
+}
+
+public enum TransparencyLogRequirement
+{
+    /// <summary>A verified transparency-log entry (inclusion proof or SET) is required.</summary>
+    Required,
+
+    /// <summary>Verified when present; its absence is not a failure.</summary>
+    Optional,
+}
+
+/// <summary>Who may sign: a public key, or keyless (Fulcio) identities, each under a trusted root (the transparency
+/// logs, timestamp authorities and CAs whose evidence counts; the embedded Sigstore public-good root by default).</summary>
+public abstract record Authority(
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin);
+
+public sealed record KeyAuthority(
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin,
+    PublicKey Key, string KeyOrigin)
+    : Authority(Name, Source, TransparencyLog, TrustedRoot, TrustedRootOrigin);
+
+public sealed record KeylessAuthority(
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin,
+    IReadOnlyList<IdentityMatcher> Identities)
+    : Authority(Name, Source, TransparencyLog, TrustedRoot, TrustedRootOrigin);
+
+/// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression.</summary>
+public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string? Subject, Regex? SubjectRegExp)
+{
+    public bool Matches(string? issuer, string? subject) =>
+        issuer is not null && subject is not null &&
+        (Issuer is null || string.Equals(Issuer, issuer, StringComparison.Ordinal)) &&
+        (IssuerRegExp is null || IssuerRegExp.IsMatch(issuer)) &&
+        (Subject is null || string.Equals(Subject, subject, StringComparison.Ordinal)) &&
+        (SubjectRegExp is null || SubjectRegExp.IsMatch(subject));
+
+    public override string ToString() =>
+        $"issuer {(Issuer ?? $"~/{IssuerRegExp}/")} subject {(Subject ?? $"~/{SubjectRegExp}/")}";
+
+    /// <summary>The same identity for the Sigstore verifier (which also matches regular expressions in full).</summary>
+    public Sigstore.Verification.CertificateIdentity ToCertificateIdentity() => new()
+    {
+        Issuer = Issuer,
+        IssuerRegex = IssuerRegExp?.ToString(),
+        SubjectAlternativeName = Subject,
+        SubjectAlternativeNameRegex = SubjectRegExp?.ToString(),
+    };
+}
+
+/// <summary>At least <see cref="Threshold"/> of the authorities must each have a verified signature on the image.</summary>
+public sealed record SignatureRequirement(int Threshold, IReadOnlyList<string> AuthorityNames);
+
+/// <summary>An attestation the image must carry: an in-toto statement of a predicate type (prefix match), signed by
+/// one of the named authorities, whose predicate meets every condition (and the SBOM rule, for SBOM predicates).</summary>
+public sealed record AttestationRequirement(
+    string Name,
+    SourceLocation Source,
+    string PredicateType,
+    IReadOnlyList<string> AuthorityNames,
+    IReadOnlyList<PredicateCondition> Conditions,
+    Sbom.Checks.SbomPolicy? Sbom);
+
+public enum ConditionOperator
+{
+    Equals,
+    Matches,
+    OneOf,
+    Exists,
+}
+
+/// <summary>A check on one value of the predicate, addressed by a JSON pointer (RFC 6901).</summary>
+public sealed record PredicateCondition(string Path, ConditionOperator Operator, string? Value, Regex? Pattern, IReadOnlyList<string>? Values)
+{
+    public override string ToString() => Operator switch
+    {
+        ConditionOperator.Equals => $"{Path} equals '{Value}'",
+        ConditionOperator.Matches => $"{Path} matches /{Pattern}/",
+        ConditionOperator.OneOf => $"{Path} is one of [{string.Join(", ", Values!)}]",
+        _ => $"{Path} exists",
+    };
+}

@@ -1,0 +1,18 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Attest.Sbom.Reading;
+
+internal static partial class Timestamps
+{
+    // RFC 3339 date-time (JSON schema "format": "date-time"): full date, 'T', time, optional fraction, offset.
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex DateTimePattern();
+
+    public static bool TryParse(string? text, out DateTimeOffset value)
+    {
+        value = default;
+        if (text is null || text.Length > 64 || !DateTimePattern().IsMatch(text)) return false;
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text;
+using System.Text.Json;
+using Attest.Policy.Admission;
+using Attest.Policy.Evaluation;
+using Attest.Server.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Attest.Server.Admission;
+
+/// <summary><c>POST /admission/mutate</c> (pins tags to digests, nothing else) and <c>POST /admission/validate</c>.
+/// The endpoints translate AdmissionReview to and from the libraries; the libraries decide.</summary>
+public static partial class AdmissionEndpoints
+{
+    public static void MapAdmissionEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/admission/mutate", MutateAsync)
+            .WithName("AdmissionMutate")
+            .WithTags("admission")
+            .Accepts<AdmissionReviewRequest>("application/json")
+            .Produces<AdmissionReviewResponse>(StatusCodes.Status200OK)
+            .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
+            .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
+
+        endpoints.MapPost("/admission/validate", ValidateAsync)
+            .WithName("AdmissionValidate")
+            .WithTags("admission")
+            .Accepts<AdmissionReviewRequest>("application/json")
+            .Produces<AdmissionReviewResponse>(StatusCodes.Status200OK)
+            .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
+            .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
+    }
+
+    private static async Task<IResult> ValidateAsync(
+        HttpContext context, AdmissionEvaluator evaluator, PolicyState policies, IOptions<AdmissionOptions> options, ILoggerFactory loggers)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
+        var (review, status, problem) = await AdmissionReviewReader.ReadAsync(context.Request, deadline.Token).ConfigureAwait(false);
+        if (review is null) return Problem(status, problem!);
+        var request = review.Request!;
+        var uid = request.Uid!;
+
+        if (request.Operation is not ("CREATE" or "UPDATE") || request.Object is not { ValueKind: JsonValueKind.Object } workload)
+            return Respond(review, new AdmissionResponse(uid, true));
+        var kind = request.Kind?.Kind ?? "";
+        if (WorkloadImages.PodSpecPath(kind) is null)
+            return Respond(review, new AdmissionResponse(uid, true, Warnings: [Truncate($"attest: kind '{kind}' carries no pod spec Attest inspects; not evaluated")]));
+
+        var subject = $"{kind} {request.Namespace}/{request.Name ?? "(generated name)"}";
+        if (!WorkloadImages.TryExtract(kind, workload, out var images, out var error))
+            return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status403Forbidden,
+                $"attest denied {subject}: {error} [{AdmissionCodes.WorkloadUnreadable}]")));
+        if (policies.Current is not { } set)
+            return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status503ServiceUnavailable,
+                $"attest denied {subject}: no policy set is loaded yet")));
+
+        var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace, images, deadline.Token).ConfigureAwait(false);
+        AdmissionLog.Decided(loggers.CreateLogger("Attest.Server.Admission"), uid, subject, decision.Verdict.ToString(), images.Count, set.Revision);
+        return Respond(review, AdmissionResponses.From(uid, subject, decision));
+    }
+
+    private static async Task<IResult> MutateAsync(
+        HttpContext context, ImagePinner pinner, IOptions<AdmissionOptions> options, ILoggerFactory loggers)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
+        var (review, status, problem) = await AdmissionReviewReader.ReadAsync(context.Request, deadline.Token).ConfigureAwait(false);
+        if (review is null) return Problem(status, problem!);
+        var request = review.Request!;
+
+        // Only objects being created or changed carry images to pin; everything else passes untouched.
+        if (request.Operation is not ("CREATE" or "UPDATE") || request.Object is not { ValueKind: JsonValueKind.Object } workload ||
+            request.Kind?.Kind is not { } kind || WorkloadImages.PodSpecPath(kind) is null)
+            return Respond(review, new AdmissionResponse(request.Uid!, true));
+
+        if (!WorkloadImages.TryExtract(kind, workload, out var images, out var error))
+            return Respond(review, new AdmissionResponse(request.Uid!, true, Warnings: [Truncate($"attest: images not pinned: {error}")]));
+
+        var result = await pinner.PinAsync(images, deadline.Token).ConfigureAwait(false);
+        var logger = loggers.CreateLogger("Attest.Server.Admission");
+        AdmissionLog.Pinned(logger, request.Uid!, kind, request.Namespace ?? "", result.Patches.Count, result.Warnings.Count);
+        var warnings = result.Warnings.Count == 0 ? null : result.Warnings.Select(w => Truncate("attest: " + w)).ToList();
+        if (result.Patches.Count == 0) return Respond(review, new AdmissionResponse(request.Uid!, true, Warnings: warnings));
+
+        var patch = JsonSerializer.SerializeToUtf8Bytes(
+            result.Patches.Select(p => new JsonPatchOperation("replace", p.Pointer, p.Image)).ToList(),
+            AdmissionJsonContext.Default.ListJsonPatchOperation);
+        return Respond(review, new AdmissionResponse(request.Uid!, true, Warnings: warnings, PatchType: "JSONPatch", Patch: Convert.ToBase64String(patch)));
+    }
+
+    internal static IResult Respond(AdmissionReviewRequest review, AdmissionResponse response) =>
+        Results.Json(AdmissionReviewResponse.For(review, response), AdmissionJsonContext.Default.AdmissionReviewResponse);
+
+    internal static IResult Problem(int status, string message) =>
+        Results.Json(new AdmissionProblem(message), AdmissionJsonContext.Default.AdmissionProblem, statusCode: status);
+
+    internal static string Truncate(string text)
+    {
+        if (text.Length <= AdmissionLimits.MaxWarningLength) return text;
+        var builder = new StringBuilder(text, 0, AdmissionLimits.MaxWarningLength - 1, AdmissionLimits.MaxWarningLength);
+        return builder.Append('…').ToString();
+    }
+
+    private static partial class AdmissionLog
+    {
+        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mutate {Uid} {Kind} in {Namespace}: {Pinned} images pinned, {Unresolved} not resolved")]
+        public static partial void Pinned(ILogger logger, string uid, string kind, string @namespace, int pinned, int unresolved);
+
+        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
+        public static partial void Decided(ILogger logger, string uid, string subject, string verdict, int images, string revision);
+    }
+}

@@ -1,0 +1,31 @@
+using System.Security.Cryptography.X509Certificates;
+using Attest.Core;
+
+namespace Attest.Sigstore.Verification;
+
+public enum TimestampSource
+{
+    TransparencyLog,
+    TimestampAuthority,
+}
+
+/// <summary>A time some observer vouched for: a SET-verified integrated time, or a verified RFC 3161 genTime.</summary>
+public sealed record VerifiedTimestamp(TimestampSource Source, DateTimeOffset Time, string Authority);
+
+/// <summary>The outcome of verifying one bundle: either verified, with the evidence used, or the first finding that rejected it.</summary>
+public sealed record VerificationResult
+{
+    public bool Verified => Failure is null;
+
+    public Finding? Failure { get; init; }
+
+    public IReadOnlyList<VerifiedTimestamp> Timestamps { get; init; } = [];
+
+    public X509Certificate2? SigningCertificate { get; init; }
+
+    public string? SubjectAlternativeName { get; init; }
+
+    public string? Issuer { get; init; }
+
+    public static VerificationResult Fail(Finding finding) => new() { Failure = finding };
+}

@@ -1,0 +1,38 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Attest.Testing;
+
+namespace Attest.Server.Tests.Admission;
+
+/// <summary>Real AdmissionReview requests (tests/vectors/admission/connaisseur) with their images replaced, and
+/// helpers to post them as the API server does.</summary>
+internal static class AdmissionRequests
+{
+    public static JsonObject Load(string file) =>
+        JsonNode.Parse(File.ReadAllText(RepositoryPaths.Vectors("admission", "connaisseur", file)))!.AsObject();
+
+    /// <summary>Sets the image at a JSON pointer inside <c>request.object</c>.</summary>
+    public static JsonObject WithImage(this JsonObject review, string pointer, string image)
+    {
+        JsonNode node = review["request"]!["object"]!;
+        var segments = pointer.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var segment in segments[..^1])
+            node = node is JsonArray array ? array[int.Parse(segment, System.Globalization.CultureInfo.InvariantCulture)]! : node[segment]!;
+        node[segments[^1]] = image;
+        return review;
+    }
+
+    public static async Task<(int Status, JsonDocument Body)> PostAsync(HttpClient client, string path, JsonObject review) =>
+        await PostRawAsync(client, path, Encoding.UTF8.GetBytes(review.ToJsonString()));
+
+    public static async Task<(int Status, JsonDocument Body)> PostRawAsync(HttpClient client, string path, byte[] body, string contentType = "application/json")
+    {
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        using var response = await client.PostAsync(path, content);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, JsonDocument.Parse(text.Length == 0 ? "null" : text));
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text;
+using Attest.Core;
+using Attest.Oci;
+
+namespace Attest.Server.Tests.Admission;
+
+/// <summary>Pushes small unique images and arbitrary referrers to the rig registry.</summary>
+internal sealed class TestImageRegistry(string host) : IDisposable
+{
+    public RegistryClient Client { get; } = new(new RegistryClientOptions { InsecureRegistries = new HashSet<string> { host } });
+
+    public string Host => host;
+
+    public async Task<Digest> PushImageAsync(string repository, string tag)
+    {
+        var config = Encoding.UTF8.GetBytes($$"""{"architecture":"amd64","os":"linux","created":"{{Guid.NewGuid()}}"}""");
+        var configDigest = await Client.PushBlobAsync(host, repository, config);
+        var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","config":{"mediaType":"{{OciMediaTypes.ImageConfig}}","digest":"{{configDigest}}","size":{{config.Length}}},"layers":[]} """);
+        return await Client.PushManifestAsync(host, repository, tag, manifest, OciMediaTypes.ImageManifest);
+    }
+
+    /// <summary>Attaches <paramref name="bundleJson"/> to <paramref name="subject"/> as an OCI 1.1 referrer (a bundle
+    /// artifact manifest), listed in the tag-schema fallback index as Distribution 2.8 needs.</summary>
+    public async Task AttachBundleAsync(string repository, Digest subject, byte[] bundleJson, int subjectSize = 0)
+    {
+        var layerDigest = await Client.PushBlobAsync(host, repository, bundleJson);
+        var emptyDigest = await Client.PushBlobAsync(host, repository, "{}"u8.ToArray());
+        var manifest = Encoding.UTF8.GetBytes($$"""
+            {"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","artifactType":"{{OciMediaTypes.SigstoreBundle}}",
+             "config":{"mediaType":"{{OciMediaTypes.Empty}}","digest":"{{emptyDigest}}","size":2},
+             "layers":[{"mediaType":"{{OciMediaTypes.SigstoreBundle}}","digest":"{{layerDigest}}","size":{{bundleJson.Length}}}],
+             "subject":{"mediaType":"{{OciMediaTypes.ImageManifest}}","digest":"{{subject}}","size":{{subjectSize}}} }
+            """);
+        var manifestDigest = await Client.PushManifestAsync(host, repository, manifestDigestTag(), manifest, OciMediaTypes.ImageManifest);
+
+        // Update the fallback index: existing referrers plus this one.
+        var existing = await Client.GetReferrersAsync(host, repository, subject);
+        var entries = existing.Select(d => $$"""{"mediaType":"{{d.MediaType}}","digest":"{{d.Digest}}","size":{{d.Size}},"artifactType":"{{d.ArtifactType}}"}""")
+            .Append($$"""{"mediaType":"{{OciMediaTypes.ImageManifest}}","digest":"{{manifestDigest}}","size":{{manifest.Length}},"artifactType":"{{OciMediaTypes.SigstoreBundle}}"}""");
+        var index = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageIndex}}","manifests":[{{string.Join(",", entries)}}]}""");
+        await Client.PushManifestAsync(host, repository, RegistryClient.ReferrersTag(subject), index, OciMediaTypes.ImageIndex);
+
+        static string manifestDigestTag() => "bundle-" + Guid.NewGuid().ToString("N");
+    }
+
+    public void Dispose() => Client.Dispose();
+}

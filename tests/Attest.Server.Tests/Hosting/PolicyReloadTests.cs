@@ -1,0 +1,48 @@
+using System.Text.Json;
+
+namespace Attest.Server.Tests.Hosting;
+
+public sealed class PolicyReloadTests
+{
+    private static async Task<string> RevisionAsync(Attest.Testing.ServerProcess server)
+    {
+        using var document = JsonDocument.Parse(await server.Client.GetStringAsync("readyz"));
+        return document.RootElement.GetProperty("checks").GetProperty("policies").GetProperty("detail").GetString()!;
+    }
+
+    private static async Task<string> WaitForChangeAsync(Attest.Testing.ServerProcess server, string before)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            var now = await RevisionAsync(server);
+            if (now != before) return now;
+            await Task.Delay(100);
+        }
+        return before;
+    }
+
+    [Fact]
+    public async Task Edited_policy_file_is_reloaded_and_an_invalid_edit_keeps_the_last_good_set()
+    {
+        using var workspace = new ServerWorkspace();
+        await using var server = await workspace.Start().WaitUntilListeningAsync();
+        var first = await RevisionAsync(server);
+        var file = Path.Combine(workspace.PolicyDirectory, "example.yaml");
+
+        await File.AppendAllTextAsync(file, "\n# a comment changes the revision\n");
+        var second = await WaitForChangeAsync(server, first);
+        Assert.NotEqual(first, second);
+        Assert.Contains("Reloaded", server.StandardOutput, StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "broken.yaml"), "apiVersion: attest.dev/v1\nkind: Nope\n");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!server.StandardOutput.Contains("were not reloaded", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Contains("were not reloaded", server.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("broken.yaml:2:7: unknown kind", server.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(second, await RevisionAsync(server));
+
+        using var ready = await server.Client.GetAsync("readyz");
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+    }
+}
