@@ -1,0 +1,202 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Attest.Core;
+using Attest.GoModules;
+
+namespace Attest.Cli;
+
+/// <summary><c>attest gosum hash</c> prints the go.sum lines of a module directory or zip; <c>attest gosum verify</c>
+/// checks a module's go.sum against the module cache, vendored files, the checksum database and policy.</summary>
+internal static class GoSumCommand
+{
+    public static Command Build() => new("gosum", "Compute and verify go.sum hashes (h1) of Go modules.") { BuildHash(), BuildVerify() };
+
+    private static Command BuildHash()
+    {
+        var input = new Argument<string>("DIR|ZIP") { Description = "extracted module directory or module zip" };
+        var module = new Option<string>("--module") { Description = "module path and version, PATH@VERSION", Required = true };
+        var hash = new Command("hash", "Print the go.sum lines (content and /go.mod) the go command would write for a module directory or zip.") { input, module };
+        hash.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var path = parse.GetValue(input)!;
+            if (!ModuleVersion.TryParse(parse.GetValue(module)!, out var mv) || mv is null)
+            {
+                error.WriteLine("attest: --module must be PATH@VERSION");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            HashResult result;
+            byte[]? goMod = null;
+            if (Directory.Exists(path))
+            {
+                result = ModuleDirectory.Hash(path, mv);
+                var goModPath = Path.Combine(path, "go.mod");
+                if (File.Exists(goModPath)) goMod = File.ReadAllBytes(goModPath);
+            }
+            else if (File.Exists(path))
+            {
+                result = ModuleZip.Hash(path, mv);
+                goMod = result.Hash is null ? null : ModuleZip.ReadGoMod(path, mv) ?? DirHash.LegacyGoMod(mv.Path);
+            }
+            else
+            {
+                error.WriteLine($"attest: {path} does not exist");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            foreach (var finding in result.Findings) error.WriteLine(finding.ToString());
+            if (result.Hash is null) return AttestCommand.ExitCodes.UnusableInput;
+            output.WriteLine($"{mv.Path} {mv.Version} {result.Hash}");
+            output.WriteLine($"{mv.Path} {mv.Version}/go.mod {DirHash.HashGoMod(goMod ?? DirHash.LegacyGoMod(mv.Path))}");
+            return result.IsClean ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+        });
+        return hash;
+    }
+
+    private static Command BuildVerify()
+    {
+        var directory = new Argument<string?>("MODULE_DIR") { Description = "main module directory (go.mod, go.sum, vendor/); default: the current directory, or only the cache when --modcache is given alone", Arity = ArgumentArity.ZeroOrOne };
+        var modcache = new Option<string?>("--modcache") { Description = "module cache (GOMODCACHE) whose zips, .mod files and extracted trees are re-hashed; default: $GOMODCACHE" };
+        var sumdbCache = new Option<string?>("--sumdb-cache") { Description = "checksum-database cache (GOMODCACHE/cache/download/sumdb) whose signed records go.sum is compared with" };
+        var sumdbUrl = new Option<string?>("--sumdb-url") { Description = "fetch records and tiles from this checksum database (https://sum.golang.org, or PROXY/sumdb/sum.golang.org) into --sumdb-cache (default: a temporary directory) before verifying" };
+        var sumdbLatest = new Option<string?>("--sumdb-latest") { Description = "the client's signed latest tree note (default: $GOPATH/pkg/sumdb/sum.golang.org/latest beside the cache)" };
+        var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var verify = new Command("verify", "Verify go.sum against the module cache, vendored files and policy; exit 0 when everything verifies, 1 with findings, 2 on unusable input.")
+        {
+            directory, modcache, sumdbCache, sumdbUrl, sumdbLatest, json,
+        };
+        verify.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var dir = parse.GetValue(directory);
+            var cache = parse.GetValue(modcache) ?? NullIfEmpty(Environment.GetEnvironmentVariable("GOMODCACHE"));
+            var options = new GoSumVerifierOptions
+            {
+                ModuleCache = cache,
+                GoNoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMDB")),
+                GoPrivate = NullIfEmpty(Environment.GetEnvironmentVariable("GOPRIVATE")),
+                GoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GOSUMDB")),
+                GoFlags = NullIfEmpty(Environment.GetEnvironmentVariable("GOFLAGS")),
+                GoInsecure = NullIfEmpty(Environment.GetEnvironmentVariable("GOINSECURE")),
+                GoNoSumCheck = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMCHECK")),
+                Progress = ProgressOnTerminal(error),
+            };
+            if (cache is not null && !Directory.Exists(cache))
+            {
+                error.WriteLine($"attest: module cache {cache} does not exist");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            var verifier = new GoSumVerifier(options, GoSumPolicy.Default);
+            var onlyCache = dir is null && parse.GetValue(modcache) is not null;
+            var target = dir ?? Directory.GetCurrentDirectory();
+            if (!onlyCache && !Directory.Exists(target))
+            {
+                error.WriteLine($"attest: {target} does not exist");
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            var report = onlyCache ? verifier.VerifyCache(cache!) : verifier.Verify(target);
+            var findings = report.Findings.ToList();
+            string? fetchedInto = null;
+            string? fetchedLatest = null;
+            if (parse.GetValue(sumdbUrl) is { } urlText && !onlyCache)
+            {
+                if (!Uri.TryCreate(urlText, UriKind.Absolute, out var url) || url.Scheme is not ("https" or "http"))
+                {
+                    error.WriteLine($"attest: --sumdb-url {urlText} is not an http(s) URL");
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+                fetchedInto = parse.GetValue(sumdbCache) ?? Directory.CreateTempSubdirectory("attest-sumdb-").FullName;
+                var goSumPath = Path.Combine(target, "go.sum");
+                var modules = File.Exists(goSumPath) ? GoSumFile.Load(goSumPath, options.Limits).Modules.ToList() : [];
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+                var fetched = new Attest.GoModules.SumDb.SumDbClient(http, options.Limits)
+                    .FetchAsync(url, "sum.golang.org", modules, fetchedInto).GetAwaiter().GetResult();
+                findings.AddRange(fetched.Findings);
+                fetchedLatest = fetched.LatestNote;
+            }
+            if ((fetchedInto ?? parse.GetValue(sumdbCache)) is { } sumdb && !onlyCache)
+            {
+                var sumdbReport = GoSumDbCommandSupport.Verify(target, sumdb, parse.GetValue(sumdbLatest) ?? fetchedLatest, options);
+                if (sumdbReport is null)
+                {
+                    error.WriteLine($"attest: checksum-database cache {sumdb} does not exist");
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+                findings.AddRange(sumdbReport);
+            }
+            var passed = findings.All(f => GoSumCodes.IsWarning(f.Code));
+            if (parse.GetValue(json))
+            {
+                var doc = new GoSumVerifyJson(
+                    passed ? "passed" : report.Unusable ? "unusable" : "failed",
+                    report.ModulesChecked,
+                    report.FilesHashed,
+                    findings.Select(f => new GoSumFindingJson(f.Code, GoSumCodes.IsWarning(f.Code) ? "warning" : "error", f.Message, f.Evidence)).ToList());
+                output.WriteLine(JsonSerializer.Serialize(doc, GoSumJsonContext.Default.GoSumVerifyJson));
+            }
+            else
+            {
+                foreach (var finding in findings)
+                    (GoSumCodes.IsWarning(finding.Code) ? output : error).WriteLine((GoSumCodes.IsWarning(finding.Code) ? "warning: " : "") + finding);
+                output.WriteLine($"{report.ModulesChecked} modules, {report.FilesHashed} files hashed: {(passed ? "verified" : $"{findings.Count(f => !GoSumCodes.IsWarning(f.Code))} problems")}");
+            }
+            if (report.Unusable) return AttestCommand.ExitCodes.UnusableInput;
+            return passed ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+        });
+        return verify;
+    }
+
+    private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    /// <summary>A one-line progress display on standard error, only when it is a terminal (never in pipes, logs or
+    /// JSON output), redrawn at most every 100th module and at the end.</summary>
+    private static Action<int, int>? ProgressOnTerminal(TextWriter error)
+    {
+        if (Console.IsErrorRedirected || error != Console.Error) return null;
+        var gate = new object();
+        return (done, total) =>
+        {
+            if (done % 100 != 0 && done != total) return;
+            lock (gate) error.Write(done == total ? $"\rhashed {done}/{total} modules\n" : $"\rhashing {done}/{total} modules…");
+        };
+    }
+}
+
+/// <summary>Bridges <c>--sumdb-cache</c> to the checksum-database verifier.</summary>
+internal static class GoSumDbCommandSupport
+{
+    /// <summary>Findings of the cache itself and of go.sum against its proven records; null when the directory
+    /// does not exist. The signed <c>latest</c> note is taken from <paramref name="latest"/>, else from
+    /// <c>$GOPATH/pkg/sumdb/&lt;name&gt;/latest</c> next to a cache at <c>$GOPATH/pkg/mod/cache/download/sumdb</c>.</summary>
+    public static IReadOnlyList<Finding>? Verify(string moduleDirectory, string sumdbCache, string? latest, GoSumVerifierOptions options)
+    {
+        if (!Directory.Exists(sumdbCache)) return null;
+        // GOSUMDB may name another database by its verifier key ("name+hash+key [URL]"); otherwise sum.golang.org.
+        var key = options.GoSumDb?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } first && first.Contains('+', StringComparison.Ordinal)
+            ? first
+            : Attest.GoModules.SumDb.SumDbVerifier.GoSumDbKey;
+        if (!Attest.Core.Transparency.NoteVerifierKey.TryParse(key, out _, out var keyError))
+            return [new Finding(GoSumCodes.SumDbNoteMalformed, $"GOSUMDB key \"{key}\" is not a verifier key: {keyError.Message}")];
+        var verifier = new Attest.GoModules.SumDb.SumDbVerifier(key, options.Limits);
+        latest ??= Path.GetFullPath(Path.Combine(sumdbCache, "..", "..", "..", "..", "sumdb", verifier.Name, "latest"));
+        var report = verifier.VerifyCache(sumdbCache, File.Exists(latest) ? latest : null);
+        var goSumPath = Path.Combine(moduleDirectory, "go.sum");
+        var goSum = File.Exists(goSumPath) ? GoSumFile.Load(goSumPath, options.Limits) : GoSumFile.Parse("", goSumPath);
+        var patterns = string.Join(",", new[] { options.GoNoSumDb, options.GoPrivate }.Where(p => !string.IsNullOrEmpty(p)));
+        return
+        [
+            .. report.Findings,
+            .. Attest.GoModules.SumDb.SumDbVerifier.CompareGoSum(goSum, report, p => patterns.Length > 0 && ModulePath.MatchPrefixPatterns(patterns, p)),
+        ];
+    }
+}
+
+internal sealed record GoSumVerifyJson(string Verdict, int ModulesChecked, int FilesHashed, IReadOnlyList<GoSumFindingJson> Findings);
+
+internal sealed record GoSumFindingJson(string Code, string Severity, string Message, IReadOnlyDictionary<string, string>? Evidence);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GoSumVerifyJson))]
+internal sealed partial class GoSumJsonContext : JsonSerializerContext;
