@@ -128,7 +128,17 @@ public sealed class AdmissionEvaluator(
             if (!anyVerified && statement is not null) unverifiedTypes.Add(statement.PredicateType);
         }
 
-        var evidence = new PolicyEvidence(collected.Bundles.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
+        foreach (var legacy in collected.LegacySignatures)
+        {
+            foreach (var authority in policy.Authorities.Values)
+            {
+                var result = verifier.VerifyLegacy(authority, legacy.Signature, digest);
+                if (result.Verified) verified.Add(new VerifiedEvidence(authority.Name, legacy.Source, null, null));
+                else firstFailure.TryAdd(authority.Name, result.Failure!);
+            }
+        }
+
+        var evidence = new PolicyEvidence(collected.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
         return (checker.Check(policy, evidence, digest), true);
     }
 

@@ -3,6 +3,7 @@ using Attest.Core;
 using Attest.Core.InToto;
 using Attest.Policy.Model;
 using Attest.Sigstore.Bundles;
+using Attest.Sigstore.Cosign;
 using Attest.Sigstore.TrustRoot;
 using Attest.Sigstore.Verification;
 
@@ -28,20 +29,26 @@ public sealed class AuthorityVerifier(TimeProvider time)
 {
     private readonly ConcurrentDictionary<(TrustedRoot, TransparencyLogRequirement), BundleVerifier> _verifiers = new();
 
-    public VerificationResult Verify(Authority authority, Bundle bundle, Digest imageDigest)
-    {
-        var verifier = _verifiers.GetOrAdd((authority.TrustedRoot, authority.TransparencyLog), key => new BundleVerifier(
+    public VerificationResult Verify(Authority authority, Bundle bundle, Digest imageDigest) =>
+        VerifierFor(authority).Verify(bundle, Artifact.FromDigest(imageDigest), PolicyFor(authority));
+
+    /// <summary>A legacy cosign signature (<c>sha256-&lt;hex&gt;.sig</c> layer): the same checks on its equivalent
+    /// bundle, plus the simple-signing claim that it names this image digest.</summary>
+    public VerificationResult VerifyLegacy(Authority authority, LegacyCosignSignature signature, Digest imageDigest) =>
+        new LegacyCosignVerifier(VerifierFor(authority)).Verify(signature, imageDigest, PolicyFor(authority));
+
+    private BundleVerifier VerifierFor(Authority authority) =>
+        _verifiers.GetOrAdd((authority.TrustedRoot, authority.TransparencyLog), key => new BundleVerifier(
             key.Item1,
             key.Item2 == TransparencyLogRequirement.Required
                 ? VerifierOptions.Default
                 : new VerifierOptions { TransparencyLogThreshold = 0, AllowNoTransparencyLogUnsafe = true },
             time));
-        var policy = authority switch
-        {
-            KeyAuthority key => ArtifactPolicy.ForKey(key.Key),
-            KeylessAuthority keyless => new ArtifactPolicy { Identities = keyless.Identities.Select(i => i.ToCertificateIdentity()).ToList() },
-            _ => throw new InvalidOperationException($"unknown authority type {authority.GetType().Name}"),
-        };
-        return verifier.Verify(bundle, Artifact.FromDigest(imageDigest), policy);
-    }
+
+    private static ArtifactPolicy PolicyFor(Authority authority) => authority switch
+    {
+        KeyAuthority key => ArtifactPolicy.ForKey(key.Key),
+        KeylessAuthority keyless => new ArtifactPolicy { Identities = keyless.Identities.Select(i => i.ToCertificateIdentity()).ToList() },
+        _ => throw new InvalidOperationException($"unknown authority type {authority.GetType().Name}"),
+    };
 }

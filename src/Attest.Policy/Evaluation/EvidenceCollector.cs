@@ -1,17 +1,25 @@
 using Attest.Core;
 using Attest.Oci;
+using Attest.Sigstore.Cosign;
 
 namespace Attest.Policy.Evaluation;
 
 /// <summary>A Sigstore bundle found attached to an image; nothing about it is trusted yet.</summary>
 public sealed record FoundBundle(string Source, byte[] Json);
 
-public sealed record CollectedEvidence(IReadOnlyList<FoundBundle> Bundles, IReadOnlyList<Finding> Problems);
+/// <summary>A legacy cosign signature layer (simple-signing payload and its annotations); not trusted yet.</summary>
+public sealed record FoundLegacySignature(string Source, LegacyCosignSignature Signature);
+
+public sealed record CollectedEvidence(IReadOnlyList<FoundBundle> Bundles, IReadOnlyList<FoundLegacySignature> LegacySignatures, IReadOnlyList<Finding> Problems)
+{
+    public int Count => Bundles.Count + LegacySignatures.Count;
+}
 
 /// <summary>
 /// Finds the signatures and attestations attached to an image digest: Sigstore bundles among its OCI 1.1
-/// referrers (the registry's referrers API, or the <c>sha256-&lt;hex&gt;</c> fallback index). Discovery only: a
-/// bundle counts once it verifies against an authority of a matching policy.
+/// referrers (the registry's referrers API, or the <c>sha256-&lt;hex&gt;</c> fallback index), and legacy cosign
+/// signatures under the <c>sha256-&lt;hex&gt;.sig</c> tag. Discovery only: nothing counts until it verifies against
+/// an authority of a matching policy.
 /// </summary>
 public sealed class EvidenceCollector(RegistryClient registry)
 {
@@ -23,6 +31,7 @@ public sealed class EvidenceCollector(RegistryClient registry)
 
     public async Task<CollectedEvidence> CollectAsync(ImageReference image, Digest digest, CancellationToken cancellationToken)
     {
+        var legacy = CollectLegacyAsync(image, digest, cancellationToken);
         var referrers = await registry.GetReferrersAsync(image.Registry, image.Repository, digest, cancellationToken).ConfigureAwait(false);
         var candidates = referrers.Where(r => IsBundle(r.ArtifactType) || IsBundle(r.MediaType)).ToList();
         var problems = new List<Finding>();
@@ -52,7 +61,42 @@ public sealed class EvidenceCollector(RegistryClient registry)
         })).ConfigureAwait(false);
 
         problems.AddRange(found.Where(f => f.Problem is not null).Select(f => f.Problem!));
-        return new CollectedEvidence(found.Where(f => f.Bundle is not null).Select(f => f.Bundle!).ToList(), problems);
+        var (legacySignatures, legacyProblems) = await legacy.ConfigureAwait(false);
+        problems.AddRange(legacyProblems);
+        return new CollectedEvidence(found.Where(f => f.Bundle is not null).Select(f => f.Bundle!).ToList(), legacySignatures, problems);
+    }
+
+    private async Task<(List<FoundLegacySignature> Signatures, List<Finding> Problems)> CollectLegacyAsync(
+        ImageReference image, Digest digest, CancellationToken cancellationToken)
+    {
+        var signatures = new List<FoundLegacySignature>();
+        var problems = new List<Finding>();
+        var tag = RegistryClient.CosignTag(digest, CosignArtifact.Signature);
+        Manifest? manifest;
+        try
+        {
+            manifest = await registry.GetCosignArtifactAsync(image, digest, CosignArtifact.Signature, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RegistryException e) when (!e.IsTransient)
+        {
+            problems.Add(new Finding(e.Code, $"cosign signature tag {tag} could not be read: {e.Message}"));
+            return (signatures, problems);
+        }
+        if (manifest is null) return (signatures, problems);
+        foreach (var layer in manifest.Layers.Where(l => l.MediaType == LegacyCosignSignature.SimpleSigningMediaType).Take(MaxArtifacts))
+        {
+            try
+            {
+                var payload = await registry.GetBlobAsync(image.Registry, image.Repository, layer.Digest, LegacyCosignSignature.MaxPayloadBytes, cancellationToken).ConfigureAwait(false);
+                signatures.Add(new FoundLegacySignature($"cosign signature {tag} layer {layer.Digest}",
+                    new LegacyCosignSignature(payload, layer.Annotations ?? new Dictionary<string, string>())));
+            }
+            catch (RegistryException e) when (!e.IsTransient)
+            {
+                problems.Add(new Finding(e.Code, $"cosign signature layer {layer.Digest} could not be read: {e.Message}"));
+            }
+        }
+        return (signatures, problems);
     }
 
     private static bool IsBundle(string? mediaType) =>

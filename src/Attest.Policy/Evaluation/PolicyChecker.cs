@@ -42,7 +42,7 @@ public sealed class PolicyChecker(TimeProvider time)
         if (evidence.BundlesFound == 0)
         {
             reasons.Add(new Finding(AdmissionCodes.SignatureNone,
-                $"the image is not signed: no signature or attestation is attached to {digest} (policy needs signatures from {needed})"));
+                $"the image is not signed: no Sigstore bundle or cosign signature is attached to {digest} (policy needs signatures from {needed})"));
             return;
         }
         if (signers.Count == 0)
@@ -51,7 +51,7 @@ public sealed class PolicyChecker(TimeProvider time)
                 .Select(a => evidence.FirstFailureByAuthority.TryGetValue(a, out var f) ? $"{a}: {f.Message} [{f.Code}]" : $"{a}: no signature bundle from it")
                 .ToList();
             reasons.Add(new Finding(AdmissionCodes.SignatureUntrusted,
-                $"{evidence.BundlesFound} signature bundle(s) attached, none verifies for the required authorities ({string.Join("; ", why)})"));
+                $"{evidence.BundlesFound} signature(s) attached, none verifies for the required authorities ({string.Join("; ", why)})"));
             return;
         }
         reasons.Add(new Finding(AdmissionCodes.SignatureThreshold,

@@ -223,6 +223,67 @@ public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Contains("[attestation.untrusted]", DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/app@{foreign}")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Legacy_cosign_signature_made_with_openssl_is_admitted()
+    {
+        var digest = await _images.PushImageAsync("keyed/legacy", "v1");
+        var (payload, annotations) = await OpensslLegacySignatureAsync($"{registry.Host}/keyed/legacy", digest, _releaseKey);
+        await _images.AttachLegacySignatureAsync("keyed/legacy", digest, payload, annotations);
+        AssertAllowed(await ValidateAsync($"{registry.Host}/keyed/legacy@{digest}"));
+    }
+
+    [Fact]
+    public async Task Legacy_cosign_signature_by_another_key_or_for_another_image_is_denied()
+    {
+        var digest = await _images.PushImageAsync("keyed/legacy-bad", "v1");
+        var (foreignPayload, foreignAnnotations) = await OpensslLegacySignatureAsync($"{registry.Host}/keyed/legacy-bad", digest, _otherKey);
+        await _images.AttachLegacySignatureAsync("keyed/legacy-bad", digest, foreignPayload, foreignAnnotations);
+        var wrongKey = DeniedMessage(await ValidateAsync($"{registry.Host}/keyed/legacy-bad@{digest}"));
+        Assert.Contains("[signature.untrusted]", wrongKey, StringComparison.Ordinal);
+
+        // A valid signature of image A copied under image B's .sig tag: the payload names A, so it does not count for B.
+        var a = await _images.PushImageAsync("keyed/legacy-copy", "a");
+        var b = await _images.PushImageAsync("keyed/legacy-copy", "b");
+        var (payload, annotations) = await OpensslLegacySignatureAsync($"{registry.Host}/keyed/legacy-copy", a, _releaseKey);
+        await _images.AttachLegacySignatureAsync("keyed/legacy-copy", b, payload, annotations);
+        var copied = DeniedMessage(await ValidateAsync($"{registry.Host}/keyed/legacy-copy@{b}"));
+        Assert.Contains("[signature.untrusted]", copied, StringComparison.Ordinal);
+    }
+
+    /// <summary>cosign's legacy layout made independently of Attest's signer: openssl signs the simple-signing payload
+    /// (ECDSA P-256, SHA-256, DER), the test's transparency log records it as a hashedrekord entry, and its signed entry
+    /// timestamp becomes the <c>dev.sigstore.cosign/bundle</c> annotation.</summary>
+    private async Task<(byte[] Payload, Dictionary<string, string> Annotations)> OpensslLegacySignatureAsync(string repository, Digest digest, ECDsa key)
+    {
+        var payload = System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"critical":{"identity":{"docker-reference":"{{repository}}"},"image":{"docker-manifest-digest":"{{digest}}"},"type":"cosign container image signature"},"optional":null}""");
+        using var scratch = new TempDirectory();
+        await File.WriteAllBytesAsync(scratch.Combine("payload"), payload);
+        await File.WriteAllTextAsync(scratch.Combine("key.pem"), key.ExportPkcs8PrivateKeyPem());
+        var openssl = Prerequisites.Executable("openssl", "openssl");
+        await RigProcess.RunAsync(openssl, ["dgst", "-sha256", "-sign", scratch.Combine("key.pem"), "-out", scratch.Combine("sig"), scratch.Combine("payload")]);
+        var signature = await File.ReadAllBytesAsync(scratch.Combine("sig"));
+
+        var body = Attest.Sigstore.Signing.RekorEntryBodies.HashedRekord(Digest.Sha256(payload), signature, key.ExportSubjectPublicKeyInfoPem());
+        var entry = await _sigstore.Log.AppendAsync(body);
+        var rekorBundle = new JsonObject
+        {
+            ["SignedEntryTimestamp"] = Convert.ToBase64String(entry.SignedEntryTimestamp!),
+            ["Payload"] = new JsonObject
+            {
+                ["body"] = Convert.ToBase64String(entry.CanonicalizedBody),
+                ["integratedTime"] = entry.IntegratedTime,
+                ["logIndex"] = entry.LogIndex,
+                ["logID"] = Convert.ToHexStringLower(entry.LogId),
+            },
+        };
+        return (payload, new Dictionary<string, string>
+        {
+            ["dev.cosignproject.cosign/signature"] = Convert.ToBase64String(signature),
+            ["dev.sigstore.cosign/bundle"] = rekorBundle.ToJsonString(),
+        });
+    }
+
     private static string Bom(string licenseExpression) => new JsonObject
     {
         ["bomFormat"] = "CycloneDX",

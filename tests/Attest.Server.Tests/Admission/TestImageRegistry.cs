@@ -43,5 +43,31 @@ internal sealed class TestImageRegistry(string host) : IDisposable
         static string manifestDigestTag() => "bundle-" + Guid.NewGuid().ToString("N");
     }
 
+    /// <summary>Pushes a legacy cosign signature the way cosign lays it out: a manifest under the tag
+    /// <c>sha256-&lt;hex&gt;.sig</c> whose layer is the simple-signing payload, with the signature and Rekor bundle
+    /// as annotations.</summary>
+    public async Task AttachLegacySignatureAsync(string repository, Digest subject, byte[] payload, IReadOnlyDictionary<string, string> annotations)
+    {
+        var payloadDigest = await Client.PushBlobAsync(host, repository, payload);
+        var config = Encoding.UTF8.GetBytes($$"""{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["{{payloadDigest}}"]},"config":{} }""");
+        var configDigest = await Client.PushBlobAsync(host, repository, config);
+        var layer = new System.Text.Json.Nodes.JsonObject
+        {
+            ["mediaType"] = OciMediaTypes.CosignSimpleSigning,
+            ["digest"] = payloadDigest.ToString(),
+            ["size"] = payload.Length,
+            ["annotations"] = new System.Text.Json.Nodes.JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (System.Text.Json.Nodes.JsonNode?)a.Value))),
+        };
+        var manifest = new System.Text.Json.Nodes.JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = OciMediaTypes.ImageManifest,
+            ["config"] = new System.Text.Json.Nodes.JsonObject { ["mediaType"] = OciMediaTypes.ImageConfig, ["digest"] = configDigest.ToString(), ["size"] = config.Length },
+            ["layers"] = new System.Text.Json.Nodes.JsonArray(layer),
+        };
+        await Client.PushManifestAsync(host, repository, RegistryClient.CosignTag(subject, CosignArtifact.Signature),
+            Encoding.UTF8.GetBytes(manifest.ToJsonString()), OciMediaTypes.ImageManifest);
+    }
+
     public void Dispose() => Client.Dispose();
 }

@@ -112,7 +112,7 @@ public sealed class ValidateTests(RegistryFixture registry) : IAsyncLifetime
         var digest = await _images.PushImageAsync("prod/junk-referrer", "v1");
         await _images.AttachBundleAsync("prod/junk-referrer", digest, """{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{},"messageSignature":{}}"""u8.ToArray());
         var message = Message(await ValidateAsync(Pod($"{registry.Host}/prod/junk-referrer@{digest}")));
-        Assert.Contains("1 signature bundle(s) attached, none verifies", message, StringComparison.Ordinal);
+        Assert.Contains("1 signature(s) attached, none verifies", message, StringComparison.Ordinal);
         Assert.Contains("[signature.untrusted]", message, StringComparison.Ordinal);
     }
 
