@@ -1,0 +1,89 @@
+using System.Text;
+using Attest.Core;
+using Attest.Oci;
+using Attest.Server.Tests.Hosting;
+using Attest.Testing;
+
+namespace Attest.Server.Tests.Admission;
+
+[CollectionDefinition(Name)]
+public sealed class TokenRegistryCollection : ICollectionFixture<TokenAuthRegistryFixture>
+{
+    public const string Name = "server-token-registry";
+}
+
+/// <summary>A private registry behind Docker's bearer-token flow: the webhook signs in with credentials from a
+/// docker config file (the format of an image pull secret), and without them fails closed with the cause.</summary>
+[Collection(TokenRegistryCollection.Name)]
+public sealed class PrivateRegistryTests(TokenAuthRegistryFixture registry)
+{
+    private async Task<Digest> PushAsync(string repository)
+    {
+        using var client = new RegistryClient(new RegistryClientOptions
+        {
+            InsecureRegistries = new HashSet<string> { registry.Host },
+            Credentials = DockerConfigCredentials.ParseConfigJson(DockerConfig()),
+        });
+        var config = Encoding.UTF8.GetBytes($$"""{"created":"{{Guid.NewGuid()}}"}""");
+        var configDigest = await client.PushBlobAsync(registry.Host, repository, config);
+        var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","config":{"mediaType":"{{OciMediaTypes.ImageConfig}}","digest":"{{configDigest}}","size":{{config.Length}}},"layers":[]} """);
+        return await client.PushManifestAsync(registry.Host, repository, "v1", manifest, OciMediaTypes.ImageManifest);
+    }
+
+    private byte[] DockerConfig() => Encoding.UTF8.GetBytes(
+        $$"""{"auths":{"{{registry.Host}}":{"auth":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes($"{registry.Username}:{registry.Password}"))}}"} } }""");
+
+    private async Task<ServerWorkspace> WorkspaceAsync()
+    {
+        var workspace = new ServerWorkspace(withPolicies: false);
+        Directory.CreateDirectory(workspace.PolicyDirectory);
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "k.pub"), key.ExportSubjectPublicKeyInfoPem());
+        await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "p.yaml"), $$"""
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: private}
+            spec:
+              match: {images: ["{{registry.Host}}/**"]}
+              signatures: {authorities: [{name: k, key: {file: k.pub} }]}
+            """);
+        return workspace;
+    }
+
+    [Fact]
+    public async Task Webhook_signs_in_with_configured_credentials_and_pins_and_judges_the_image()
+    {
+        await PushAsync("private/app");
+        using var workspace = await WorkspaceAsync();
+        var configFile = workspace.Combine("docker-config.json");
+        await File.WriteAllBytesAsync(configFile, DockerConfig());
+        await using var server = await workspace.Start(
+                $"--Attest:Registries:Insecure:0={registry.Host}", $"--Attest:Registries:DockerConfigFile={configFile}")
+            .WaitUntilListeningAsync();
+
+        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", $"{registry.Host}/private/app:v1");
+        var (_, mutated) = await AdmissionRequests.PostAsync(server.Client, "admission/mutate", review);
+        var patch = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(mutated.RootElement.GetProperty("response").GetProperty("patch").GetString()!));
+        var pinned = patch.RootElement[0].GetProperty("value").GetString()!;
+
+        var (_, validated) = await AdmissionRequests.PostAsync(server.Client, "admission/validate",
+            AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", pinned));
+        var message = validated.RootElement.GetProperty("response").GetProperty("status").GetProperty("message").GetString()!;
+        // Reached the registry with a token: the image is judged on its signatures (it has none), not on access.
+        Assert.Contains("[signature.none]", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(registry.Password, server.StandardOutput + server.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_credentials_the_webhook_denies_naming_the_authentication_failure()
+    {
+        var digest = await PushAsync("private/locked");
+        using var workspace = await WorkspaceAsync();
+        await using var server = await workspace.Start($"--Attest:Registries:Insecure:0={registry.Host}").WaitUntilListeningAsync();
+        var (_, validated) = await AdmissionRequests.PostAsync(server.Client, "admission/validate",
+            AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", $"{registry.Host}/private/locked@{digest}"));
+        var response = validated.RootElement.GetProperty("response");
+        Assert.False(response.GetProperty("allowed").GetBoolean());
+        Assert.Contains("[registry.auth.denied]", response.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+}
