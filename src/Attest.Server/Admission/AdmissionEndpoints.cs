@@ -13,24 +13,20 @@ public static partial class AdmissionEndpoints
 {
     public static void MapAdmissionEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/admission/mutate", MutateAsync)
-            .WithName("AdmissionMutate")
-            .WithTags("admission")
-            .Accepts<AdmissionReviewRequest>("application/json")
-            .Produces<AdmissionReviewResponse>(StatusCodes.Status200OK)
-            .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
-            .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
-
-        endpoints.MapPost("/admission/validate", ValidateAsync)
-            .WithName("AdmissionValidate")
-            .WithTags("admission")
-            .Accepts<AdmissionReviewRequest>("application/json")
-            .Produces<AdmissionReviewResponse>(StatusCodes.Status200OK)
-            .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
-            .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
+        MapReview(endpoints, "/admission/mutate", MutateAsync, "AdmissionMutate");
+        MapReview(endpoints, "/admission/validate", ValidateAsync, "AdmissionValidate");
     }
+
+    /// <summary>Both webhooks take an AdmissionReview and answer with one, or with a problem when the body is unusable.</summary>
+    private static void MapReview(IEndpointRouteBuilder endpoints, string pattern, Delegate handler, string name) =>
+        endpoints.MapPost(pattern, handler)
+            .WithName(name)
+            .WithTags("admission")
+            .Accepts<AdmissionReviewRequest>("application/json")
+            .Produces<AdmissionReviewResponse>(StatusCodes.Status200OK)
+            .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
+            .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
 
     private static async Task<IResult> ValidateAsync(
         HttpContext context, AdmissionEvaluator evaluator, DecisionRecorder recorder, PolicyState policies, IOptions<AdmissionOptions> options,

@@ -28,14 +28,8 @@ public sealed class MutateTests(RegistryFixture registry) : IAsyncLifetime
         var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","config":{"mediaType":"{{OciMediaTypes.ImageConfig}}","digest":"{{configDigest}}","size":2},"layers":[],"annotations":{"run":"{{Guid.NewGuid()}}"} }""");
         _appDigest = await client.PushManifestAsync(registry.Host, "demo/app", "v1", manifest, OciMediaTypes.ImageManifest);
 
-        var (certificate, certificateFile, keyFile) = TestCertificates.CreateLoopbackTls(_workspace.Path);
-        _server = await _workspace.Start(
-                "--urls", "https://127.0.0.1:0",
-                $"--Kestrel:Certificates:Default:Path={certificateFile}",
-                $"--Kestrel:Certificates:Default:KeyPath={keyFile}",
-                $"--Attest:Registries:Insecure:0={registry.Host}")
-            .WaitUntilListeningAsync();
-        _server.TrustCertificate(certificate);
+        _server = await _workspace.StartWebhookAsync(
+                $"--Attest:Registries:Insecure:0={registry.Host}");
     }
 
     public async Task DisposeAsync()

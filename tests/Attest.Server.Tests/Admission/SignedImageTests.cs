@@ -78,15 +78,9 @@ public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
                   sbom: {deniedLicenses: [GPL-3.0-only]}
             """);
 
-        var (certificate, certificateFile, keyFile) = TestCertificates.CreateLoopbackTls(_workspace.Path);
-        _server = await _workspace.Start(
-                "--urls", "https://127.0.0.1:0",
-                $"--Kestrel:Certificates:Default:Path={certificateFile}",
-                $"--Kestrel:Certificates:Default:KeyPath={keyFile}",
+        _server = await _workspace.StartWebhookAsync(
                 $"--Attest:Registries:Insecure:0={registry.Host}",
-                "--Attest:Admission:VerdictCacheSeconds=0")
-            .WaitUntilListeningAsync();
-        _server.TrustCertificate(certificate);
+                "--Attest:Admission:VerdictCacheSeconds=0");
     }
 
     public async Task DisposeAsync()

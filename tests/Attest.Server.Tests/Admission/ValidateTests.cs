@@ -52,16 +52,10 @@ public sealed class ValidateTests(RegistryFixture registry) : IAsyncLifetime
                 authorities: [{name: release-key, key: {file: release.pub} }]
             """);
 
-        var (certificate, certificateFile, keyFile) = TestCertificates.CreateLoopbackTls(_workspace.Path);
-        _server = await _workspace.Start(
-                "--urls", "https://127.0.0.1:0",
-                $"--Kestrel:Certificates:Default:Path={certificateFile}",
-                $"--Kestrel:Certificates:Default:KeyPath={keyFile}",
+        _server = await _workspace.StartWebhookAsync(
                 $"--Attest:Registries:Insecure:0={registry.Host}",
                 $"--Attest:Registries:Insecure:1=127.0.0.1:{_deadPort}",
-                "--Attest:Admission:TimeoutSeconds=5")
-            .WaitUntilListeningAsync();
-        _server.TrustCertificate(certificate);
+                "--Attest:Admission:TimeoutSeconds=5");
     }
 
     public async Task DisposeAsync()

@@ -25,5 +25,19 @@ internal sealed class ServerWorkspace : IDisposable
 
     public ServerProcess Start(params string[] arguments) => ServerProcess.Start(Path, arguments);
 
+    /// <summary>Starts the server as the API server reaches a webhook: HTTPS with a certificate made for 127.0.0.1,
+    /// which the returned server's client trusts (and nothing else).</summary>
+    public async Task<ServerProcess> StartWebhookAsync(params string[] arguments)
+    {
+        var (certificate, certificateFile, keyFile) = TestCertificates.CreateLoopbackTls(Path);
+        var server = await Start([
+                "--urls", "https://127.0.0.1:0",
+                $"--Kestrel:Certificates:Default:Path={certificateFile}",
+                $"--Kestrel:Certificates:Default:KeyPath={keyFile}",
+                .. arguments])
+            .WaitUntilListeningAsync();
+        return server.TrustCertificate(certificate);
+    }
+
     public void Dispose() => _directory.Dispose();
 }
