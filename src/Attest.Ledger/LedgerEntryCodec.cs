@@ -1,3 +1,4 @@
+using Attest.Core.Json;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
@@ -9,9 +10,8 @@ namespace Attest.Ledger;
 /// fields omitted, times as UTC milliseconds. The entry's own index is part of the bytes, so a row moved to
 /// another position no longer matches it (reorders and renumbered deletes are caught at the exact index).
 /// </summary>
-/// <remarks>TODO: route the whole entry through the RFC 8785 canonicalizer in Attest.Core/Json once it is merged;
-/// <c>details</c> is written as given (its member order is the caller's), which is deterministic for one input
-/// but not canonical.</remarks>
+/// <remarks>The written entry is passed through the RFC 8785 canonicalizer, so <c>details</c> (whose member order is
+/// the caller's) and string escapes are canonical too: the same entry always has the same leaf bytes.</remarks>
 public static class LedgerEntryCodec
 {
     private const int FormatVersion = 1;
@@ -62,7 +62,7 @@ public static class LedgerEntryCodec
             WriteOptional(writer, "verdict", entry.Verdict);
             writer.WriteEndObject();
         }
-        var bytes = buffer.ToArray();
+        var bytes = CanonicalJson.Canonicalize(buffer.ToArray());
         if (bytes.Length > LedgerLimits.MaxEntryBytes)
             throw new ArgumentException($"serialized entry is {bytes.Length} bytes, the limit is {LedgerLimits.MaxEntryBytes}", nameof(entry));
         return bytes;

@@ -167,3 +167,20 @@ public class LedgerEntryCodecTests
         Assert.Equal(1234, index);
     }
 }
+
+public sealed class LedgerEntryCanonicalFormTests
+{
+    [Fact]
+    public void Entries_with_the_same_content_have_the_same_bytes_whatever_the_member_order_and_escapes()
+    {
+        using var a = System.Text.Json.JsonDocument.Parse("""{"b":1,"a":{"y":"é","x":[1.0,2]}}""");
+        using var b = System.Text.Json.JsonDocument.Parse("""{"a":{"x":[1,2],"y":"\u00e9"},"b":1}""");
+        var time = DateTimeOffset.Parse("2026-11-21T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var first = LedgerEntryCodec.Serialize(7, time, new LedgerEntry { Kind = LedgerEntryKinds.Note, Details = a.RootElement });
+        var second = LedgerEntryCodec.Serialize(7, time, new LedgerEntry { Kind = LedgerEntryKinds.Note, Details = b.RootElement });
+        Assert.Equal(first, second);
+        Assert.Equal(
+            """{"details":{"a":{"x":[1,2],"y":"é"},"b":1},"index":7,"kind":"note","recordedAt":"2026-11-21T10:00:00.000Z","v":1}""",
+            System.Text.Encoding.UTF8.GetString(first));
+    }
+}
