@@ -21,6 +21,7 @@ public sealed class AdmissionRequest
     public string? Namespace { get; set; }
     public string? Operation { get; set; }
     public JsonElement? Object { get; set; }
+    public JsonElement? OldObject { get; set; }
     public bool? DryRun { get; set; }
 }
 

@@ -81,6 +81,18 @@ public sealed class MutateTests(RegistryFixture registry) : IAsyncLifetime
         Assert.False(deleted.RootElement.GetProperty("response").TryGetProperty("patch", out _));
     }
 
+    [Fact]
+    public async Task Update_that_changes_no_image_is_not_pinned_so_it_starts_no_rollout()
+    {
+        // A real Deployment UPDATE (finalizers on delete) with an unpinned image in both versions.
+        var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/mutate", AdmissionRequests.Load("28_deleted_deployment_updated.json"));
+        Assert.Equal(200, status);
+        var response = body.RootElement.GetProperty("response");
+        Assert.True(response.GetProperty("allowed").GetBoolean());
+        Assert.False(response.TryGetProperty("patch", out _));
+        Assert.False(response.TryGetProperty("warnings", out _)); // no registry was asked (docker.io is unreachable here)
+    }
+
     [Theory]
     [InlineData("{\"apiVersion\":", "not valid JSON")]
     [InlineData("[]", "not valid JSON")]

@@ -219,6 +219,20 @@ public sealed class ValidateTests(RegistryFixture registry) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Update_that_changes_no_image_is_admitted_without_work_and_one_that_does_is_judged()
+    {
+        // A real ReplicaSet UPDATE (scaling) whose image no policy covers: judged, it would be denied.
+        var unchanged = AdmissionRequests.Load("10_update.json");
+        var response = await ValidateAsync(unchanged);
+        Assert.True(response.GetProperty("allowed").GetBoolean());
+        Assert.False(response.TryGetProperty("auditAnnotations", out _)); // nothing was evaluated
+
+        var changed = AdmissionRequests.Load("10_update.json")
+            .WithImage("/spec/template/spec/containers/0/image", "docker.io/library/redis:7@sha256:2222222222222222222222222222222222222222222222222222222222222222");
+        Assert.Contains("[policy.none]", Message(await ValidateAsync(changed)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pod_without_spec_is_denied_with_the_reason()
     {
         var message = Message(await ValidateAsync(AdmissionRequests.Load("12_err_pod.json")));
