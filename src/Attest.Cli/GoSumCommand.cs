@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Attest.Core;
 using Attest.GoModules;
+using Attest.Policy;
 
 namespace Attest.Cli;
 
@@ -62,9 +63,10 @@ internal static class GoSumCommand
         var sumdbUrl = new Option<string?>("--sumdb-url") { Description = "fetch records and tiles from this checksum database (https://sum.golang.org, or PROXY/sumdb/sum.golang.org) into --sumdb-cache (default: a temporary directory) before verifying" };
         var sumdbLatest = new Option<string?>("--sumdb-latest") { Description = "the client's signed latest tree note (default: $GOPATH/pkg/sumdb/sum.golang.org/latest beside the cache)" };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
+        var policyFile = new Option<string?>("--policy") { Description = "policy file or directory; its GoSumPolicy documents (deniedModules, allowLocalReplace, privatePatterns) apply" };
         var verify = new Command("verify", "Verify go.sum against the module cache, vendored files and policy; exit 0 when everything verifies, 1 with findings, 2 on unusable input.")
         {
-            directory, modcache, sumdbCache, sumdbUrl, sumdbLatest, json,
+            directory, modcache, sumdbCache, sumdbUrl, sumdbLatest, json, policyFile,
         };
         verify.SetAction(parse =>
         {
@@ -88,7 +90,23 @@ internal static class GoSumCommand
                 error.WriteLine($"attest: module cache {cache} does not exist");
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            var verifier = new GoSumVerifier(options, GoSumPolicy.Default);
+            var policy = GoSumPolicy.Default;
+            if (parse.GetValue(policyFile) is { } policyPath)
+            {
+                try
+                {
+                    var (set, errors) = PolicyDirectoryLoader.LoadFile(policyPath);
+                    foreach (var e in errors) error.WriteLine(e.ToString());
+                    if (set is null) return AttestCommand.ExitCodes.UnusableInput;
+                    policy = set.CombinedGoSumPolicy;
+                }
+                catch (PolicyDirectoryException e)
+                {
+                    error.WriteLine($"attest: {e.Message}");
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+            }
+            var verifier = new GoSumVerifier(options, policy);
             var onlyCache = dir is null && parse.GetValue(modcache) is not null;
             var target = dir ?? Directory.GetCurrentDirectory();
             if (!onlyCache && !Directory.Exists(target))

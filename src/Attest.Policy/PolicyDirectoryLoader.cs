@@ -47,7 +47,21 @@ public static class PolicyDirectoryLoader
         }
         if (files.Length > PolicyLimits.MaxFiles)
             throw new PolicyDirectoryException($"policy directory {fullPath} has more than {PolicyLimits.MaxFiles} policy files");
+        return LoadFiles(fullPath, files);
+    }
 
+    /// <summary>Loads one policy file (the CLI's <c>--policy FILE</c>), or a whole directory when given one.
+    /// Files it names (keys, trusted roots) resolve against the file's directory.</summary>
+    public static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFile(string path)
+    {
+        var fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath)) return Load(fullPath);
+        if (!File.Exists(fullPath)) throw new PolicyDirectoryException($"policy file {fullPath} does not exist");
+        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath]);
+    }
+
+    private static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFiles(string fullPath, string[] files)
+    {
         var errors = new List<PolicyError>();
         var documents = new List<PolicyDocument>();
         using var revision = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -88,9 +102,12 @@ public static class PolicyDirectoryLoader
         var imagePolicies = new List<Model.ImagePolicy>();
         foreach (var document in documents.Where(d => d.Kind == "ImagePolicy"))
             if (ImagePolicyParser.Parse(document, fullPath, errors) is { } policy) imagePolicies.Add(policy);
+        var goSumPolicies = new List<GoModules.GoSumPolicy>();
+        foreach (var document in documents.Where(d => d.Kind == "GoSumPolicy"))
+            if (GoSumPolicyParser.Parse(document, errors) is { } policy) goSumPolicies.Add(policy);
 
         if (errors.Count > 0) return (null, errors);
-        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies), errors);
+        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies), errors);
     }
 
     private static void ParseFile(string name, byte[] bytes, List<PolicyDocument> documents, List<PolicyError> errors)

@@ -18,7 +18,20 @@ public sealed record PolicySet(
     string Directory,
     string Revision,
     IReadOnlyList<PolicyDocument> Documents,
-    IReadOnlyList<Model.ImagePolicy> ImagePolicies);
+    IReadOnlyList<Model.ImagePolicy> ImagePolicies,
+    IReadOnlyList<GoModules.GoSumPolicy> GoSumPolicies)
+{
+    /// <summary>The go.sum rules of every GoSumPolicy document together: any document's denial denies, local
+    /// replacements are allowed only if every document allows them.</summary>
+    public GoModules.GoSumPolicy CombinedGoSumPolicy => GoSumPolicies.Count == 0
+        ? GoModules.GoSumPolicy.Default
+        : new GoModules.GoSumPolicy
+        {
+            DeniedModules = GoSumPolicies.SelectMany(p => p.DeniedModules).Distinct(StringComparer.Ordinal).ToList(),
+            PrivatePatterns = GoSumPolicies.SelectMany(p => p.PrivatePatterns).Distinct(StringComparer.Ordinal).ToList(),
+            AllowLocalReplace = GoSumPolicies.All(p => p.AllowLocalReplace),
+        };
+}
 
 /// <summary>A problem in a policy file, located to file, line and column.</summary>
 public sealed record PolicyError(SourceLocation Source, string Message)

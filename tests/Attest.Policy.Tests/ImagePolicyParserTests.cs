@@ -166,3 +166,40 @@ public sealed class ImagePolicyParserTests
         Assert.Equal(expected, Glob.Compile(pattern).IsMatch(value));
     }
 }
+
+public sealed class GoSumPolicyParserTests
+{
+    [Fact]
+    public void GoSumPolicy_documents_are_read_and_combined_strictly()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.Combine("go.yaml"), """
+            apiVersion: attest.dev/v1
+            kind: GoSumPolicy
+            metadata: {name: a}
+            spec: {deniedModules: ["github.com/evil/mod@<1.2.3"], allowLocalReplace: true, privatePatterns: ["corp.example.com/*"]}
+            ---
+            apiVersion: attest.dev/v1
+            kind: GoSumPolicy
+            metadata: {name: b}
+            spec: {deniedModules: ["github.com/other/mod"], allowLocalReplace: false}
+            """);
+        var (set, errors) = PolicyDirectoryLoader.Load(directory.Path);
+        Assert.Empty(errors);
+        var combined = set!.CombinedGoSumPolicy;
+        Assert.Equal(["github.com/evil/mod@<1.2.3", "github.com/other/mod"], combined.DeniedModules);
+        Assert.Equal(["corp.example.com/*"], combined.PrivatePatterns);
+        Assert.False(combined.AllowLocalReplace); // allowed only if every document allows it
+    }
+
+    [Fact]
+    public void Invalid_GoSumPolicy_fails_the_load_with_positions()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.Combine("go.yaml"), "apiVersion: attest.dev/v1\nkind: GoSumPolicy\nmetadata: {name: a}\nspec: {deniedModules: [\"@@\"], allowLocalReplace: maybe}\n");
+        var (set, errors) = PolicyDirectoryLoader.Load(directory.Path);
+        Assert.Null(set);
+        Assert.Contains(errors, e => e.ToString().StartsWith("go.yaml:4:7: deniedModules", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.ToString().Contains("spec.allowLocalReplace must be true or false", StringComparison.Ordinal));
+    }
+}
