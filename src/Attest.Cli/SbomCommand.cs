@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Attest.Core;
 using Attest.Sbom;
+using Attest.Policy;
 using Attest.Sbom.Checks;
 using Attest.Sbom.Reading;
 
@@ -23,9 +24,10 @@ internal static class SbomCommand
         var maxAge = new Option<TimeSpan?>("--max-age") { Description = "oldest creation time accepted, as d.hh:mm:ss (e.g. 30.00:00:00)" };
         var maxComponents = new Option<int?>("--max-components") { Description = "most components accepted" };
         var json = new Option<bool>("--json") { Description = "print the result as JSON" };
+        var policyFile = new Option<string?>("--policy") { Description = "policy file or directory; every SbomPolicy document in it is checked too" };
         var check = new Command("check", "Check an SBOM: schema validity, licences, denied components, NTIA minimum elements, subject binding, age. Exit 0 pass, 1 findings, 2 unusable input.")
         {
-            file, subject, denyLicense, allowLicense, denyComponent, ntia, maxAge, maxComponents, json,
+            file, subject, denyLicense, allowLicense, denyComponent, ntia, maxAge, maxComponents, json, policyFile,
         };
         check.SetAction(parse =>
         {
@@ -42,6 +44,22 @@ internal static class SbomCommand
                 MaxComponents = parse.GetValue(maxComponents),
             };
             var policyErrors = policy.Validate();
+            var filePolicies = new List<SbomPolicy>();
+            if (parse.GetValue(policyFile) is { } policyPath)
+            {
+                try
+                {
+                    var (set, errors) = PolicyDirectoryLoader.LoadFile(policyPath);
+                    foreach (var e in errors) error.WriteLine(e.ToString());
+                    if (set is null) return AttestCommand.ExitCodes.UnusableInput;
+                    filePolicies.AddRange(set.SbomPolicies);
+                }
+                catch (PolicyDirectoryException e)
+                {
+                    error.WriteLine($"attest: {e.Message}");
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+            }
             Digest? digest = null;
             if (parse.GetValue(subject) is { } subjectText)
             {
@@ -61,7 +79,12 @@ internal static class SbomCommand
             }
 
             var read = SbomReader.ReadFile(path.FullName);
-            var findings = new SbomChecker(TimeProvider.System).Check(read, policy, digest);
+            // The command-line rules and every SbomPolicy document of --policy; a finding both report is listed once.
+            var checker = new SbomChecker(TimeProvider.System);
+            var findings = filePolicies.Prepend(policy)
+                .SelectMany(p => checker.Check(read, p, digest))
+                .DistinctBy(f => (f.Code, f.Message))
+                .ToList();
             var exit = !read.IsUsable ? AttestCommand.ExitCodes.UnusableInput
                 : findings.Count > 0 ? AttestCommand.ExitCodes.Findings
                 : AttestCommand.ExitCodes.Success;

@@ -325,9 +325,9 @@ public static class ImagePolicyParser
 
     /// <summary>The SBOM checks of an attestation, validated now with Attest.Sbom's own rules (component patterns,
     /// licence lists), so a typo fails the policy load.</summary>
-    private static SbomPolicy ParseSbomRule(PolicyReader reader, YamlNode node)
+    internal static SbomPolicy ParseSbomRule(PolicyReader reader, YamlNode node, string what = "sbom")
     {
-        var fields = reader.Fields(node, "sbom", "deniedLicenses", "allowedLicenses", "deniedComponents", "ntiaMinimumElements", "maxAge", "maxComponents");
+        var fields = reader.Fields(node, what, "deniedLicenses", "allowedLicenses", "deniedComponents", "ntiaMinimumElements", "maxAge", "maxComponents");
         var policy = new SbomPolicy
         {
             DeniedLicenses = fields.Optional("deniedLicenses") is { } d ? reader.StringList(d, "sbom.deniedLicenses") : [],

@@ -106,8 +106,17 @@ public static class PolicyDirectoryLoader
         foreach (var document in documents.Where(d => d.Kind == "GoSumPolicy"))
             if (GoSumPolicyParser.Parse(document, errors) is { } policy) goSumPolicies.Add(policy);
 
+        var sbomPolicies = new List<Sbom.Checks.SbomPolicy>();
+        foreach (var document in documents.Where(d => d.Kind == "SbomPolicy"))
+        {
+            var before = errors.Count;
+            var policy = ImagePolicyParser.ParseSbomRule(new PolicyReader(document.Source.File, errors),
+                document.Body.Children[new YamlDotNet.RepresentationModel.YamlScalarNode("spec")], "spec");
+            if (errors.Count == before) sbomPolicies.Add(policy);
+        }
+
         if (errors.Count > 0) return (null, errors);
-        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies), errors);
+        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies, sbomPolicies), errors);
     }
 
     private static void ParseFile(string name, byte[] bytes, List<PolicyDocument> documents, List<PolicyError> errors)

@@ -19,7 +19,8 @@ public sealed record PolicySet(
     string Revision,
     IReadOnlyList<PolicyDocument> Documents,
     IReadOnlyList<Model.ImagePolicy> ImagePolicies,
-    IReadOnlyList<GoModules.GoSumPolicy> GoSumPolicies)
+    IReadOnlyList<GoModules.GoSumPolicy> GoSumPolicies,
+    IReadOnlyList<Sbom.Checks.SbomPolicy> SbomPolicies)
 {
     /// <summary>The go.sum rules of every GoSumPolicy document together: any document's denial denies, local
     /// replacements are allowed only if every document allows them.</summary>
