@@ -16,6 +16,10 @@ public sealed record EvaluatorOptions
     /// <summary>How long a verdict is reused for the same policy revision, digest and policy. New signatures
     /// attached within this time are seen after it.</summary>
     public TimeSpan VerdictTtl { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Verdicts kept at most; past this, expired ones are swept, and if that is not enough the cache starts
+    /// over (it is an optimization: memory stays bounded whatever images the cluster runs).</summary>
+    public int MaxCachedVerdicts { get; init; } = 100_000;
 }
 
 /// <summary>
@@ -69,6 +73,7 @@ public sealed class AdmissionEvaluator(
     {
         var key = (revision, digest, policy.Name);
         var now = time.GetUtcNow();
+        if (_verdicts.Count >= options.MaxCachedVerdicts) Sweep(now);
         var entry = _verdicts.AddOrUpdate(key,
             _ => CacheEntry.Start(() => ComputeAsync(policy, reference, digest, cancellationToken), now + options.VerdictTtl),
             (_, existing) => existing.ExpiresAt > now && !existing.Failed
@@ -140,6 +145,13 @@ public sealed class AdmissionEvaluator(
 
         var evidence = new PolicyEvidence(collected.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
         return (checker.Check(policy, evidence, digest), true);
+    }
+
+    private void Sweep(DateTimeOffset now)
+    {
+        foreach (var (key, entry) in _verdicts)
+            if (entry.ExpiresAt <= now || entry.Failed) _verdicts.TryRemove(new KeyValuePair<(string, Digest, string), CacheEntry>(key, entry));
+        if (_verdicts.Count >= options.MaxCachedVerdicts) _verdicts.Clear();
     }
 
     /// <summary>Registry discovery for a digest runs once even when several policies and requests ask at the same time.</summary>
