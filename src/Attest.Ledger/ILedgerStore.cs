@@ -66,6 +66,22 @@ public sealed record LedgerQuery
     /// <summary>Paging: only entries after this index.</summary>
     public long AfterIndex { get; init; } = -1;
     public int Limit { get; init; } = 100;
+
+    /// <summary>The SQL parameters both stores' query statements take (times in the entries' text form, the page
+    /// size clamped to the limit).</summary>
+    internal object ToParameters() => new
+    {
+        AfterIndex,
+        Kind,
+        Image,
+        Digest,
+        Namespace,
+        Verdict,
+        Client,
+        From = From is { } from ? LedgerEntryCodec.FormatTime(from) : null,
+        To = To is { } to ? LedgerEntryCodec.FormatTime(to) : null,
+        Limit = Math.Clamp(Limit, 1, LedgerLimits.MaxPageSize),
+    };
 }
 
 /// <summary>Another writer appended first; the caller reloads its tree state and retries.</summary>

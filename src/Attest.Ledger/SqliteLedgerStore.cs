@@ -158,19 +158,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(SqliteSchema.Query, new
-        {
-            query.AfterIndex,
-            query.Kind,
-            query.Image,
-            query.Digest,
-            query.Namespace,
-            query.Verdict,
-            query.Client,
-            From = query.From is { } from ? LedgerEntryCodec.FormatTime(from) : null,
-            To = query.To is { } to ? LedgerEntryCodec.FormatTime(to) : null,
-            Limit = Math.Clamp(query.Limit, 1, LedgerLimits.MaxPageSize),
-        }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(SqliteSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
     }
 
