@@ -44,8 +44,6 @@ public sealed partial record ImageReference
 
     public ImageReference WithDigest(Digest digest) => new(Registry, Repository, Tag, digest);
 
-    public ImageReference WithTag(string tag) => new(Registry, Repository, tag, null);
-
     public override string ToString() =>
         Name + (Tag is null ? "" : ":" + Tag) + (Digest is { } d ? "@" + d : "");
 

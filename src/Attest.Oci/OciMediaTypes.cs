@@ -19,5 +19,4 @@ public static class OciMediaTypes
 
     public static bool IsIndex(string? mediaType) => mediaType is ImageIndex or DockerManifestList;
 
-    public static bool IsManifest(string? mediaType) => mediaType is ImageManifest or DockerManifest;
 }
