@@ -26,6 +26,8 @@ public sealed class PolicyChecker(TimeProvider time)
         var satisfiedBy = new List<string>();
         if (policy.Signatures is { } signatures) CheckSignatures(signatures, evidence, digest, reasons, satisfiedBy);
         foreach (var requirement in policy.Attestations) CheckAttestation(requirement, evidence, digest, reasons, satisfiedBy);
+        // Evidence that could not be read may be why the policy failed: say so instead of dropping it.
+        if (reasons.Count > 0) reasons.AddRange(evidence.DiscoveryProblems);
         return new PolicyOutcome(policy.Name, policy.Mode, reasons.Count == 0, reasons, satisfiedBy);
     }
 
