@@ -29,11 +29,10 @@ public static class WorkloadImages
     /// <summary>True for an update that leaves every container image as it was (same images at the same places):
     /// scaling, labels, finalizers. Such updates need no verification, and pinning them would rewrite the pod
     /// template and start a rollout nobody asked for.</summary>
-    public static bool ImagesUnchanged(string kind, JsonElement workload, JsonElement? previous) =>
+    public static bool ImagesUnchanged(string kind, IReadOnlyList<ContainerImage> images, JsonElement? previous) =>
         previous is { ValueKind: JsonValueKind.Object } old &&
-        TryExtract(kind, workload, out var now, out _) &&
         TryExtract(kind, old, out var before, out _) &&
-        now.Select(i => (i.Pointer, i.Image)).SequenceEqual(before.Select(i => (i.Pointer, i.Image)));
+        images.Select(i => (i.Pointer, i.Image)).SequenceEqual(before.Select(i => (i.Pointer, i.Image)));
 
     /// <summary>Extracts the images of <paramref name="workload"/>; false with a reason when the object is not the
     /// shape its kind requires (a container without an image, a spec that is not an object).</summary>

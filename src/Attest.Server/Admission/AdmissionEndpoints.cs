@@ -45,13 +45,12 @@ public static partial class AdmissionEndpoints
         if (WorkloadImages.PodSpecPath(kind) is null)
             return Respond(review, new AdmissionResponse(uid, true, Warnings: [Truncate($"attest: kind '{kind}' carries no pod spec Attest inspects; not evaluated")]));
 
-        if (request.Operation == "UPDATE" && WorkloadImages.ImagesUnchanged(kind, workload, request.OldObject))
-            return Respond(review, new AdmissionResponse(uid, true));
-
         var subject = $"{kind} {request.Namespace}/{request.Name ?? "(generated name)"}";
         if (!WorkloadImages.TryExtract(kind, workload, out var images, out var error))
             return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status403Forbidden,
                 $"attest denied {subject}: {error} [{AdmissionCodes.WorkloadUnreadable}]")));
+        if (request.Operation == "UPDATE" && WorkloadImages.ImagesUnchanged(kind, images, request.OldObject))
+            return Respond(review, new AdmissionResponse(uid, true));
         if (policies.Current is not { } set)
             return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status503ServiceUnavailable,
                 $"attest denied {subject}: no policy set is loaded yet")));
@@ -92,10 +91,10 @@ public static partial class AdmissionEndpoints
             request.Kind?.Kind is not { } kind || WorkloadImages.PodSpecPath(kind) is null)
             return Respond(review, new AdmissionResponse(request.Uid!, true));
 
-        if (request.Operation == "UPDATE" && WorkloadImages.ImagesUnchanged(kind, workload, request.OldObject))
-            return Respond(review, new AdmissionResponse(request.Uid!, true));
         if (!WorkloadImages.TryExtract(kind, workload, out var images, out var error))
             return Respond(review, new AdmissionResponse(request.Uid!, true, Warnings: [Truncate($"attest: images not pinned: {error}")]));
+        if (request.Operation == "UPDATE" && WorkloadImages.ImagesUnchanged(kind, images, request.OldObject))
+            return Respond(review, new AdmissionResponse(request.Uid!, true));
 
         var result = await pinner.PinAsync(images, deadline.Token).ConfigureAwait(false);
         var logger = loggers.CreateLogger("Attest.Server.Admission");
