@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using Attest.Core;
-using Attest.Core.InToto;
 using Attest.Oci;
 using Attest.Policy.Admission;
 using Attest.Policy.Model;
-using Attest.Sigstore.Bundles;
 
 namespace Attest.Policy.Evaluation;
 
@@ -108,14 +106,12 @@ public sealed class AdmissionEvaluator(
         var firstFailure = new Dictionary<string, Finding>(StringComparer.Ordinal);
         foreach (var found in collected.Bundles)
         {
-            if (!Bundle.TryParse(found.Json, out var bundle, out var parseFailure))
+            var (bundle, parseFailure, statement, statementBytes) = found.Parsed;
+            if (bundle is null)
             {
-                foreach (var name in policy.Authorities.Keys) firstFailure.TryAdd(name, parseFailure);
+                foreach (var name in policy.Authorities.Keys) firstFailure.TryAdd(name, parseFailure!);
                 continue;
             }
-            var statementBytes = bundle.DsseEnvelope?.Payload;
-            Statement? statement = null;
-            if (statementBytes is not null) Statement.TryParse(statementBytes, out statement, out _);
             var anyVerified = false;
             foreach (var authority in policy.Authorities.Values)
             {

@@ -1,11 +1,32 @@
 using Attest.Core;
+using Attest.Core.InToto;
 using Attest.Oci;
+using Attest.Sigstore.Bundles;
 using Attest.Sigstore.Cosign;
 
 namespace Attest.Policy.Evaluation;
 
-/// <summary>A Sigstore bundle found attached to an image; nothing about it is trusted yet.</summary>
-public sealed record FoundBundle(string Source, byte[] Json);
+/// <summary>A Sigstore bundle found attached to an image; nothing about it is trusted yet. It is parsed once, on
+/// first use, however many policies then verify it.</summary>
+public sealed record FoundBundle(string Source, byte[] Json)
+{
+    private readonly Lazy<ParsedBundle> _parsed = new(() => ParsedBundle.From(Json));
+
+    public ParsedBundle Parsed => _parsed.Value;
+}
+
+/// <summary>A bundle's structure, or why it has none; for DSSE bundles also the (unverified) in-toto statement.</summary>
+public sealed record ParsedBundle(Bundle? Bundle, Finding? Failure, Statement? Statement, byte[]? StatementBytes)
+{
+    public static ParsedBundle From(byte[] json)
+    {
+        if (!Bundle.TryParse(json, out var bundle, out var failure)) return new ParsedBundle(null, failure, null, null);
+        var statementBytes = bundle.DsseEnvelope?.Payload;
+        Statement? statement = null;
+        if (statementBytes is not null) Statement.TryParse(statementBytes, out statement, out _);
+        return new ParsedBundle(bundle, null, statement, statementBytes);
+    }
+}
 
 /// <summary>A legacy cosign signature layer (simple-signing payload and its annotations); not trusted yet.</summary>
 public sealed record FoundLegacySignature(string Source, LegacyCosignSignature Signature);
