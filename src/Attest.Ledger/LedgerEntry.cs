@@ -15,6 +15,7 @@ public static class LedgerEntryKinds
     public const string KeyCreated = "key.created";
     public const string KeyRotated = "key.rotated";
     public const string ClientCreated = "client.created";
+    public const string ClientRevoked = "client.revoked";
     /// <summary>An operator's manual record (e.g. a key-compromise notice), appended with <c>attest ledger append</c>.</summary>
     public const string Note = "note";
 }

@@ -3,6 +3,7 @@ using Attest.Core.Transparency;
 using Attest.Ledger;
 using Attest.Policy;
 using Attest.Server.Admission;
+using Attest.Server.Auth;
 using Attest.Server.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,8 @@ public static class AttestServer
             builder.WebHost.UseUrls(DefaultUrl);
 
         builder.Logging.ClearProviders();
+        // Data protection warns that its token keys are stored unencrypted; they are in the owner-only keys directory.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.AddJsonConsole(o =>
         {
             o.UseUtcTimestamp = true;
@@ -69,10 +72,12 @@ public static class AttestServer
         builder.Services.AddHealthChecks()
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
-        builder.Services.AddOpenApi();
+        builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory));
+        builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
         var app = builder.Build();
+        app.UseAttestAuth();
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -130,6 +135,8 @@ public static class AttestServer
         {
             throw new StartupException($"ledger {Path.GetFullPath(ledgerPath)} cannot be opened: {e.Message}", e);
         }
+
+        await AuthSetup.InitializeClientsAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The ledger entry recording which policy set came into force.</summary>
