@@ -36,6 +36,12 @@ public static class LedgerEntryCodec
                 throw new ArgumentException($"entry fields are limited to {LedgerLimits.MaxFieldLength} characters", nameof(entry));
         if (entry.Details is { } details && details.ValueKind != JsonValueKind.Object)
             throw new ArgumentException("entry details must be a JSON object", nameof(entry));
+        if (entry.ApiVersion is null != entry.Spec is null)
+            throw new ArgumentException("a transparency-log entry needs both apiVersion and spec", nameof(entry));
+        if (entry.Spec is { } spec && spec.ValueKind != JsonValueKind.Object)
+            throw new ArgumentException("entry spec must be a JSON object", nameof(entry));
+        if (entry.ApiVersion is { Length: 0 or > 16 })
+            throw new ArgumentException("entry apiVersion must be 1-16 characters", nameof(entry));
     }
 
     public static byte[] Serialize(long index, DateTimeOffset recordedAt, LedgerEntry entry)
@@ -46,6 +52,7 @@ public static class LedgerEntryCodec
         {
             writer.WriteStartObject();
             // Ordinal key order, as RFC 8785 would sort these ASCII names.
+            WriteOptional(writer, "apiVersion", entry.ApiVersion);
             WriteOptional(writer, "client", entry.Client);
             if (entry.Details is { } details)
             {
@@ -58,6 +65,11 @@ public static class LedgerEntryCodec
             writer.WriteString("kind", entry.Kind);
             WriteOptional(writer, "namespace", entry.Namespace);
             writer.WriteString("recordedAt", FormatTime(recordedAt));
+            if (entry.Spec is { } spec)
+            {
+                writer.WritePropertyName("spec");
+                spec.WriteTo(writer);
+            }
             writer.WriteNumber("v", FormatVersion);
             WriteOptional(writer, "verdict", entry.Verdict);
             writer.WriteEndObject();
@@ -101,6 +113,8 @@ public static class LedgerEntryCodec
                 Namespace = Optional(root, "namespace"),
                 Verdict = Optional(root, "verdict"),
                 Details = root.TryGetProperty("details", out var details) ? details.Clone() : null,
+                ApiVersion = Optional(root, "apiVersion"),
+                Spec = root.TryGetProperty("spec", out var spec) ? spec.Clone() : null,
             };
             entry = new SequencedEntry(idx, recordedAt, parsed, bytes);
             error = null;

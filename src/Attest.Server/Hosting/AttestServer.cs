@@ -5,6 +5,7 @@ using Attest.Policy;
 using Attest.Server.Admission;
 using Attest.Server.Auth;
 using Attest.Server.Health;
+using Attest.Server.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -73,6 +74,7 @@ public static class AttestServer
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory));
+        builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
@@ -80,6 +82,7 @@ public static class AttestServer
         app.UseAttestAuth();
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
+        app.MapSigningEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
@@ -137,6 +140,7 @@ public static class AttestServer
         }
 
         await AuthSetup.InitializeClientsAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
+        await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The ledger entry recording which policy set came into force.</summary>
