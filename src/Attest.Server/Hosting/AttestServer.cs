@@ -123,10 +123,13 @@ public static class AttestServer
         app.Services.GetRequiredService<ServiceKeys>().SigningKey = key;
 
         var ledgerPath = options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db");
+        var ledgerName = options.Ledger.IsPostgres ? "the PostgreSQL ledger" : Path.GetFullPath(ledgerPath);
         var holder = app.Services.GetRequiredService<LedgerHolder>();
         try
         {
-            var store = await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
+            ILedgerStore store = options.Ledger.IsPostgres
+                ? await PostgresLedgerStore.OpenAsync(options.Ledger.ConnectionString!, cancellationToken).ConfigureAwait(false)
+                : await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
             // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root.
             holder.Ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = options.Ledger.Origin },
                 [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
@@ -134,9 +137,10 @@ public static class AttestServer
                 holder.Ledger.Origin, string.Join(" ", holder.Ledger.VerifierKeys));
             await holder.Ledger.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or LedgerCorruptException or LedgerConflictException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException
+                                       or LedgerCorruptException or LedgerConflictException or ArgumentException)
         {
-            throw new StartupException($"ledger {Path.GetFullPath(ledgerPath)} cannot be opened: {e.Message}", e);
+            throw new StartupException($"ledger {ledgerName} cannot be opened: {e.Message}", e);
         }
 
         await AuthSetup.InitializeClientsAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
