@@ -77,16 +77,18 @@ public static class AuthSetup
 
     /// <summary>Opens the client store and, on the very first start, creates the bootstrap administrator whose
     /// credentials are written to an owner-only file (never logged).</summary>
-    public static async Task InitializeClientsAsync(WebApplication app, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
+    public static async Task InitializeClientsAsync(WebApplication app, string dataDirectory, string? postgresConnectionString, ILogger logger, CancellationToken cancellationToken)
     {
         var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
         var directory = app.Services.GetRequiredService<ClientDirectory>();
-        var storePath = Path.Combine(dataDirectory, "clients.db");
+        var storePath = postgresConnectionString is null ? Path.GetFullPath(Path.Combine(dataDirectory, "clients.db")) : "the PostgreSQL ledger database";
         try
         {
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
             else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            directory.Store = await ClientStore.OpenAsync(storePath, cancellationToken).ConfigureAwait(false);
+            directory.Store = postgresConnectionString is null
+                ? await ClientStore.OpenSqliteAsync(storePath, cancellationToken).ConfigureAwait(false)
+                : await ClientStore.OpenPostgresAsync(postgresConnectionString, cancellationToken).ConfigureAwait(false);
             if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return;
 
             var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
@@ -97,9 +99,9 @@ public static class AuthSetup
             await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
             AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"client store {Path.GetFullPath(storePath)} cannot be opened: {e.Message}", e);
+            throw new StartupException($"client store {storePath} cannot be opened: {e.Message}", e);
         }
     }
 

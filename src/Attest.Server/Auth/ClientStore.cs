@@ -1,14 +1,32 @@
+using System.Data.Common;
 using System.Globalization;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Attest.Server.Auth;
 
-/// <summary>OAuth2 clients in a SQLite file beside the ledger. Rows are never deleted: revoking a client stamps
-/// <c>revoked_at</c>, so the list stays a history, and the ledger records every creation and revocation.</summary>
+/// <summary>OAuth2 clients: in a SQLite file beside a SQLite ledger, or in the PostgreSQL database of a shared ledger (so
+/// every replica knows every client). Rows are never deleted: revoking a client stamps <c>revoked_at</c>, so the list
+/// stays a history, and the ledger records every creation and revocation.</summary>
 public sealed class ClientStore
 {
-    private const string Schema = """
+    private const string PostgresSchema = """
+        CREATE TABLE IF NOT EXISTS clients (
+            client_id     TEXT PRIMARY KEY,
+            name          TEXT NOT NULL,
+            scopes        TEXT NOT NULL,
+            secret_sha256 BYTEA NOT NULL,
+            created_at    TEXT NOT NULL,
+            revoked_at    TEXT
+        );
+        CREATE OR REPLACE FUNCTION clients_no_delete() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'clients are revoked, never deleted'; END $$;
+        DROP TRIGGER IF EXISTS clients_no_delete ON clients;
+        CREATE TRIGGER clients_no_delete BEFORE DELETE ON clients FOR EACH ROW EXECUTE FUNCTION clients_no_delete();
+        """;
+
+    private const string SqliteSchema = """
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = FULL;
         CREATE TABLE IF NOT EXISTS clients (
@@ -23,27 +41,47 @@ public sealed class ClientStore
         BEGIN SELECT RAISE(ABORT, 'clients are revoked, never deleted'); END;
         """;
 
-    private readonly string _connectionString;
+    private readonly Func<CancellationToken, Task<DbConnection>> _open;
 
-    private ClientStore(string path, string connectionString)
+    private ClientStore(string location, Func<CancellationToken, Task<DbConnection>> open)
     {
-        Location = path;
-        _connectionString = connectionString;
+        Location = location;
+        _open = open;
     }
 
+    /// <summary>Where the clients are (a file path or "PostgreSQL host/database"), never a secret.</summary>
     public string Location { get; }
 
-    public static async Task<ClientStore> OpenAsync(string path, CancellationToken cancellationToken = default)
+    public static async Task<ClientStore> OpenSqliteAsync(string path, CancellationToken cancellationToken = default)
     {
         SQLitePCL.Batteries_V2.Init();
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
-        var store = new ClientStore(fullPath, connectionString);
-        await using var connection = await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition(Schema, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var store = new ClientStore(fullPath, async ct =>
+        {
+            var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            return connection;
+        });
+        await store.InitializeAsync(SqliteSchema, cancellationToken).ConfigureAwait(false);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fullPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return store;
+    }
+
+    public static async Task<ClientStore> OpenPostgresAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        var store = new ClientStore($"PostgreSQL {builder.Host}/{builder.Database}", async ct => await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false));
+        await store.InitializeAsync(PostgresSchema, cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
+    private async Task InitializeAsync(string schema, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(schema, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     public async Task<long> CountAsync(CancellationToken cancellationToken = default)
@@ -93,12 +131,7 @@ public sealed class ClientStore
         return (await FindAsync(clientId, cancellationToken).ConfigureAwait(false))?.Client;
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => _open(cancellationToken);
 
     private static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 

@@ -143,7 +143,7 @@ public static class AttestServer
             throw new StartupException($"ledger {ledgerName} cannot be opened: {e.Message}", e);
         }
 
-        await AuthSetup.InitializeClientsAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
+        await AuthSetup.InitializeClientsAsync(app, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, logger, cancellationToken).ConfigureAwait(false);
         await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
     }
 

@@ -9,7 +9,7 @@ namespace Attest.Server.Tests.Hosting;
 public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
     [Fact]
-    public async Task Two_servers_on_one_PostgreSQL_ledger_both_sign_and_each_bundle_verifies()
+    public async Task Two_servers_on_one_PostgreSQL_ledger_share_clients_both_sign_and_each_bundle_verifies()
     {
         using var first = new ServerWorkspace();
         using var second = new ServerWorkspace();
@@ -25,10 +25,14 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
         File.SetUnixFileMode(Path.Combine(second.DataDirectory, "keys", "signing-key.pem"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await using var b = await ServerProcess.Start(second.Path, null, environment).WaitUntilListeningAsync();
 
+        // Clients live in the shared database: the first replica's bootstrap administrator registers a client on the
+        // second, and that client's credentials work on both.
+        Assert.False(File.Exists(Path.Combine(second.DataDirectory, "admin-credentials.json")));
+        var ci = await b.CreateClientAsync(first.DataDirectory, "shared", "sign", "verify");
         var indexes = new List<long>();
         foreach (var (server, workspace) in new[] { (a, first), (b, second), (a, first) })
         {
-            var token = await server.TokenForScopesAsync(workspace.DataDirectory, "sign", "verify");
+            var token = await server.TokenAsync(ci);
             var artifact = workspace.Combine($"artifact-{indexes.Count}.txt");
             await File.WriteAllTextAsync(artifact, $"artifact {indexes.Count} {Guid.NewGuid()}");
             var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(artifact)));
