@@ -4,6 +4,7 @@ using Attest.Ledger;
 using Attest.Policy;
 using Attest.Server.Admission;
 using Attest.Server.Auth;
+using Attest.Server.Evaluation;
 using Attest.Server.Health;
 using Attest.Server.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -83,6 +84,7 @@ public static class AttestServer
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
         app.MapSigningEndpoints();
+        app.MapImageEvaluationEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
