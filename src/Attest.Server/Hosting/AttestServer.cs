@@ -3,6 +3,7 @@ using Attest.Core.Transparency;
 using Attest.Ledger;
 using Attest.Policy;
 using Attest.Server.Admission;
+using Attest.Server.Audit;
 using Attest.Server.Health;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -75,6 +76,7 @@ public static class AttestServer
         var app = builder.Build();
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
+        app.MapAuditEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
