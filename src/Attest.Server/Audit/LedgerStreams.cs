@@ -21,7 +21,7 @@ internal static class LedgerStreams
     public static async Task<IResult> ExportAsync(HttpContext context, LedgerHolder holder, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "start", "end");
-        var start = p.Integer("start", 0, long.MaxValue - 1, 0)!.Value;
+        var start = p.Integer("start", 0, long.MaxValue - 1, 0) ?? 0;
         var end = p.Integer("end", 0, long.MaxValue);
         if (!p.Failed && end < start) p.Fail($"'end' ({end}) must not be smaller than 'start' ({start}); the range is start ≤ index < end");
         if (p.Failed) return AuditEndpoints.BadRequest(p.Error);
