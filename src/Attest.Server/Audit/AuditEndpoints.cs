@@ -19,6 +19,9 @@ public static class AuditEndpoints
 
     public const int DefaultPageSize = 100;
 
+    /// <summary>Leaf bytes in one page of entries: a page ends early (with a cursor) rather than grow past this.</summary>
+    public const int MaxPageBytes = 4 * 1024 * 1024;
+
     private static readonly string[] EntryFilters = ["kind", "image", "digest", "namespace", "verdict", "client", "from", "to", "cursor", "limit"];
 
     /// <summary>Maps the API (returning its route group) and the page.</summary>
@@ -111,8 +114,15 @@ public static class AuditEndpoints
 
         // One row more than asked tells whether another page exists, so the last page has no cursor.
         var rows = await store.QueryAsync(query with { Limit = limit + 1 }, cancellationToken).ConfigureAwait(false);
-        var page = rows.Take(limit).Select(ToResponse).ToList();
-        var next = rows.Count > limit ? page[^1].Index.ToString(CultureInfo.InvariantCulture) : null;
+        var page = new List<EntryResponse>(Math.Min(rows.Count, limit));
+        long bytes = 0;
+        foreach (var row in rows.Take(limit))
+        {
+            if (page.Count > 0 && bytes + row.Body.Length > MaxPageBytes) break;
+            bytes += row.Body.Length;
+            page.Add(ToResponse(row));
+        }
+        var next = rows.Count > page.Count ? page[^1].Index.ToString(CultureInfo.InvariantCulture) : null;
         return Results.Json(new EntriesResponse(page, next), AuditJsonContext.Default.EntriesResponse);
     }
 

@@ -16,9 +16,10 @@ internal static class AuditAccess
     }
 
     /// <summary>A client for the auditors' API of <paramref name="server"/>, carrying <see cref="TokenAsync"/>.</summary>
-    public static async Task<HttpClient> CreateClientAsync(ServerProcess server)
+    public static async Task<HttpClient> CreateClientAsync(ServerProcess server, bool followRedirects = true)
     {
-        var client = new HttpClient { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+        var handler = new HttpClientHandler { AllowAutoRedirect = followRedirects };
+        var client = new HttpClient(handler) { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await TokenAsync(server));
         return client;
     }

@@ -247,7 +247,7 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
         using var missing = await Client.GetAsync("audit/other.js");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
 
-        using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = seeded.Server.BaseUri };
+        using var noRedirect = await AuditAccess.CreateClientAsync(seeded.Server, followRedirects: false);
         using var bare = await noRedirect.GetAsync("audit");
         Assert.Equal(HttpStatusCode.Redirect, bare.StatusCode);
         Assert.Equal("/audit/", bare.Headers.Location?.OriginalString);

@@ -6,6 +6,7 @@
 //   VERIFY_INDEX    an entry (on the first page) whose proof is verified, then tampered with
 //   SEARCH_DIGEST   a digest to search for
 //   LEDGER_KEY      the ledger's verifier key (pinned: must verify); WRONG_KEY another key (pinned: must fail)
+//   AUDIT_SCREENSHOT (optional) a PNG path: a full-page screenshot after the tampered-proof check
 // Prints one JSON object of observations on stdout; the C# test asserts on them. Exits 1 with a message on errors.
 import { chromium } from 'playwright-core';
 
@@ -76,6 +77,7 @@ try {
     await route.fulfill({ response: original, json });
   });
   result.tamperedProof = await verify();
+  if (env.AUDIT_SCREENSHOT) await page.screenshot({ path: env.AUDIT_SCREENSHOT, fullPage: true }); // for a person to look at
   await page.unroute(proofs);
 
   // Tampered checkpoint: the last byte of the note signature changed (still well-formed DER).
