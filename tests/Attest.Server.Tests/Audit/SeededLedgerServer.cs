@@ -87,20 +87,33 @@ public sealed class SeededLedgerServer : IAsyncLifetime
         _workspace.Dispose();
     }
 
-    private void WriteSigningKey()
+    private void WriteSigningKey() => WriteSigningKey(_workspace, _key);
+
+    /// <summary>Writes <paramref name="key"/> where the server looks for its signing key (owner-only, as it requires).</summary>
+    internal static void WriteSigningKey(ServerWorkspace workspace, ECDsa key)
     {
-        var path = Path.Combine(_workspace.DataDirectory, "keys", "signing-key.pem");
+        var path = Path.Combine(workspace.DataDirectory, "keys", "signing-key.pem");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.WriteAllText(path, _key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>Opens the workspace's ledger as the server will, signing with <paramref name="key"/>; checkpoints only
+    /// when asked, at the times <paramref name="time"/> says.</summary>
+    internal static async Task<(SqliteLedgerStore Store, AuditLedger Ledger)> OpenLedgerAsync(ServerWorkspace workspace, ECDsa key, TimeProvider time)
+    {
+        var store = await SqliteLedgerStore.OpenAsync(Path.Combine(workspace.DataDirectory, "ledger.db"));
+        var ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = Origin, CheckpointEveryEntries = 1_000_000, CheckpointInterval = TimeSpan.FromDays(30) },
+            [new EcdsaNoteSigner(Origin, key)], time);
+        return (store, ledger);
     }
 
     private async Task SeedAsync()
     {
         var time = new SettableTime(Decisions[0].At);
-        await using var store = await SqliteLedgerStore.OpenAsync(DatabasePath);
-        await using var ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = Origin, CheckpointEveryEntries = 1_000_000, CheckpointInterval = TimeSpan.FromDays(30) },
-            [new EcdsaNoteSigner(Origin, _key)], time);
+        var (store, ledger) = await OpenLedgerAsync(_workspace, _key, time);
+        await using var _ = store;
+        await using var __ = ledger;
         for (var i = 0; i < Decisions.Length; i++)
         {
             var d = Decisions[i];
@@ -118,7 +131,7 @@ public sealed class SeededLedgerServer : IAsyncLifetime
 
     private static DateTimeOffset At(int day, int hour, int minute) => new(2026, 11, day, hour, minute, 0, TimeSpan.Zero);
 
-    private sealed class SettableTime(DateTimeOffset now) : TimeProvider
+    internal sealed class SettableTime(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
 
