@@ -22,7 +22,7 @@ public static class AuditEndpoints
     /// <summary>Leaf bytes in one page of entries: a page ends early (with a cursor) rather than grow past this.</summary>
     public const int MaxPageBytes = 4 * 1024 * 1024;
 
-    private static readonly string[] EntryFilters = ["kind", "image", "digest", "namespace", "verdict", "client", "from", "to", "cursor", "limit"];
+    private static readonly string[] EntryFilters = ["kind", "image", "digest", "namespace", "verdict", "client", "from", "to", "order", "cursor", "limit"];
 
     /// <summary>Maps the API (returning its route group) and the page.</summary>
     public static RouteGroupBuilder MapAuditEndpoints(this IEndpointRouteBuilder endpoints)
@@ -105,8 +105,14 @@ public static class AuditEndpoints
             Client = p.Text("client"),
             From = p.Time("from"),
             To = p.Time("to"),
-            AfterIndex = p.Integer("cursor", 0, long.MaxValue - 1) ?? -1,
         };
+        var order = p.Text("order") ?? "asc";
+        if (order is not ("asc" or "desc")) p.Fail($"'order' must be asc (oldest first) or desc (newest first), got '{Clip(order)}'");
+        // The cursor is the last index of the previous page: pages continue after it (asc) or before it (desc).
+        var cursor = p.Integer("cursor", 0, long.MaxValue - 1);
+        query = order == "desc"
+            ? query with { NewestFirst = true, BeforeIndex = cursor ?? long.MaxValue }
+            : query with { AfterIndex = cursor ?? -1 };
         var limit = (int)(p.Integer("limit", 1, MaxPageSize, DefaultPageSize) ?? DefaultPageSize);
         if (query is { From: { } from, To: { } to } && from >= to) p.Fail("'from' must be earlier than 'to' (from is inclusive, to exclusive)");
         if (p.Failed) return BadRequest(p.Error);

@@ -27,7 +27,7 @@ public sealed record EntryResponse(
     string Leaf,
     string? Error);
 
-/// <summary>A page of entries, oldest first. Pass <see cref="NextCursor"/> as <c>cursor</c> for the next page;
+/// <summary>A page of entries, in the order asked (oldest first by default). Pass <see cref="NextCursor"/> as <c>cursor</c> for the next page;
 /// null when this page is the last.</summary>
 public sealed record EntriesResponse(IReadOnlyList<EntryResponse> Entries, string? NextCursor);
 

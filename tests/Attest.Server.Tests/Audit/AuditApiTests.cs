@@ -61,6 +61,10 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
     [InlineData("from=2026-11-19T00:00:00Z&to=2026-11-20T00:00:00Z", new long[] { 4, 5, 6 })]
     [InlineData("from=2026-11-20T09:01:00%2B00:00&to=2026-11-20T09:02:00Z&kind=admission.decision", new long[] { 7 })]
     [InlineData("verdict=nothing-like-this", new long[0])]
+    [InlineData("verdict=deny&order=desc", new long[] { 8, 7, 3 })]
+    [InlineData("order=asc&kind=signature.issued", new long[] { 11, 12 })]
+    [InlineData("order=desc&cursor=8&verdict=deny", new long[] { 7, 3 })]
+    [InlineData("order=desc&cursor=3&verdict=deny", new long[0])]
     public async Task Entries_are_filtered(string query, long[] expected)
     {
         var page = await Client.GetFromJsonAsync<JsonElement>("v1/ledger/entries?" + query);
@@ -68,15 +72,17 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
         Assert.False(page.TryGetProperty("nextCursor", out _));
     }
 
-    [Fact]
-    public async Task Paging_with_the_cursor_visits_every_entry_once_and_the_last_page_has_no_cursor()
+    [Theory]
+    [InlineData("asc")]
+    [InlineData("desc")]
+    public async Task Paging_with_the_cursor_visits_every_entry_once_and_the_last_page_has_no_cursor(string order)
     {
         var seen = new List<long>();
         string? cursor = null;
         var pages = 0;
         do
         {
-            var page = await Client.GetFromJsonAsync<JsonElement>("v1/ledger/entries?limit=4" + (cursor is null ? "" : "&cursor=" + cursor));
+            var page = await Client.GetFromJsonAsync<JsonElement>($"v1/ledger/entries?order={order}&limit=4" + (cursor is null ? "" : "&cursor=" + cursor));
             var entries = page.GetProperty("entries").EnumerateArray().ToList();
             Assert.InRange(entries.Count, 1, 4);
             seen.AddRange(entries.Select(e => e.GetProperty("index").GetInt64()));
@@ -84,7 +90,8 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
             pages++;
         }
         while (cursor is not null && pages < 10);
-        Assert.Equal(Enumerable.Range(0, (int)seeded.Size).Select(i => (long)i), seen);
+        var all = Enumerable.Range(0, (int)seeded.Size).Select(i => (long)i);
+        Assert.Equal(order == "asc" ? all : all.Reverse(), seen);
         Assert.Equal(4, pages); // 14 entries: 4 + 4 + 4 + 2, and no empty fifth page
     }
 
@@ -93,6 +100,7 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
     [InlineData("v1/ledger/entries?limit=1001", "'limit' must be between 1 and 1000")]
     [InlineData("v1/ledger/entries?limit=ten", "'limit' must be a non-negative integer")]
     [InlineData("v1/ledger/entries?cursor=-1", "'cursor' must be a non-negative integer")]
+    [InlineData("v1/ledger/entries?order=newest", "'order' must be asc (oldest first) or desc (newest first)")]
     [InlineData("v1/ledger/entries?verdcit=deny", "unknown query parameter 'verdcit'")]
     [InlineData("v1/ledger/entries?verdict=deny&verdict=allow", "'verdict' is given 2 times")]
     [InlineData("v1/ledger/entries?from=yesterday", "'from' must be an RFC 3339 time with an offset")]

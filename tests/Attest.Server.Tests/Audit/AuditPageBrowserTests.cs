@@ -39,8 +39,8 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
         Assert.Contains("script-src 'self'", r.GetProperty("csp").GetString(), StringComparison.Ordinal);
         Assert.Empty(r.GetProperty("consoleErrors").EnumerateArray()); // no CSP violation, no script error
 
-        // Listed: the whole seeded ledger fits the first page (50 rows), oldest first.
-        Assert.Equal(Enumerable.Range(0, (int)seeded.Size), r.GetProperty("listed").EnumerateArray().Select(i => i.GetInt32()));
+        // Listed: the whole seeded ledger fits the first page (50 rows), newest first.
+        Assert.Equal(Enumerable.Range(0, (int)seeded.Size).Reverse(), r.GetProperty("listed").EnumerateArray().Select(i => i.GetInt32()));
         Assert.Equal(seeded.Size.ToString(System.Globalization.CultureInfo.InvariantCulture), r.GetProperty("checkpointSize").GetString());
         Assert.Equal(seeded.VerifierKey.ToString(), r.GetProperty("shownKey").GetString());
 
@@ -59,7 +59,7 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
         Assert.Equal("verified", r.GetProperty("rightPin").GetString());
 
         Assert.Equal([11], r.GetProperty("searchDigest").EnumerateArray().Select(i => i.GetInt32()));
-        Assert.Equal([3, 7, 8], r.GetProperty("searchImageDeny").EnumerateArray().Select(i => i.GetInt32()));
+        Assert.Equal([8, 7, 3], r.GetProperty("searchImageDeny").EnumerateArray().Select(i => i.GetInt32()));
 
         // After signing in, every API call carried the token as a bearer token.
         Assert.Equal(["Bearer " + token], r.GetProperty("tokenHeaders").EnumerateArray().Select(h => h.GetString()));

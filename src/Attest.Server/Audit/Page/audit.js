@@ -8,7 +8,7 @@
 (() => {
   const API = '/v1/ledger';
   const PAGE_SIZE = 50;
-  const CHART_PAGES = 5;          // at most 5 x 1000 decisions are charted
+  const CHART_PAGES = 5;          // at most the 5 x 1000 most recent matching decisions are charted
   const MAX_BUCKETS = 400;
   const TOKEN_KEY = 'attest.audit.token';
   const PINNED_KEY = 'attest.audit.pinnedKey';
@@ -16,7 +16,7 @@
   const $ = (id) => document.getElementById(id);
   const enc = new TextEncoder();
 
-  const state = { checkpoint: null, cursors: [null], page: 0, next: null, filters: {} };
+  const state = { checkpoint: null, cursors: [null], page: 0, next: null, filters: { order: 'desc' } };
 
   // ---- API access -------------------------------------------------------------------------------------------
   class ApiError extends Error {
@@ -322,7 +322,8 @@
     renderEntries(page.entries);
     $('next-page').disabled = state.next === null;
     $('first-page').disabled = state.page === 0;
-    $('page-state').textContent = 'page ' + (state.page + 1) + (page.entries.length ? ', entries ' + page.entries[0].index + '–' + page.entries[page.entries.length - 1].index : '');
+    $('page-state').textContent = 'page ' + (state.page + 1) + (state.filters.order === 'asc' ? ' (oldest first)' : ' (newest first)') +
+      (page.entries.length ? ', entries ' + page.entries[0].index + '–' + page.entries[page.entries.length - 1].index : '');
   }
 
   // ---- chart ------------------------------------------------------------------------------------------------
@@ -349,7 +350,7 @@
     let total = 0;
     let capped = false;
     for (let i = 0; i < CHART_PAGES; i++) {
-      const page = await api('/entries?' + filterQuery({ kind: 'admission.decision', verdict: state.filters.verdict, limit: 1000, cursor }));
+      const page = await api('/entries?' + filterQuery({ kind: 'admission.decision', verdict: state.filters.verdict, order: 'desc', limit: 1000, cursor }));
       for (const e of page.entries) {
         if (!VERDICTS.includes(e.verdict) || !e.recordedAt) continue;
         const key = bucketStart(e.recordedAt, bucket);
@@ -402,7 +403,7 @@
       root.append(svg('text', { x: left + i * 80 + 14, y: height - 5, class: 'tick' }, verdict));
     });
     chart.append(root);
-    $('chart-state').textContent = total + ' decisions charted per ' + bucket + ' (UTC)' + (capped ? '; only the first ' + CHART_PAGES * 1000 + ' matching decisions' : '');
+    $('chart-state').textContent = total + ' decisions charted per ' + bucket + ' (UTC)' + (capped ? '; only the ' + CHART_PAGES * 1000 + ' most recent matching decisions' : '');
   }
 
   // ---- wiring -----------------------------------------------------------------------------------------------
@@ -425,7 +426,7 @@
 
   function readFilters() {
     const text = $('search-text').value.trim();
-    const filters = { kind: $('search-kind').value, verdict: $('search-verdict').value };
+    const filters = { kind: $('search-kind').value, verdict: $('search-verdict').value, order: $('oldest-first').checked ? 'asc' : 'desc' };
     if (/^sha256:[0-9a-f]{64}$/.test(text)) filters.digest = text;
     else if (text) filters.image = text;
     return filters;
