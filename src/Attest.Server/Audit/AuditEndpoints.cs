@@ -1,6 +1,7 @@
 using System.Globalization;
 using Attest.Ledger;
 using Attest.Server.Hosting;
+using Microsoft.OpenApi;
 
 namespace Attest.Server.Audit;
 
@@ -38,6 +39,18 @@ public static class AuditEndpoints
 
         api.MapGet("/entries", QueryEntriesAsync)
             .WithName("LedgerEntries")
+            .WithQueryParameters(
+                ("kind", JsonSchemaType.String, false, "entry kind, e.g. admission.decision"),
+                ("image", JsonSchemaType.String, false, "image reference, exact"),
+                ("digest", JsonSchemaType.String, false, "sha256:<hex>"),
+                ("namespace", JsonSchemaType.String, false, "Kubernetes namespace"),
+                ("verdict", JsonSchemaType.String, false, "allow, warn or deny"),
+                ("client", JsonSchemaType.String, false, "API client"),
+                ("from", JsonSchemaType.String, false, "recorded at or after (RFC 3339 with offset)"),
+                ("to", JsonSchemaType.String, false, "recorded before (RFC 3339 with offset)"),
+                ("order", JsonSchemaType.String, false, "asc (oldest first, default) or desc"),
+                ("cursor", JsonSchemaType.String, false, "nextCursor of the previous page"),
+                ("limit", JsonSchemaType.Integer, false, $"1..{MaxPageSize}, default {DefaultPageSize}"))
             .Produces<EntriesResponse>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -51,6 +64,9 @@ public static class AuditEndpoints
 
         api.MapGet("/proofs/inclusion", GetInclusionProofAsync)
             .WithName("LedgerInclusionProof")
+            .WithQueryParameters(
+                ("index", JsonSchemaType.Integer, true, "the entry to prove"),
+                ("treeSize", JsonSchemaType.Integer, false, "default: the latest checkpoint's size"))
             .Produces<InclusionProofResponse>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -58,6 +74,9 @@ public static class AuditEndpoints
 
         api.MapGet("/proofs/consistency", GetConsistencyProofAsync)
             .WithName("LedgerConsistencyProof")
+            .WithQueryParameters(
+                ("from", JsonSchemaType.Integer, true, "the older tree size"),
+                ("to", JsonSchemaType.Integer, true, "the newer tree size"))
             .Produces<ConsistencyProofResponse>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -65,6 +84,9 @@ public static class AuditEndpoints
 
         api.MapGet("/export", LedgerStreams.ExportAsync)
             .WithName("LedgerExport")
+            .WithQueryParameters(
+                ("start", JsonSchemaType.Integer, false, "first index, default 0"),
+                ("end", JsonSchemaType.Integer, false, "exclusive, default the ledger's size"))
             .Produces(StatusCodes.Status200OK, contentType: LedgerStreams.JsonLinesType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
