@@ -196,11 +196,9 @@
   // ---- inclusion proof verification -------------------------------------------------------------------------
   // Returns 'verified' or throws Error('<step>: <why>').
   async function verifyEntry(entry) {
+    // Each step names itself in the failure, so the auditor sees which check did not hold.
     const step = async (name, action) => {
-      try { return await action(); } catch (e) {
-        if (e instanceof ApiError) throw new Error(name + ': ' + e.message);
-        throw new Error(name + ': ' + e.message);
-      }
+      try { return await action(); } catch (e) { throw new Error(name + ': ' + e.message); }
     };
     if (!globalThis.crypto?.subtle) throw new Error('WebCrypto: not available (the page must be served over HTTPS or from localhost)');
     const { key } = await step('key', trustedKey);
