@@ -53,6 +53,7 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
         Assert.StartsWith("FAILED: checkpoint signature: the signature by key", r.GetProperty("tamperedSignature").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("FAILED: checkpoint signature:", r.GetProperty("tamperedCheckpointRoot").GetString(), StringComparison.Ordinal);
         Assert.Equal("verified", r.GetProperty("verifiedAgain").GetString());
+        Assert.StartsWith("pending: no signed checkpoint covers this entry yet", r.GetProperty("pending").GetString(), StringComparison.Ordinal);
 
         Assert.StartsWith("pinned key ", r.GetProperty("wrongPinState").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("FAILED: checkpoint signature: no signature by key", r.GetProperty("wrongPin").GetString(), StringComparison.Ordinal);

@@ -26,9 +26,9 @@ try {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
-  // Errors in the console (CSP violations, script errors), except the 401/403 this script provokes on purpose.
+  // Errors in the console (CSP violations, script errors), except the 401/403/404 this script provokes on purpose.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[13] /.test(m.text())) result.consoleErrors.push(m.text());
+    if (m.type() === 'error' && !/status of 40[134] /.test(m.text())) result.consoleErrors.push(m.text());
   });
   page.on('pageerror', (e) => result.consoleErrors.push(e.message));
   page.on('request', (r) => { if (r.url().includes('/v1/ledger/')) result.authorization.push(r.headers()['authorization'] ?? null); });
@@ -110,6 +110,15 @@ try {
   result.tamperedCheckpointRoot = await verify();
   await page.unroute(proofs);
   result.verifiedAgain = await verify();
+
+  // An entry no checkpoint covers yet (the server's 404 for it): pending, not failed.
+  await page.route(proofs, (route) => route.fulfill({
+    status: 404,
+    contentType: 'application/problem+json',
+    body: JSON.stringify({ title: 'Not found', status: 404, detail: `entry ${env.VERIFY_INDEX} is not in the tree of size 3 (not yet covered by that checkpoint)` }),
+  }));
+  result.pending = await verify();
+  await page.unroute(proofs);
 
   // Pinned keys: a stranger's key fails at the signature; the ledger's own key, pinned, verifies.
   const pin = async (key) => {

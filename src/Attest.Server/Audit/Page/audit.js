@@ -193,6 +193,10 @@
     return { key: await parseKey(keys[0]), pinned: false };
   }
 
+  class Pending extends Error {
+    constructor() { super('pending: no signed checkpoint covers this entry yet; verify again in a moment'); }
+  }
+
   // ---- inclusion proof verification -------------------------------------------------------------------------
   // Returns 'verified' or throws Error('<step>: <why>').
   async function verifyEntry(entry) {
@@ -202,7 +206,14 @@
     };
     if (!globalThis.crypto?.subtle) throw new Error('WebCrypto: not available (the page must be served over HTTPS or from localhost)');
     const { key } = await step('key', trustedKey);
-    const proof = await step('proof', () => api('/proofs/inclusion?index=' + encodeURIComponent(entry.index)));
+    let proof;
+    try {
+      proof = await api('/proofs/inclusion?index=' + encodeURIComponent(entry.index));
+    } catch (e) {
+      // A new entry waits for the next checkpoint (about a second): not a failure, but nothing to verify yet.
+      if (e instanceof ApiError && e.status === 404 && /not in the tree of size/.test(e.message)) throw new Pending();
+      throw new Error('proof: ' + e.message);
+    }
     if (!proof.checkpoint) throw new Error('checkpoint: the proof came without a signed checkpoint');
     const note = await step('checkpoint', () => parseNote(proof.checkpoint));
     await step('checkpoint signature', () => verifyNoteSignature(note, key));
@@ -292,8 +303,8 @@
           result.textContent = await verifyEntry(entry);
           result.classList.add('ok');
         } catch (e) {
-          result.textContent = 'FAILED: ' + e.message;
-          result.classList.add('failed');
+          result.textContent = e instanceof Pending ? e.message : 'FAILED: ' + e.message;
+          result.classList.add(e instanceof Pending ? 'pending' : 'failed');
         }
       });
       proofCell.append(button, ' ', result);
