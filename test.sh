@@ -20,6 +20,7 @@ have jq              || missing+=(jq)
 have curl            || missing+=(curl)
 have node            || missing+=(nodejs)            # sigstore-js peer and npm-generated SBOMs
 have npm             || missing+=(npm)
+have chromium        || missing+=(chromium)          # headless browser for the audit page test (driven by playwright-core)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)   # real PostgreSQL server
 { ldconfig -p 2>/dev/null | grep -q 'libsodium\.so\.2'; } || missing+=(libsodium23) # Ed25519, scrypt, secretbox
 if ((${#missing[@]})); then

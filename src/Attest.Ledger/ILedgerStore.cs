@@ -27,7 +27,8 @@ public interface ILedgerStore : IAsyncDisposable
     /// <summary>Entries with start ≤ index &lt; end as stored (no checks), in index order.</summary>
     IAsyncEnumerable<StoredEntry> ReadEntriesAsync(long start, long end, CancellationToken cancellationToken = default);
 
-    /// <summary>Entries matching the filter, oldest first, at most <see cref="LedgerQuery.Limit"/>.</summary>
+    /// <summary>Entries matching the filter, oldest first (newest first when <see cref="LedgerQuery.NewestFirst"/>), at
+    /// most <see cref="LedgerQuery.Limit"/>.</summary>
     Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>The checkpoint the head points at, or null before the first one.</summary>
@@ -65,6 +66,13 @@ public sealed record LedgerQuery
     public DateTimeOffset? To { get; init; }
     /// <summary>Paging: only entries after this index.</summary>
     public long AfterIndex { get; init; } = -1;
+
+    /// <summary>Paging newest first: only entries before this index.</summary>
+    public long BeforeIndex { get; init; } = long.MaxValue;
+
+    /// <summary>Newest entries first (descending index) instead of oldest first.</summary>
+    public bool NewestFirst { get; init; }
+
     public int Limit { get; init; } = 100;
 
     /// <summary>The SQL parameters both stores' query statements take (times in the entries' text form, the page
@@ -72,6 +80,7 @@ public sealed record LedgerQuery
     internal object ToParameters() => new
     {
         AfterIndex,
+        BeforeIndex,
         Kind,
         Image,
         Digest,

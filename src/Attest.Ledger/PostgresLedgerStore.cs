@@ -128,7 +128,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(PostgresSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(query.NewestFirst ? PostgresSchema.QueryNewestFirst : PostgresSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
     }
 

@@ -99,7 +99,7 @@ internal static class PostgresSchema
 
     public const string Query = """
         SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries
-        WHERE idx > @AfterIndex
+        WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (CAST(@Kind AS text) IS NULL OR kind = @Kind)
           AND (CAST(@Image AS text) IS NULL OR image = @Image)
           AND (CAST(@Digest AS text) IS NULL OR digest = @Digest)
@@ -111,4 +111,7 @@ internal static class PostgresSchema
         ORDER BY idx
         LIMIT @Limit
         """;
+
+    /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
+    public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);
 }

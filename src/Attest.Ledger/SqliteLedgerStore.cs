@@ -158,7 +158,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(SqliteSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(query.NewestFirst ? SqliteSchema.QueryNewestFirst : SqliteSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
     }
 

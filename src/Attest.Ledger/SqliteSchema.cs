@@ -75,7 +75,7 @@ internal static class SqliteSchema
 
     public const string Query = """
         SELECT idx, body, leaf_hash, subtree_hashes FROM entries
-        WHERE idx > @AfterIndex
+        WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (@Kind IS NULL OR kind = @Kind)
           AND (@Image IS NULL OR image = @Image)
           AND (@Digest IS NULL OR digest = @Digest)
@@ -87,4 +87,7 @@ internal static class SqliteSchema
         ORDER BY idx
         LIMIT @Limit
         """;
+
+    /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
+    public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);
 }

@@ -132,6 +132,19 @@ public class LedgerAppendTests
         var signed = await ledger.Store.QueryAsync(new LedgerQuery { Kind = LedgerEntryKinds.SignatureIssued, Digest = "sha256:abc" });
         Assert.Equal(30, Assert.Single(signed).Index);
     }
+
+    [Fact]
+    public async Task Query_newest_first_pages_backwards_with_the_same_filters()
+    {
+        await using var fx = new LedgerFixture();
+        await using var ledger = await fx.OpenAsync();
+        await LedgerFixture.AppendSequentiallyAsync(ledger, 30);
+        var denies = await ledger.Store.QueryAsync(new LedgerQuery { Verdict = "deny" });
+        var newest = await ledger.Store.QueryAsync(new LedgerQuery { Verdict = "deny", NewestFirst = true, Limit = 4 });
+        Assert.Equal(denies.Select(e => e.Index).Reverse().Take(4), newest.Select(e => e.Index));
+        var older = await ledger.Store.QueryAsync(new LedgerQuery { Verdict = "deny", NewestFirst = true, BeforeIndex = newest[^1].Index, Limit = 100 });
+        Assert.Equal(denies.Select(e => e.Index).Reverse().Skip(4), older.Select(e => e.Index));
+    }
 }
 
 public class LedgerEntryCodecTests

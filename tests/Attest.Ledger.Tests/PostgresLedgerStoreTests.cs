@@ -60,6 +60,9 @@ public class PostgresLedgerStoreTests(PostgresFixture postgres)
         Assert.True(report.IsValid, string.Join("; ", report.Findings));
         Assert.Equal(333, report.VerifiedCheckpointSize);
         Assert.Equal(11, (await ledger.Store.QueryAsync(new LedgerQuery { Verdict = "deny", Limit = 11 })).Count);
+        var denies = await ledger.Store.QueryAsync(new LedgerQuery { Verdict = "deny", Limit = 1000 });
+        var newest = await ledger.Store.QueryAsync(new LedgerQuery { Verdict = "deny", NewestFirst = true, BeforeIndex = denies[^1].Index, Limit = 3 });
+        Assert.Equal(denies.Select(e => e.Index).Reverse().Skip(1).Take(3), newest.Select(e => e.Index));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace Attest.Server.Tests;
 
 /// <summary>openapi.yaml is the published contract; the server's generated document must describe the same
-/// operations, status codes and schema names.</summary>
+/// operations, status codes, parameters and schema names.</summary>
 public sealed class OpenApiDocumentTests
 {
     private static readonly string[] Methods = ["get", "put", "post", "delete", "patch", "head", "options"];
@@ -24,6 +24,32 @@ public sealed class OpenApiDocumentTests
 
         Assert.Equal(Operations(published), Operations(served.RootElement));
         Assert.Equal(SchemaNames(published), SchemaNames(served.RootElement));
+        Assert.Equal(Parameters(published), Parameters(served.RootElement));
+    }
+
+    /// <summary>"METHOD path name in required" for every parameter of every operation.</summary>
+    private static SortedSet<string> Parameters(JsonElement document)
+    {
+        var result = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject().Where(o => Methods.Contains(o.Name)))
+                if (operation.Value.TryGetProperty("parameters", out var parameters))
+                    foreach (var parameter in parameters.EnumerateArray())
+                        result.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {parameter.GetProperty("name").GetString()} {parameter.GetProperty("in").GetString()} " +
+                                   $"{(parameter.TryGetProperty("required", out var required) && required.GetBoolean() ? "required" : "optional")}");
+        return result;
+    }
+
+    private static SortedSet<string> Parameters(YamlMappingNode document)
+    {
+        var result = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (path, item) in (YamlMappingNode)document["paths"])
+            foreach (var (method, operation) in ((YamlMappingNode)item).Where(o => Methods.Contains(o.Key.ToString())))
+                if (((YamlMappingNode)operation).Children.TryGetValue("parameters", out var parameters))
+                    foreach (var parameter in ((YamlSequenceNode)parameters).Cast<YamlMappingNode>())
+                        result.Add($"{method.ToString().ToUpperInvariant()} {path} {parameter["name"]} {parameter["in"]} " +
+                                   $"{(parameter.Children.TryGetValue("required", out var required) && required.ToString() == "true" ? "required" : "optional")}");
+        return result;
     }
 
     private static SortedSet<string> Operations(JsonElement document)

@@ -23,6 +23,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>The server's working directory (its default data directory is <c>data</c> under it).</summary>
+    public string WorkingDirectory { get; private set; } = "";
+
     /// <summary>A client for the server; for HTTPS it trusts exactly the certificate the test gave the server.</summary>
     public HttpClient Client { get; private set; } = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -71,7 +74,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             foreach (var (key, value) in environment) start.Environment[key] = value;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var server = new ServerProcess(process);
+        var server = new ServerProcess(process) { WorkingDirectory = workingDirectory };
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;

@@ -3,6 +3,7 @@ using Attest.Core.Transparency;
 using Attest.Ledger;
 using Attest.Policy;
 using Attest.Server.Admission;
+using Attest.Server.Audit;
 using Attest.Server.Auth;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
@@ -85,6 +86,7 @@ public static class AttestServer
         app.MapAdmissionEndpoints();
         app.MapSigningEndpoints();
         app.MapImageEvaluationEndpoints();
+        app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
