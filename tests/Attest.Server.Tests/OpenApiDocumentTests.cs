@@ -27,6 +27,24 @@ public sealed class OpenApiDocumentTests
         Assert.Equal(Parameters(published), Parameters(served.RootElement));
     }
 
+    [Fact]
+    public void Every_reference_in_openapi_yaml_resolves()
+    {
+        var text = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "openapi.yaml"));
+        var yaml = new YamlStream();
+        using (var reader = new StringReader(text)) yaml.Load(reader);
+        var components = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["components"];
+        var references = System.Text.RegularExpressions.Regex.Matches(text, "#/components/(\\w+)/(\\w+)");
+        Assert.NotEmpty(references);
+        foreach (System.Text.RegularExpressions.Match reference in references)
+        {
+            var section = reference.Groups[1].Value;
+            var name = reference.Groups[2].Value;
+            Assert.True(components.Children.TryGetValue(section, out var entries) && ((YamlMappingNode)entries).Children.ContainsKey(name),
+                $"openapi.yaml refers to #/components/{section}/{name}, which it does not define");
+        }
+    }
+
     /// <summary>"METHOD path name in required" for every parameter of every operation.</summary>
     private static SortedSet<string> Parameters(JsonElement document)
     {
