@@ -85,6 +85,8 @@ public sealed partial class Bundle
         BundleJson? dto;
         try
         {
+            // Proto field names (media_type, tlog_entries ...) are accepted as protobuf JSON allows.
+            if (ProtoJsonNames.ToJsonNames(json, limits.MaxJsonDepth) is { } renamed) json = renamed;
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth, CommentHandling = JsonCommentHandling.Disallow });
             dto = JsonSerializer.Deserialize(ref reader, SigstoreJsonContext.Default.BundleJson);
             if (reader.BytesConsumed != json.Length && json[(int)reader.BytesConsumed..].Trim(" \t\r\n"u8).Length != 0)
