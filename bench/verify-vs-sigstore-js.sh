@@ -4,8 +4,9 @@
 # Both sides measure the same way (peer/bench-verify.cjs and `Attest.Benchmarks verify-throughput`, which mirrors
 # it): every trusted root parsed once, each bundle parsed and its artifact hashed on every verification. The default
 # manifest is the three conformance happy paths (v0.1, v0.2, v0.3) against the public-good root. The machine is shared,
-# so the two tools alternate for ROUNDS rounds pinned to the same CPU, and the best round of each is compared (the
-# least disturbed one). Needs the peer installed (tools/sigstore-conformance/setup.sh); builds the benchmark (Release).
+# so the two tools alternate for ROUNDS rounds pinned to the same CPU (BENCH_CPU, default 1); printed are the best
+# round of each (the least disturbed one) with their ratio, and the median of the per-round ratios (each round's two
+# runs are neighbours in time, so they share the machine's load). Needs the peer installed (tools/sigstore-conformance/setup.sh); builds the benchmark (Release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
@@ -24,14 +25,17 @@ attest=(taskset -c "$cpu" dotnet "$PWD/bench/Attest.Benchmarks/bin/Release/net10
 peer=(taskset -c "$cpu" "$conformance/peer/peer-node" "$conformance/peer/bench-verify.cjs" "$manifest" "$seconds")
 
 rate() { sed -n 's/.*: \([0-9.]*\) bundles\/s.*/\1/p'; }
-best_attest=0 best_peer=0
+best_attest=0 best_peer=0 ratios=()
 for ((r = 1; r <= rounds; r++)); do
   a=$("${attest[@]}"); p=$("${peer[@]}")
-  echo "round $r  attest:     $a"
-  echo "round $r  sigstore-js: $p"
-  best_attest=$(printf '%s\n%s\n' "$best_attest" "$(echo "$a" | rate)" | sort -g | tail -1)
-  best_peer=$(printf '%s\n%s\n' "$best_peer" "$(echo "$p" | rate)" | sort -g | tail -1)
+  ar=$(echo "$a" | rate); pr=$(echo "$p" | rate)
+  ratios+=("$(echo "scale=2; $ar / $pr" | bc)")
+  echo "round $r  attest:      $a"
+  echo "round $r  sigstore-js: $p   (ratio ${ratios[-1]}x)"
+  best_attest=$(printf '%s\n%s\n' "$best_attest" "$ar" | sort -g | tail -1)
+  best_peer=$(printf '%s\n%s\n' "$best_peer" "$pr" | sort -g | tail -1)
 done
 echo "best attest:      $best_attest bundles/s"
 echo "best sigstore-js: $best_peer bundles/s"
-echo "ratio attest/sigstore-js: $(echo "scale=2; $best_attest / $best_peer" | bc)x"
+echo "ratio attest/sigstore-js (best rounds):      $(echo "scale=2; $best_attest / $best_peer" | bc)x"
+echo "ratio attest/sigstore-js (median of rounds): $(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')x"
