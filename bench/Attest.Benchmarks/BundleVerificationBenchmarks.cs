@@ -9,6 +9,7 @@ namespace Attest.Benchmarks;
 /// paths (v0.1, v0.2, v0.3) against the public-good root, trusted root parsed once, each bundle parsed and its artifact
 /// hashed per verification, one thread. Ops/s of <see cref="VerifyHappyPaths"/> × 3 = bundles/s; compare with
 /// <c>peer/peer-node peer/bench-verify.cjs results/bench-manifest-conformance-happy-paths.json 5</c> in the same session.
+/// <c>bench/verify-vs-sigstore-js.sh</c> does that comparison in one run (with <see cref="VerifyThroughput"/>).
 /// </summary>
 [SimpleJob(warmupCount: 3, iterationCount: 8)]
 [MemoryDiagnoser]

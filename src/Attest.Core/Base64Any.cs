@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 
 namespace Attest.Core;
@@ -6,9 +7,22 @@ namespace Attest.Core;
 /// CR and LF are skipped as Go's decoder skips them. Anything else (spaces, stray characters, impossible lengths) is rejected.</summary>
 public static class Base64Any
 {
+    private static readonly SearchValues<char> StandardPadded =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+
     public static bool TryDecode(string text, [NotNullWhen(true)] out byte[]? bytes)
     {
         bytes = null;
+        // Fast path, the form bundles use: standard alphabet, padded, nothing to skip. Decoded straight into an
+        // exactly sized array; padding in the middle or an impossible length is left to Convert to reject.
+        if (text.Length % 4 == 0 && text.Length > 0 && !text.AsSpan().ContainsAnyExcept(StandardPadded))
+        {
+            var padding = text[^1] == '=' ? text[^2] == '=' ? 2 : 1 : 0;
+            var exact = new byte[text.Length / 4 * 3 - padding];
+            if (!Convert.TryFromBase64Chars(text, exact, out var decoded) || decoded != exact.Length) return false;
+            bytes = exact;
+            return true;
+        }
         if (text.AsSpan().IndexOfAny('\r', '\n') >= 0) text = text.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "", StringComparison.Ordinal);
         if (text.Length == 0) { bytes = []; return true; }
         var urlSafe = text.AsSpan().IndexOfAny('-', '_') >= 0;
@@ -18,11 +32,10 @@ public static class Base64Any
         var remainder = normalized.Length % 4;
         if (remainder == 1) return false;
         if (remainder != 0) normalized += new string('=', 4 - remainder);
+        // Convert tolerates whitespace; protobuf JSON does not.
+        if (normalized.AsSpan().ContainsAnyExcept(StandardPadded)) return false;
         var buffer = new byte[normalized.Length / 4 * 3];
         if (!Convert.TryFromBase64String(normalized, buffer, out var written)) return false;
-        // Convert tolerates whitespace; protobuf JSON does not.
-        foreach (var c in normalized)
-            if (!(char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=')) return false;
         bytes = written == buffer.Length ? buffer : buffer[..written];
         return true;
     }

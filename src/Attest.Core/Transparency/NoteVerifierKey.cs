@@ -8,19 +8,28 @@ namespace Attest.Core.Transparency;
 /// <summary>
 /// A trusted note key in the verifier-key form <c>name+hex8(keyID)+base64(type || public key)</c>. Supported
 /// types: 0x01 Ed25519 (c2sp.org/signed-note) and 0x02 ECDSA P-256 with SHA-256 over an SPKI DER key (as
-/// transparency-dev/witness and Rekor checkpoints use it; the key id is SHA-256 of the SPKI alone).
+/// transparency-dev/witness and Rekor checkpoints use it; the key id is SHA-256 of the SPKI alone). RSA log keys
+/// (older Rekor v1 deployments) sign checkpoints with RSA PKCS#1 v1.5 SHA-256 (sigstore/sigstore's default RSA
+/// verifier); such keys exist only as <see cref="ForRsa"/> objects, the verifier-key text form has no RSA type.
 /// </summary>
 public sealed class NoteVerifierKey
 {
     public const byte Ed25519Type = 0x01;
     public const byte EcdsaType = 0x02;
+
+    /// <summary>rekor-tiles' signature-type byte for RSA note keys, followed in the key id by the scheme name.</summary>
+    public const byte RsaType = 0xFF;
+
+    private const string RsaSchemeName = "PKIX-RSA-PKCS#1v1.5";
     private const string P256Oid = "1.2.840.10045.3.1.7";
 
     private readonly byte[] _publicKey;
     private readonly ECDsa? _ecdsa;
+    private readonly Crypto.PublicKey? _rsa;
 
-    private NoteVerifierKey(string name, uint keyHash, byte signatureType, byte[] publicKey, ECDsa? ecdsa)
+    private NoteVerifierKey(string name, uint keyHash, byte signatureType, byte[] publicKey, ECDsa? ecdsa, Crypto.PublicKey? rsa = null)
     {
+        _rsa = rsa;
         Name = name;
         KeyHash = keyHash;
         SignatureType = signatureType;
@@ -42,6 +51,7 @@ public sealed class NoteVerifierKey
     {
         Ed25519Type => Ed25519.Verify(_publicKey, text, signature),
         EcdsaType => _ecdsa!.VerifyData(text, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence),
+        RsaType => _rsa!.VerifyData(text, signature, SignatureScheme.RsaPkcs1Sha256),
         _ => false,
     };
 
@@ -61,6 +71,23 @@ public sealed class NoteVerifierKey
         var ecdsa = ImportP256(subjectPublicKeyInfo)
             ?? throw new ArgumentException("not an ECDSA P-256 SubjectPublicKeyInfo", nameof(subjectPublicKeyInfo));
         return new NoteVerifierKey(name, NoteEncoding.SpkiKeyHash(subjectPublicKeyInfo), EcdsaType, subjectPublicKeyInfo.ToArray(), ecdsa);
+    }
+
+    /// <summary>
+    /// An RSA note key (PKCS#1 v1.5, SHA-256). Key id: Rekor v1 writes SHA-256(SPKI)[:4] for every key type
+    /// (<paramref name="signedNoteKeyId"/> false, the default); rekor-tiles uses
+    /// SHA-256(name ‖ 0x0A ‖ 0xFF ‖ "PKIX-RSA-PKCS#1v1.5" ‖ SPKI)[:4] (true).
+    /// </summary>
+    public static NoteVerifierKey ForRsa(string name, Crypto.PublicKey key, bool signedNoteKeyId = false)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!NoteEncoding.IsValidKeyName(name)) throw new ArgumentException($"invalid note key name '{name}'", nameof(name));
+        if (key.Algorithm != KeyAlgorithm.Rsa) throw new ArgumentException("not an RSA key", nameof(key));
+        var spki = key.SubjectPublicKeyInfo;
+        var keyHash = signedNoteKeyId
+            ? NoteEncoding.KeyHash(name, RsaType, [.. System.Text.Encoding.ASCII.GetBytes(RsaSchemeName), .. spki])
+            : NoteEncoding.SpkiKeyHash(spki);
+        return new NoteVerifierKey(name, keyHash, RsaType, spki.ToArray(), null, key);
     }
 
     public static NoteVerifierKey Parse(string vkey) =>

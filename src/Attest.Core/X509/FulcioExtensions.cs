@@ -54,6 +54,21 @@ public sealed class FulcioExtensions
         return new FulcioExtensions(values);
     }
 
+    /// <summary>Reads the Fulcio extensions of parsed certificate fields; throws <see cref="CryptographicException"/> when one is malformed.</summary>
+    public static FulcioExtensions Read(CertificateFields certificate)
+    {
+        var values = new Dictionary<int, string>();
+        foreach (var extension in certificate.Extensions)
+        {
+            var oid = extension.Oid;
+            if (!oid.StartsWith(Arc + ".", StringComparison.Ordinal)) continue;
+            if (!int.TryParse(oid.AsSpan(Arc.Length + 1), out var arc) || arc is < 1 or > 24 or 7) continue;
+            if (!values.TryAdd(arc, Decode(arc, extension.Value.Span)))
+                throw new CryptographicException($"certificate repeats Fulcio extension {Arc}.{arc}");
+        }
+        return new FulcioExtensions(values);
+    }
+
     /// <summary>Decodes one extension value by the encoding its arc uses.</summary>
     public static string Decode(int arc, ReadOnlySpan<byte> value)
     {

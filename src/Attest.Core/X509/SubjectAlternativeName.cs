@@ -31,6 +31,10 @@ public sealed record SubjectAlternativeName(SubjectAlternativeNameKind Kind, str
         return [];
     }
 
+    /// <summary>Reads every name of the certificate's SAN extension; none when the extension is absent.</summary>
+    public static IReadOnlyList<SubjectAlternativeName> Read(CertificateFields certificate) =>
+        certificate.FindExtension(ExtensionOid) is { } extension ? Parse(extension.Value) : [];
+
     /// <summary>Parses the extension value (GeneralNames). Throws <see cref="CryptographicException"/> on malformed DER.</summary>
     public static IReadOnlyList<SubjectAlternativeName> Parse(ReadOnlyMemory<byte> extensionValue)
     {

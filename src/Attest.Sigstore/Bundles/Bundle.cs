@@ -1,11 +1,11 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Attest.Core;
 using Attest.Core.Dsse;
 using Attest.Core.Json;
+using Attest.Core.X509;
 
 namespace Attest.Sigstore.Bundles;
 
@@ -41,7 +41,12 @@ public sealed partial class Bundle
     public required int MinorVersion { get; init; }
 
     /// <summary>The leaf certificate first, then any intermediates the bundle carries; empty for key-signed bundles.</summary>
-    public required IReadOnlyList<X509Certificate2> Certificates { get; init; }
+    public IReadOnlyList<X509Certificate2> Certificates => _certificates ??= ParsedCertificates.Select(c => X509CertificateLoader.LoadCertificate(c.RawData)).ToArray();
+
+    private X509Certificate2[]? _certificates;
+
+    /// <summary>The same certificates, parsed for verification (no native certificate objects on the hot path).</summary>
+    public required IReadOnlyList<CertificateFields> ParsedCertificates { get; init; }
 
     /// <summary>Present when the bundle is signed with a managed key (the hint is unauthenticated).</summary>
     public required string? PublicKeyHint { get; init; }
@@ -60,7 +65,10 @@ public sealed partial class Bundle
     /// <summary>RFC 8785 canonical JSON of the bundle's envelope object (what Rekor's dsse 0.0.1 <c>envelopeHash</c> covers).</summary>
     public required byte[]? CanonicalDsseEnvelope { get; init; }
 
-    public X509Certificate2? Leaf => Certificates.Count > 0 ? Certificates[0] : null;
+    public X509Certificate2? Leaf => ParsedCertificates.Count > 0 ? Certificates[0] : null;
+
+    /// <summary>The leaf certificate's fields; null for key-signed bundles.</summary>
+    public CertificateFields? LeafFields => ParsedCertificates.Count > 0 ? ParsedCertificates[0] : null;
 
     /// <summary>The signature bytes the artifact and the timestamps are about.</summary>
     public byte[] SignatureBytes => MessageSignature?.Signature ?? DsseEnvelope!.Signatures[0].Signature;
@@ -77,6 +85,8 @@ public sealed partial class Bundle
         BundleJson? dto;
         try
         {
+            // Proto field names (media_type, tlog_entries ...) are accepted as protobuf JSON allows.
+            if (ProtoJsonNames.ToJsonNames(json, limits.MaxJsonDepth) is { } renamed) json = renamed;
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth, CommentHandling = JsonCommentHandling.Disallow });
             dto = JsonSerializer.Deserialize(ref reader, SigstoreJsonContext.Default.BundleJson);
             if (reader.BytesConsumed != json.Length && json[(int)reader.BytesConsumed..].Trim(" \t\r\n"u8).Length != 0)
@@ -148,7 +158,7 @@ public sealed partial class Bundle
         var kinds = (material.PublicKey is null ? 0 : 1) + (material.X509CertificateChain is null ? 0 : 1) + (material.Certificate is null ? 0 : 1);
         if (kinds != 1)
             return Fail(SigstoreCodes.BundleMaterial, "The bundle's verificationMaterial must hold exactly one of publicKey, x509CertificateChain and certificate.", out finding);
-        var certificates = new List<X509Certificate2>();
+        var certificates = new List<CertificateFields>();
         if (material.X509CertificateChain is { } chain)
         {
             if (minor >= 3)
@@ -164,13 +174,13 @@ public sealed partial class Bundle
             }
             // Only the leaf is used; certificates after it must be part of a trusted CA chain (checked against the
             // trusted root in CertificateChainStep), never a root of the bundle's own choosing (bundle-with-root-cert_fail).
-            if (IsSelfSigned(certificates[0]))
+            if (certificates[0].IsSelfIssued)
                 return Fail(SigstoreCodes.BundleCertificateChain, "The bundle's first certificate is a self-signed root certificate, not a signing certificate.", out finding);
         }
         else if (material.Certificate is { } single)
         {
             if (!TryReadCertificate(single.RawBytes, limits, out var certificate, out finding)) return false;
-            if (IsSelfSigned(certificate))
+            if (certificate.IsSelfIssued)
                 return Fail(SigstoreCodes.BundleCertificateChain, "The bundle's certificate is a self-signed root certificate; roots come only from the trusted root.", out finding);
             certificates.Add(certificate);
         }
@@ -207,7 +217,7 @@ public sealed partial class Bundle
         {
             MediaType = dto.MediaType!,
             MinorVersion = minor,
-            Certificates = certificates,
+            ParsedCertificates = certificates,
             PublicKeyHint = material.PublicKey?.Hint,
             HasPublicKey = material.PublicKey is not null,
             TlogEntries = entriesList,
@@ -277,30 +287,19 @@ public sealed partial class Bundle
         return true;
     }
 
-    private static bool TryReadCertificate(string? rawBytes, SigstoreLimits limits, [NotNullWhen(true)] out X509Certificate2? certificate, [NotNullWhen(false)] out Finding? finding)
+    private static bool TryReadCertificate(string? rawBytes, SigstoreLimits limits, [NotNullWhen(true)] out CertificateFields? certificate, [NotNullWhen(false)] out Finding? finding)
     {
         certificate = null;
         if (rawBytes is null || !Base64Any.TryDecode(rawBytes, out var der) || der.Length == 0)
             return Fail(SigstoreCodes.BundleBase64, "A bundle certificate is missing or not valid base64.", out finding);
         if (der.Length > limits.MaxCertificateBytes)
             return Fail(SigstoreCodes.BundleLimit, $"A bundle certificate is larger than {limits.MaxCertificateBytes} bytes.", out finding);
-        try
-        {
-            certificate = X509CertificateLoader.LoadCertificate(der);
-        }
-        catch (CryptographicException e)
-        {
-            return Fail(SigstoreCodes.BundleCertificate, $"A bundle certificate is not a valid X.509 certificate: {e.Message}", out finding);
-        }
-        if (!certificate.RawData.AsSpan().SequenceEqual(der))
-            return Fail(SigstoreCodes.BundleCertificate, "A bundle certificate has trailing bytes after its DER encoding.", out finding);
+        // Read with AsnReader rather than X509Certificate2 (a native object per bundle); DER, no trailing bytes.
+        if (!Core.X509.CertificateFields.TryParse(der, out certificate, out var error))
+            return Fail(SigstoreCodes.BundleCertificate, $"A bundle certificate is not a valid X.509 certificate: {error}.", out finding);
         finding = null;
         return true;
     }
-
-    /// <summary>A certificate whose subject equals its issuer is a root (or claims to be one); Fulcio leaves have an empty subject.</summary>
-    internal static bool IsSelfSigned(X509Certificate2 certificate) =>
-        certificate.SubjectName.RawData.Length > 2 && certificate.SubjectName.RawData.AsSpan().SequenceEqual(certificate.IssuerName.RawData);
 
     private static bool Fail(string code, string message, out Finding finding)
     {

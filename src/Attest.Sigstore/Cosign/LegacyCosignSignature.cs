@@ -87,7 +87,7 @@ public sealed class LegacyCosignVerifier
         if (!layer.Annotations.TryGetValue(LegacyCosignSignature.SignatureAnnotation, out var signatureText) || !Base64Any.TryDecode(signatureText, out var signature) || signature.Length == 0)
             return Fail(SigstoreCodes.BundleBase64, "The layer has no valid base64 'dev.cosignproject.cosign/signature' annotation.", out finding);
 
-        var certificates = new List<X509Certificate2>();
+        var certificates = new List<Core.X509.CertificateFields>();
         if (layer.Annotations.TryGetValue(LegacyCosignSignature.CertificateAnnotation, out var certificatePem) && certificatePem.Length > 0)
         {
             var pems = new List<byte[]>();
@@ -101,14 +101,9 @@ public sealed class LegacyCosignVerifier
             }
             foreach (var der in pems)
             {
-                try
-                {
-                    certificates.Add(X509CertificateLoader.LoadCertificate(der));
-                }
-                catch (CryptographicException e)
-                {
-                    return Fail(SigstoreCodes.BundleCertificate, $"An annotation certificate cannot be read: {e.Message}", out finding);
-                }
+                if (!Core.X509.CertificateFields.TryParse(der, out var certificate, out var certificateError))
+                    return Fail(SigstoreCodes.BundleCertificate, $"An annotation certificate cannot be read: {certificateError}.", out finding);
+                certificates.Add(certificate);
             }
         }
 
@@ -143,7 +138,7 @@ public sealed class LegacyCosignVerifier
         {
             MediaType = "cosign legacy signature",
             MinorVersion = 1,
-            Certificates = certificates,
+            ParsedCertificates = certificates,
             PublicKeyHint = null,
             HasPublicKey = certificates.Count == 0,
             TlogEntries = entries,

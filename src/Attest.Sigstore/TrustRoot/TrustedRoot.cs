@@ -120,6 +120,8 @@ public sealed class TrustedRoot
         TrustedRootJson? dto;
         try
         {
+            // Proto field names (certificate_authorities, raw_bytes ...) are accepted as protobuf JSON allows.
+            if (ProtoJsonNames.ToJsonNames(json, limits.MaxJsonDepth) is { } renamed) json = renamed;
             var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = limits.MaxJsonDepth, CommentHandling = JsonCommentHandling.Disallow });
             dto = JsonSerializer.Deserialize(ref reader, SigstoreJsonContext.Default.TrustedRootJson);
         }

@@ -74,7 +74,7 @@ public sealed class BundleVerifier
         return new VerificationResult
         {
             Timestamps = context.Timestamps,
-            SigningCertificate = bundle.Leaf,
+            SigningCertificateDer = bundle.LeafFields?.RawData,
             SubjectAlternativeName = context.MatchedSan,
             Issuer = context.MatchedIssuer,
         };

@@ -12,13 +12,11 @@ namespace Attest.Sigstore.Verification;
 /// </summary>
 internal sealed class CertificateChainStep : IVerificationStep
 {
-    private const string CodeSigningEku = "1.3.6.1.5.5.7.3.3";
-
     public Finding? Verify(VerificationContext context)
     {
-        if (context.Bundle.Leaf is not { } leaf) return null; // key-signed: see KeyValidityStep
-        var notBefore = new DateTimeOffset(leaf.NotBefore.ToUniversalTime(), TimeSpan.Zero);
-        var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        if (context.Bundle.LeafFields is not { } leaf) return null; // key-signed: see KeyValidityStep
+        var notBefore = leaf.NotBefore;
+        var notAfter = leaf.NotAfter;
 
         foreach (var (entry, log, _) in context.Entries)
         {
@@ -31,7 +29,7 @@ internal sealed class CertificateChainStep : IVerificationStep
             }
         }
 
-        if (!HasCodeSigningEku(leaf))
+        if (!leaf.AllowsCodeSigning())
             return VerificationContext.Finding(SigstoreCodes.CertificateCodeSigning, "The signing certificate does not allow code signing (extended key usage 1.3.6.1.5.5.7.3.3 missing).");
 
         // Without any verified timestamp (only when the options allow it), the certificate must be valid now.
@@ -59,19 +57,5 @@ internal sealed class CertificateChainStep : IVerificationStep
             context.Issuer ??= issuer;
         }
         return null;
-    }
-
-    private static bool HasCodeSigningEku(X509Certificate2 certificate)
-    {
-        foreach (var extension in certificate.Extensions)
-        {
-            if (extension is X509EnhancedKeyUsageExtension eku)
-            {
-                foreach (var oid in eku.EnhancedKeyUsages)
-                    if (oid.Value == CodeSigningEku) return true;
-                return false;
-            }
-        }
-        return false;
     }
 }

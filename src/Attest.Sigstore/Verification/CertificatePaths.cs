@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Formats.Asn1;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Attest.Core.Crypto;
+using Attest.Core.X509;
 using Attest.Sigstore.TrustRoot;
 using PublicKey = Attest.Core.Crypto.PublicKey;
 
@@ -29,37 +29,55 @@ internal static class CertificatePaths
         "2.5.29.19", // basicConstraints
     };
 
+    /// <summary>Whether <paramref name="der"/> is one of the certificates of a certificate authority of the trusted root.</summary>
+    public static bool IsAuthorityCertificate(TrustedRoot trustedRoot, ReadOnlySpan<byte> der)
+    {
+        foreach (var authority in trustedRoot.CertificateAuthorities)
+        {
+            var path = PathOf(authority);
+            for (var i = 0; i < path.Count; i++)
+                if (path.RawData(i).AsSpan().SequenceEqual(der)) return true;
+        }
+        return false;
+    }
+
     /// <summary>Checks leaf → authority at <paramref name="time"/>; returns the leaf's issuer, or null with the problem.</summary>
     public static X509Certificate2? TryBuild(X509Certificate2 leaf, CertificateAuthority authority, DateTimeOffset time, out string? problem)
     {
-        var path = Cache.GetValue(authority, static a => new AuthorityPath(a));
+        if (!CertificateFields.TryParse(leaf.RawData, out var fields, out problem)) return null;
+        return TryBuild(fields, authority, time, out problem);
+    }
+
+    /// <summary>Checks leaf → authority at <paramref name="time"/>; returns the leaf's issuer, or null with the problem.</summary>
+    public static X509Certificate2? TryBuild(CertificateFields leaf, CertificateAuthority authority, DateTimeOffset time, out string? problem)
+    {
+        var path = PathOf(authority);
         if (path.Problem is not null)
         {
             problem = path.Problem;
             return null;
         }
         // The leaf may itself be the first certificate of the authority's chain (a TSA leaf listed in the trusted root).
-        var start = leaf.RawData.AsSpan().SequenceEqual(authority.Certificates[0].RawData) ? 1 : 0;
-        if (start == 1 && authority.Certificates.Count == 1)
+        var start = leaf.RawData.AsSpan().SequenceEqual(path.RawData(0)) ? 1 : 0;
+        if (start == 1 && path.Count == 1)
         {
-            problem = ValidAt(leaf, time);
-            return problem is null ? leaf : null;
+            problem = path.ValidAt(0, time);
+            return problem is null ? authority.Certificates[0] : null;
         }
         var issuerIndex = start;
-        var issuer = authority.Certificates[issuerIndex];
         if (!path.IsCa(issuerIndex))
         {
-            problem = $"'{issuer.Subject}' is not a certificate authority";
+            problem = $"'{path.Subject(issuerIndex)}' is not a certificate authority";
             return null;
         }
-        if (!leaf.IssuerName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData))
+        if (!leaf.IssuerName.Span.SequenceEqual(path.SubjectName(issuerIndex)))
         {
-            problem = $"the certificate was issued by '{leaf.Issuer}', not by '{issuer.Subject}'";
+            problem = $"the certificate was issued by '{CertificateFields.DescribeName(leaf.IssuerName)}', not by '{path.Subject(issuerIndex)}'";
             return null;
         }
-        if (!path.VerifiesSignature(issuerIndex, leaf.RawData))
+        if (!path.VerifiesSignature(issuerIndex, leaf))
         {
-            problem = $"the certificate's signature does not verify with the key of '{issuer.Subject}'";
+            problem = $"the certificate's signature does not verify with the key of '{path.Subject(issuerIndex)}'";
             return null;
         }
         if (UnprocessedCriticalExtension(leaf) is { } oid)
@@ -72,25 +90,23 @@ internal static class CertificatePaths
             problem = "a path length constraint of the trusted chain is exceeded";
             return null;
         }
-        problem = ValidAt(leaf, time);
-        for (var i = issuerIndex; problem is null && i < authority.Certificates.Count; i++)
-            problem = ValidAt(authority.Certificates[i], time);
-        return problem is null ? issuer : null;
+        problem = ValidAt(leaf.NotBefore, leaf.NotAfter, leaf.SubjectName.Length <= 2 ? "(leaf)" : CertificateFields.DescribeName(leaf.SubjectName), time);
+        for (var i = issuerIndex; problem is null && i < path.Count; i++)
+            problem = path.ValidAt(i, time);
+        return problem is null ? authority.Certificates[issuerIndex] : null;
     }
 
-    private static string? ValidAt(X509Certificate2 certificate, DateTimeOffset time)
-    {
-        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
-        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-        return time >= notBefore && time <= notAfter
+    private static AuthorityPath PathOf(CertificateAuthority authority) => Cache.GetValue(authority, static a => new AuthorityPath(a));
+
+    private static string? ValidAt(DateTimeOffset notBefore, DateTimeOffset notAfter, string subject, DateTimeOffset time) =>
+        time >= notBefore && time <= notAfter
             ? null
-            : $"'{(certificate.Subject.Length == 0 ? "(leaf)" : certificate.Subject)}' is valid only from {notBefore:O} to {notAfter:O}, not at {time:O}";
-    }
+            : $"'{subject}' is valid only from {notBefore:O} to {notAfter:O}, not at {time:O}";
 
-    private static string? UnprocessedCriticalExtension(X509Certificate2 certificate)
+    private static string? UnprocessedCriticalExtension(CertificateFields certificate)
     {
         foreach (var extension in certificate.Extensions)
-            if (extension.Critical && extension.Oid?.Value is { } oid && !ProcessedCriticalExtensions.Contains(oid)) return oid;
+            if (extension.Critical && !ProcessedCriticalExtensions.Contains(extension.Oid)) return extension.Oid;
         return null;
     }
 
@@ -100,6 +116,8 @@ internal static class CertificatePaths
         private readonly PublicKey?[] _keys;
         private readonly int?[] _pathLength;
         private readonly bool[] _isCa;
+        private readonly CertificateFields?[] _fields;
+        private readonly string[] _subjects;
 
         public AuthorityPath(CertificateAuthority authority)
         {
@@ -107,9 +125,14 @@ internal static class CertificatePaths
             _keys = new PublicKey?[certificates.Count];
             _pathLength = new int?[certificates.Count];
             _isCa = new bool[certificates.Count];
+            _fields = new CertificateFields?[certificates.Count];
+            _subjects = new string[certificates.Count];
             for (var i = 0; i < certificates.Count; i++)
             {
                 var certificate = certificates[i];
+                _subjects[i] = certificate.Subject;
+                if (!CertificateFields.TryParse(certificate.RawData, out _fields[i], out var parseError))
+                    Problem ??= $"trusted certificate '{certificate.Subject}' cannot be read: {parseError}";
                 try
                 {
                     _keys[i] = PublicKey.FromCertificate(certificate);
@@ -130,7 +153,7 @@ internal static class CertificatePaths
                     Problem ??= $"trusted certificate '{certificate.Subject}' is not a CA allowed to sign certificates";
                 }
                 if (constraints is { HasPathLengthConstraint: true }) _pathLength[i] = constraints.PathLengthConstraint;
-                if (UnprocessedCriticalExtension(certificate) is { } oid) Problem ??= $"trusted certificate '{certificate.Subject}' has an unprocessed critical extension {oid}";
+                if (_fields[i] is { } parsed && UnprocessedCriticalExtension(parsed) is { } oid) Problem ??= $"trusted certificate '{certificate.Subject}' has an unprocessed critical extension {oid}";
                 if (i + 1 < certificates.Count)
                 {
                     var parent = certificates[i + 1];
@@ -140,13 +163,27 @@ internal static class CertificatePaths
             }
             for (var i = 0; i + 1 < certificates.Count && Problem is null; i++)
             {
-                if (!VerifiesSignature(i + 1, certificates[i].RawData))
+                if (!VerifiesSignature(i + 1, _fields[i]!))
                     Problem = $"trusted chain is broken: the signature on '{certificates[i].Subject}' does not verify";
             }
             if (Problem is null && _keys.Any(k => k is null)) Problem = "a trusted certificate has a key type Attest cannot verify with";
         }
 
         public string? Problem { get; }
+
+        public int Count => _fields.Length;
+
+        public byte[] RawData(int index) => _fields[index]?.RawData ?? [];
+
+        public ReadOnlySpan<byte> SubjectName(int index) => _fields[index] is { } f ? f.SubjectName.Span : default;
+
+        public string Subject(int index) => _subjects[index];
+
+        public string? ValidAt(int index, DateTimeOffset time)
+        {
+            var f = _fields[index]!;
+            return CertificatePaths.ValidAt(f.NotBefore, f.NotAfter, _subjects[index], time);
+        }
 
         public bool IsCa(int index) => _isCa[index];
 
@@ -159,39 +196,23 @@ internal static class CertificatePaths
             return false;
         }
 
-        /// <summary>Verifies the signature of a DER certificate with the key of certificate <paramref name="signerIndex"/>.</summary>
-        public bool VerifiesSignature(int signerIndex, byte[] certificate)
+        /// <summary>Verifies the signature of a certificate with the key of certificate <paramref name="signerIndex"/>.</summary>
+        public bool VerifiesSignature(int signerIndex, CertificateFields certificate)
         {
             var key = _keys[signerIndex];
             if (key is null) return false;
-            try
+            SignatureScheme? scheme = certificate.SignatureAlgorithmOid switch
             {
-                var reader = new AsnReader(certificate, AsnEncodingRules.DER);
-                var outer = reader.ReadSequence();
-                reader.ThrowIfNotEmpty();
-                var tbs = outer.ReadEncodedValue();
-                var algorithm = outer.ReadSequence();
-                var oid = algorithm.ReadObjectIdentifier();
-                var signature = outer.ReadBitString(out var unused);
-                outer.ThrowIfNotEmpty();
-                if (unused != 0) return false;
-                SignatureScheme? scheme = oid switch
-                {
-                    "1.2.840.10045.4.3.2" => SignatureScheme.EcdsaSha256,
-                    "1.2.840.10045.4.3.3" => SignatureScheme.EcdsaSha384,
-                    "1.2.840.10045.4.3.4" => SignatureScheme.EcdsaSha512,
-                    "1.2.840.113549.1.1.11" => SignatureScheme.RsaPkcs1Sha256,
-                    "1.2.840.113549.1.1.12" => SignatureScheme.RsaPkcs1Sha384,
-                    "1.2.840.113549.1.1.13" => SignatureScheme.RsaPkcs1Sha512,
-                    "1.3.101.112" => SignatureScheme.Ed25519,
-                    _ => null,
-                };
-                return scheme is not null && key.VerifyData(tbs.Span, signature, scheme.Value);
-            }
-            catch (AsnContentException)
-            {
-                return false;
-            }
+                "1.2.840.10045.4.3.2" => SignatureScheme.EcdsaSha256,
+                "1.2.840.10045.4.3.3" => SignatureScheme.EcdsaSha384,
+                "1.2.840.10045.4.3.4" => SignatureScheme.EcdsaSha512,
+                "1.2.840.113549.1.1.11" => SignatureScheme.RsaPkcs1Sha256,
+                "1.2.840.113549.1.1.12" => SignatureScheme.RsaPkcs1Sha384,
+                "1.2.840.113549.1.1.13" => SignatureScheme.RsaPkcs1Sha512,
+                "1.3.101.112" => SignatureScheme.Ed25519,
+                _ => null,
+            };
+            return scheme is not null && key.VerifyData(certificate.TbsCertificate.Span, certificate.Signature.Span, scheme.Value);
         }
     }
 }

@@ -13,7 +13,7 @@ internal sealed class IdentityStep : IVerificationStep
 {
     public Finding? Verify(VerificationContext context)
     {
-        if (context.Bundle.Leaf is not { } leaf || context.Policy.Key is not null) return null;
+        if (context.Bundle.LeafFields is not { } leaf || context.Policy.Key is not null) return null;
         IReadOnlyList<SubjectAlternativeName> names;
         FulcioExtensions extensions;
         try

@@ -49,7 +49,7 @@ internal sealed class InclusionProofStep : IVerificationStep
             var key = NoteKeys.GetValue(log, static _ => new ConcurrentDictionary<string, NoteVerifierKey?>(StringComparer.Ordinal))
                 .GetOrAdd(signerName, static (name, log) => NoteKey(log, name), log);
             if (key is null)
-                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint cannot be checked: the log {log.BaseUrl} has a {log.Key!.Algorithm} key (Attest verifies Ed25519 and ECDSA P-256 checkpoints) or '{signerName}' is not a key name.");
+                return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint cannot be checked: the log {log.BaseUrl} has a {log.Key!.Algorithm} key (Attest verifies Ed25519, ECDSA P-256 and RSA checkpoints) or '{signerName}' is not a key name.");
             if (!key.KeyHash.Equals(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(log.CheckpointKeyHint)))
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s log {log.BaseUrl} has a checkpoint key id that does not match its key.");
             var verification = note.Verify([key]);
@@ -96,6 +96,8 @@ internal sealed class InclusionProofStep : IVerificationStep
             {
                 KeyAlgorithm.Ed25519 => NoteVerifierKey.ForEd25519(name, log.Key.SubjectPublicKeyInfo[^Ed25519.PublicKeySize..]),
                 KeyAlgorithm.EcdsaP256 => NoteVerifierKey.ForEcdsa(name, log.Key.SubjectPublicKeyInfo),
+                // Older Rekor v1 logs sign with RSA; their hint is SHA-256(SPKI)[:4], rekor-tiles' the signed-note id.
+                KeyAlgorithm.Rsa => RsaNoteKey(log, name),
                 _ => null,
             };
         }
@@ -103,6 +105,14 @@ internal sealed class InclusionProofStep : IVerificationStep
         {
             return null; // a name that cannot be a note key name
         }
+    }
+
+    private static NoteVerifierKey RsaNoteKey(TransparencyLogInstance log, string name)
+    {
+        var signedNoteId = NoteVerifierKey.ForRsa(name, log.Key!, signedNoteKeyId: true);
+        return signedNoteId.KeyHash == System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(log.CheckpointKeyHint)
+            ? signedNoteId
+            : NoteVerifierKey.ForRsa(name, log.Key!);
     }
 
     /// <summary>The log name of a Rekor v1 origin line <c>hostname - treeID</c>.</summary>

@@ -22,11 +22,10 @@ internal sealed class SctStep : IVerificationStep
 
     public Finding? Verify(VerificationContext context)
     {
-        if (context.Bundle.Leaf is not { } leaf) return null;
+        if (context.Bundle.LeafFields is not { } leaf) return null;
         var threshold = context.Options.CertificateTransparencyThreshold;
         if (threshold == 0) return null;
-        var extension = leaf.Extensions.Cast<X509Extension>().FirstOrDefault(e => e.Oid?.Value == SctListOid);
-        if (extension is null)
+        if (leaf.FindExtension(SctListOid) is not { } extension)
             return VerificationContext.Finding(SigstoreCodes.SctMissing, "The signing certificate has no embedded signed certificate timestamps (SCTs).");
         if (context.Issuer is null)
             return VerificationContext.Finding(SigstoreCodes.SctInvalid, "The signing certificate's issuer is unknown, so its SCTs cannot be checked.");
@@ -35,7 +34,7 @@ internal sealed class SctStep : IVerificationStep
         byte[] tbs;
         try
         {
-            scts = ParseList(extension.RawData, context.Limits.MaxSctsPerCertificate);
+            scts = ParseList(extension.Value, context.Limits.MaxSctsPerCertificate);
             tbs = PrecertificateTbs(leaf.RawData);
         }
         catch (Exception e) when (e is FormatException or AsnContentException or ArgumentOutOfRangeException)
@@ -76,7 +75,7 @@ internal sealed class SctStep : IVerificationStep
     internal sealed record Sct(byte Version, byte[] LogId, ulong Timestamp, byte[] Extensions, byte HashAlgorithm, byte SignatureAlgorithm, byte[] Signature);
 
     /// <summary>The extension value is an OCTET STRING holding the TLS-encoded SignedCertificateTimestampList (RFC 6962 §3.3).</summary>
-    internal static List<Sct> ParseList(byte[] extensionValue, int max)
+    internal static List<Sct> ParseList(ReadOnlyMemory<byte> extensionValue, int max)
     {
         var reader = new AsnReader(extensionValue, AsnEncodingRules.DER);
         var tls = reader.ReadOctetString();

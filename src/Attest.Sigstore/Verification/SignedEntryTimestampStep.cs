@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Attest.Core;
 using Attest.Core.Crypto;
 
@@ -32,8 +31,29 @@ internal sealed class SignedEntryTimestampStep : IVerificationStep
     /// <summary>The JCS form of the SET payload. Members are already in code-unit order, values are base64, ASCII hex and integers, so no general canonicaliser is needed.</summary>
     internal static byte[] CanonicalPayload(byte[] body, long integratedTime, byte[] logId, long logIndex)
     {
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"{{\"body\":\"{Convert.ToBase64String(body)}\",\"integratedTime\":{integratedTime},\"logID\":\"{Convert.ToHexStringLower(logId)}\",\"logIndex\":{logIndex}}}");
-        return Encoding.ASCII.GetBytes(text);
+        // Written as ASCII bytes in one buffer: the body is the bulk of it and needs no intermediate strings.
+        var buffer = new byte[64 + ((body.Length + 2) / 3 * 4) + (logId.Length * 2) + 40];
+        var span = buffer.AsSpan();
+        var at = 0;
+        Append(span, ref at, "{\"body\":\""u8);
+        System.Buffers.Text.Base64.EncodeToUtf8(body, span[at..], out _, out var written);
+        at += written;
+        Append(span, ref at, "\",\"integratedTime\":"u8);
+        integratedTime.TryFormat(span[at..], out written, default, CultureInfo.InvariantCulture);
+        at += written;
+        Append(span, ref at, ",\"logID\":\""u8);
+        Convert.TryToHexStringLower(logId, span[at..], out written);
+        at += written;
+        Append(span, ref at, "\",\"logIndex\":"u8);
+        logIndex.TryFormat(span[at..], out written, default, CultureInfo.InvariantCulture);
+        at += written;
+        Append(span, ref at, "}"u8);
+        return buffer[..at];
+    }
+
+    private static void Append(Span<byte> buffer, ref int at, ReadOnlySpan<byte> text)
+    {
+        text.CopyTo(buffer[at..]);
+        at += text.Length;
     }
 }

@@ -1,4 +1,5 @@
 using Attest.Core;
+using Attest.Core.X509;
 using PublicKey = Attest.Core.Crypto.PublicKey;
 
 namespace Attest.Sigstore.Verification;
@@ -23,27 +24,21 @@ internal sealed class SigningMaterialStep : IVerificationStep
             context.VerifierIsCertificate = false;
             return null;
         }
-        if (bundle.Leaf is not { } leaf)
+        if (bundle.LeafFields is not { } leaf)
             return VerificationContext.Finding(SigstoreCodes.KeyRequired, "The bundle is signed with a managed key, but no key was given to verify it (use --key).");
-        try
-        {
-            context.SigningKey = PublicKey.FromCertificate(leaf);
-        }
-        catch (System.Security.Cryptography.CryptographicException e)
-        {
-            return VerificationContext.Finding(SigstoreCodes.BundleCertificate, $"The signing certificate's public key cannot be used: {e.Message}");
-        }
+        if (!PublicKey.TryParseSubjectPublicKeyInfo(leaf.SubjectPublicKeyInfo.Span, out var signingKey, out var keyError))
+            return VerificationContext.Finding(SigstoreCodes.BundleCertificate, $"The signing certificate's public key cannot be used: {keyError}");
+        context.SigningKey = signingKey;
         // Certificates the bundle carries after the leaf are not used to build the path; they must be certificates of a
         // trusted CA chain (old clients included the intermediate and root), not ones of the bundle's choosing.
-        for (var i = 1; i < bundle.Certificates.Count; i++)
+        for (var i = 1; i < bundle.ParsedCertificates.Count; i++)
         {
-            var extra = bundle.Certificates[i];
-            var known = context.TrustedRoot.CertificateAuthorities.Any(ca => ca.Certificates.Any(c => c.RawData.AsSpan().SequenceEqual(extra.RawData)));
-            if (!known)
+            var extra = bundle.ParsedCertificates[i];
+            if (!CertificatePaths.IsAuthorityCertificate(context.TrustedRoot, extra.RawData))
             {
-                var kind = Bundles.Bundle.IsSelfSigned(extra) ? "root" : "intermediate";
+                var kind = extra.IsSelfIssued ? "root" : "intermediate";
                 return VerificationContext.Finding(SigstoreCodes.BundleCertificateChain,
-                    $"The bundle's certificate chain carries a {kind} certificate ({extra.Subject}) at position {i} that no trusted Fulcio CA contains; roots and intermediates come only from the trusted root.");
+                    $"The bundle's certificate chain carries a {kind} certificate ({CertificateFields.DescribeName(extra.SubjectName)}) at position {i} that no trusted Fulcio CA contains; roots and intermediates come only from the trusted root.");
             }
         }
 

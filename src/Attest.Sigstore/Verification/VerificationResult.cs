@@ -24,7 +24,12 @@ public sealed record VerificationResult
 
     public IReadOnlyList<VerifiedTimestamp> Timestamps { get; init; } = [];
 
-    public X509Certificate2? SigningCertificate { get; init; }
+    /// <summary>The leaf certificate, loaded when first asked for (verification itself reads it without X509Certificate2).</summary>
+    public X509Certificate2? SigningCertificate => SigningCertificateDer is null ? null : _signingCertificate ??= X509CertificateLoader.LoadCertificate(SigningCertificateDer);
+
+    private X509Certificate2? _signingCertificate;
+
+    internal byte[]? SigningCertificateDer { get; init; }
 
     public string? SubjectAlternativeName { get; init; }
 

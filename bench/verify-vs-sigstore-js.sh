@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Bundle verification throughput of Attest vs the sigstore-js peer, in one run, on the same bundles, one core each.
+#   bench/verify-vs-sigstore-js.sh [SECONDS=5] [ROUNDS=3] [MANIFEST]
+# Both sides measure the same way (peer/bench-verify.cjs and `Attest.Benchmarks verify-throughput`, which mirrors
+# it): every trusted root parsed once, each bundle parsed and its artifact hashed on every verification. The default
+# manifest is the three conformance happy paths (v0.1, v0.2, v0.3) against the public-good root. The machine is shared,
+# so the two tools alternate for ROUNDS rounds pinned to the same CPU (BENCH_CPU, default 1); printed are the best
+# round of each (the least disturbed one) with their ratio, and the median of the per-round ratios (each round's two
+# runs are neighbours in time, so they share the machine's load). Needs the peer installed (tools/sigstore-conformance/setup.sh); builds the benchmark (Release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-5}
+rounds=${2:-3}
+# The shared tools sit beside the repository (../shared), or two levels up from a worktree under wt/.
+conformance=${SIGSTORE_CONFORMANCE_DIR:-}
+for candidate in ../shared ../../shared; do
+  [ -n "$conformance" ] || [ ! -d "$candidate/tools/sigstore-conformance" ] || conformance=$(cd "$candidate/tools/sigstore-conformance" && pwd)
+done
+[ -n "$conformance" ] || { echo "sigstore-conformance tools not found; set SIGSTORE_CONFORMANCE_DIR" >&2; exit 2; }
+manifest=${3:-$conformance/results/bench-manifest-conformance-happy-paths.json}
+cpu=${BENCH_CPU:-1}
+
+dotnet build bench/Attest.Benchmarks -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+attest=(taskset -c "$cpu" dotnet "$PWD/bench/Attest.Benchmarks/bin/Release/net10.0/Attest.Benchmarks.dll" verify-throughput "$manifest" "$seconds")
+peer=(taskset -c "$cpu" "$conformance/peer/peer-node" "$conformance/peer/bench-verify.cjs" "$manifest" "$seconds")
+
+rate() { sed -n 's/.*: \([0-9.]*\) bundles\/s.*/\1/p'; }
+best_attest=0 best_peer=0 ratios=()
+for ((r = 1; r <= rounds; r++)); do
+  a=$("${attest[@]}"); p=$("${peer[@]}")
+  ar=$(echo "$a" | rate); pr=$(echo "$p" | rate)
+  ratios+=("$(echo "scale=2; $ar / $pr" | bc)")
+  echo "round $r  attest:      $a"
+  echo "round $r  sigstore-js: $p   (ratio ${ratios[-1]}x)"
+  best_attest=$(printf '%s\n%s\n' "$best_attest" "$ar" | sort -g | tail -1)
+  best_peer=$(printf '%s\n%s\n' "$best_peer" "$pr" | sort -g | tail -1)
+done
+echo "best attest:      $best_attest bundles/s"
+echo "best sigstore-js: $best_peer bundles/s"
+echo "ratio attest/sigstore-js (best rounds):      $(echo "scale=2; $best_attest / $best_peer" | bc)x"
+echo "ratio attest/sigstore-js (median of rounds): $(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')x"
