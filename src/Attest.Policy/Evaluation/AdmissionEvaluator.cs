@@ -139,6 +139,25 @@ public sealed class AdmissionEvaluator(
             }
         }
 
+        foreach (var legacy in collected.LegacyAttestations)
+        {
+            var anyVerified = false;
+            foreach (var authority in policy.Authorities.Values)
+            {
+                var result = verifier.VerifyLegacyAttestation(authority, legacy.Attestation, digest);
+                if (result.Verified)
+                {
+                    verified.Add(new VerifiedEvidence(authority.Name, legacy.Source, legacy.Statement, legacy.StatementBytes));
+                    anyVerified = true;
+                }
+                else
+                {
+                    firstFailure.TryAdd(authority.Name, result.Failure!);
+                }
+            }
+            if (!anyVerified && legacy.Statement is not null) unverifiedTypes.Add(legacy.Statement.PredicateType);
+        }
+
         var evidence = new PolicyEvidence(collected.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
         return (checker.Check(policy, evidence, digest), true);
     }

@@ -46,14 +46,24 @@ internal sealed class TestImageRegistry(string host) : IDisposable
     /// <summary>Pushes a legacy cosign signature the way cosign lays it out: a manifest under the tag
     /// <c>sha256-&lt;hex&gt;.sig</c> whose layer is the simple-signing payload, with the signature and Rekor bundle
     /// as annotations.</summary>
-    public async Task AttachLegacySignatureAsync(string repository, Digest subject, byte[] payload, IReadOnlyDictionary<string, string> annotations)
+    public Task AttachLegacySignatureAsync(string repository, Digest subject, byte[] payload, IReadOnlyDictionary<string, string> annotations) =>
+        AttachLegacyLayerAsync(repository, subject, CosignArtifact.Signature, OciMediaTypes.CosignSimpleSigning, payload, annotations);
+
+    /// <summary>Pushes a legacy cosign attestation as cosign lays it out: a manifest under the tag
+    /// <c>sha256-&lt;hex&gt;.att</c> whose layer is the DSSE envelope (media type <c>application/vnd.dsse.envelope.v1+json</c>),
+    /// with an empty signature annotation, the predicate type and optionally the Rekor bundle as annotations.</summary>
+    public Task AttachLegacyAttestationAsync(string repository, Digest subject, byte[] envelope, IReadOnlyDictionary<string, string> annotations) =>
+        AttachLegacyLayerAsync(repository, subject, CosignArtifact.Attestation, OciMediaTypes.DsseEnvelope, envelope, annotations);
+
+    private async Task AttachLegacyLayerAsync(
+        string repository, Digest subject, CosignArtifact kind, string mediaType, byte[] payload, IReadOnlyDictionary<string, string> annotations)
     {
         var payloadDigest = await Client.PushBlobAsync(host, repository, payload);
         var config = Encoding.UTF8.GetBytes($$"""{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["{{payloadDigest}}"]},"config":{} }""");
         var configDigest = await Client.PushBlobAsync(host, repository, config);
         var layer = new System.Text.Json.Nodes.JsonObject
         {
-            ["mediaType"] = OciMediaTypes.CosignSimpleSigning,
+            ["mediaType"] = mediaType,
             ["digest"] = payloadDigest.ToString(),
             ["size"] = payload.Length,
             ["annotations"] = new System.Text.Json.Nodes.JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (System.Text.Json.Nodes.JsonNode?)a.Value))),
@@ -65,7 +75,7 @@ internal sealed class TestImageRegistry(string host) : IDisposable
             ["config"] = new System.Text.Json.Nodes.JsonObject { ["mediaType"] = OciMediaTypes.ImageConfig, ["digest"] = configDigest.ToString(), ["size"] = config.Length },
             ["layers"] = new System.Text.Json.Nodes.JsonArray(layer),
         };
-        await Client.PushManifestAsync(host, repository, RegistryClient.CosignTag(subject, CosignArtifact.Signature),
+        await Client.PushManifestAsync(host, repository, RegistryClient.CosignTag(subject, kind),
             Encoding.UTF8.GetBytes(manifest.ToJsonString()), OciMediaTypes.ImageManifest);
     }
 
