@@ -70,6 +70,10 @@ public sealed class EvidenceCollector(RegistryClient registry)
     /// <summary>A bundle carries its statement (an SBOM attestation can be large), never more than this.</summary>
     public const long MaxBundleBytes = 32L << 20;
 
+    /// <summary>The manifest or index <paramref name="digest"/> names (digest-checked by the registry client).</summary>
+    public Task<Manifest> GetManifestAsync(ImageReference image, Digest digest, CancellationToken cancellationToken) =>
+        registry.GetManifestAsync(ImageReference.Parse($"{image.Name}@{digest}"), cancellationToken);
+
     public async Task<CollectedEvidence> CollectAsync(ImageReference image, Digest digest, CancellationToken cancellationToken)
     {
         var legacy = CollectLegacyAsync(image, digest, CosignArtifact.Signature, LegacyCosignSignature.SimpleSigningMediaType, LegacyCosignSignature.MaxPayloadBytes, cancellationToken);

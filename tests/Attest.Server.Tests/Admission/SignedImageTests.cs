@@ -76,6 +76,24 @@ public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
                   predicateType: https://cyclonedx.org/bom
                   authorities: [release-key]
                   sbom: {deniedLicenses: [GPL-3.0-only]}
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: platforms-signed}
+            spec:
+              match: {images: ["{{registry.Host}}/multi-signed/**"]}
+              signatures:
+                authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: release.pub} }]
+              platforms: {required: [linux/amd64, linux/arm64], signed: true}
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: platforms-present}
+            spec:
+              match: {images: ["{{registry.Host}}/multi-present/**"]}
+              signatures:
+                authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: release.pub} }]
+              platforms: {required: [linux/amd64, linux/arm64]}
             """);
 
         _server = await _workspace.StartWebhookAsync(
@@ -215,6 +233,50 @@ public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
         await _images.AttachBundleAsync("sbom/app", foreign, _sigstore.SignImage(foreign, _releaseKey));
         await _images.AttachBundleAsync("sbom/app", foreign, _sigstore.SignImageDsse(foreign, "https://cyclonedx.org/bom", Bom("MIT"), _otherKey));
         Assert.Contains("[attestation.untrusted]", DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/app@{foreign}")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Multi_arch_index_needs_every_required_platform_signed_when_the_policy_says_so()
+    {
+        var (index, platforms) = await _images.PushIndexAsync("multi-signed/app", "v1", "linux/amd64", "linux/arm64", "linux/s390x");
+        await _images.AttachBundleAsync("multi-signed/app", index, _sigstore.SignImage(index, _releaseKey));
+        await _images.AttachBundleAsync("multi-signed/app", platforms["linux/amd64"], _sigstore.SignImage(platforms["linux/amd64"], _releaseKey));
+        // The index is signed, amd64 is signed, arm64 is not: the index alone does not satisfy 'signed: true'.
+        var message = DeniedMessage(await ValidateAsync($"{registry.Host}/multi-signed/app@{index}"));
+        Assert.Contains($"platform linux/arm64 ({platforms["linux/arm64"]}): the image is not signed", message, StringComparison.Ordinal);
+        Assert.Contains("[platform.unsigned]", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("linux/amd64 (", message, StringComparison.Ordinal);
+
+        // arm64 signed by a key the policy does not name still does not count; by the release key it does.
+        await _images.AttachBundleAsync("multi-signed/app", platforms["linux/arm64"], _sigstore.SignImage(platforms["linux/arm64"], _otherKey));
+        Assert.Contains("[platform.unsigned]", DeniedMessage(await ValidateAsync($"{registry.Host}/multi-signed/app@{index}")), StringComparison.Ordinal);
+        await _images.AttachBundleAsync("multi-signed/app", platforms["linux/arm64"], _sigstore.SignImage(platforms["linux/arm64"], _releaseKey));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/multi-signed/app@{index}")); // s390x is not required, so unsigned is fine
+
+        // Platform signatures do not replace the index's: the index digest is what is verified by default.
+        var (unsignedIndex, unsignedPlatforms) = await _images.PushIndexAsync("multi-signed/app", "v2", "linux/amd64", "linux/arm64");
+        foreach (var digest in unsignedPlatforms.Values) await _images.AttachBundleAsync("multi-signed/app", digest, _sigstore.SignImage(digest, _releaseKey));
+        Assert.Contains("[signature.none]", DeniedMessage(await ValidateAsync($"{registry.Host}/multi-signed/app@{unsignedIndex}")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Multi_arch_index_must_list_the_required_platforms()
+    {
+        var (complete, _) = await _images.PushIndexAsync("multi-present/app", "complete", "linux/amd64", "linux/arm64");
+        await _images.AttachBundleAsync("multi-present/app", complete, _sigstore.SignImage(complete, _releaseKey));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/multi-present/app@{complete}")); // platforms present, only the index signed
+
+        var (partial, _) = await _images.PushIndexAsync("multi-present/app", "partial", "linux/amd64", "linux/arm");
+        await _images.AttachBundleAsync("multi-present/app", partial, _sigstore.SignImage(partial, _releaseKey));
+        var missing = DeniedMessage(await ValidateAsync($"{registry.Host}/multi-present/app@{partial}"));
+        Assert.Contains($"the index {partial} has no manifest for platform linux/arm64 (it offers [linux/amd64, linux/arm])", missing, StringComparison.Ordinal);
+        Assert.Contains("[platform.missing]", missing, StringComparison.Ordinal);
+
+        var single = await _images.PushImageAsync("multi-present/app", "single");
+        await _images.AttachBundleAsync("multi-present/app", single, _sigstore.SignImage(single, _releaseKey));
+        var notIndex = DeniedMessage(await ValidateAsync($"{registry.Host}/multi-present/app@{single}"));
+        Assert.Contains("is a single-platform manifest, not an index, but the policy requires the platforms [linux/amd64, linux/arm64]", notIndex, StringComparison.Ordinal);
+        Assert.Contains("[platform.not-index]", notIndex, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -11,12 +11,35 @@ internal sealed class TestImageRegistry(string host) : IDisposable
 
     public string Host => host;
 
-    public async Task<Digest> PushImageAsync(string repository, string tag)
+    public async Task<Digest> PushImageAsync(string repository, string tag, string os = "linux", string architecture = "amd64")
     {
-        var config = Encoding.UTF8.GetBytes($$"""{"architecture":"amd64","os":"linux","created":"{{Guid.NewGuid()}}"}""");
+        var (digest, _) = await PushPlatformImageAsync(repository, tag, os, architecture);
+        return digest;
+    }
+
+    private async Task<(Digest Digest, int Size)> PushPlatformImageAsync(string repository, string tag, string os, string architecture)
+    {
+        var config = Encoding.UTF8.GetBytes($$"""{"architecture":"{{architecture}}","os":"{{os}}","created":"{{Guid.NewGuid()}}"}""");
         var configDigest = await Client.PushBlobAsync(host, repository, config);
         var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","config":{"mediaType":"{{OciMediaTypes.ImageConfig}}","digest":"{{configDigest}}","size":{{config.Length}}},"layers":[]} """);
-        return await Client.PushManifestAsync(host, repository, tag, manifest, OciMediaTypes.ImageManifest);
+        return (await Client.PushManifestAsync(host, repository, tag, manifest, OciMediaTypes.ImageManifest), manifest.Length);
+    }
+
+    /// <summary>Pushes one image per platform (<c>os/architecture</c>) and an OCI image index listing them with
+    /// their platforms, under <paramref name="tag"/>. Returns the index digest and each platform's manifest digest.</summary>
+    public async Task<(Digest Index, Dictionary<string, Digest> Platforms)> PushIndexAsync(string repository, string tag, params string[] platforms)
+    {
+        var descriptors = new List<string>();
+        var digests = new Dictionary<string, Digest>(StringComparer.Ordinal);
+        foreach (var platform in platforms)
+        {
+            var (os, architecture) = (platform.Split('/')[0], platform.Split('/')[1]);
+            var (digest, size) = await PushPlatformImageAsync(repository, $"{tag}-{os}-{architecture}", os, architecture);
+            digests[platform] = digest;
+            descriptors.Add($$"""{"mediaType":"{{OciMediaTypes.ImageManifest}}","digest":"{{digest}}","size":{{size}},"platform":{"os":"{{os}}","architecture":"{{architecture}}"} }""");
+        }
+        var index = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageIndex}}","manifests":[{{string.Join(",", descriptors)}}]}""");
+        return (await Client.PushManifestAsync(host, repository, tag, index, OciMediaTypes.ImageIndex), digests);
     }
 
     /// <summary>Attaches <paramref name="bundleJson"/> to <paramref name="subject"/> as an OCI 1.1 referrer (a bundle
