@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Admission webhook load benchmark (issue 7): the real server over HTTPS on loopback, the real registry, hey as load.
 #   warm:       one pinned image, verdict cached, fixed 1,000 requests/s (8 workers x 125/s) for DURATION -> p50/p99
+#   warm-dryrun: the same with dryRun: true, which writes no ledger entry: the difference to warm is the durable
+#               ledger append (one fsync per group commit); "fsync" shows this disk's own fsync latency for scale
 #   cold:       verdict cache off (every request fetches referrers from the registry), fixed 200 requests/s -> p50/p99
 #   saturation: no rate limit, 32 workers -> requests/s
 #   memory:     the server's peak resident set (VmHWM) after all runs
@@ -85,12 +87,24 @@ load() { # label, extra hey args...
 }
 
 echo "webhook benchmark: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), duration $DURATION"
+python3 - "$WORK" <<'PY'
+import os, sys, time
+f = os.open(os.path.join(sys.argv[1], "fsync-probe"), os.O_WRONLY | os.O_CREAT)
+t = []
+for _ in range(200):
+    os.write(f, b"x" * 512); s = time.perf_counter(); os.fsync(f); t.append((time.perf_counter() - s) * 1000)
+t.sort(); print("fsync      p50 %7.2f ms   p99 %7.2f ms   (200 appends of 512 bytes to a file beside the ledger)" % (t[100], t[198]))
+PY
 curl -sk -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" "https://127.0.0.1:1/" 2>/dev/null || true
 start_server 60
 curl -skf -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/review.json" "https://127.0.0.1:$PORT/admission/validate" \
   | python3 -c 'import json,sys; r=json.load(sys.stdin)["response"]; print("decision:", "allowed" if r["allowed"] else "denied:", r.get("status",{}).get("message","")[:160])'
 hey -n 200 -c 8 -m POST -T application/json -D "$WORK/review.json" "https://127.0.0.1:$PORT/admission/validate" >/dev/null  # warm-up (JIT, TLS)
 load warm -z "$DURATION" -c 8 -q 125
+sed 's/"dryRun":false/"dryRun":true/' "$WORK/review.json" >"$WORK/review-dry.json"
+hey -m POST -T application/json -D "$WORK/review-dry.json" -z "$DURATION" -c 8 -q 125 "https://127.0.0.1:$PORT/admission/validate" >"$WORK/warm-dryrun.txt"
+printf '%-11s %10s req/s   p50 %7s ms   p99 %7s ms\n' warm-dryrun "$(awk '/Requests\/sec/ {print $2}' "$WORK/warm-dryrun.txt")" \
+  "$(awk '/ 50% in/ {print $3*1000}' "$WORK/warm-dryrun.txt")" "$(awk '/ 99% in/ {print $3*1000}' "$WORK/warm-dryrun.txt")"
 load saturation -z "$DURATION" -c 32
 WARM_PID=$SERVER_PID
 echo "memory     peak RSS $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$WARM_PID/status) (warm server)"

@@ -24,6 +24,9 @@ public sealed class RegistryClient : IDisposable
     private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _basicHosts = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Credentials of the current call flow (a workload's image pull secrets), tried before the configured ones.</summary>
+    private static readonly AsyncLocal<IRegistryCredentialProvider?> ScopedCredentials = new();
+
     public RegistryClient(RegistryClientOptions? options = null, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
         _options = options ?? new RegistryClientOptions();
@@ -31,6 +34,27 @@ public sealed class RegistryClient : IDisposable
         _http = new HttpClient(handler ?? CreateHandler(_options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
     }
+
+    /// <summary>
+    /// Makes <paramref name="credentials"/> the first credentials every registry call of the current asynchronous flow
+    /// uses (the configured ones remain the fallback), until the returned scope is disposed: a workload's image pull
+    /// secrets for the registries it pulls from. Bearer tokens are cached per registry, scope and credential, so one
+    /// workload's credentials never sign in another with a different identity.
+    /// </summary>
+    public static IDisposable UseCredentials(IRegistryCredentialProvider? credentials)
+    {
+        var previous = ScopedCredentials.Value;
+        ScopedCredentials.Value = credentials;
+        return new CredentialScope(previous);
+    }
+
+    private sealed class CredentialScope(IRegistryCredentialProvider? previous) : IDisposable
+    {
+        public void Dispose() => ScopedCredentials.Value = previous;
+    }
+
+    private RegistryCredential? CredentialFor(string registry) =>
+        ScopedCredentials.Value?.GetCredential(registry) ?? _options.Credentials?.GetCredential(registry);
 
     /// <summary>Resolves a reference to the digest of what it names now (the index digest for multi-arch images).
     /// A digest-pinned reference is returned as is.</summary>
@@ -262,15 +286,16 @@ public sealed class RegistryClient : IDisposable
 
     private void AddAuthorization(HttpRequestMessage request, string registry, string scope)
     {
-        if (_tokens.TryGetValue(TokenKey(registry, scope), out var token) && token.ExpiresAt > _time.GetUtcNow())
+        var credential = CredentialFor(registry);
+        if (_tokens.TryGetValue(TokenKey(registry, scope, credential), out var token) && token.ExpiresAt > _time.GetUtcNow())
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-        else if (_basicHosts.ContainsKey(registry) && _options.Credentials?.GetCredential(registry) is { Username: { } user, Password: { } password })
+        else if (_basicHosts.ContainsKey(registry) && credential is { Username: { } user, Password: { } password })
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
     }
 
     private async Task AnswerChallengeAsync(string registry, string scope, AuthenticationHeaderValue? challenge, CancellationToken cancellationToken)
     {
-        var credential = _options.Credentials?.GetCredential(registry);
+        var credential = CredentialFor(registry);
         if (challenge is null)
             throw new RegistryException(RegistryCodes.AuthRequired, $"registry {registry} requires authentication but sent no challenge");
 
@@ -328,7 +353,7 @@ public sealed class RegistryClient : IDisposable
             if (string.IsNullOrEmpty(token)) throw new RegistryException(RegistryCodes.AuthFailed, $"token service for {registry} sent no token");
             // Tokens without expires_in are good for 60 s (Docker token spec); refresh a little early.
             var lifetime = TimeSpan.FromSeconds(Math.Clamp(json!.ExpiresIn ?? 60, 10, 3600) - 5);
-            _tokens[TokenKey(registry, scope)] = new CachedToken(token, _time.GetUtcNow() + lifetime);
+            _tokens[TokenKey(registry, scope, credential)] = new CachedToken(token, _time.GetUtcNow() + lifetime);
         }
     }
 
@@ -364,7 +389,12 @@ public sealed class RegistryClient : IDisposable
         return result;
     }
 
-    private static string TokenKey(string registry, string scope) => registry + " " + scope;
+    /// <summary>Tokens are per credential (a hash of it: ECR and GCR share one user name among all accounts).</summary>
+    private static string TokenKey(string registry, string scope, RegistryCredential? credential) =>
+        credential is null
+            ? registry + " " + scope
+            : registry + " " + scope + " " + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
+                Encoding.UTF8.GetBytes($"{credential.Username}\n{credential.Password}\n{credential.IdentityToken}")), 0, 16);
 
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;

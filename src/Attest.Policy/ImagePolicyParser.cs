@@ -30,7 +30,7 @@ public static class ImagePolicyParser
         var before = errors.Count;
         var reader = new PolicyReader(document.Source.File, errors);
         var spec = reader.Fields(document.Body.Children[new YamlScalarNode("spec")], "spec",
-            "match", "mode", "authorities", "signatures", "attestations");
+            "match", "mode", "authorities", "signatures", "attestations", "platforms");
 
         var match = ParseMatch(reader, spec.Required("match", "spec"));
         var mode = PolicyMode.Enforce;
@@ -69,8 +69,10 @@ public static class ImagePolicyParser
         if (signatures is null && attestations.Count == 0)
             reader.Error(spec.Node, "spec needs 'signatures' or 'attestations' (a policy that requires nothing would admit everything it matches)");
 
+        var platforms = spec.Optional("platforms") is { } platformsNode ? ParsePlatforms(reader, platformsNode, signatures) : null;
+
         if (errors.Count > before || match is null) return null;
-        return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations);
+        return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations, platforms);
     }
 
     private static ImageMatch? ParseMatch(PolicyReader reader, YamlNode? node)
@@ -123,6 +125,30 @@ public static class ImagePolicyParser
         }
         normalized = ImageReference.DockerHub + "/" + (slash < 0 ? "library/" : "") + pattern;
         return true;
+    }
+
+    /// <summary><c>platforms: {required: [linux/amd64, linux/arm64], signed: true}</c>.</summary>
+    private static PlatformRequirement? ParsePlatforms(PolicyReader reader, YamlNode node, SignatureRequirement? signatures)
+    {
+        var fields = reader.Fields(node, "spec.platforms", "required", "signed");
+        var required = new List<PlatformName>();
+        if (fields.Required("required", "spec.platforms") is { } list)
+        {
+            foreach (var text in reader.StringList(list, "spec.platforms.required", 64))
+            {
+                if (!PlatformName.TryParse(text, out var platform))
+                    reader.Error(list, $"spec.platforms.required: '{text}' is not os/architecture[/variant] in lower case (for example linux/amd64, linux/arm/v7)");
+                else if (required.Contains(platform!))
+                    reader.Error(list, $"spec.platforms.required lists '{text}' twice");
+                else
+                    required.Add(platform!);
+            }
+            if (required.Count == 0 && !reader.HasErrors) reader.Error(list, "spec.platforms.required must list at least one platform");
+        }
+        var signed = fields.Optional("signed") is { } signedNode && reader.Boolean(signedNode, "spec.platforms.signed") == true;
+        if (signed && signatures is null)
+            reader.Error(node, "spec.platforms.signed needs spec.signatures (the platform manifests must meet that requirement)");
+        return new PlatformRequirement(reader.Locate(node), required, signed);
     }
 
     private static SignatureRequirement? ParseSignatures(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)

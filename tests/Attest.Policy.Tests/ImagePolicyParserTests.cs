@@ -114,6 +114,13 @@ public sealed class ImagePolicyParserTests
         { "condition path not a pointer", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], conditions: [{path: a, equals: b}]}]\n", "must be a JSON pointer" },
         { "bad duration", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {maxAge: 30 days}}]\n", "sbom.maxAge must be a duration" },
         { "invalid component rule", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {deniedComponents: ['not a purl']}}]\n", "sbom: deniedComponents: 'not a purl'" },
+        { "platform not os/arch", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {required: [linux/amd64, amd64]}\n", "p.yaml:7:25: spec.platforms.required: 'amd64' is not os/architecture[/variant]" },
+        { "platform in upper case", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {required: [Linux/AMD64]}\n", "p.yaml:7:25: spec.platforms.required: 'Linux/AMD64'" },
+        { "platform listed twice", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {required: [linux/arm64, linux/arm64]}\n", "spec.platforms.required lists 'linux/arm64' twice" },
+        { "no platforms", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {required: []}\n", "p.yaml:7:25: spec.platforms.required must list at least one platform" },
+        { "platforms without required", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {signed: true}\n", "p.yaml:7:14: spec.platforms needs 'required'" },
+        { "unknown platforms field", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {required: [linux/amd64], sign: true}\n", "unknown field 'sign' in spec.platforms" },
+        { "signed platforms without signatures", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c]}]\n  platforms: {required: [linux/amd64], signed: true}\n", "p.yaml:8:14: spec.platforms.signed needs spec.signatures" },
         { "unknown sbom field", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {deniedLicences: [MIT]}}]\n", "unknown field 'deniedLicences' in sbom" },
     };
 
@@ -125,6 +132,26 @@ public sealed class ImagePolicyParserTests
         Assert.Null(set);
         Assert.True(errors.Any(e => e.ToString().Contains(expected, StringComparison.Ordinal)),
             $"{description}: expected '{expected}' in [{string.Join(" | ", errors)}]");
+    }
+
+    [Fact]
+    public void Platform_requirement_is_read_with_optional_variants()
+    {
+        var (set, errors) = Load(Policy("""
+              match: {images: [a]}
+              signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}
+              platforms:
+                required: [linux/amd64, linux/arm/v7]
+                signed: true
+            """));
+        Assert.Empty(errors);
+        var platforms = Assert.Single(set!.ImagePolicies).Platforms!;
+        Assert.True(platforms.Signed);
+        Assert.Equal(["linux/amd64", "linux/arm/v7"], platforms.Required.Select(p => p.ToString()));
+        Assert.True(platforms.Required[0].Matches("linux", "amd64", "v3"));
+        Assert.False(platforms.Required[1].Matches("linux", "arm", "v6"));
+        Assert.True(platforms.Required[1].Matches("linux", "arm", "v7"));
+        Assert.Equal(8, platforms.Source.Line); // the block under platforms:
     }
 
     [Fact]

@@ -17,4 +17,7 @@ public static class AdmissionCodes
     public const string AttestationCondition = "attestation.condition-failed";
     public const string AttestationSbom = "attestation.sbom";
     public const string EvidenceTooMuch = "evidence.too-much";
+    public const string PlatformNotIndex = "platform.not-index";
+    public const string PlatformMissing = "platform.missing";
+    public const string PlatformUnsigned = "platform.unsigned";
 }

@@ -101,6 +101,75 @@ public sealed class AdmissionEvaluator(
             return (new PolicyOutcome(policy.Name, policy.Mode, false, [reason], []), false);
         }
 
+        var outcome = checker.Check(policy, Verify(policy, collected, digest), digest);
+        if (policy.Platforms is { } platforms)
+        {
+            List<Finding> platformReasons;
+            try
+            {
+                platformReasons = await CheckPlatformsAsync(policy, platforms, reference, digest, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RegistryException e)
+            {
+                var reason = new Finding(e.Code, $"the platform manifests of {digest} could not be fetched: {e.Message}");
+                return (outcome with { Passed = false, Reasons = [.. outcome.Reasons, reason] }, false);
+            }
+            catch (OperationCanceledException)
+            {
+                var reason = new Finding(RegistryCodes.Timeout, $"the platform manifests of {digest} could not be fetched before the admission deadline");
+                return (outcome with { Passed = false, Reasons = [.. outcome.Reasons, reason] }, false);
+            }
+            if (platformReasons.Count > 0) outcome = outcome with { Passed = false, Reasons = [.. outcome.Reasons, .. platformReasons] };
+            else if (outcome.Passed) outcome = outcome with { SatisfiedBy = [.. outcome.SatisfiedBy, $"platforms [{string.Join(", ", platforms.Required)}]{(platforms.Signed ? " signed" : "")}"] };
+        }
+        return (outcome, true);
+    }
+
+    /// <summary>The index must list each required platform; with <c>signed</c>, each platform manifest must meet the
+    /// policy's signature requirement on its own digest (its evidence is collected and verified like the index's).</summary>
+    private async Task<List<Finding>> CheckPlatformsAsync(
+        ImagePolicy policy, PlatformRequirement platforms, ImageReference reference, Digest digest, CancellationToken cancellationToken)
+    {
+        var reasons = new List<Finding>();
+        var manifest = await collector.GetManifestAsync(reference, digest, cancellationToken).ConfigureAwait(false);
+        var required = string.Join(", ", platforms.Required);
+        if (!manifest.IsIndex)
+        {
+            reasons.Add(new Finding(AdmissionCodes.PlatformNotIndex,
+                $"{digest} is a single-platform manifest, not an index, but the policy requires the platforms [{required}]"));
+            return reasons;
+        }
+        var found = new List<(PlatformName Platform, Digest Digest)>();
+        foreach (var platform in platforms.Required)
+        {
+            var descriptor = manifest.Manifests.FirstOrDefault(m => m.Platform is { } p && platform.Matches(p.Os, p.Architecture, p.Variant));
+            if (descriptor is null)
+            {
+                var offered = manifest.Manifests.Where(m => m.Platform is not null).Select(m => m.Platform!.ToString()).Distinct().ToList();
+                reasons.Add(new Finding(AdmissionCodes.PlatformMissing,
+                    $"the index {digest} has no manifest for platform {platform} (it offers [{string.Join(", ", offered)}])"));
+            }
+            else
+            {
+                found.Add((platform, descriptor.Digest));
+            }
+        }
+        if (!platforms.Signed || policy.Signatures is not { } signatures) return reasons;
+
+        var checks = await Task.WhenAll(found.Select(async f =>
+        {
+            var collected = await CollectOnceAsync(reference, f.Digest, cancellationToken).ConfigureAwait(false);
+            return (f.Platform, f.Digest, Reasons: checker.CheckSignatures(signatures, Verify(policy, collected, f.Digest), f.Digest));
+        })).ConfigureAwait(false);
+        foreach (var (platform, platformDigest, platformReasons) in checks)
+            foreach (var reason in platformReasons)
+                reasons.Add(new Finding(AdmissionCodes.PlatformUnsigned, $"platform {platform} ({platformDigest}): {reason.Message} [{reason.Code}]", reason.Evidence));
+        return reasons;
+    }
+
+    /// <summary>Verifies everything collected for a digest against each authority of the policy.</summary>
+    private PolicyEvidence Verify(ImagePolicy policy, CollectedEvidence collected, Digest digest)
+    {
         var verified = new List<VerifiedEvidence>();
         var unverifiedTypes = new List<string>();
         var firstFailure = new Dictionary<string, Finding>(StringComparer.Ordinal);
@@ -139,8 +208,26 @@ public sealed class AdmissionEvaluator(
             }
         }
 
-        var evidence = new PolicyEvidence(collected.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
-        return (checker.Check(policy, evidence, digest), true);
+        foreach (var legacy in collected.LegacyAttestations)
+        {
+            var anyVerified = false;
+            foreach (var authority in policy.Authorities.Values)
+            {
+                var result = verifier.VerifyLegacyAttestation(authority, legacy.Attestation, digest);
+                if (result.Verified)
+                {
+                    verified.Add(new VerifiedEvidence(authority.Name, legacy.Source, legacy.Statement, legacy.StatementBytes));
+                    anyVerified = true;
+                }
+                else
+                {
+                    firstFailure.TryAdd(authority.Name, result.Failure!);
+                }
+            }
+            if (!anyVerified && legacy.Statement is not null) unverifiedTypes.Add(legacy.Statement.PredicateType);
+        }
+
+        return new PolicyEvidence(collected.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
     }
 
     private void Sweep(DateTimeOffset now)

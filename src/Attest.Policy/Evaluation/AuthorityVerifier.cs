@@ -37,6 +37,11 @@ public sealed class AuthorityVerifier(TimeProvider time)
     public VerificationResult VerifyLegacy(Authority authority, LegacyCosignSignature signature, Digest imageDigest) =>
         new LegacyCosignVerifier(VerifierFor(authority)).Verify(signature, imageDigest, PolicyFor(authority));
 
+    /// <summary>A legacy cosign attestation (<c>sha256-&lt;hex&gt;.att</c> layer): its DSSE envelope verified as a
+    /// bundle would be, and the image digest a subject of its statement.</summary>
+    public VerificationResult VerifyLegacyAttestation(Authority authority, LegacyCosignAttestation attestation, Digest imageDigest) =>
+        new LegacyCosignVerifier(VerifierFor(authority)).VerifyAttestation(attestation, imageDigest, PolicyFor(authority));
+
     private BundleVerifier VerifierFor(Authority authority) =>
         _verifiers.GetOrAdd((authority.TrustedRoot, authority.TransparencyLog), key => new BundleVerifier(
             key.Item1,

@@ -1,4 +1,5 @@
 using Attest.Core;
+using Attest.Core.Dsse;
 using Attest.Core.InToto;
 using Attest.Oci;
 using Attest.Sigstore.Bundles;
@@ -31,15 +32,34 @@ public sealed record ParsedBundle(Bundle? Bundle, Finding? Failure, Statement? S
 /// <summary>A legacy cosign signature layer (simple-signing payload and its annotations); not trusted yet.</summary>
 public sealed record FoundLegacySignature(string Source, LegacyCosignSignature Signature);
 
-public sealed record CollectedEvidence(IReadOnlyList<FoundBundle> Bundles, IReadOnlyList<FoundLegacySignature> LegacySignatures, IReadOnlyList<Finding> Problems)
+/// <summary>A legacy cosign attestation layer (DSSE envelope and its annotations); not trusted yet. Its in-toto
+/// statement is read once, for the predicate type a failure names and for the conditions once it verifies.</summary>
+public sealed record FoundLegacyAttestation(string Source, LegacyCosignAttestation Attestation)
 {
-    public int Count => Bundles.Count + LegacySignatures.Count;
+    private readonly Lazy<(Statement? Statement, byte[]? Bytes)> _statement = new(() =>
+    {
+        if (!DsseEnvelope.TryParse(Attestation.Envelope, out var envelope, out _, new DsseLimits(LegacyCosignAttestation.MaxEnvelopeBytes))) return (null, null);
+        return Statement.TryParse(envelope.Payload, out var statement, out _) ? (statement, envelope.Payload) : (null, null);
+    });
+
+    public Statement? Statement => _statement.Value.Statement;
+
+    public byte[]? StatementBytes => _statement.Value.Bytes;
+}
+
+public sealed record CollectedEvidence(
+    IReadOnlyList<FoundBundle> Bundles,
+    IReadOnlyList<FoundLegacySignature> LegacySignatures,
+    IReadOnlyList<FoundLegacyAttestation> LegacyAttestations,
+    IReadOnlyList<Finding> Problems)
+{
+    public int Count => Bundles.Count + LegacySignatures.Count + LegacyAttestations.Count;
 }
 
 /// <summary>
 /// Finds the signatures and attestations attached to an image digest: Sigstore bundles among its OCI 1.1
-/// referrers (the registry's referrers API, or the <c>sha256-&lt;hex&gt;</c> fallback index), and legacy cosign
-/// signatures under the <c>sha256-&lt;hex&gt;.sig</c> tag. Discovery only: nothing counts until it verifies against
+/// referrers (the registry's referrers API, or the <c>sha256-&lt;hex&gt;</c> fallback index), legacy cosign
+/// signatures under the <c>sha256-&lt;hex&gt;.sig</c> tag and legacy cosign attestations under <c>.att</c>. Discovery only: nothing counts until it verifies against
 /// an authority of a matching policy.
 /// </summary>
 public sealed class EvidenceCollector(RegistryClient registry)
@@ -50,9 +70,14 @@ public sealed class EvidenceCollector(RegistryClient registry)
     /// <summary>A bundle carries its statement (an SBOM attestation can be large), never more than this.</summary>
     public const long MaxBundleBytes = 32L << 20;
 
+    /// <summary>The manifest or index <paramref name="digest"/> names (digest-checked by the registry client).</summary>
+    public Task<Manifest> GetManifestAsync(ImageReference image, Digest digest, CancellationToken cancellationToken) =>
+        registry.GetManifestAsync(ImageReference.Parse($"{image.Name}@{digest}"), cancellationToken);
+
     public async Task<CollectedEvidence> CollectAsync(ImageReference image, Digest digest, CancellationToken cancellationToken)
     {
-        var legacy = CollectLegacyAsync(image, digest, cancellationToken);
+        var legacy = CollectLegacyAsync(image, digest, CosignArtifact.Signature, LegacyCosignSignature.SimpleSigningMediaType, LegacyCosignSignature.MaxPayloadBytes, cancellationToken);
+        var legacyAttestations = CollectLegacyAsync(image, digest, CosignArtifact.Attestation, LegacyCosignAttestation.DsseMediaType, LegacyCosignAttestation.MaxEnvelopeBytes, cancellationToken);
         var referrers = await registry.GetReferrersAsync(image.Registry, image.Repository, digest, cancellationToken).ConfigureAwait(false);
         var candidates = referrers.Where(r => IsBundle(r.ArtifactType) || IsBundle(r.MediaType)).ToList();
         var problems = new List<Finding>();
@@ -84,40 +109,52 @@ public sealed class EvidenceCollector(RegistryClient registry)
         problems.AddRange(found.Where(f => f.Problem is not null).Select(f => f.Problem!));
         var (legacySignatures, legacyProblems) = await legacy.ConfigureAwait(false);
         problems.AddRange(legacyProblems);
-        return new CollectedEvidence(found.Where(f => f.Bundle is not null).Select(f => f.Bundle!).ToList(), legacySignatures, problems);
+        var (legacyAttestationLayers, attestationProblems) = await legacyAttestations.ConfigureAwait(false);
+        problems.AddRange(attestationProblems);
+        return new CollectedEvidence(
+            found.Where(f => f.Bundle is not null).Select(f => f.Bundle!).ToList(),
+            legacySignatures.Select(l => new FoundLegacySignature(l.Source, new LegacyCosignSignature(l.Blob, l.Annotations))).ToList(),
+            legacyAttestationLayers.Select(l => new FoundLegacyAttestation(l.Source, new LegacyCosignAttestation(l.Blob, l.Annotations))).ToList(),
+            problems);
     }
 
-    private async Task<(List<FoundLegacySignature> Signatures, List<Finding> Problems)> CollectLegacyAsync(
-        ImageReference image, Digest digest, CancellationToken cancellationToken)
+    private sealed record LegacyLayer(string Source, byte[] Blob, IReadOnlyDictionary<string, string> Annotations);
+
+    /// <summary>The layers of one of cosign's legacy tags (<c>.sig</c> or <c>.att</c>) of the given media type.</summary>
+    private async Task<(List<LegacyLayer> Layers, List<Finding> Problems)> CollectLegacyAsync(
+        ImageReference image, Digest digest, CosignArtifact kind, string mediaType, long maxBytes, CancellationToken cancellationToken)
     {
-        var signatures = new List<FoundLegacySignature>();
+        var layers = new List<LegacyLayer>();
         var problems = new List<Finding>();
-        var tag = RegistryClient.CosignTag(digest, CosignArtifact.Signature);
+        var tag = RegistryClient.CosignTag(digest, kind);
+        var what = kind == CosignArtifact.Signature ? "cosign signature" : "cosign attestation";
         Manifest? manifest;
         try
         {
-            manifest = await registry.GetCosignArtifactAsync(image, digest, CosignArtifact.Signature, cancellationToken).ConfigureAwait(false);
+            manifest = await registry.GetCosignArtifactAsync(image, digest, kind, cancellationToken).ConfigureAwait(false);
         }
         catch (RegistryException e) when (!e.IsTransient)
         {
-            problems.Add(new Finding(e.Code, $"cosign signature tag {tag} could not be read: {e.Message}"));
-            return (signatures, problems);
+            problems.Add(new Finding(e.Code, $"{what} tag {tag} could not be read: {e.Message}"));
+            return (layers, problems);
         }
-        if (manifest is null) return (signatures, problems);
-        foreach (var layer in manifest.Layers.Where(l => l.MediaType == LegacyCosignSignature.SimpleSigningMediaType).Take(MaxArtifacts))
+        if (manifest is null) return (layers, problems);
+        var matching = manifest.Layers.Where(l => l.MediaType == mediaType).ToList();
+        if (matching.Count > MaxArtifacts)
+            problems.Add(new Finding(AdmissionCodes.EvidenceTooMuch, $"{what} tag {tag} has {matching.Count} layers; only the first {MaxArtifacts} were examined"));
+        foreach (var layer in matching.Take(MaxArtifacts))
         {
             try
             {
-                var payload = await registry.GetBlobAsync(image.Registry, image.Repository, layer.Digest, LegacyCosignSignature.MaxPayloadBytes, cancellationToken).ConfigureAwait(false);
-                signatures.Add(new FoundLegacySignature($"cosign signature {tag} layer {layer.Digest}",
-                    new LegacyCosignSignature(payload, layer.Annotations ?? new Dictionary<string, string>())));
+                var blob = await registry.GetBlobAsync(image.Registry, image.Repository, layer.Digest, maxBytes, cancellationToken).ConfigureAwait(false);
+                layers.Add(new LegacyLayer($"{what} {tag} layer {layer.Digest}", blob, layer.Annotations ?? new Dictionary<string, string>()));
             }
             catch (RegistryException e) when (!e.IsTransient)
             {
-                problems.Add(new Finding(e.Code, $"cosign signature layer {layer.Digest} could not be read: {e.Message}"));
+                problems.Add(new Finding(e.Code, $"{what} layer {layer.Digest} could not be read: {e.Message}"));
             }
         }
-        return (signatures, problems);
+        return (layers, problems);
     }
 
     private static bool IsBundle(string? mediaType) =>

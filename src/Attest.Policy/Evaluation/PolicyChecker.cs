@@ -31,6 +31,14 @@ public sealed class PolicyChecker(TimeProvider time)
         return new PolicyOutcome(policy.Name, policy.Mode, reasons.Count == 0, reasons, satisfiedBy);
     }
 
+    /// <summary>Only the signature requirement, for another digest than the image's (a platform manifest of an index).</summary>
+    public IReadOnlyList<Finding> CheckSignatures(SignatureRequirement requirement, PolicyEvidence evidence, Digest digest)
+    {
+        var reasons = new List<Finding>();
+        CheckSignatures(requirement, evidence, digest, reasons, []);
+        return reasons;
+    }
+
     private static void CheckSignatures(SignatureRequirement requirement, PolicyEvidence evidence, Digest digest, List<Finding> reasons, List<string> satisfiedBy)
     {
         var signers = evidence.Verified.Where(v => v.IsSignature && requirement.AuthorityNames.Contains(v.Authority))

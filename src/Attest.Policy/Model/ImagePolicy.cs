@@ -24,7 +24,32 @@ public sealed record ImagePolicy(
     PolicyMode Mode,
     IReadOnlyDictionary<string, Authority> Authorities,
     SignatureRequirement? Signatures,
-    IReadOnlyList<AttestationRequirement> Attestations);
+    IReadOnlyList<AttestationRequirement> Attestations,
+    PlatformRequirement? Platforms = null);
+
+/// <summary>Platforms a multi-arch image must offer: the index (whose digest is what the other requirements verify)
+/// must list a manifest for each, and with <see cref="Signed"/> each such manifest must also meet the policy's
+/// signature requirement on its own digest.</summary>
+public sealed record PlatformRequirement(SourceLocation Source, IReadOnlyList<PlatformName> Required, bool Signed);
+
+/// <summary><c>os/architecture[/variant]</c>; without a variant any variant of the architecture matches.</summary>
+public sealed record PlatformName(string Os, string Architecture, string? Variant)
+{
+    public static bool TryParse(string text, out PlatformName? platform)
+    {
+        platform = null;
+        var parts = text.Split('/');
+        if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0 || p.Length > 64 || !p.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '_' or '-' or '.')))
+            return false;
+        platform = new PlatformName(parts[0], parts[1], parts.Length == 3 ? parts[2] : null);
+        return true;
+    }
+
+    public bool Matches(string os, string architecture, string? variant) =>
+        os == Os && architecture == Architecture && (Variant is null || Variant == variant);
+
+    public override string ToString() => Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";
+}
 
 /// <summary>Images (globs over normalized <c>registry/repository</c>), namespaces (globs) and workload kinds.
 /// Empty namespaces or kinds mean all.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Attest.Oci;
 using Attest.Policy.Admission;
 using Attest.Policy.Evaluation;
 using Attest.Server.Hosting;
@@ -30,7 +31,7 @@ public static partial class AdmissionEndpoints
 
     private static async Task<IResult> ValidateAsync(
         HttpContext context, AdmissionEvaluator evaluator, DecisionRecorder recorder, PolicyState policies, IOptions<AdmissionOptions> options,
-        ILoggerFactory loggers)
+        KubernetesPullSecrets pullSecrets, ILoggerFactory loggers)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
@@ -55,6 +56,9 @@ public static partial class AdmissionEndpoints
             return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status503ServiceUnavailable,
                 $"attest denied {subject}: no policy set is loaded yet")));
 
+        // The workload's image pull secrets, when reading them is enabled, sign in to its registries.
+        using var credentials = RegistryClient.UseCredentials(
+            await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false));
         var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace, images, deadline.Token).ConfigureAwait(false);
         var logger = loggers.CreateLogger("Attest.Server.Admission");
         AdmissionLog.Decided(logger, uid, subject, decision.Verdict.ToString(), images.Count, set.Revision);
@@ -78,7 +82,7 @@ public static partial class AdmissionEndpoints
     }
 
     private static async Task<IResult> MutateAsync(
-        HttpContext context, ImagePinner pinner, IOptions<AdmissionOptions> options, ILoggerFactory loggers)
+        HttpContext context, ImagePinner pinner, IOptions<AdmissionOptions> options, KubernetesPullSecrets pullSecrets, ILoggerFactory loggers)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
@@ -96,6 +100,8 @@ public static partial class AdmissionEndpoints
         if (request.Operation == "UPDATE" && WorkloadImages.ImagesUnchanged(kind, images, request.OldObject))
             return Respond(review, new AdmissionResponse(request.Uid!, true));
 
+        using var credentials = RegistryClient.UseCredentials(
+            await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false));
         var result = await pinner.PinAsync(images, deadline.Token).ConfigureAwait(false);
         var logger = loggers.CreateLogger("Attest.Server.Admission");
         AdmissionLog.Pinned(logger, request.Uid!, kind, request.Namespace ?? "", result.Patches.Count, result.Warnings.Count);

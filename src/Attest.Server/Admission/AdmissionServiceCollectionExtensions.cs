@@ -19,6 +19,11 @@ public static class AdmissionServiceCollectionExtensions
         if (admission.TimeoutSeconds is <= 0 or > 30)
             throw new StartupException($"Attest:Admission:TimeoutSeconds must be between 0 and 30 (the API server's maximum), not {admission.TimeoutSeconds}");
         services.AddSingleton(Options.Create(admission));
+        var pullSecrets = new PullSecretOptions();
+        configuration.GetSection("Attest:Admission:PullSecrets").Bind(pullSecrets);
+        KubernetesPullSecrets.Connect(pullSecrets); // now, so a missing token or CA stops start-up
+        services.AddSingleton(Options.Create(pullSecrets));
+        services.AddSingleton<KubernetesPullSecrets>();
 
         var access = new RegistryAccessOptions();
         configuration.GetSection("Attest:Registries").Bind(access);

@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Attest.Core;
 using Attest.Core.Crypto;
+using Attest.Core.Dsse;
+using Attest.Core.Json;
 using Attest.Sigstore.Bundles;
 using Attest.Sigstore.Verification;
 
@@ -24,6 +26,20 @@ public sealed record LegacyCosignSignature(byte[] Payload, IReadOnlyDictionary<s
     public const string Rfc3161Annotation = "dev.sigstore.cosign/rfc3161timestamp";
     public const string SignatureType = "cosign container image signature";
     public const int MaxPayloadBytes = 1 << 20;
+}
+
+/// <summary>
+/// One layer of a legacy cosign attestation manifest (tag <c>sha256-&lt;hex&gt;.att</c>, cosign specs/ATTESTATION_SPEC.md):
+/// a DSSE envelope of an in-toto statement (media type <see cref="DsseMediaType"/>) and the layer's annotations
+/// (certificate, chain, Rekor bundle; cosign leaves the signature annotation empty since the envelope carries it).
+/// </summary>
+public sealed record LegacyCosignAttestation(byte[] Envelope, IReadOnlyDictionary<string, string> Annotations)
+{
+    public const string DsseMediaType = "application/vnd.dsse.envelope.v1+json";
+    public const string PredicateTypeAnnotation = "predicateType";
+
+    /// <summary>An SBOM statement can be large; the envelope is never more than this.</summary>
+    public const int MaxEnvelopeBytes = 32 << 20;
 }
 
 /// <summary>
@@ -50,6 +66,15 @@ public sealed class LegacyCosignVerifier
         if (!TryCheckClaim(layer.Payload, imageDigest, out var claimFinding)) return VerificationResult.Fail(claimFinding);
         if (!TryToBundle(layer, _limits, out var bundle, out var finding)) return VerificationResult.Fail(finding);
         return _verifier.Verify(bundle, Artifact.FromBytes(layer.Payload), policy);
+    }
+
+    /// <summary>A legacy cosign attestation: its DSSE envelope as a bundle (certificate, chain and Rekor bundle from
+    /// the annotations) verified like any DSSE bundle: the signature over the PAE with the authority's key or
+    /// certificate, the payload an in-toto statement, and <paramref name="imageDigest"/> one of its subjects.</summary>
+    public VerificationResult VerifyAttestation(LegacyCosignAttestation layer, Digest imageDigest, ArtifactPolicy policy)
+    {
+        if (!TryToBundle(layer, _limits, out var bundle, out var finding)) return VerificationResult.Fail(finding);
+        return _verifier.Verify(bundle, Artifact.FromDigest(imageDigest), policy);
     }
 
     /// <summary>The simple-signing claim: <c>critical.image.docker-manifest-digest</c> equals the image digest and
@@ -86,14 +111,77 @@ public sealed class LegacyCosignVerifier
         bundle = null;
         if (!layer.Annotations.TryGetValue(LegacyCosignSignature.SignatureAnnotation, out var signatureText) || !Base64Any.TryDecode(signatureText, out var signature) || signature.Length == 0)
             return Fail(SigstoreCodes.BundleBase64, "The layer has no valid base64 'dev.cosignproject.cosign/signature' annotation.", out finding);
+        if (!TryReadMaterial(layer.Annotations, limits, out var material, out finding)) return false;
+        bundle = new Bundle
+        {
+            MediaType = "cosign legacy signature",
+            MinorVersion = 1,
+            ParsedCertificates = material.Certificates,
+            PublicKeyHint = null,
+            HasPublicKey = material.Certificates.Count == 0,
+            TlogEntries = material.Entries,
+            Rfc3161Timestamps = material.Timestamps,
+            MessageSignature = new MessageSignature("SHA2_256", SHA256.HashData(layer.Payload), signature),
+            DsseEnvelope = null,
+            CanonicalDsseEnvelope = null,
+        };
+        return true;
+    }
 
+    /// <summary>Builds the bundle equivalent to an attestation layer: its DSSE envelope (exactly one signature, as
+    /// cosign writes and as bundles carry) with the annotations' verification material.</summary>
+    internal static bool TryToBundle(LegacyCosignAttestation layer, SigstoreLimits limits, [NotNullWhen(true)] out Bundle? bundle, [NotNullWhen(false)] out Finding? finding)
+    {
+        bundle = null;
+        if (layer.Envelope.Length > LegacyCosignAttestation.MaxEnvelopeBytes)
+            return Fail(SigstoreCodes.BundleLimit, $"The attestation envelope is larger than {LegacyCosignAttestation.MaxEnvelopeBytes} bytes.", out finding);
+        byte[] canonical;
+        DsseEnvelope? envelope;
+        try
+        {
+            using var document = JsonDocument.Parse(layer.Envelope, new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth });
+            if (!DsseEnvelope.TryRead(document.RootElement, out envelope, out var error, new DsseLimits(LegacyCosignAttestation.MaxEnvelopeBytes, 16, limits.MaxJsonDepth)))
+                return Fail(SigstoreCodes.BundleDsse, $"The attestation layer is not a valid DSSE envelope: {error}.", out finding);
+            canonical = CanonicalJson.Canonicalize(document.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return Fail(SigstoreCodes.BundleDsse, $"The attestation layer is not a valid DSSE envelope: {e.Message}", out finding);
+        }
+        if (envelope.Payload.Length > limits.MaxDssePayloadBytes)
+            return Fail(SigstoreCodes.BundleLimit, $"The DSSE payload is larger than {limits.MaxDssePayloadBytes} bytes.", out finding);
+        if (envelope.Signatures.Count != 1)
+            return Fail(SigstoreCodes.BundleDsse, $"The attestation's DSSE envelope has {envelope.Signatures.Count} signatures; cosign writes exactly one.", out finding);
+        if (!TryReadMaterial(layer.Annotations, limits, out var material, out finding)) return false;
+        bundle = new Bundle
+        {
+            MediaType = "cosign legacy attestation",
+            MinorVersion = 1,
+            ParsedCertificates = material.Certificates,
+            PublicKeyHint = null,
+            HasPublicKey = material.Certificates.Count == 0,
+            TlogEntries = material.Entries,
+            Rfc3161Timestamps = material.Timestamps,
+            MessageSignature = null,
+            DsseEnvelope = envelope,
+            CanonicalDsseEnvelope = canonical,
+        };
+        return true;
+    }
+
+    private sealed record Material(List<Core.X509.CertificateFields> Certificates, List<TransparencyLogEntry> Entries, List<byte[]> Timestamps);
+
+    /// <summary>Certificate and chain, Rekor bundle and RFC 3161 timestamp annotations, shared by signatures and attestations.</summary>
+    private static bool TryReadMaterial(IReadOnlyDictionary<string, string> annotations, SigstoreLimits limits, [NotNullWhen(true)] out Material? material, [NotNullWhen(false)] out Finding? finding)
+    {
+        material = null;
         var certificates = new List<Core.X509.CertificateFields>();
-        if (layer.Annotations.TryGetValue(LegacyCosignSignature.CertificateAnnotation, out var certificatePem) && certificatePem.Length > 0)
+        if (annotations.TryGetValue(LegacyCosignSignature.CertificateAnnotation, out var certificatePem) && certificatePem.Length > 0)
         {
             var pems = new List<byte[]>();
             if (!Pem.TryReadAll(certificatePem, Pem.CertificateLabel, 1, out pems, out var pemError))
                 return Fail(SigstoreCodes.BundleCertificate, $"The certificate annotation is not one PEM certificate: {pemError}.", out finding);
-            if (layer.Annotations.TryGetValue(LegacyCosignSignature.ChainAnnotation, out var chainPem) && chainPem.Length > 0)
+            if (annotations.TryGetValue(LegacyCosignSignature.ChainAnnotation, out var chainPem) && chainPem.Length > 0)
             {
                 if (!Pem.TryReadAll(chainPem, Pem.CertificateLabel, limits.MaxChainLength, out var chain, out pemError))
                     return Fail(SigstoreCodes.BundleCertificateChain, $"The chain annotation is not a list of PEM certificates: {pemError}.", out finding);
@@ -108,7 +196,7 @@ public sealed class LegacyCosignVerifier
         }
 
         var entries = new List<TransparencyLogEntry>();
-        if (layer.Annotations.TryGetValue(LegacyCosignSignature.BundleAnnotation, out var rekorBundle) && rekorBundle.Length > 0)
+        if (annotations.TryGetValue(LegacyCosignSignature.BundleAnnotation, out var rekorBundle) && rekorBundle.Length > 0)
         {
             if (!TryReadRekorBundle(rekorBundle, limits, out var entry, out finding)) return false;
             entries.Add(entry);
@@ -116,7 +204,7 @@ public sealed class LegacyCosignVerifier
 
         // dev.sigstore.cosign/rfc3161timestamp: {"SignedRFC3161Timestamp":"<b64 TimeStampResp>"}, over the raw signature bytes.
         var timestamps = new List<byte[]>();
-        if (layer.Annotations.TryGetValue(LegacyCosignSignature.Rfc3161Annotation, out var timestampJson) && timestampJson.Length > 0)
+        if (annotations.TryGetValue(LegacyCosignSignature.Rfc3161Annotation, out var timestampJson) && timestampJson.Length > 0)
         {
             if (timestampJson.Length > limits.MaxTimestampBytes * 2)
                 return Fail(SigstoreCodes.BundleLimit, "The RFC 3161 timestamp annotation is too large.", out finding);
@@ -134,19 +222,7 @@ public sealed class LegacyCosignVerifier
             }
         }
 
-        bundle = new Bundle
-        {
-            MediaType = "cosign legacy signature",
-            MinorVersion = 1,
-            ParsedCertificates = certificates,
-            PublicKeyHint = null,
-            HasPublicKey = certificates.Count == 0,
-            TlogEntries = entries,
-            Rfc3161Timestamps = timestamps,
-            MessageSignature = new MessageSignature("SHA2_256", SHA256.HashData(layer.Payload), signature),
-            DsseEnvelope = null,
-            CanonicalDsseEnvelope = null,
-        };
+        material = new Material(certificates, entries, timestamps);
         finding = null;
         return true;
     }

@@ -76,6 +76,24 @@ public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
                   predicateType: https://cyclonedx.org/bom
                   authorities: [release-key]
                   sbom: {deniedLicenses: [GPL-3.0-only]}
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: platforms-signed}
+            spec:
+              match: {images: ["{{registry.Host}}/multi-signed/**"]}
+              signatures:
+                authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: release.pub} }]
+              platforms: {required: [linux/amd64, linux/arm64], signed: true}
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: platforms-present}
+            spec:
+              match: {images: ["{{registry.Host}}/multi-present/**"]}
+              signatures:
+                authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: release.pub} }]
+              platforms: {required: [linux/amd64, linux/arm64]}
             """);
 
         _server = await _workspace.StartWebhookAsync(
@@ -218,6 +236,50 @@ public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Multi_arch_index_needs_every_required_platform_signed_when_the_policy_says_so()
+    {
+        var (index, platforms) = await _images.PushIndexAsync("multi-signed/app", "v1", "linux/amd64", "linux/arm64", "linux/s390x");
+        await _images.AttachBundleAsync("multi-signed/app", index, _sigstore.SignImage(index, _releaseKey));
+        await _images.AttachBundleAsync("multi-signed/app", platforms["linux/amd64"], _sigstore.SignImage(platforms["linux/amd64"], _releaseKey));
+        // The index is signed, amd64 is signed, arm64 is not: the index alone does not satisfy 'signed: true'.
+        var message = DeniedMessage(await ValidateAsync($"{registry.Host}/multi-signed/app@{index}"));
+        Assert.Contains($"platform linux/arm64 ({platforms["linux/arm64"]}): the image is not signed", message, StringComparison.Ordinal);
+        Assert.Contains("[platform.unsigned]", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("linux/amd64 (", message, StringComparison.Ordinal);
+
+        // arm64 signed by a key the policy does not name still does not count; by the release key it does.
+        await _images.AttachBundleAsync("multi-signed/app", platforms["linux/arm64"], _sigstore.SignImage(platforms["linux/arm64"], _otherKey));
+        Assert.Contains("[platform.unsigned]", DeniedMessage(await ValidateAsync($"{registry.Host}/multi-signed/app@{index}")), StringComparison.Ordinal);
+        await _images.AttachBundleAsync("multi-signed/app", platforms["linux/arm64"], _sigstore.SignImage(platforms["linux/arm64"], _releaseKey));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/multi-signed/app@{index}")); // s390x is not required, so unsigned is fine
+
+        // Platform signatures do not replace the index's: the index digest is what is verified by default.
+        var (unsignedIndex, unsignedPlatforms) = await _images.PushIndexAsync("multi-signed/app", "v2", "linux/amd64", "linux/arm64");
+        foreach (var digest in unsignedPlatforms.Values) await _images.AttachBundleAsync("multi-signed/app", digest, _sigstore.SignImage(digest, _releaseKey));
+        Assert.Contains("[signature.none]", DeniedMessage(await ValidateAsync($"{registry.Host}/multi-signed/app@{unsignedIndex}")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Multi_arch_index_must_list_the_required_platforms()
+    {
+        var (complete, _) = await _images.PushIndexAsync("multi-present/app", "complete", "linux/amd64", "linux/arm64");
+        await _images.AttachBundleAsync("multi-present/app", complete, _sigstore.SignImage(complete, _releaseKey));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/multi-present/app@{complete}")); // platforms present, only the index signed
+
+        var (partial, _) = await _images.PushIndexAsync("multi-present/app", "partial", "linux/amd64", "linux/arm");
+        await _images.AttachBundleAsync("multi-present/app", partial, _sigstore.SignImage(partial, _releaseKey));
+        var missing = DeniedMessage(await ValidateAsync($"{registry.Host}/multi-present/app@{partial}"));
+        Assert.Contains($"the index {partial} has no manifest for platform linux/arm64 (it offers [linux/amd64, linux/arm])", missing, StringComparison.Ordinal);
+        Assert.Contains("[platform.missing]", missing, StringComparison.Ordinal);
+
+        var single = await _images.PushImageAsync("multi-present/app", "single");
+        await _images.AttachBundleAsync("multi-present/app", single, _sigstore.SignImage(single, _releaseKey));
+        var notIndex = DeniedMessage(await ValidateAsync($"{registry.Host}/multi-present/app@{single}"));
+        Assert.Contains("is a single-platform manifest, not an index, but the policy requires the platforms [linux/amd64, linux/arm64]", notIndex, StringComparison.Ordinal);
+        Assert.Contains("[platform.not-index]", notIndex, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Legacy_cosign_signature_made_with_openssl_is_admitted()
     {
         var digest = await _images.PushImageAsync("keyed/legacy", "v1");
@@ -243,6 +305,136 @@ public sealed class SignedImageTests(RegistryFixture registry) : IAsyncLifetime
         var copied = DeniedMessage(await ValidateAsync($"{registry.Host}/keyed/legacy-copy@{b}"));
         Assert.Contains("[signature.untrusted]", copied, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Legacy_cosign_attestation_made_with_openssl_counts_for_the_sbom_requirement()
+    {
+        var digest = await _images.PushImageAsync("sbom/legacy", "clean");
+        var (payload, annotations) = await OpensslLegacySignatureAsync($"{registry.Host}/sbom/legacy", digest, _releaseKey);
+        await _images.AttachLegacySignatureAsync("sbom/legacy", digest, payload, annotations);
+        var denied = DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/legacy@{digest}"));
+        Assert.Contains("[attestation.missing]", denied, StringComparison.Ordinal);
+
+        var (envelope, attestationAnnotations) = await OpensslLegacyAttestationAsync(digest, "https://cyclonedx.org/bom", Bom("MIT"), _releaseKey);
+        await _images.AttachLegacyAttestationAsync("sbom/legacy", digest, envelope, attestationAnnotations);
+        AssertAllowed(await ValidateAsync($"{registry.Host}/sbom/legacy@{digest}"));
+    }
+
+    [Fact]
+    public async Task Legacy_cosign_attestation_is_checked_like_any_attestation_once_verified()
+    {
+        var digest = await _images.PushImageAsync("sbom/legacy", "gpl");
+        var (payload, annotations) = await OpensslLegacySignatureAsync($"{registry.Host}/sbom/legacy", digest, _releaseKey);
+        await _images.AttachLegacySignatureAsync("sbom/legacy", digest, payload, annotations);
+        var (envelope, attestationAnnotations) = await OpensslLegacyAttestationAsync(digest, "https://cyclonedx.org/bom", Bom("GPL-3.0-only"), _releaseKey);
+        await _images.AttachLegacyAttestationAsync("sbom/legacy", digest, envelope, attestationAnnotations);
+        var denied = DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/legacy@{digest}"));
+        Assert.Contains("[attestation.sbom]", denied, StringComparison.Ordinal);
+        Assert.Contains("GPL-3.0-only", denied, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Legacy_cosign_attestation_that_is_unsigned_wrongly_signed_or_for_another_image_does_not_count()
+    {
+        // Signed by a key the policy does not name: present, but untrusted.
+        var foreign = await _images.PushImageAsync("sbom/legacy-bad", "foreign");
+        await SignLegacyAsync("sbom/legacy-bad", foreign);
+        var (foreignEnvelope, foreignAnnotations) = await OpensslLegacyAttestationAsync(foreign, "https://cyclonedx.org/bom", Bom("MIT"), _otherKey);
+        await _images.AttachLegacyAttestationAsync("sbom/legacy-bad", foreign, foreignEnvelope, foreignAnnotations);
+        var wrongKey = DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/legacy-bad@{foreign}"));
+        Assert.Contains("attestation 'sbom' (https://cyclonedx.org/bom) is attached but not signed by [release-key]", wrongKey, StringComparison.Ordinal);
+        Assert.Contains("[attestation.untrusted]", wrongKey, StringComparison.Ordinal);
+
+        // A statement whose signature is not over it (the payload was swapped after signing).
+        var tampered = await _images.PushImageAsync("sbom/legacy-bad", "tampered");
+        await SignLegacyAsync("sbom/legacy-bad", tampered);
+        var (signedEnvelope, signedAnnotations) = await OpensslLegacyAttestationAsync(tampered, "https://cyclonedx.org/bom", Bom("GPL-3.0-only"), _releaseKey);
+        var swapped = JsonNode.Parse(signedEnvelope)!;
+        swapped["payload"] = Convert.ToBase64String(Statement(tampered, "https://cyclonedx.org/bom", Bom("MIT")));
+        await _images.AttachLegacyAttestationAsync("sbom/legacy-bad", tampered, System.Text.Encoding.UTF8.GetBytes(swapped.ToJsonString()), signedAnnotations);
+        Assert.Contains("[attestation.untrusted]", DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/legacy-bad@{tampered}")), StringComparison.Ordinal);
+
+        // An envelope with no signature at all is not an attestation.
+        var unsigned = await _images.PushImageAsync("sbom/legacy-bad", "unsigned");
+        await SignLegacyAsync("sbom/legacy-bad", unsigned);
+        var bare = new JsonObject
+        {
+            ["payloadType"] = "application/vnd.in-toto+json",
+            ["payload"] = Convert.ToBase64String(Statement(unsigned, "https://cyclonedx.org/bom", Bom("MIT"))),
+            ["signatures"] = new JsonArray(),
+        };
+        await _images.AttachLegacyAttestationAsync("sbom/legacy-bad", unsigned, System.Text.Encoding.UTF8.GetBytes(bare.ToJsonString()),
+            new Dictionary<string, string> { ["dev.cosignproject.cosign/signature"] = "", ["predicateType"] = "https://cyclonedx.org/bom" });
+        Assert.Contains("[attestation.missing]", DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/legacy-bad@{unsigned}")), StringComparison.Ordinal);
+
+        // A valid attestation of image A copied under image B's .att tag: B is not its subject.
+        var a = await _images.PushImageAsync("sbom/legacy-copy", "a");
+        var b = await _images.PushImageAsync("sbom/legacy-copy", "b");
+        await SignLegacyAsync("sbom/legacy-copy", b);
+        var (copiedEnvelope, copiedAnnotations) = await OpensslLegacyAttestationAsync(a, "https://cyclonedx.org/bom", Bom("MIT"), _releaseKey);
+        await _images.AttachLegacyAttestationAsync("sbom/legacy-copy", b, copiedEnvelope, copiedAnnotations);
+        Assert.Contains("[attestation.untrusted]", DeniedMessage(await ValidateAsync($"{registry.Host}/sbom/legacy-copy@{b}")), StringComparison.Ordinal);
+    }
+
+    private async Task SignLegacyAsync(string repository, Digest digest)
+    {
+        var (payload, annotations) = await OpensslLegacySignatureAsync($"{registry.Host}/{repository}", digest, _releaseKey);
+        await _images.AttachLegacySignatureAsync(repository, digest, payload, annotations);
+    }
+
+    private static byte[] Statement(Digest subject, string predicateType, string predicateJson) => System.Text.Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["_type"] = "https://in-toto.io/Statement/v1",
+        ["subject"] = new JsonArray(new JsonObject { ["name"] = "image", ["digest"] = new JsonObject { [subject.Algorithm] = subject.Hex } }),
+        ["predicateType"] = predicateType,
+        ["predicate"] = JsonNode.Parse(predicateJson),
+    }.ToJsonString());
+
+    /// <summary>cosign's legacy attestation layout made independently of Attest's signer: openssl signs the DSSE
+    /// pre-authentication encoding of an in-toto statement (ECDSA P-256, SHA-256, DER); the envelope is the layer, the
+    /// signature annotation is empty as cosign leaves it, and the test log's dsse entry and signed entry
+    /// timestamp become the <c>dev.sigstore.cosign/bundle</c> annotation.</summary>
+    private async Task<(byte[] Envelope, Dictionary<string, string> Annotations)> OpensslLegacyAttestationAsync(
+        Digest subject, string predicateType, string predicateJson, ECDsa key)
+    {
+        const string payloadType = "application/vnd.in-toto+json";
+        var statement = Statement(subject, predicateType, predicateJson);
+        var header = System.Text.Encoding.UTF8.GetBytes($"DSSEv1 {payloadType.Length} {payloadType} {statement.Length} ");
+        using var scratch = new TempDirectory();
+        await File.WriteAllBytesAsync(scratch.Combine("pae"), [.. header, .. statement]);
+        await File.WriteAllTextAsync(scratch.Combine("key.pem"), key.ExportPkcs8PrivateKeyPem());
+        var openssl = Prerequisites.Executable("openssl", "openssl");
+        await RigProcess.RunAsync(openssl, ["dgst", "-sha256", "-sign", scratch.Combine("key.pem"), "-out", scratch.Combine("sig"), scratch.Combine("pae")]);
+        var signature = await File.ReadAllBytesAsync(scratch.Combine("sig"));
+        var envelope = new JsonObject
+        {
+            ["payloadType"] = payloadType,
+            ["payload"] = Convert.ToBase64String(statement),
+            ["signatures"] = new JsonArray(new JsonObject { ["keyid"] = "", ["sig"] = Convert.ToBase64String(signature) }),
+        };
+        var annotations = new Dictionary<string, string>
+        {
+            ["dev.cosignproject.cosign/signature"] = "",
+            ["predicateType"] = predicateType,
+        };
+        // Key authorities still need an observer timestamp, which the Rekor bundle's signed entry timestamp provides.
+        var dsse = new Attest.Core.Dsse.DsseEnvelope(payloadType, statement, [new Attest.Core.Dsse.DsseSignature(signature, null)]);
+        var entry = await _sigstore.Log.AppendAsync(Attest.Sigstore.Signing.RekorEntryBodies.Dsse(dsse, key.ExportSubjectPublicKeyInfoPem()));
+        annotations["dev.sigstore.cosign/bundle"] = RekorBundleAnnotation(entry);
+        return (System.Text.Encoding.UTF8.GetBytes(envelope.ToJsonString()), annotations);
+    }
+
+    private static string RekorBundleAnnotation(Attest.Sigstore.Bundles.TransparencyLogEntry entry) => new JsonObject
+    {
+        ["SignedEntryTimestamp"] = Convert.ToBase64String(entry.SignedEntryTimestamp!),
+        ["Payload"] = new JsonObject
+        {
+            ["body"] = Convert.ToBase64String(entry.CanonicalizedBody),
+            ["integratedTime"] = entry.IntegratedTime,
+            ["logIndex"] = entry.LogIndex,
+            ["logID"] = Convert.ToHexStringLower(entry.LogId),
+        },
+    }.ToJsonString();
 
     /// <summary>cosign's legacy layout made independently of Attest's signer: openssl signs the simple-signing payload
     /// (ECDSA P-256, SHA-256, DER), the test's transparency log records it as a hashedrekord entry, and its signed entry

@@ -11,12 +11,35 @@ internal sealed class TestImageRegistry(string host) : IDisposable
 
     public string Host => host;
 
-    public async Task<Digest> PushImageAsync(string repository, string tag)
+    public async Task<Digest> PushImageAsync(string repository, string tag, string os = "linux", string architecture = "amd64")
     {
-        var config = Encoding.UTF8.GetBytes($$"""{"architecture":"amd64","os":"linux","created":"{{Guid.NewGuid()}}"}""");
+        var (digest, _) = await PushPlatformImageAsync(repository, tag, os, architecture);
+        return digest;
+    }
+
+    private async Task<(Digest Digest, int Size)> PushPlatformImageAsync(string repository, string tag, string os, string architecture)
+    {
+        var config = Encoding.UTF8.GetBytes($$"""{"architecture":"{{architecture}}","os":"{{os}}","created":"{{Guid.NewGuid()}}"}""");
         var configDigest = await Client.PushBlobAsync(host, repository, config);
         var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","config":{"mediaType":"{{OciMediaTypes.ImageConfig}}","digest":"{{configDigest}}","size":{{config.Length}}},"layers":[]} """);
-        return await Client.PushManifestAsync(host, repository, tag, manifest, OciMediaTypes.ImageManifest);
+        return (await Client.PushManifestAsync(host, repository, tag, manifest, OciMediaTypes.ImageManifest), manifest.Length);
+    }
+
+    /// <summary>Pushes one image per platform (<c>os/architecture</c>) and an OCI image index listing them with
+    /// their platforms, under <paramref name="tag"/>. Returns the index digest and each platform's manifest digest.</summary>
+    public async Task<(Digest Index, Dictionary<string, Digest> Platforms)> PushIndexAsync(string repository, string tag, params string[] platforms)
+    {
+        var descriptors = new List<string>();
+        var digests = new Dictionary<string, Digest>(StringComparer.Ordinal);
+        foreach (var platform in platforms)
+        {
+            var (os, architecture) = (platform.Split('/')[0], platform.Split('/')[1]);
+            var (digest, size) = await PushPlatformImageAsync(repository, $"{tag}-{os}-{architecture}", os, architecture);
+            digests[platform] = digest;
+            descriptors.Add($$"""{"mediaType":"{{OciMediaTypes.ImageManifest}}","digest":"{{digest}}","size":{{size}},"platform":{"os":"{{os}}","architecture":"{{architecture}}"} }""");
+        }
+        var index = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageIndex}}","manifests":[{{string.Join(",", descriptors)}}]}""");
+        return (await Client.PushManifestAsync(host, repository, tag, index, OciMediaTypes.ImageIndex), digests);
     }
 
     /// <summary>Attaches <paramref name="bundleJson"/> to <paramref name="subject"/> as an OCI 1.1 referrer (a bundle
@@ -46,14 +69,24 @@ internal sealed class TestImageRegistry(string host) : IDisposable
     /// <summary>Pushes a legacy cosign signature the way cosign lays it out: a manifest under the tag
     /// <c>sha256-&lt;hex&gt;.sig</c> whose layer is the simple-signing payload, with the signature and Rekor bundle
     /// as annotations.</summary>
-    public async Task AttachLegacySignatureAsync(string repository, Digest subject, byte[] payload, IReadOnlyDictionary<string, string> annotations)
+    public Task AttachLegacySignatureAsync(string repository, Digest subject, byte[] payload, IReadOnlyDictionary<string, string> annotations) =>
+        AttachLegacyLayerAsync(repository, subject, CosignArtifact.Signature, OciMediaTypes.CosignSimpleSigning, payload, annotations);
+
+    /// <summary>Pushes a legacy cosign attestation as cosign lays it out: a manifest under the tag
+    /// <c>sha256-&lt;hex&gt;.att</c> whose layer is the DSSE envelope (media type <c>application/vnd.dsse.envelope.v1+json</c>),
+    /// with an empty signature annotation, the predicate type and optionally the Rekor bundle as annotations.</summary>
+    public Task AttachLegacyAttestationAsync(string repository, Digest subject, byte[] envelope, IReadOnlyDictionary<string, string> annotations) =>
+        AttachLegacyLayerAsync(repository, subject, CosignArtifact.Attestation, OciMediaTypes.DsseEnvelope, envelope, annotations);
+
+    private async Task AttachLegacyLayerAsync(
+        string repository, Digest subject, CosignArtifact kind, string mediaType, byte[] payload, IReadOnlyDictionary<string, string> annotations)
     {
         var payloadDigest = await Client.PushBlobAsync(host, repository, payload);
         var config = Encoding.UTF8.GetBytes($$"""{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["{{payloadDigest}}"]},"config":{} }""");
         var configDigest = await Client.PushBlobAsync(host, repository, config);
         var layer = new System.Text.Json.Nodes.JsonObject
         {
-            ["mediaType"] = OciMediaTypes.CosignSimpleSigning,
+            ["mediaType"] = mediaType,
             ["digest"] = payloadDigest.ToString(),
             ["size"] = payload.Length,
             ["annotations"] = new System.Text.Json.Nodes.JsonObject(annotations.Select(a => KeyValuePair.Create(a.Key, (System.Text.Json.Nodes.JsonNode?)a.Value))),
@@ -65,7 +98,7 @@ internal sealed class TestImageRegistry(string host) : IDisposable
             ["config"] = new System.Text.Json.Nodes.JsonObject { ["mediaType"] = OciMediaTypes.ImageConfig, ["digest"] = configDigest.ToString(), ["size"] = config.Length },
             ["layers"] = new System.Text.Json.Nodes.JsonArray(layer),
         };
-        await Client.PushManifestAsync(host, repository, RegistryClient.CosignTag(subject, CosignArtifact.Signature),
+        await Client.PushManifestAsync(host, repository, RegistryClient.CosignTag(subject, kind),
             Encoding.UTF8.GetBytes(manifest.ToJsonString()), OciMediaTypes.ImageManifest);
     }
 

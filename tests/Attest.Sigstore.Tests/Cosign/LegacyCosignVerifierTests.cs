@@ -119,6 +119,48 @@ public class LegacyCosignVerifierTests
         Assert.True(LegacyCosignVerifier.TryCheckClaim(System.Text.Encoding.UTF8.GetBytes(matching), Digest.Parse(KeylessImage), out _));
     }
 
+    /// <summary>A cosign <c>.att</c> layer: a DSSE envelope of an in-toto statement, signed over its PAE.</summary>
+    private static (LegacyCosignAttestation Layer, PublicKey Key) Attestation(Digest subject, int signatures = 1)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var statement = System.Text.Encoding.UTF8.GetBytes("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"image\",\"digest\":{\"sha256\":\"" + subject.Hex + "\"}}],\"predicateType\":\"https://slsa.dev/provenance/v1\",\"predicate\":{\"buildDefinition\":{\"buildType\":\"x\"}}}");
+        var pae = Attest.Core.Dsse.Pae.Encode("application/vnd.in-toto+json", statement);
+        var signature = Convert.ToBase64String(key.SignData(pae, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.Rfc3279DerSequence));
+        var sigs = string.Join(",", Enumerable.Repeat($$"""{"keyid":"","sig":"{{signature}}"}""", signatures));
+        var envelope = $$"""{"payloadType":"application/vnd.in-toto+json","payload":"{{Convert.ToBase64String(statement)}}","signatures":[{{sigs}}]}""";
+        Assert.True(PublicKey.TryParseSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out var publicKey, out var error), error);
+        return (new LegacyCosignAttestation(System.Text.Encoding.UTF8.GetBytes(envelope), new Dictionary<string, string> { [LegacyCosignSignature.SignatureAnnotation] = "" }), publicKey);
+    }
+
+    [Fact]
+    public void Attestation_layer_verifies_its_DSSE_signature_and_names_the_image_as_subject()
+    {
+        var image = Digest.Parse(KeySignedImage);
+        var (layer, key) = Attestation(image);
+        var waived = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood, NoTlog));
+        var result = waived.VerifyAttestation(layer, image, ArtifactPolicy.ForKey(key));
+        Assert.True(result.Verified, result.Failure?.ToString());
+
+        Assert.Equal(SigstoreCodes.SignatureSubjectMismatch, waived.VerifyAttestation(layer, Digest.Parse(KeylessImage), ArtifactPolicy.ForKey(key)).Failure?.Code);
+        var (_, otherKey) = Attestation(image);
+        Assert.Equal(SigstoreCodes.SignatureMismatch, waived.VerifyAttestation(layer, image, ArtifactPolicy.ForKey(otherKey)).Failure?.Code);
+        var strict = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood));
+        Assert.Equal(SigstoreCodes.TlogThreshold, strict.VerifyAttestation(layer, image, ArtifactPolicy.ForKey(key)).Failure?.Code);
+    }
+
+    [Fact]
+    public void Attestation_layer_that_is_not_one_signed_envelope_is_rejected()
+    {
+        var image = Digest.Parse(KeySignedImage);
+        var waived = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood, NoTlog));
+        var (twice, key) = Attestation(image, signatures: 2);
+        Assert.Equal(SigstoreCodes.BundleDsse, waived.VerifyAttestation(twice, image, ArtifactPolicy.ForKey(key)).Failure?.Code);
+        var (none, _) = Attestation(image, signatures: 0);
+        Assert.Equal(SigstoreCodes.BundleDsse, waived.VerifyAttestation(none, image, ArtifactPolicy.ForKey(key)).Failure?.Code);
+        var garbage = new LegacyCosignAttestation("not json"u8.ToArray(), new Dictionary<string, string>());
+        Assert.Equal(SigstoreCodes.BundleDsse, waived.VerifyAttestation(garbage, image, ArtifactPolicy.ForKey(key)).Failure?.Code);
+    }
+
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
