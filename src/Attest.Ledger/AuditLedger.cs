@@ -211,22 +211,23 @@ public sealed class AuditLedger : IAsyncDisposable
                 for (var i = 0; i < sequenced.Count; i++) sequenced[i].Done.TrySetResult(start + i);
                 return;
             }
-            catch (LedgerConflictException) when (attempt < 3)
-            {
-                // Another process appended: continue from its tree.
-                await ReloadAsync(_stopping.Token).ConfigureAwait(false);
-            }
             catch (Exception e)
             {
-                foreach (var a in appends) a.Done.TrySetException(e);
+                // Another process appended: continue from its tree and try again. Anything else (the database went
+                // away, the outcome of the commit is unknown) fails the batch; reloading re-syncs with what the
+                // store holds, and if the store is still away the next commit finds out the same way.
+                var retry = e is LedgerConflictException && attempt < 3;
                 try
                 {
                     await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (Exception)
+                catch (Exception reload)
                 {
-                    // The next commit will fail the same way and report it to its callers.
+                    if (retry) e = reload;
+                    retry = false;
                 }
+                if (retry) continue;
+                foreach (var a in appends) a.Done.TrySetException(e);
                 return;
             }
         }
