@@ -312,9 +312,11 @@ public sealed class AuditLedger : IAsyncDisposable
         var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (latest is not null)
         {
-            // Trust only what our own keys signed, and only if it matches the stored tree.
-            if (!Checkpoint.TryOpen(System.Text.Encoding.UTF8.GetBytes(latest.Note), _options.Origin, VerifierKeys, out var checkpoint, out var error))
-                throw new LedgerCorruptException($"latest checkpoint does not verify: {error}");
+            // Trust only what our own keys (current, or previous ones after a rotation) signed, and only if it matches
+            // the stored tree.
+            if (!LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(latest.Note),
+                    new LedgerAuditOptions(_options.Origin, [.. VerifierKeys, .. _options.PreviousVerifierKeys]), out var checkpoint, out var refusal))
+                throw new LedgerCorruptException($"latest checkpoint is refused: {refusal.Message}");
             if (checkpoint.Size != latest.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(latest.RootHash) || checkpoint.Size > size)
                 throw new LedgerCorruptException($"latest checkpoint (size {checkpoint.Size}) does not match the stored log of size {size}");
         }

@@ -6,8 +6,13 @@ using Attest.Core.Transparency;
 
 namespace Attest.Ledger;
 
-/// <summary>What an audit trusts: the log's origin and the keys its checkpoints must be signed with.</summary>
-public sealed record LedgerAuditOptions(string Origin, IReadOnlyList<NoteVerifierKey> TrustedKeys);
+/// <summary>What an audit trusts: the log's origin and the keys its checkpoints must be signed with (the current key
+/// and previous ones after a rotation). Checkpoints signed only by a revoked key are refused (<see cref="LedgerTrust"/>).</summary>
+public sealed record LedgerAuditOptions(string Origin, IReadOnlyList<NoteVerifierKey> TrustedKeys)
+{
+    /// <summary>Keys taken out of service (say, after a compromise): never trusted, named when they are all that signed.</summary>
+    public IReadOnlyList<NoteVerifierKey> RevokedKeys { get; init; } = [];
+}
 
 /// <summary>
 /// Outcome of a full audit. <see cref="FirstBadIndex"/> is the lowest entry index the audit can no longer vouch
@@ -47,10 +52,10 @@ public static class LedgerAuditor
         await foreach (var row in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
         {
             checkpointRows++;
-            if (!Checkpoint.TryOpen(Encoding.UTF8.GetBytes(row.Note), options.Origin, options.TrustedKeys, out var checkpoint, out var error))
+            if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(row.Note), options, out var checkpoint, out var refusal))
             {
-                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} does not verify: {error.Message}",
-                    new Dictionary<string, string> { ["size"] = Str(row.Size), ["cause"] = error.Code }));
+                var evidence = new Dictionary<string, string>(refusal.Evidence ?? new Dictionary<string, string>()) { ["size"] = Str(row.Size) };
+                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} refused: {refusal.Message}", evidence));
                 continue;
             }
             if (checkpoint.Size != row.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(row.RootHash))
