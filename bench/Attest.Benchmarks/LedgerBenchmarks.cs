@@ -37,8 +37,15 @@ public class LedgerAppendBenchmarks
     public static IEnumerable<string> Stores() =>
         string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PostgresVariable)) ? ["sqlite"] : ["sqlite", "postgres"];
 
+    // Synchronous on purpose: BenchmarkDotNet's in-process toolchain does not wait for a GlobalSetup task that
+    // really goes asynchronous (Npgsql does; SQLite completes synchronously), and the benchmark would start first.
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _dir = Directory.CreateTempSubdirectory("attest-bench-append-").FullName;
         if (Store == "postgres")
@@ -61,8 +68,7 @@ public class LedgerAppendBenchmarks
             await _ledger!.AppendAsync(BenchData.Decision(w * 1_000_000 + i));
     }));
 
-    [GlobalCleanup]
-    public async Task CleanupAsync()
+    private async Task CleanupAsync()
     {
         var size = await _store!.GetSizeAsync();
         await _ledger!.DisposeAsync();
