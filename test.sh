@@ -33,6 +33,15 @@ if ((${#missing[@]})); then
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# --- npm test tools (lockfile-pinned, integrity-checked; reinstalled only when the lockfile changes) -----------
+npm_tool() {
+  local dir=$1
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+npm_tool tests/tools/sigstore-js      # sigstore-js: independent verifier of the bundles Attest issues
+
 # --- build and test ---------------------------------------------------------------------------------------------
 dotnet restore Attest.sln --nologo -v quiet
 dotnet build Attest.sln --no-restore --nologo -v quiet -clp:ErrorsOnly

@@ -23,6 +23,8 @@ public static class AttestCommand
         root.Subcommands.Add(SbomCommand.Build());
         root.Subcommands.Add(LedgerCommand.Build());
         root.Subcommands.Add(GoSumCommand.Build());
+        root.Subcommands.Add(ClientCommand.Build());
+        root.Subcommands.Add(ClientCommand.BuildToken());
         return root;
     }
 }

@@ -7,14 +7,20 @@ namespace Attest.Ledger;
 public static class LedgerEntryKinds
 {
     public const string AdmissionDecision = "admission.decision";
-    public const string SignatureIssued = "signature.issued";
-    public const string AttestationIssued = "attestation.issued";
+    /// <summary>A signature issued by the signing API. The entry is also a Rekor <c>hashedrekord</c> body (its
+    /// <see cref="LedgerEntry.ApiVersion"/> and <see cref="LedgerEntry.Spec"/>), so the ledger serves as the
+    /// signature's transparency log and Sigstore verifiers check its inclusion proof directly.</summary>
+    public const string SignatureIssued = "hashedrekord";
+
+    /// <summary>An attestation issued by the signing API; also a Rekor <c>dsse</c> body.</summary>
+    public const string AttestationIssued = "dsse";
     public const string GoSumVerification = "gosum.verification";
     public const string SbomEvaluation = "sbom.evaluation";
     public const string PolicyLoaded = "policy.loaded";
     public const string KeyCreated = "key.created";
     public const string KeyRotated = "key.rotated";
     public const string ClientCreated = "client.created";
+    public const string ClientRevoked = "client.revoked";
     /// <summary>An operator's manual record (e.g. a key-compromise notice), appended with <c>attest ledger append</c>.</summary>
     public const string Note = "note";
 }
@@ -39,6 +45,13 @@ public sealed record LedgerEntry
 
     /// <summary>Kind-specific evidence (reasons, policy revision, key id …); must be a JSON object.</summary>
     public JsonElement? Details { get; init; }
+
+    /// <summary>With <see cref="Spec"/>: the Rekor entry type version when the entry is also a transparency-log
+    /// body (<c>kind</c> <c>hashedrekord</c> or <c>dsse</c>). Rekor verifiers ignore the ledger's other members.</summary>
+    public string? ApiVersion { get; init; }
+
+    /// <summary>With <see cref="ApiVersion"/>: the Rekor entry's <c>spec</c> object.</summary>
+    public JsonElement? Spec { get; init; }
 
     public static LedgerEntry AdmissionDecision(string image, string digest, string? @namespace, string verdict, JsonElement? details = null) =>
         new() { Kind = LedgerEntryKinds.AdmissionDecision, Image = image, Digest = digest, Namespace = @namespace, Verdict = verdict, Details = details };

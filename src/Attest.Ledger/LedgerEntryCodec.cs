@@ -37,6 +37,12 @@ public static class LedgerEntryCodec
                 throw new ArgumentException($"entry fields are limited to {LedgerLimits.MaxFieldLength} characters", nameof(entry));
         if (entry.Details is { } details && details.ValueKind != JsonValueKind.Object)
             throw new ArgumentException("entry details must be a JSON object", nameof(entry));
+        if (entry.ApiVersion is null != entry.Spec is null)
+            throw new ArgumentException("a transparency-log entry needs both apiVersion and spec", nameof(entry));
+        if (entry.Spec is { } spec && spec.ValueKind != JsonValueKind.Object)
+            throw new ArgumentException("entry spec must be a JSON object", nameof(entry));
+        if (entry.ApiVersion is { Length: 0 or > 16 })
+            throw new ArgumentException("entry apiVersion must be 1-16 characters", nameof(entry));
     }
 
     public static byte[] Serialize(long index, DateTimeOffset recordedAt, LedgerEntry entry)
@@ -60,8 +66,8 @@ public static class LedgerEntryCodec
     /// <summary>
     /// Does the costly part of serializing (validation, RFC 8785 canonicalization of the fields and details) once,
     /// before the entry has an index: the sequencer then only splices in index and time. Canonical member order
-    /// puts every caller-supplied member either before <c>index</c> or between <c>kind</c> and <c>recordedAt</c>
-    /// or after it, so the entry is three fixed byte runs around those two values.
+    /// puts every caller-supplied member before <c>index</c>, between <c>kind</c> and <c>recordedAt</c>, or after
+    /// <c>recordedAt</c> (<c>spec</c>, <c>v</c>, <c>verdict</c>), so the entry is three fixed byte runs around those two values.
     /// </summary>
     internal static PreparedEntry Prepare(LedgerEntry entry)
     {
@@ -72,6 +78,7 @@ public static class LedgerEntryCodec
             head.Write("{"u8);
             // Members in ordinal key order, as RFC 8785 sorts these ASCII names.
             var first = true;
+            WriteMember(head, "apiVersion", entry.ApiVersion, ref first);
             WriteMember(head, "client", entry.Client, ref first);
             if (entry.Details is { } details)
             {
@@ -91,7 +98,13 @@ public static class LedgerEntryCodec
             middle.Write(",\"recordedAt\":\""u8);
 
             var tail = new ArrayBufferWriter<byte>(64);
-            tail.Write("\",\"v\":"u8);
+            tail.Write("\""u8);
+            if (entry.Spec is { } spec)
+            {
+                tail.Write(",\"spec\":"u8);
+                tail.Write(CanonicalJson.Canonicalize(spec));
+            }
+            tail.Write(",\"v\":"u8);
             tail.Write(FormatVersionText);
             WriteMember(tail, "verdict", entry.Verdict, ref following);
             tail.Write("}"u8);
@@ -153,6 +166,8 @@ public static class LedgerEntryCodec
                 Namespace = Optional(root, "namespace"),
                 Verdict = Optional(root, "verdict"),
                 Details = root.TryGetProperty("details", out var details) ? details.Clone() : null,
+                ApiVersion = Optional(root, "apiVersion"),
+                Spec = root.TryGetProperty("spec", out var spec) ? spec.Clone() : null,
             };
             entry = new SequencedEntry(idx, recordedAt, parsed, bytes);
             error = null;

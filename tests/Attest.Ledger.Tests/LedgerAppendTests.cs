@@ -194,6 +194,7 @@ public sealed class LedgerEntrySplicedFormTests
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
+            if (entry.ApiVersion is { } apiVersion) writer.WriteString("apiVersion", apiVersion);
             if (entry.Client is { } client) writer.WriteString("client", client);
             if (entry.Details is { } details)
             {
@@ -206,6 +207,11 @@ public sealed class LedgerEntrySplicedFormTests
             writer.WriteString("kind", entry.Kind);
             if (entry.Namespace is { } ns) writer.WriteString("namespace", ns);
             writer.WriteString("recordedAt", LedgerEntryCodec.FormatTime(at));
+            if (entry.Spec is { } spec)
+            {
+                writer.WritePropertyName("spec");
+                spec.WriteTo(writer);
+            }
             writer.WriteNumber("v", 1);
             if (entry.Verdict is { } verdict) writer.WriteString("verdict", verdict);
             writer.WriteEndObject();
@@ -226,6 +232,8 @@ public sealed class LedgerEntrySplicedFormTests
             new LedgerEntry { Kind = "k", Client = "cli\u00e9nt", Verdict = "allow" },
             new LedgerEntry { Kind = "k", Namespace = "only-namespace" },
             LedgerEntry.SignatureIssued("sha256:00", "ci<script>"),
+            new LedgerEntry { Kind = LedgerEntryKinds.SignatureIssued, ApiVersion = "0.0.1", Spec = details.RootElement, Digest = "sha256:01", Client = "ci" },
+            new LedgerEntry { Kind = LedgerEntryKinds.AttestationIssued, ApiVersion = "0.0.1", Spec = details.RootElement, Verdict = "v" },
         };
         // Up to 2^53: beyond it RFC 8785 would print the index as a rounded double, the spliced form stays exact.
         foreach (var index in new long[] { 0, 9, 10, 123_456_789, 1L << 53 })

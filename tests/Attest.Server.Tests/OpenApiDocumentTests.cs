@@ -32,7 +32,7 @@ public sealed class OpenApiDocumentTests
         foreach (var path in document.GetProperty("paths").EnumerateObject())
             foreach (var operation in path.Value.EnumerateObject().Where(o => Methods.Contains(o.Name)))
                 foreach (var response in operation.Value.GetProperty("responses").EnumerateObject())
-                    result.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {response.Name} {operation.Value.GetProperty("operationId").GetString()}");
+                    result.Add($"{operation.Name.ToUpperInvariant()} {path.Name} {response.Name} {operation.Value.GetProperty("operationId").GetString()} {Scope(operation.Value)}");
         return result;
     }
 
@@ -42,9 +42,18 @@ public sealed class OpenApiDocumentTests
         foreach (var (path, item) in (YamlMappingNode)document["paths"])
             foreach (var (method, operation) in ((YamlMappingNode)item).Where(o => Methods.Contains(o.Key.ToString())))
                 foreach (var (status, _) in (YamlMappingNode)operation["responses"])
-                    result.Add($"{method.ToString().ToUpperInvariant()} {path} {status} {operation["operationId"]}");
+                    result.Add($"{method.ToString().ToUpperInvariant()} {path} {status} {operation["operationId"]} {Scope((YamlMappingNode)operation)}");
         return result;
     }
+
+    /// <summary>The scope an operation requires ("public" when none), so the published security matches the served one.</summary>
+    private static string Scope(JsonElement operation) =>
+        operation.TryGetProperty("security", out var security) ? security[0].GetProperty("oauth2")[0].GetString()! : "public";
+
+    private static string Scope(YamlMappingNode operation) =>
+        operation.Children.TryGetValue("security", out var security)
+            ? ((YamlSequenceNode)((YamlMappingNode)((YamlSequenceNode)security)[0])["oauth2"])[0].ToString()
+            : "public";
 
     private static SortedSet<string> SchemaNames(JsonElement document) =>
         new(document.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(s => s.Name), StringComparer.Ordinal);

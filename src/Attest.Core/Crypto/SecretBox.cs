@@ -21,6 +21,18 @@ public static class SecretBox
         return output;
     }
 
+    /// <summary>Seals <paramref name="plaintext"/> into a secretbox (<c>MAC(16) ‖ ciphertext</c>); the nonce must never repeat under a key.</summary>
+    public static byte[] Seal(ReadOnlySpan<byte> plaintext, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> key)
+    {
+        if (nonce.Length != NonceSize) throw new ArgumentException($"the nonce must be {NonceSize} bytes", nameof(nonce));
+        if (key.Length != KeySize) throw new ArgumentException($"the key must be {KeySize} bytes", nameof(key));
+        Sodium.EnsureInitialized();
+        var output = new byte[plaintext.Length + MacSize];
+        if (Sodium.crypto_secretbox_easy(output, plaintext, (ulong)plaintext.Length, nonce, key) != 0)
+            throw new CryptographicException("secretbox sealing failed");
+        return output;
+    }
+
     /// <summary>Opens a secretbox (<c>MAC(16) ‖ ciphertext</c>); false when the key, nonce or data are wrong.</summary>
     public static bool TryOpen(ReadOnlySpan<byte> box, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> key, out byte[] plaintext)
     {

@@ -70,6 +70,10 @@ internal static partial class Sodium
         ReadOnlySpan<byte> passwd, nuint passwdlen, ReadOnlySpan<byte> salt, nuint saltlen, ulong N, uint r, uint p, Span<byte> buf, nuint buflen);
 
     [LibraryImport(Library)]
+    internal static partial int crypto_secretbox_easy(
+        Span<byte> c, ReadOnlySpan<byte> m, ulong mlen, ReadOnlySpan<byte> n, ReadOnlySpan<byte> k);
+
+    [LibraryImport(Library)]
     internal static partial int crypto_secretbox_open_easy(
         Span<byte> m, ReadOnlySpan<byte> c, ulong clen, ReadOnlySpan<byte> n, ReadOnlySpan<byte> k);
 }

@@ -3,7 +3,9 @@ using Attest.Core.Transparency;
 using Attest.Ledger;
 using Attest.Policy;
 using Attest.Server.Admission;
+using Attest.Server.Auth;
 using Attest.Server.Health;
+using Attest.Server.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +43,8 @@ public static class AttestServer
             builder.WebHost.UseUrls(DefaultUrl);
 
         builder.Logging.ClearProviders();
+        // Data protection warns that its token keys are stored unencrypted; they are in the owner-only keys directory.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Logging.AddJsonConsole(o =>
         {
             o.UseUtcTimestamp = true;
@@ -69,12 +73,16 @@ public static class AttestServer
         builder.Services.AddHealthChecks()
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
-        builder.Services.AddOpenApi();
+        builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory));
+        builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
+        builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
         var app = builder.Build();
+        app.UseAttestAuth();
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
+        app.MapSigningEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
@@ -115,10 +123,13 @@ public static class AttestServer
         app.Services.GetRequiredService<ServiceKeys>().SigningKey = key;
 
         var ledgerPath = options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db");
+        var ledgerName = options.Ledger.IsPostgres ? "the PostgreSQL ledger" : Path.GetFullPath(ledgerPath);
         var holder = app.Services.GetRequiredService<LedgerHolder>();
         try
         {
-            var store = await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
+            ILedgerStore store = options.Ledger.IsPostgres
+                ? await PostgresLedgerStore.OpenAsync(options.Ledger.ConnectionString!, cancellationToken).ConfigureAwait(false)
+                : await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
             // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root.
             holder.Ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = options.Ledger.Origin },
                 [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
@@ -126,10 +137,14 @@ public static class AttestServer
                 holder.Ledger.Origin, string.Join(" ", holder.Ledger.VerifierKeys));
             await holder.Ledger.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or LedgerCorruptException or LedgerConflictException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException
+                                       or LedgerCorruptException or LedgerConflictException or ArgumentException)
         {
-            throw new StartupException($"ledger {Path.GetFullPath(ledgerPath)} cannot be opened: {e.Message}", e);
+            throw new StartupException($"ledger {ledgerName} cannot be opened: {e.Message}", e);
         }
+
+        await AuthSetup.InitializeClientsAsync(app, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, logger, cancellationToken).ConfigureAwait(false);
+        await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The ledger entry recording which policy set came into force.</summary>

@@ -26,8 +26,10 @@ public sealed class AttestServerOptions
         if (string.IsNullOrWhiteSpace(PolicyDirectory)) errors.Add("Attest:PolicyDirectory must not be empty");
         if (string.IsNullOrWhiteSpace(Ledger.Origin) || Ledger.Origin.Any(char.IsControl))
             errors.Add("Attest:Ledger:Origin must be a non-empty single line");
-        if (!string.Equals(Ledger.Provider, LedgerOptions.Sqlite, StringComparison.OrdinalIgnoreCase))
-            errors.Add($"Attest:Ledger:Provider '{Ledger.Provider}' is not supported (supported: {LedgerOptions.Sqlite})");
+        if (!Ledger.IsSqlite && !Ledger.IsPostgres)
+            errors.Add($"Attest:Ledger:Provider '{Ledger.Provider}' is not supported (supported: {LedgerOptions.Sqlite}, {LedgerOptions.Postgres})");
+        if (Ledger.IsPostgres && string.IsNullOrWhiteSpace(Ledger.ConnectionString))
+            errors.Add("Attest:Ledger:ConnectionString is required with the postgresql provider (set ATTEST_Attest__Ledger__ConnectionString)");
         return errors;
     }
 }
@@ -35,9 +37,18 @@ public sealed class AttestServerOptions
 public sealed class LedgerOptions
 {
     public const string Sqlite = "sqlite";
+    public const string Postgres = "postgresql";
 
-    /// <summary><c>sqlite</c> (embedded default).</summary>
+    /// <summary><c>sqlite</c> (embedded default) or <c>postgresql</c> (several replicas sharing one ledger).</summary>
     public string Provider { get; set; } = Sqlite;
+
+    /// <summary>Npgsql connection string for the <c>postgresql</c> provider; it holds a password, so give it through the
+    /// environment (<c>ATTEST_Attest__Ledger__ConnectionString</c>), never on the command line. Never logged.</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsSqlite => string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase);
+
+    public bool IsPostgres => string.Equals(Provider, Postgres, StringComparison.OrdinalIgnoreCase) || string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>SQLite file; default <c>&lt;DataDirectory&gt;/ledger.db</c>.</summary>
     public string? Path { get; set; }

@@ -66,6 +66,47 @@ public static class CosignKeyFile
     public static bool TryDecrypt(string pem, string password, [NotNullWhen(true)] out byte[]? pkcs8, [NotNullWhen(false)] out string? error) =>
         TryDecrypt(pem, Encoding.UTF8.GetBytes(password), out pkcs8, out error);
 
+    /// <summary>Encrypts a PKCS#8 private key as cosign does (scrypt N=32768 r=8 p=1, 32-byte random salt, random
+    /// nonce), so <c>cosign sign --key</c> can use the file and <see cref="TryDecrypt(string, ReadOnlySpan{byte}, out byte[], out string)"/> reads it back.</summary>
+    public static string Encrypt(ReadOnlySpan<byte> pkcs8, ReadOnlySpan<byte> password)
+    {
+        const ulong n = 32768;
+        const uint r = 8, p = 1;
+        var salt = RandomNumberGenerator.GetBytes(32);
+        var nonce = RandomNumberGenerator.GetBytes(SecretBox.NonceSize);
+        var key = SecretBox.Scrypt(password, salt, n, r, p, SecretBox.KeySize);
+        byte[] ciphertext;
+        try
+        {
+            ciphertext = SecretBox.Seal(pkcs8, nonce, key);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("kdf");
+            w.WriteString("name", "scrypt");
+            w.WriteStartObject("params");
+            w.WriteNumber("N", n);
+            w.WriteNumber("r", r);
+            w.WriteNumber("p", p);
+            w.WriteEndObject();
+            w.WriteString("salt", Convert.ToBase64String(salt));
+            w.WriteEndObject();
+            w.WriteStartObject("cipher");
+            w.WriteString("name", "nacl/secretbox");
+            w.WriteString("nonce", Convert.ToBase64String(nonce));
+            w.WriteEndObject();
+            w.WriteString("ciphertext", Convert.ToBase64String(ciphertext));
+            w.WriteEndObject();
+        }
+        return Pem.Encode(PemLabel, buffer.ToArray());
+    }
+
     private static bool Fail(string message, out string error)
     {
         error = message;

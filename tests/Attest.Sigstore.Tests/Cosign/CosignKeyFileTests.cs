@@ -63,4 +63,19 @@ public class CosignKeyFileTests
         Assert.False(CosignKeyFile.TryDecrypt(Read("cosign.pub"), Password, out _, out var error));
         Assert.Contains("not an encrypted cosign key", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_encrypted_key_round_trips_and_only_opens_with_its_password()
+    {
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pkcs8 = ecdsa.ExportPkcs8PrivateKey();
+        var file = CosignKeyFile.Encrypt(pkcs8, "correct horse"u8);
+
+        Assert.StartsWith("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----", file, StringComparison.Ordinal);
+        Assert.True(CosignKeyFile.TryDecrypt(file, "correct horse", out var decrypted, out var error), error);
+        Assert.Equal(pkcs8, decrypted);
+        Assert.False(CosignKeyFile.TryDecrypt(file, "correct horsf", out _, out _));
+        // Fresh salt and nonce every time: the same key never encrypts to the same file.
+        Assert.NotEqual(file, CosignKeyFile.Encrypt(pkcs8, "correct horse"u8));
+    }
 }

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Attest.Server.Hosting;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Attest.Server.Auth;
+
+/// <summary>Wires authentication (bearer tokens from <see cref="TokenEndpoint"/>), one authorization policy per scope,
+/// the revoked-client check and per-client rate limits.</summary>
+public static class AuthSetup
+{
+    public const string ApiRateLimit = "api-per-client";
+
+    public static IServiceCollection AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        var options = new AuthOptions();
+        try
+        {
+            configuration.GetSection(AuthOptions.Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new StartupException($"configuration section {AuthOptions.Section} is invalid: {e.Message}", e);
+        }
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
+        services.AddSingleton(Options.Create(options));
+
+        // Tokens are protected with these keys; replicas that share a ledger must share this directory too.
+        services.AddDataProtection()
+            .SetApplicationName("attest")
+            .PersistKeysToFileSystem(new DirectoryInfo(DataProtectionDirectory(dataDirectory)));
+        services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
+            .AddBearerToken(o => o.BearerTokenExpiration = options.TokenLifetime);
+        services.AddAuthorization(o =>
+        {
+            foreach (var scope in Scopes.All)
+                o.AddPolicy(scope, p => p.RequireAuthenticatedUser().RequireClaim(AttestClaims.Scope, scope));
+        });
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = (context, _) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                    context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                return ValueTask.CompletedTask;
+            };
+            o.AddPolicy(ApiRateLimit, context => RateLimitPartition.GetTokenBucketLimiter(
+                context.User.FindFirst(AttestClaims.ClientId)?.Value ?? "address:" + Address(context),
+                _ => Bucket(options.PermitsPerSecond, options.Burst)));
+            o.AddPolicy(TokenEndpoint.RateLimitPolicy, context => RateLimitPartition.GetTokenBucketLimiter(
+                Address(context), _ => Bucket(options.TokenRequestsPerSecond, options.TokenRequestsPerSecond)));
+        });
+        services.AddSingleton<ClientDirectory>();
+        return services;
+    }
+
+    /// <summary>Under the owner-only keys directory (the signing key's), so the token keys are not readable by others.</summary>
+    public static string DataProtectionDirectory(string dataDirectory) => Path.Combine(dataDirectory, "keys", "data-protection");
+
+    public static void UseAttestAuth(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.Use(RejectRevokedClientsAsync);
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.MapTokenEndpoint();
+        app.MapClientEndpoints();
+    }
+
+    /// <summary>Opens the client store and, on the very first start, creates the bootstrap administrator whose
+    /// credentials are written to an owner-only file (never logged).</summary>
+    public static async Task InitializeClientsAsync(WebApplication app, string dataDirectory, string? postgresConnectionString, ILogger logger, CancellationToken cancellationToken)
+    {
+        var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var directory = app.Services.GetRequiredService<ClientDirectory>();
+        var storePath = postgresConnectionString is null ? Path.GetFullPath(Path.Combine(dataDirectory, "clients.db")) : "the PostgreSQL ledger database";
+        try
+        {
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
+            else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            directory.Store = postgresConnectionString is null
+                ? await ClientStore.OpenSqliteAsync(storePath, cancellationToken).ConfigureAwait(false)
+                : await ClientStore.OpenPostgresAsync(postgresConnectionString, cancellationToken).ConfigureAwait(false);
+            if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return;
+
+            var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
+            // The file is written before the client exists, so a failed start never leaves an administrator nobody can use.
+            var credentials = new ClientCredentials(ClientSecrets.NewClientId(), ClientSecrets.NewSecret());
+            IReadOnlyList<string> scopes = [Scopes.Admin, Scopes.Audit];
+            WriteCredentials(path, credentials, scopes);
+            await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
+            AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"client store {storePath} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    private static void WriteCredentials(string path, ClientCredentials credentials, IReadOnlyList<string> scopes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var stream = new FileStream(path, fileOptions);
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteString("client_id", credentials.ClientId);
+        writer.WriteString("client_secret", credentials.Secret);
+        writer.WriteString("scope", string.Join(' ', scopes));
+        writer.WriteEndObject();
+    }
+
+    /// <summary>A revoked client can do nothing, with tokens issued before the revocation as well.</summary>
+    private static async Task RejectRevokedClientsAsync(HttpContext context, RequestDelegate next)
+    {
+        if (context.User.FindFirst(AttestClaims.ClientId)?.Value is { } clientId &&
+            !await context.RequestServices.GetRequiredService<ClientDirectory>().IsActiveAsync(clientId, context.RequestAborted).ConfigureAwait(false))
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\", error_description=\"the client has been revoked\"";
+            return;
+        }
+        await next(context).ConfigureAwait(false);
+    }
+
+    private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()
+    {
+        TokenLimit = burst,
+        TokensPerPeriod = perSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    private static string Address(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? IPAddress.None.ToString();
+}
+
+internal static partial class AuthLog
+{
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Created bootstrap administrator client {ClientId}; its credentials are in {Path} (owner-only): create your own clients with it, then revoke it")]
+    public static partial void BootstrapClientCreated(ILogger logger, string clientId, string path);
+}

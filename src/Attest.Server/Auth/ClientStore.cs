@@ -1,0 +1,155 @@
+using System.Data.Common;
+using System.Globalization;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Attest.Server.Auth;
+
+/// <summary>OAuth2 clients: in a SQLite file beside a SQLite ledger, or in the PostgreSQL database of a shared ledger (so
+/// every replica knows every client). Rows are never deleted: revoking a client stamps <c>revoked_at</c>, so the list
+/// stays a history, and the ledger records every creation and revocation.</summary>
+public sealed class ClientStore
+{
+    private const string PostgresSchema = """
+        CREATE TABLE IF NOT EXISTS clients (
+            client_id     TEXT PRIMARY KEY,
+            name          TEXT NOT NULL,
+            scopes        TEXT NOT NULL,
+            secret_sha256 BYTEA NOT NULL,
+            created_at    TEXT NOT NULL,
+            revoked_at    TEXT
+        );
+        CREATE OR REPLACE FUNCTION clients_no_delete() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'clients are revoked, never deleted'; END $$;
+        DROP TRIGGER IF EXISTS clients_no_delete ON clients;
+        CREATE TRIGGER clients_no_delete BEFORE DELETE ON clients FOR EACH ROW EXECUTE FUNCTION clients_no_delete();
+        """;
+
+    private const string SqliteSchema = """
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = FULL;
+        CREATE TABLE IF NOT EXISTS clients (
+            client_id     TEXT PRIMARY KEY,
+            name          TEXT NOT NULL,
+            scopes        TEXT NOT NULL,
+            secret_sha256 BLOB NOT NULL,
+            created_at    TEXT NOT NULL,
+            revoked_at    TEXT
+        );
+        CREATE TRIGGER IF NOT EXISTS clients_no_delete BEFORE DELETE ON clients
+        BEGIN SELECT RAISE(ABORT, 'clients are revoked, never deleted'); END;
+        """;
+
+    private readonly Func<CancellationToken, Task<DbConnection>> _open;
+
+    private ClientStore(string location, Func<CancellationToken, Task<DbConnection>> open)
+    {
+        Location = location;
+        _open = open;
+    }
+
+    /// <summary>Where the clients are (a file path or "PostgreSQL host/database"), never a secret.</summary>
+    public string Location { get; }
+
+    public static async Task<ClientStore> OpenSqliteAsync(string path, CancellationToken cancellationToken = default)
+    {
+        SQLitePCL.Batteries_V2.Init();
+        var fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+        var store = new ClientStore(fullPath, async ct =>
+        {
+            var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync(ct).ConfigureAwait(false);
+            return connection;
+        });
+        await store.InitializeAsync(SqliteSchema, cancellationToken).ConfigureAwait(false);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fullPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return store;
+    }
+
+    public static async Task<ClientStore> OpenPostgresAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        var store = new ClientStore($"PostgreSQL {builder.Host}/{builder.Database}", async ct => await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false));
+        await store.InitializeAsync(PostgresSchema, cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
+    private async Task InitializeAsync(string schema, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(schema, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM clients", cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<OAuthClient> CreateAsync(string clientId, string name, IReadOnlyList<string> scopes, byte[] secretHash, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO clients (client_id, name, scopes, secret_sha256, created_at) VALUES (@clientId, @name, @scopes, @secretHash, @createdAt)",
+            new { clientId, name, scopes = string.Join(' ', scopes), secretHash, createdAt = Format(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return new OAuthClient(clientId, name, scopes, Truncate(now), null);
+    }
+
+    /// <summary>The client and its stored secret hash, or null when no such client was ever registered.</summary>
+    public async Task<(OAuthClient Client, byte[] SecretHash)?> FindAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var row = await connection.QuerySingleOrDefaultAsync<ClientRow>(new CommandDefinition(
+            "SELECT client_id AS ClientId, name AS Name, scopes AS Scopes, secret_sha256 AS SecretSha256, created_at AS CreatedAt, revoked_at AS RevokedAt FROM clients WHERE client_id = @clientId",
+            new { clientId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return row is null ? null : (row.ToClient(), row.SecretSha256);
+    }
+
+    public async Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<ClientRow>(new CommandDefinition(
+            "SELECT client_id AS ClientId, name AS Name, scopes AS Scopes, secret_sha256 AS SecretSha256, created_at AS CreatedAt, revoked_at AS RevokedAt FROM clients ORDER BY created_at, client_id",
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return rows.Select(r => r.ToClient()).ToList();
+    }
+
+    /// <summary>Revokes an active client; returns it, or null when there is no such client. Revoking twice keeps the first time.</summary>
+    public async Task<OAuthClient?> RevokeAsync(string clientId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using (var connection = await OpenAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE clients SET revoked_at = @now WHERE client_id = @clientId AND revoked_at IS NULL",
+                new { clientId, now = Format(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        return (await FindAsync(clientId, cancellationToken).ConfigureAwait(false))?.Client;
+    }
+
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => _open(cancellationToken);
+
+    private static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Truncate(DateTimeOffset time) => Parse(Format(time));
+
+    private static DateTimeOffset Parse(string text) =>
+        DateTimeOffset.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private sealed class ClientRow
+    {
+        public string ClientId { get; init; } = "";
+        public string Name { get; init; } = "";
+        public string Scopes { get; init; } = "";
+        public byte[] SecretSha256 { get; init; } = [];
+        public string CreatedAt { get; init; } = "";
+        public string? RevokedAt { get; init; }
+
+        public OAuthClient ToClient() => new(ClientId, Name, Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            Parse(CreatedAt), RevokedAt is null ? null : Parse(RevokedAt));
+    }
+}

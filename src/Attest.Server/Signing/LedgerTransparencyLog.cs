@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Attest.Ledger;
+using Attest.Sigstore.Bundles;
+using Attest.Sigstore.Signing;
+
+namespace Attest.Server.Signing;
+
+/// <summary>
+/// Attest's ledger as the transparency log of the bundles it issues. The Rekor body becomes a ledger entry whose
+/// leaf bytes are themselves a valid body (<c>kind</c>, <c>apiVersion</c>, <c>spec</c>, plus the ledger's own members,
+/// which Rekor verifiers ignore), so the bundle's inclusion proof and checkpoint are the ledger's. The SET and the
+/// checkpoints are signed by the ledger key, whose log ID (SHA-256 of its SPKI) is in Attest's trusted_root.json.
+/// One instance per request: it carries who asked and for what, so the entry is queryable by client and digest.
+/// </summary>
+public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, string client, string? digest, string? image, JsonElement? details) : ITransparencyLog
+{
+    public async Task<TransparencyLogEntry> AppendAsync(ReadOnlyMemory<byte> canonicalizedBody, CancellationToken cancellationToken = default)
+    {
+        string kind, apiVersion;
+        JsonElement spec;
+        using (var body = JsonDocument.Parse(canonicalizedBody))
+        {
+            kind = body.RootElement.GetProperty("kind").GetString()!;
+            apiVersion = body.RootElement.GetProperty("apiVersion").GetString()!;
+            spec = body.RootElement.GetProperty("spec").Clone();
+        }
+        var index = await ledger.AppendAsync(new LedgerEntry
+        {
+            Kind = kind,
+            ApiVersion = apiVersion,
+            Spec = spec,
+            Client = client,
+            Digest = digest,
+            Image = image,
+            Details = details,
+        }, cancellationToken).ConfigureAwait(false);
+
+        // The leaf bytes as the ledger wrote them (with its index and time) are the body verifiers hash.
+        StoredEntry? stored = null;
+        await foreach (var entry in ledger.Store.ReadEntriesAsync(index, index + 1, cancellationToken).ConfigureAwait(false)) stored = entry;
+        if (stored is null || !LedgerEntryCodec.TryParse(stored.Body, out var sequenced, out var error))
+            throw new InvalidOperationException($"ledger entry {index} cannot be read back");
+
+        // Checkpoint requests that arrive together share one signed checkpoint (the sequencer batches them).
+        var checkpoint = await ledger.CheckpointAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("the ledger published no checkpoint");
+        var proof = await ledger.GetInclusionProofAsync(index, checkpoint.Size, cancellationToken).ConfigureAwait(false);
+
+        var logId = SHA256.HashData(logKey.ExportSubjectPublicKeyInfo());
+        var integratedTime = sequenced.RecordedAt.ToUnixTimeSeconds();
+        var set = logKey.SignData(InMemoryTransparencyLog.SignedEntryTimestampPayload(stored.Body, integratedTime, logId, index),
+            HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        return new TransparencyLogEntry(index, logId, kind, apiVersion, integratedTime, set,
+            new InclusionProof(index, checkpoint.RootHash, checkpoint.Size, proof.Hashes, checkpoint.Note), stored.Body);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Attest.Core;
+using Attest.Server.Hosting;
+using Attest.Sigstore.Signing;
+using Microsoft.Extensions.Options;
+
+namespace Attest.Server.Signing;
+
+/// <summary>A bundle Attest issued and where its entry is in the ledger.</summary>
+public sealed record IssuedBundle(byte[] Bundle, long LogIndex, string KeyId);
+
+/// <summary>
+/// Signs for CI clients with the active managed key: message signatures over artifact digests (Rekor
+/// <c>hashedrekord</c>) and DSSE in-toto statements (<c>dsse</c>), each logged in the ledger, which is the bundles'
+/// transparency log. The libraries build the bundle; this class decides which key and which log entry.
+/// </summary>
+public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys, ManagedKeyRing keys)
+{
+    /// <summary>Signs an artifact digest (SHA-256) as a message signature.</summary>
+    /// <exception cref="NotSupportedException">The active key is Ed25519, which cannot sign a digest for hashedrekord.</exception>
+    public async Task<IssuedBundle> SignDigestAsync(Digest digest, string client, string? artifact, CancellationToken cancellationToken)
+    {
+        var key = keys.Active;
+        if (key.Algorithm == SigningOptions.Ed25519)
+            throw new NotSupportedException("the active signing key is Ed25519, which signs attestations only (Rekor hashedrekord cannot carry Ed25519 digest signatures); sign an attestation about the artifact instead");
+        var log = Log(client, digest.ToString(), artifact, Details(("keyId", key.KeyId), ("artifact", artifact)));
+        var bundle = await new BundleBuilder(log).SignDigestAsync(key.Signer, digest, cancellationToken).ConfigureAwait(false);
+        return new IssuedBundle(bundle, ReadLogIndex(bundle), key.KeyId);
+    }
+
+    /// <summary>Signs an in-toto statement (already validated) as a DSSE envelope.</summary>
+    public async Task<IssuedBundle> SignStatementAsync(byte[] statement, Digest subject, string? subjectName, string predicateType, string client, CancellationToken cancellationToken)
+    {
+        var key = keys.Active;
+        var log = Log(client, subject.ToString(), subjectName, Details(("keyId", key.KeyId), ("predicateType", predicateType), ("subject", subjectName)));
+        var bundle = await new BundleBuilder(log).SignStatementAsync(key.Signer, statement, cancellationToken).ConfigureAwait(false);
+        return new IssuedBundle(bundle, ReadLogIndex(bundle), key.KeyId);
+    }
+
+    private LedgerTransparencyLog Log(string client, string digest, string? image, JsonElement details) =>
+        new(ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open"),
+            serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded"),
+            client, digest, image, details);
+
+    private static JsonElement Details(params (string Name, string? Value)[] fields)
+    {
+        var details = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (name, value) in fields)
+            if (value is not null) details[name] = value;
+        return JsonDocument.Parse(details.ToJsonString()).RootElement.Clone();
+    }
+
+    private static long ReadLogIndex(byte[] bundle)
+    {
+        using var document = JsonDocument.Parse(bundle);
+        return long.Parse(document.RootElement.GetProperty("verificationMaterial").GetProperty("tlogEntries")[0].GetProperty("logIndex").GetString()!,
+            System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, so any Sigstore verifier given
+/// this file (and a managed public key) checks Attest's bundles offline.</summary>
+public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, IOptions<SigningOptions> options, IOptions<AttestServerOptions> server)
+{
+    /// <summary>When the ledger started: the log key's validity begins there.</summary>
+    public DateTimeOffset LogStart { get; set; }
+
+    public byte[] ToJson()
+    {
+        var key = serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded");
+        return new TrustedRootBuilder()
+            .AddTransparencyLog(options.Value.LogUrlFor(server.Value.Ledger.Origin), key.ExportSubjectPublicKeyInfo(), LogStart)
+            .ToJson();
+    }
+}
