@@ -2,31 +2,61 @@ using Attest.Core.Crypto;
 using Attest.Core.Transparency;
 using Attest.Ledger;
 using BenchmarkDotNet.Attributes;
+using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Attest.Benchmarks;
 
 /// <summary>
-/// Group-commit throughput on a real SQLite file (WAL, synchronous=FULL): W concurrent writers, each awaiting
-/// its own appends one after another. Time per operation = time per acknowledged (durable) append.
+/// Group-commit throughput: W concurrent writers, each awaiting its own appends one after another. Time per
+/// operation = time per acknowledged (durable) append. SQLite: a real file (WAL, synchronous=FULL). PostgreSQL:
+/// only when ATTEST_BENCH_POSTGRES holds an Npgsql connection string to a server whose role may CREATE DATABASE
+/// (each run uses a fresh database and drops it); measure against a server with fsync=on and synchronous_commit=on,
+/// the defaults (the test rig's server runs with fsync=off and would overstate it).
+/// Bytes stored per entry are printed at cleanup (SQLite: the database file after a WAL checkpoint; PostgreSQL:
+/// pg_total_relation_size of entries, with its indexes and TOAST).
 /// Run: dotnet run -c Release --project bench/Attest.Benchmarks -- --filter '*LedgerAppend*' --launchCount 1 --warmupCount 1 --iterationCount 5
 /// (add --inProcess on a loaded machine: BenchmarkDotNet's separate build can exceed its 2-minute timeout)
 /// </summary>
 [MemoryDiagnoser]
 public class LedgerAppendBenchmarks
 {
-    private const int AppendsPerInvoke = 8192;
+    public const string PostgresVariable = "ATTEST_BENCH_POSTGRES";
+    private const int AppendsPerInvoke = 1024; // small enough for one PostgreSQL writer to stay within the in-process time limit
     private string _dir = "";
-    private SqliteLedgerStore? _store;
+    private string? _postgresDatabase;
+    private ILedgerStore? _store;
     private AuditLedger? _ledger;
+
+    [ParamsSource(nameof(Stores))]
+    public string Store { get; set; } = "sqlite";
 
     [Params(1, 8, 64)]
     public int Writers { get; set; }
 
+    public static IEnumerable<string> Stores() =>
+        string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PostgresVariable)) ? ["sqlite"] : ["sqlite", "postgres"];
+
+    // Synchronous on purpose: BenchmarkDotNet's in-process toolchain does not wait for a GlobalSetup task that
+    // really goes asynchronous (Npgsql does; SQLite completes synchronously), and the benchmark would start first.
     [GlobalSetup]
-    public async Task SetupAsync()
+    public void Setup() => SetupAsync().GetAwaiter().GetResult();
+
+    [GlobalCleanup]
+    public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
+
+    private async Task SetupAsync()
     {
         _dir = Directory.CreateTempSubdirectory("attest-bench-append-").FullName;
-        _store = await SqliteLedgerStore.OpenAsync(Path.Combine(_dir, "ledger.db"));
+        if (Store == "postgres")
+        {
+            _postgresDatabase = await BenchPostgres.CreateDatabaseAsync();
+            _store = await PostgresLedgerStore.OpenAsync(_postgresDatabase);
+        }
+        else
+        {
+            _store = await SqliteLedgerStore.OpenAsync(Path.Combine(_dir, "ledger.db"));
+        }
         _ledger = await AuditLedger.OpenAsync(_store, new AuditLedgerOptions { Origin = "bench", CheckpointEveryEntries = 100_000, CheckpointInterval = TimeSpan.FromHours(1) },
             [new Ed25519NoteSigner("bench", Ed25519.GenerateSeed())], TimeProvider.System);
     }
@@ -38,14 +68,16 @@ public class LedgerAppendBenchmarks
             await _ledger!.AppendAsync(BenchData.Decision(w * 1_000_000 + i));
     }));
 
-    [GlobalCleanup]
-    public async Task CleanupAsync()
+    private async Task CleanupAsync()
     {
         var size = await _store!.GetSizeAsync();
         await _ledger!.DisposeAsync();
         await _store.DisposeAsync();
-        var bytes = new DirectoryInfo(_dir).EnumerateFiles().Sum(f => f.Length);
-        Console.WriteLine($"// ledger: {size} entries, {bytes} bytes on disk, {bytes / Math.Max(1, size)} bytes per entry");
+        var bytes = _postgresDatabase is { } database
+            ? await BenchPostgres.EntriesBytesAsync(database)
+            : BenchSqlite.DatabaseBytes(Path.Combine(_dir, "ledger.db"));
+        Console.WriteLine($"// ledger ({Store}): {size} entries, {bytes} bytes stored, {bytes / Math.Max(1, size)} bytes per entry");
+        if (_postgresDatabase is not null) await BenchPostgres.DropDatabaseAsync(_postgresDatabase);
         Directory.Delete(_dir, recursive: true);
     }
 }
@@ -88,8 +120,8 @@ public class LedgerReadBenchmarks
         var root = range.Root();
         await _store.TryAdvanceCheckpointAsync(-1, new StoredCheckpoint(Entries, root, new Checkpoint("bench", Entries, root).Sign(signer).ToString()));
         _trust = new LedgerAuditOptions("bench", [signer.VerifierKey]);
-        var bytesOnDisk = new DirectoryInfo(_dir).EnumerateFiles().Sum(f => f.Length);
-        Console.WriteLine($"// ledger: {Entries} entries, {bytesOnDisk} bytes on disk, {bytesOnDisk / Entries} bytes per entry");
+        var bytesOnDisk = BenchSqlite.DatabaseBytes(Path.Combine(_dir, "ledger.db"));
+        Console.WriteLine($"// ledger (sqlite): {Entries} entries, {bytesOnDisk} bytes stored, {bytesOnDisk / Entries} bytes per entry");
     }
 
     [Benchmark]
@@ -118,4 +150,62 @@ internal static class BenchData
 {
     public static LedgerEntry Decision(int i) =>
         LedgerEntry.AdmissionDecision($"registry.example.com/team/app:{i % 1000}", $"sha256:{i:x64}", "prod", i % 7 == 0 ? "deny" : "allow");
+}
+
+/// <summary>Bytes a SQLite ledger keeps: the database file once the WAL is checkpointed into it.</summary>
+internal static class BenchSqlite
+{
+    public static long DatabaseBytes(string path)
+    {
+        SqliteConnection.ClearAllPools();
+        using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            checkpoint.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+        return new FileInfo(path).Length;
+    }
+}
+
+/// <summary>A fresh database per run on the server ATTEST_BENCH_POSTGRES names.</summary>
+internal static class BenchPostgres
+{
+    public static async Task<string> CreateDatabaseAsync()
+    {
+        var server = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable(LedgerAppendBenchmarks.PostgresVariable));
+        var name = "attest_bench_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var connection = new NpgsqlConnection(server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        server.Database = name;
+        return server.ConnectionString;
+    }
+
+    public static async Task<long> EntriesBytesAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var vacuum = new NpgsqlCommand("VACUUM entries", connection);
+        await vacuum.ExecuteNonQueryAsync();
+        await using var size = new NpgsqlCommand("SELECT pg_total_relation_size('entries')", connection);
+        return (long)(await size.ExecuteScalarAsync())!;
+    }
+
+    public static async Task DropDatabaseAsync(string database)
+    {
+        NpgsqlConnection.ClearAllPools();
+        var server = new NpgsqlConnectionStringBuilder(database);
+        var name = server.Database;
+        server.Database = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable(LedgerAppendBenchmarks.PostgresVariable)).Database;
+        await using var connection = new NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
 }

@@ -27,14 +27,19 @@ internal static class LedgerCommand
             new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
         var keyFile = new Option<FileInfo>("--key") { Description = "checkpoint signing key: a note signer key (PRIVATE+KEY+…, Ed25519) or an ECDSA P-256 PEM", Required = true };
         var origin = new Option<string?>("--origin") { Description = "log origin (default: the key name)" };
-        var vkeys = new Option<string[]>("--vkey") { Description = "trusted checkpoint verifier key name+id+key (repeatable)", Required = true, AllowMultipleArgumentsPerToken = false };
+        var vkeys = new Option<string[]>("--vkey") { Description = "trusted checkpoint verifier key name+id+key (repeatable: the current key and previous ones after a rotation)", Required = true, AllowMultipleArgumentsPerToken = false };
+        var trust = new TrustOptions(vkeys, new Option<string[]>("--revoked-vkey")
+        {
+            Description = "verifier key taken out of service, e.g. after a compromise (repeatable): checkpoints only it signed are refused",
+            AllowMultipleArgumentsPerToken = false,
+        }, origin);
 
         var ledger = new Command("ledger", "Append to, audit, prove from and export the append-only ledger.");
         ledger.Subcommands.Add(Keygen());
         ledger.Subcommands.Add(Append(db, keyFile, origin));
-        ledger.Subcommands.Add(Verify(db, vkeys, origin));
+        ledger.Subcommands.Add(Verify(db, trust));
         ledger.Subcommands.Add(Prove(db));
-        ledger.Subcommands.Add(Export(db, vkeys, origin));
+        ledger.Subcommands.Add(Export(db, trust));
         ledger.Subcommands.Add(Query(db));
         return ledger;
     }
@@ -61,9 +66,14 @@ internal static class LedgerCommand
         var kind = new Option<string>("--kind") { Description = "entry kind", DefaultValueFactory = _ => LedgerEntryKinds.Note };
         var json = new Option<string?>("--json") { Description = "one JSON object: the entry's details" };
         var jsonl = new Option<string?>("--jsonl") { Description = "file of JSON objects, one per line ('-' for stdin); one entry each" };
+        var previous = new Option<string[]>("--previous-vkey")
+        {
+            Description = "verifier key of a signing key this log used before a rotation (repeatable): the latest checkpoint may be signed by it",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var command = new Command("append", "Append entries; prints 'INDEX<TAB>LINE' for each once it is durable, then publishes a checkpoint.")
         {
-            db.Db, db.Connection, keyFile, origin, kind, json, jsonl,
+            db.Db, db.Connection, keyFile, origin, kind, json, jsonl, previous,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -72,6 +82,11 @@ internal static class LedgerCommand
             if (parse.GetValue(json) is null == parse.GetValue(jsonl) is null)
             {
                 await error.WriteLineAsync("attest: give exactly one of --json and --jsonl").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
+            if (!TryParseKeys(parse.GetValue(previous), "--previous-vkey", out var previousKeys, out var keyProblem))
+            {
+                await error.WriteLineAsync($"attest: {keyProblem}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
             }
             NoteSigner signer;
@@ -86,8 +101,18 @@ internal static class LedgerCommand
             }
             await using var store = await db.OpenAsync(parse, mustExist: false, cancellationToken).ConfigureAwait(false);
             if (store is null) return AttestCommand.ExitCodes.UnusableInput;
-            await using var log = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = parse.GetValue(origin) ?? signer.Name },
-                [signer], TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            AuditLedger log;
+            try
+            {
+                log = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = parse.GetValue(origin) ?? signer.Name, PreviousVerifierKeys = previousKeys },
+                    [signer], TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            }
+            catch (LedgerCorruptException e)
+            {
+                await error.WriteLineAsync($"attest: {e.Message}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.Findings;
+            }
+            await using var ledgerLifetime = log;
 
             var lines = parse.GetValue(json) is { } single ? ToAsync([single]) : ReadLinesAsync(parse.GetValue(jsonl)!, cancellationToken);
             var failed = 0;
@@ -145,23 +170,47 @@ internal static class LedgerCommand
         return command;
     }
 
-    private static Command Verify(StoreSource db, Option<string[]> vkeys, Option<string?> origin)
+    private static Command Verify(StoreSource db, TrustOptions trustOptions)
     {
+        var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…)" };
         var command = new Command("verify", "Replay every entry, recompute every root and check every checkpoint; exit 0 when all verifies.")
         {
-            db.Db, db.Connection, vkeys, origin,
+            db.Db, db.Connection, url, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            if (!TryTrust(parse, vkeys, origin, out var trust, out var problem))
+            if (!trustOptions.TryGet(parse, out var trust, out var problem))
             {
                 await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
-            if (store is null) return AttestCommand.ExitCodes.UnusableInput;
-            var report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
+            LedgerAuditReport report;
+            if (parse.GetValue(url) is { } urlText)
+            {
+                if (parse.GetValue(db.Db) is not null || parse.GetValue(db.Connection) is not null ||
+                    !Uri.TryCreate(urlText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+                {
+                    await error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+                try
+                {
+                    report = await LedgerTileAuditor.AuditAsync(http, baseUrl, trust, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException)
+                {
+                    await error.WriteLineAsync($"attest: cannot read the log at {baseUrl}: {e.Message}").ConfigureAwait(false);
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
+            }
+            else
+            {
+                await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
+                if (store is null) return AttestCommand.ExitCodes.UnusableInput;
+                report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
+            }
             foreach (var finding in report.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
             var summary = $"{report.EntriesChecked} entries, {report.CheckpointsChecked} checkpoints, verified through size {report.VerifiedCheckpointSize}";
             if (report.FirstBadIndex is { } bad) summary += $"; first bad index {bad}";
@@ -207,17 +256,17 @@ internal static class LedgerCommand
         return command;
     }
 
-    private static Command Export(StoreSource db, Option<string[]> vkeys, Option<string?> origin)
+    private static Command Export(StoreSource db, TrustOptions trustOptions)
     {
         var output = new Option<DirectoryInfo>("--out") { Description = "directory to create (must be absent or empty)", Required = true };
         var command = new Command("export", "Write entries.jsonl and the tlog-tiles layout (checkpoint, tiles, entry bundles) of the latest checkpoint.")
         {
-            db.Db, db.Connection, vkeys, origin, output,
+            db.Db, db.Connection, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            if (!TryTrust(parse, vkeys, origin, out var trust, out var problem))
+            if (!trustOptions.TryGet(parse, out var trust, out var problem))
             {
                 await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
@@ -307,26 +356,37 @@ internal static class LedgerCommand
         }
     }
 
-    private static bool TryTrust(ParseResult parse, Option<string[]> vkeys, Option<string?> origin, out LedgerAuditOptions trust, out string problem)
+    /// <summary>What verify and export trust: the current and previous keys, minus revoked ones, for one origin.</summary>
+    private sealed record TrustOptions(Option<string[]> Trusted, Option<string[]> Revoked, Option<string?> Origin)
     {
-        var keys = new List<NoteVerifierKey>();
-        foreach (var text in parse.GetValue(vkeys) ?? [])
+        public bool TryGet(ParseResult parse, out LedgerAuditOptions trust, out string problem)
+        {
+            trust = null!;
+            if (!TryParseKeys(parse.GetValue(Trusted), "--vkey", out var keys, out problem) ||
+                !TryParseKeys(parse.GetValue(Revoked), "--revoked-vkey", out var revoked, out problem))
+                return false;
+            if (keys.Count == 0)
+            {
+                problem = "--vkey is required";
+                return false;
+            }
+            trust = new LedgerAuditOptions(parse.GetValue(Origin) ?? keys[0].Name, keys) { RevokedKeys = revoked };
+            return true;
+        }
+    }
+
+    private static bool TryParseKeys(string[]? texts, string option, out List<NoteVerifierKey> keys, out string problem)
+    {
+        keys = [];
+        foreach (var text in texts ?? [])
         {
             if (!NoteVerifierKey.TryParse(text, out var key, out var error))
             {
-                trust = null!;
-                problem = $"--vkey: {error.Message}";
+                problem = $"{option}: {error.Message}";
                 return false;
             }
             keys.Add(key);
         }
-        if (keys.Count == 0)
-        {
-            trust = null!;
-            problem = "--vkey is required";
-            return false;
-        }
-        trust = new LedgerAuditOptions(parse.GetValue(origin) ?? keys[0].Name, keys);
         problem = "";
         return true;
     }

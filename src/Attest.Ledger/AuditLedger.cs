@@ -65,8 +65,9 @@ public sealed class AuditLedger : IAsyncDisposable
     /// fail here, before they are queued; one over the size limit fails alone, without an index.</summary>
     public async Task<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
     {
-        LedgerEntryCodec.Validate(entry);
-        var work = new AppendWork(entry, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Serialized here, on the caller's thread, so the one sequencer only splices in index and time.
+        var prepared = LedgerEntryCodec.Prepare(entry);
+        var work = new AppendWork(entry, prepared, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -107,11 +108,16 @@ public sealed class AuditLedger : IAsyncDisposable
             if (!more) break;
 
             batch.Clear();
-            var appends = 0;
-            while (appends < _options.MaxBatchEntries && reader.TryRead(out var work))
+            var appends = Drain(reader, batch, 0);
+            // Group commit works only if concurrent appends land in the same batch. Appenders woken by the previous
+            // commit are still queuing theirs: give them the thread pool while they keep arriving (bounded), rather
+            // than commit a fraction of them and make the rest wait a whole fsync.
+            for (var round = 0; round < MaxGatherRounds && appends > 0 && appends < _options.MaxBatchEntries; round++)
             {
-                batch.Add(work);
-                if (work is AppendWork) appends++;
+                await Task.Yield();
+                var before = appends;
+                appends = Drain(reader, batch, appends);
+                if (appends == before) break;
             }
             if (batch.Count == 0)
             {
@@ -136,9 +142,24 @@ public sealed class AuditLedger : IAsyncDisposable
         }
     }
 
+    /// <summary>Thread-pool turns the sequencer gives arriving appends before it commits a batch.</summary>
+    private const int MaxGatherRounds = 8;
+
+    /// <summary>Moves queued work into the batch until it holds the most appends one transaction takes.</summary>
+    private int Drain(ChannelReader<Work> reader, List<Work> batch, int appends)
+    {
+        while (appends < _options.MaxBatchEntries && reader.TryRead(out var work))
+        {
+            batch.Add(work);
+            if (work is AppendWork) appends++;
+        }
+        return appends;
+    }
+
     /// <summary>True when work is queued or a time-based checkpoint is due; false when the ledger is closing.</summary>
     private async Task<bool> WaitForWorkOrCheckpointDueAsync(ChannelReader<Work> reader)
     {
+        if (reader.TryPeek(out _)) return true; // under load: no timer per batch
         if (_lastCheckpoint?.Size == _range.Size || _range.Size == 0)
             return await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false);
         var remaining = _lastCheckpointAt + _options.CheckpointInterval - _time.GetUtcNow();
@@ -163,13 +184,15 @@ public sealed class AuditLedger : IAsyncDisposable
             var rows = new List<LedgerRow>(appends.Count);
             var sequenced = new List<AppendWork>(appends.Count);
             var now = _time.GetUtcNow();
+            var time = new byte[LedgerEntryCodec.TimeLength]; // one time for the whole batch
+            LedgerEntryCodec.WriteTime(now, time);
             foreach (var append in appends)
             {
                 var index = start + rows.Count;
                 byte[] bytes;
                 try
                 {
-                    bytes = LedgerEntryCodec.Serialize(index, now, append.Entry);
+                    bytes = append.Prepared.Build(index, time);
                 }
                 catch (ArgumentException e)
                 {
@@ -188,22 +211,23 @@ public sealed class AuditLedger : IAsyncDisposable
                 for (var i = 0; i < sequenced.Count; i++) sequenced[i].Done.TrySetResult(start + i);
                 return;
             }
-            catch (LedgerConflictException) when (attempt < 3)
-            {
-                // Another process appended: continue from its tree.
-                await ReloadAsync(_stopping.Token).ConfigureAwait(false);
-            }
             catch (Exception e)
             {
-                foreach (var a in appends) a.Done.TrySetException(e);
+                // Another process appended: continue from its tree and try again. Anything else (the database went
+                // away, the outcome of the commit is unknown) fails the batch; reloading re-syncs with what the
+                // store holds, and if the store is still away the next commit finds out the same way.
+                var retry = e is LedgerConflictException && attempt < 3;
                 try
                 {
                     await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (Exception)
+                catch (Exception reload)
                 {
-                    // The next commit will fail the same way and report it to its callers.
+                    if (retry) e = reload;
+                    retry = false;
                 }
+                if (retry) continue;
+                foreach (var a in appends) a.Done.TrySetException(e);
                 return;
             }
         }
@@ -288,9 +312,11 @@ public sealed class AuditLedger : IAsyncDisposable
         var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (latest is not null)
         {
-            // Trust only what our own keys signed, and only if it matches the stored tree.
-            if (!Checkpoint.TryOpen(System.Text.Encoding.UTF8.GetBytes(latest.Note), _options.Origin, VerifierKeys, out var checkpoint, out var error))
-                throw new LedgerCorruptException($"latest checkpoint does not verify: {error}");
+            // Trust only what our own keys (current, or previous ones after a rotation) signed, and only if it matches
+            // the stored tree.
+            if (!LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(latest.Note),
+                    new LedgerAuditOptions(_options.Origin, [.. VerifierKeys, .. _options.PreviousVerifierKeys]), out var checkpoint, out var refusal))
+                throw new LedgerCorruptException($"latest checkpoint is refused: {refusal.Message}");
             if (checkpoint.Size != latest.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(latest.RootHash) || checkpoint.Size > size)
                 throw new LedgerCorruptException($"latest checkpoint (size {checkpoint.Size}) does not match the stored log of size {size}");
         }
@@ -312,7 +338,7 @@ public sealed class AuditLedger : IAsyncDisposable
 
     private abstract record Work;
 
-    private sealed record AppendWork(LedgerEntry Entry, TaskCompletionSource<long> Done) : Work;
+    private sealed record AppendWork(LedgerEntry Entry, PreparedEntry Prepared, TaskCompletionSource<long> Done) : Work;
 
     private sealed record CheckpointWork(TaskCompletionSource<StoredCheckpoint?> Done) : Work;
 }

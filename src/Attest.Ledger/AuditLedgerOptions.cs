@@ -15,6 +15,10 @@ public sealed record AuditLedgerOptions
     /// <summary>Publish a checkpoint this long after the last one when entries are waiting for one (T).</summary>
     public TimeSpan CheckpointInterval { get; init; } = DefaultCheckpointInterval;
 
+    /// <summary>Keys that signed this log's earlier checkpoints before a rotation: the latest stored checkpoint may be
+    /// signed by one of them (new checkpoints are signed by the current signers only).</summary>
+    public IReadOnlyList<Attest.Core.Transparency.NoteVerifierKey> PreviousVerifierKeys { get; init; } = [];
+
     /// <summary>Entries committed in one transaction at most.</summary>
     public int MaxBatchEntries { get; init; } = LedgerLimits.MaxBatchEntries;
 

@@ -1,12 +1,18 @@
 using System.Globalization;
 using System.Text;
+using System.Threading.Channels;
 using Attest.Core;
 using Attest.Core.Transparency;
 
 namespace Attest.Ledger;
 
-/// <summary>What an audit trusts: the log's origin and the keys its checkpoints must be signed with.</summary>
-public sealed record LedgerAuditOptions(string Origin, IReadOnlyList<NoteVerifierKey> TrustedKeys);
+/// <summary>What an audit trusts: the log's origin and the keys its checkpoints must be signed with (the current key
+/// and previous ones after a rotation). Checkpoints signed only by a revoked key are refused (<see cref="LedgerTrust"/>).</summary>
+public sealed record LedgerAuditOptions(string Origin, IReadOnlyList<NoteVerifierKey> TrustedKeys)
+{
+    /// <summary>Keys taken out of service (say, after a compromise): never trusted, named when they are all that signed.</summary>
+    public IReadOnlyList<NoteVerifierKey> RevokedKeys { get; init; } = [];
+}
 
 /// <summary>
 /// Outcome of a full audit. <see cref="FirstBadIndex"/> is the lowest entry index the audit can no longer vouch
@@ -46,10 +52,10 @@ public static class LedgerAuditor
         await foreach (var row in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
         {
             checkpointRows++;
-            if (!Checkpoint.TryOpen(Encoding.UTF8.GetBytes(row.Note), options.Origin, options.TrustedKeys, out var checkpoint, out var error))
+            if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(row.Note), options, out var checkpoint, out var refusal))
             {
-                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} does not verify: {error.Message}",
-                    new Dictionary<string, string> { ["size"] = Str(row.Size), ["cause"] = error.Code }));
+                var evidence = new Dictionary<string, string>(refusal.Evidence ?? new Dictionary<string, string>()) { ["size"] = Str(row.Size) };
+                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} refused: {refusal.Message}", evidence));
                 continue;
             }
             if (checkpoint.Size != row.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(row.RootHash))
@@ -87,35 +93,66 @@ public static class LedgerAuditor
         }
 
         var stopped = false;
-        await foreach (var row in store.ReadEntriesAsync(0, long.MaxValue, cancellationToken).ConfigureAwait(false))
+        using var replay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var chunks = Channel.CreateBounded<ReplayedRow[]>(new BoundedChannelOptions(ReadAheadChunks) { SingleReader = true, SingleWriter = true });
+        // Two stages on two threads of about equal cost: reading and parsing run ahead of hashing and the tree
+        // (position checks, leaf and subtree hashes, roots at checkpoints), which is all this loop does.
+        var reading = Task.Run(() => ReadAndHashAsync(store, chunks.Writer, replay.Token), CancellationToken.None);
+        try
         {
+            await foreach (var chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var item in chunk)
+                {
+                    if (!Replay(item))
+                    {
+                        stopped = true;
+                        break;
+                    }
+                }
+                if (stopped) break;
+            }
+        }
+        finally
+        {
+            // Stopped early (or failed): the reader must not outlive the audit.
+            await replay.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await reading.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (replay.IsCancellationRequested)
+            {
+            }
+        }
+
+        // The sequential part of the replay for one row; false once the audit cannot go on past it.
+        bool Replay(ReplayedRow item)
+        {
+            var (row, entryIndex, parseError) = item;
             var expected = range.Size;
             if (row.Index != expected)
             {
                 Bad(expected, LedgerCodes.EntryMissing, $"entry {expected} is missing (the next row is {row.Index})");
-                stopped = true;
-                break;
+                return false;
             }
-            if (!LedgerEntryCodec.TryReadIndex(row.Body, out var entryIndex, out var parseError))
+            if (parseError is not null)
             {
                 Bad(expected, LedgerCodes.EntryMalformed, $"entry {expected} cannot be read: {parseError}");
-                stopped = true;
-                break;
+                return false;
             }
             if (entryIndex != expected)
             {
                 Bad(expected, LedgerCodes.EntryIndexMismatch, $"row {expected} holds the entry written as {entryIndex}",
                     new Dictionary<string, string> { ["entryIndex"] = Str(entryIndex) });
-                stopped = true;
-                break;
+                return false;
             }
             var leaf = MerkleHash.Leaf(row.Body);
             if (!leaf.AsSpan().SequenceEqual(row.LeafHash))
             {
                 Bad(expected, LedgerCodes.EntryLeafHashMismatch, $"entry {expected} does not hash to its stored leaf hash",
                     new Dictionary<string, string> { ["expected"] = Convert.ToHexStringLower(row.LeafHash), ["calculated"] = Convert.ToHexStringLower(leaf) });
-                stopped = true;
-                break;
+                return false;
             }
             var subtrees = AuditLedger.AppendLeaf(range, leaf);
             if (!nodeProblem && !subtrees.AsSpan().SequenceEqual(row.SubtreeHashes))
@@ -141,12 +178,11 @@ public static class LedgerAuditor
                             ["size"] = Str(checkpoint.Size), ["firstSuspect"] = Str(verifiedSize), ["lastSuspect"] = Str(checkpoint.Size - 1),
                             ["expectedRoot"] = Convert.ToHexStringLower(checkpoint.RootHash), ["calculatedRoot"] = Convert.ToHexStringLower(root),
                         });
-                    stopped = true;
-                    break;
+                    return false;
                 }
                 verifiedSize = checkpoint.Size;
             }
-            if (stopped) break;
+            return true;
         }
 
         if (!stopped)
@@ -160,6 +196,44 @@ public static class LedgerAuditor
         if (findings.Count == 0 && range.Size > 0 && verifiedSize == 0)
             Bad(0, LedgerCodes.CheckpointNone, $"no checkpoint signed by a trusted key covers any of the {range.Size} entries");
         return new LedgerAuditReport(range.Size, checkpointRows, verifiedSize, firstBad, findings);
+    }
+
+    /// <summary>Chunks of <see cref="ReadAheadRows"/> rows the reader may run ahead of the replay.</summary>
+    private const int ReadAheadChunks = 8;
+
+    private const int ReadAheadRows = 512;
+
+    /// <summary>A row with the index its bytes carry (or why they cannot be read).</summary>
+    private readonly record struct ReplayedRow(StoredEntry Row, long EntryIndex, string? ParseError);
+
+    private static async Task ReadAndHashAsync(ILedgerStore store, ChannelWriter<ReplayedRow[]> output, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            var chunk = new List<ReplayedRow>(ReadAheadRows);
+            await foreach (var row in store.ReadEntriesAsync(0, long.MaxValue, cancellationToken).ConfigureAwait(false))
+            {
+                LedgerEntryCodec.TryReadIndex(row.Body, out var entryIndex, out var parseError);
+                chunk.Add(new ReplayedRow(row, entryIndex, parseError));
+                if (chunk.Count == ReadAheadRows)
+                {
+                    await output.WriteAsync([.. chunk], cancellationToken).ConfigureAwait(false);
+                    chunk.Clear();
+                }
+            }
+            if (chunk.Count > 0) await output.WriteAsync([.. chunk], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
+        }
+        finally
+        {
+            // The replay sees the store's own error (say, a dropped connection) rather than a short log.
+            output.TryComplete(failure is OperationCanceledException ? null : failure);
+        }
     }
 
     private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);

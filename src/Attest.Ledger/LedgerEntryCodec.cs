@@ -1,3 +1,4 @@
+using System.Buffers;
 using Attest.Core.Json;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
@@ -46,38 +47,90 @@ public static class LedgerEntryCodec
 
     public static byte[] Serialize(long index, DateTimeOffset recordedAt, LedgerEntry entry)
     {
+        var prepared = Prepare(entry);
+        Span<byte> time = stackalloc byte[TimeLength];
+        WriteTime(recordedAt, time);
+        return prepared.Build(index, time);
+    }
+
+    /// <summary>Length of <see cref="FormatTime"/>'s output (years 0001-9999).</summary>
+    internal const int TimeLength = 24;
+
+    /// <summary>Writes <see cref="FormatTime"/> as UTF-8 into exactly <see cref="TimeLength"/> bytes.</summary>
+    internal static void WriteTime(DateTimeOffset time, Span<byte> destination)
+    {
+        if (!time.UtcDateTime.TryFormat(destination, out var written, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture) || written != TimeLength)
+            throw new ArgumentOutOfRangeException(nameof(time), "time cannot be written in the entry format");
+    }
+
+    /// <summary>
+    /// Does the costly part of serializing (validation, RFC 8785 canonicalization of the fields and details) once,
+    /// before the entry has an index: the sequencer then only splices in index and time. Canonical member order
+    /// puts every caller-supplied member before <c>index</c>, between <c>kind</c> and <c>recordedAt</c>, or after
+    /// <c>recordedAt</c> (<c>spec</c>, <c>v</c>, <c>verdict</c>), so the entry is three fixed byte runs around those two values.
+    /// </summary>
+    internal static PreparedEntry Prepare(LedgerEntry entry)
+    {
         Validate(entry);
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, SkipValidation = false }))
+        try
         {
-            writer.WriteStartObject();
-            // Ordinal key order, as RFC 8785 would sort these ASCII names.
-            WriteOptional(writer, "apiVersion", entry.ApiVersion);
-            WriteOptional(writer, "client", entry.Client);
+            var head = new ArrayBufferWriter<byte>(256);
+            head.Write("{"u8);
+            // Members in ordinal key order, as RFC 8785 sorts these ASCII names.
+            var first = true;
+            WriteMember(head, "apiVersion", entry.ApiVersion, ref first);
+            WriteMember(head, "client", entry.Client, ref first);
             if (entry.Details is { } details)
             {
-                writer.WritePropertyName("details");
-                details.WriteTo(writer);
+                head.Write(first ? "\"details\":"u8 : ",\"details\":"u8);
+                first = false;
+                head.Write(CanonicalJson.Canonicalize(details));
             }
-            WriteOptional(writer, "digest", entry.Digest);
-            WriteOptional(writer, "image", entry.Image);
-            writer.WriteNumber("index", index);
-            writer.WriteString("kind", entry.Kind);
-            WriteOptional(writer, "namespace", entry.Namespace);
-            writer.WriteString("recordedAt", FormatTime(recordedAt));
+            WriteMember(head, "digest", entry.Digest, ref first);
+            WriteMember(head, "image", entry.Image, ref first);
+            head.Write(first ? "\"index\":"u8 : ",\"index\":"u8);
+
+            var middle = new ArrayBufferWriter<byte>(64);
+            middle.Write(",\"kind\":"u8);
+            CanonicalJson.WriteString(entry.Kind, middle);
+            var following = false; // kind (and v) always precede: every member after them takes a comma
+            WriteMember(middle, "namespace", entry.Namespace, ref following);
+            middle.Write(",\"recordedAt\":\""u8);
+
+            var tail = new ArrayBufferWriter<byte>(64);
+            tail.Write("\""u8);
             if (entry.Spec is { } spec)
             {
-                writer.WritePropertyName("spec");
-                spec.WriteTo(writer);
+                tail.Write(",\"spec\":"u8);
+                tail.Write(CanonicalJson.Canonicalize(spec));
             }
-            writer.WriteNumber("v", FormatVersion);
-            WriteOptional(writer, "verdict", entry.Verdict);
-            writer.WriteEndObject();
+            tail.Write(",\"v\":"u8);
+            tail.Write(FormatVersionText);
+            WriteMember(tail, "verdict", entry.Verdict, ref following);
+            tail.Write("}"u8);
+
+            var prepared = new PreparedEntry(head.WrittenSpan.ToArray(), middle.WrittenSpan.ToArray(), tail.WrittenSpan.ToArray());
+            if (prepared.MinimumLength > LedgerLimits.MaxEntryBytes)
+                throw new ArgumentException($"serialized entry is at least {prepared.MinimumLength} bytes, the limit is {LedgerLimits.MaxEntryBytes}", nameof(entry));
+            return prepared;
         }
-        var bytes = CanonicalJson.Canonicalize(buffer.ToArray());
-        if (bytes.Length > LedgerLimits.MaxEntryBytes)
-            throw new ArgumentException($"serialized entry is {bytes.Length} bytes, the limit is {LedgerLimits.MaxEntryBytes}", nameof(entry));
-        return bytes;
+        catch (FormatException e)
+        {
+            // Duplicate member names, lone surrogates, non-finite numbers: not representable canonically.
+            throw new ArgumentException($"entry cannot be serialized canonically: {e.Message}", nameof(entry), e);
+        }
+    }
+
+    private static ReadOnlySpan<byte> FormatVersionText => "1"u8;
+
+    private static void WriteMember(ArrayBufferWriter<byte> output, string name, string? value, ref bool first)
+    {
+        if (value is null) return;
+        if (!first) output.Write(","u8);
+        first = false;
+        CanonicalJson.WriteString(name, output);
+        output.Write(":"u8);
+        CanonicalJson.WriteString(value, output);
     }
 
     /// <summary>Reads an entry back from its leaf bytes (size-bounded, strict JSON).</summary>
@@ -174,11 +227,37 @@ public static class LedgerEntryCodec
         return true;
     }
 
-    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is not null) writer.WriteString(name, value);
-    }
-
     private static string? Optional(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
+
+/// <summary>An entry serialized up to its index and time: <c>head</c> INDEX <c>middle</c> TIME <c>tail</c>.</summary>
+internal sealed class PreparedEntry(byte[] head, byte[] middle, byte[] tail)
+{
+    /// <summary>Length with a one-digit index.</summary>
+    public int MinimumLength => head.Length + 1 + middle.Length + LedgerEntryCodec.TimeLength + tail.Length;
+
+    /// <summary>The entry's leaf bytes at <paramref name="index"/>; throws <see cref="ArgumentException"/> when they
+    /// exceed <see cref="LedgerLimits.MaxEntryBytes"/>.</summary>
+    public byte[] Build(long index, ReadOnlySpan<byte> time)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        if (time.Length != LedgerEntryCodec.TimeLength) throw new ArgumentException("time must be in the entry format", nameof(time));
+        Span<byte> digits = stackalloc byte[20];
+        index.TryFormat(digits, out var digitCount, default, CultureInfo.InvariantCulture);
+        var length = head.Length + digitCount + middle.Length + time.Length + tail.Length;
+        if (length > LedgerLimits.MaxEntryBytes)
+            throw new ArgumentException($"serialized entry is {length} bytes, the limit is {LedgerLimits.MaxEntryBytes}", nameof(index));
+        var bytes = new byte[length];
+        var at = bytes.AsSpan();
+        head.CopyTo(at);
+        at = at[head.Length..];
+        digits[..digitCount].CopyTo(at);
+        at = at[digitCount..];
+        middle.CopyTo(at);
+        at = at[middle.Length..];
+        time.CopyTo(at);
+        tail.CopyTo(at[time.Length..]);
+        return bytes;
+    }
 }

@@ -22,8 +22,8 @@ public static class LedgerExporter
         ArgumentNullException.ThrowIfNull(trust);
         var latest = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("the ledger has no checkpoint yet; nothing can be exported as a verifiable log");
-        if (!Checkpoint.TryOpen(Encoding.UTF8.GetBytes(latest.Note), trust.Origin, trust.TrustedKeys, out var checkpoint, out var error))
-            throw new LedgerCorruptException($"the latest checkpoint does not verify: {error}");
+        if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(latest.Note), trust, out var checkpoint, out var refusal))
+            throw new LedgerCorruptException($"the latest checkpoint is refused: {refusal.Message}");
 
         // Stage into a sibling directory and move it into place at the end, so a failed export leaves nothing.
         var target = Path.GetFullPath(directory);

@@ -15,7 +15,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private SqliteConnection? _writer;
+    private WriterStatements? _writer;
 
     private SqliteLedgerStore(string path, string connectionString)
     {
@@ -57,38 +57,41 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = _writer ??= await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
+            var writer = _writer ??= await WriterStatements.OpenAsync(this, cancellationToken).ConfigureAwait(false);
             // BEGIN IMMEDIATE: take the write lock before reading the size, so the check and the inserts are one step.
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            var size = await connection.ExecuteScalarAsync<long>(
-                new CommandDefinition(SqliteSchema.Size, transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using var transaction = writer.Connection.BeginTransaction(deferred: false);
+            writer.Size.Transaction = transaction;
+            var size = (long)writer.Size.ExecuteScalar()!;
             if (size != expectedSize)
                 throw new LedgerConflictException($"the log holds {size} entries, the writer expected {expectedSize}");
 
-            // Prepared once per batch and re-bound per row: Dapper's per-row overhead matters at group-commit rates.
-            await using (var insert = connection.CreateCommand())
+            // Prepared once per connection and re-bound per row: per-row overhead matters at group-commit rates.
+            var insert = writer.Insert;
+            var p = writer.InsertParameters;
+            insert.Transaction = transaction;
+            DateTimeOffset? at = null;
+            var atText = "";
+            foreach (var row in rows)
             {
-                insert.Transaction = transaction;
-                insert.CommandText = SqliteSchema.InsertEntry;
-                var p = new[] { "@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Body", "@LeafHash", "@SubtreeHashes" }
-                    .Select(name => insert.Parameters.Add(new SqliteParameter { ParameterName = name })).ToArray();
-                insert.Prepare();
-                foreach (var row in rows)
+                var e = row.Entry;
+                if (e.RecordedAt != at)
                 {
-                    var e = row.Entry;
-                    p[0].Value = e.Index;
-                    p[1].Value = e.Entry.Kind;
-                    p[2].Value = e.RecordedAtText;
-                    p[3].Value = (object?)e.Entry.Image ?? DBNull.Value;
-                    p[4].Value = (object?)e.Entry.Digest ?? DBNull.Value;
-                    p[5].Value = (object?)e.Entry.Namespace ?? DBNull.Value;
-                    p[6].Value = (object?)e.Entry.Verdict ?? DBNull.Value;
-                    p[7].Value = (object?)e.Entry.Client ?? DBNull.Value;
-                    p[8].Value = e.Bytes;
-                    p[9].Value = row.LeafHash;
-                    p[10].Value = row.SubtreeHashes;
-                    insert.ExecuteNonQuery(); // SQLite has no async I/O; the async overload only adds overhead here
+                    // A batch shares one time: format it once.
+                    at = e.RecordedAt;
+                    atText = e.RecordedAtText;
                 }
+                p[0].Value = e.Index;
+                p[1].Value = e.Entry.Kind;
+                p[2].Value = atText;
+                p[3].Value = (object?)e.Entry.Image ?? DBNull.Value;
+                p[4].Value = (object?)e.Entry.Digest ?? DBNull.Value;
+                p[5].Value = (object?)e.Entry.Namespace ?? DBNull.Value;
+                p[6].Value = (object?)e.Entry.Verdict ?? DBNull.Value;
+                p[7].Value = (object?)e.Entry.Client ?? DBNull.Value;
+                p[8].Value = e.Bytes;
+                p[9].Value = row.LeafHash;
+                p[10].Value = row.SubtreeHashes;
+                insert.ExecuteNonQuery(); // SQLite has no async I/O; the async overload only adds overhead here
             }
             // synchronous=FULL: the WAL is fsynced before Commit returns, so the caller may acknowledge.
             transaction.Commit();
@@ -200,7 +203,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = _writer ??= await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
+            var connection = (_writer ??= await WriterStatements.OpenAsync(this, cancellationToken).ConfigureAwait(false)).Connection;
             await using var transaction = connection.BeginTransaction(deferred: false);
             var moved = await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.AdvanceHead,
                 new { size = next.Size, note = next.Note, expected = expectedHeadSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
@@ -250,5 +253,46 @@ public sealed class SqliteLedgerStore : ILedgerStore
         _writer = null;
         _writeLock.Dispose();
         SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>The one writer connection and its statements, prepared once and reused for every commit.</summary>
+    private sealed class WriterStatements : IAsyncDisposable
+    {
+        private static readonly string[] InsertNames =
+            ["@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Body", "@LeafHash", "@SubtreeHashes"];
+
+        private WriterStatements(SqliteConnection connection)
+        {
+            Connection = connection;
+            Size = connection.CreateCommand();
+            Size.CommandText = SqliteSchema.Size;
+            Insert = connection.CreateCommand();
+            Insert.CommandText = SqliteSchema.InsertEntry;
+            InsertParameters = [.. InsertNames.Select(name => Insert.Parameters.Add(new SqliteParameter { ParameterName = name }))];
+        }
+
+        public SqliteConnection Connection { get; }
+
+        public SqliteCommand Size { get; }
+
+        public SqliteCommand Insert { get; }
+
+        public SqliteParameter[] InsertParameters { get; }
+
+        public static async Task<WriterStatements> OpenAsync(SqliteLedgerStore store, CancellationToken cancellationToken)
+        {
+            var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
+            var statements = new WriterStatements(connection);
+            statements.Size.Prepare();
+            statements.Insert.Prepare();
+            return statements;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Size.DisposeAsync().ConfigureAwait(false);
+            await Insert.DisposeAsync().ConfigureAwait(false);
+            await Connection.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

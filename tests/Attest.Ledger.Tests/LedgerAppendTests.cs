@@ -197,3 +197,70 @@ public sealed class LedgerEntryCanonicalFormTests
             System.Text.Encoding.UTF8.GetString(first));
     }
 }
+
+public sealed class LedgerEntrySplicedFormTests
+{
+    /// <summary>The reference form: write the whole entry with System.Text.Json, then canonicalize it (RFC 8785).</summary>
+    private static byte[] Reference(long index, DateTimeOffset at, LedgerEntry entry)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            if (entry.ApiVersion is { } apiVersion) writer.WriteString("apiVersion", apiVersion);
+            if (entry.Client is { } client) writer.WriteString("client", client);
+            if (entry.Details is { } details)
+            {
+                writer.WritePropertyName("details");
+                details.WriteTo(writer);
+            }
+            if (entry.Digest is { } digest) writer.WriteString("digest", digest);
+            if (entry.Image is { } image) writer.WriteString("image", image);
+            writer.WriteNumber("index", index);
+            writer.WriteString("kind", entry.Kind);
+            if (entry.Namespace is { } ns) writer.WriteString("namespace", ns);
+            writer.WriteString("recordedAt", LedgerEntryCodec.FormatTime(at));
+            if (entry.Spec is { } spec)
+            {
+                writer.WritePropertyName("spec");
+                spec.WriteTo(writer);
+            }
+            writer.WriteNumber("v", 1);
+            if (entry.Verdict is { } verdict) writer.WriteString("verdict", verdict);
+            writer.WriteEndObject();
+        }
+        return Attest.Core.Json.CanonicalJson.Canonicalize(buffer.ToArray());
+    }
+
+    [Fact]
+    public void Spliced_entries_equal_the_canonicalized_whole_entry_for_escapes_unicode_and_absent_fields()
+    {
+        var at = new DateTimeOffset(2026, 11, 21, 9, 8, 7, 6, TimeSpan.Zero);
+        using var details = JsonDocument.Parse("""{"z":1e2,"a":"<&>\u2028\"\\","index":5,"nested":{"b":[true,null,-0.5],"a":"\ud83d\ude00"}}""");
+        var entries = new[]
+        {
+            new LedgerEntry { Kind = LedgerEntryKinds.Note },
+            new LedgerEntry { Kind = LedgerEntryKinds.Note, Details = details.RootElement },
+            LedgerEntry.AdmissionDecision("r.example/a\"b:1", "sha256:ff", "ns\u0001\t", "deny", details.RootElement),
+            new LedgerEntry { Kind = "k", Client = "cli\u00e9nt", Verdict = "allow" },
+            new LedgerEntry { Kind = "k", Namespace = "only-namespace" },
+            LedgerEntry.SignatureIssued("sha256:00", "ci<script>"),
+            new LedgerEntry { Kind = LedgerEntryKinds.SignatureIssued, ApiVersion = "0.0.1", Spec = details.RootElement, Digest = "sha256:01", Client = "ci" },
+            new LedgerEntry { Kind = LedgerEntryKinds.AttestationIssued, ApiVersion = "0.0.1", Spec = details.RootElement, Verdict = "v" },
+        };
+        // Up to 2^53: beyond it RFC 8785 would print the index as a rounded double, the spliced form stays exact.
+        foreach (var index in new long[] { 0, 9, 10, 123_456_789, 1L << 53 })
+            foreach (var entry in entries)
+                Assert.Equal(Encoding.UTF8.GetString(Reference(index, at, entry)), Encoding.UTF8.GetString(LedgerEntryCodec.Serialize(index, at, entry)));
+    }
+
+    [Fact]
+    public async Task An_entry_that_has_no_canonical_form_fails_its_own_append_and_the_ledger_goes_on()
+    {
+        await using var fx = new LedgerFixture();
+        await using var ledger = await fx.OpenAsync();
+        using var duplicate = JsonDocument.Parse("""{"a":1,"a":2}""");
+        await Assert.ThrowsAsync<ArgumentException>(() => ledger.AppendAsync(LedgerEntry.OperatorNote(duplicate.RootElement)));
+        Assert.Equal(0, await ledger.AppendAsync(LedgerFixture.Decision(1)));
+    }
+}

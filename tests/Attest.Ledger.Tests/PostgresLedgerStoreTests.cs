@@ -13,14 +13,10 @@ public sealed class LedgerPostgresCollection : ICollectionFixture<PostgresFixtur
     public const string Name = "ledger-postgres";
 }
 
-[Collection(LedgerPostgresCollection.Name)]
-public class PostgresLedgerStoreTests(PostgresFixture postgres)
+/// <summary>Fresh databases on the shared server, so tests never see each other's logs.</summary>
+internal static class LedgerDatabases
 {
-    private const string Origin = "attest.test/pg";
-    private readonly Ed25519NoteSigner _signer = new(Origin, Ed25519.GenerateSeed());
-
-    /// <summary>A fresh database per test, so tests never see each other's logs.</summary>
-    private async Task<string> CreateDatabaseAsync()
+    public static async Task<string> CreateAsync(PostgresFixture postgres)
     {
         var server = new NpgsqlConnectionStringBuilder(postgres.ConnectionStringFor("postgres"));
         var name = "ledger_" + Guid.NewGuid().ToString("N")[..12];
@@ -32,6 +28,15 @@ public class PostgresLedgerStoreTests(PostgresFixture postgres)
         server.Database = name;
         return server.ConnectionString;
     }
+}
+
+[Collection(LedgerPostgresCollection.Name)]
+public class PostgresLedgerStoreTests(PostgresFixture postgres)
+{
+    private const string Origin = "attest.test/pg";
+    private readonly Ed25519NoteSigner _signer = new(Origin, Ed25519.GenerateSeed());
+
+    private Task<string> CreateDatabaseAsync() => LedgerDatabases.CreateAsync(postgres);
 
     private async Task<AuditLedger> OpenLedgerAsync(string connectionString) =>
         await AuditLedger.OpenAsync(await PostgresLedgerStore.OpenAsync(connectionString),
