@@ -63,11 +63,24 @@ public sealed class AuditLedger : IAsyncDisposable
 
     /// <summary>Appends one entry. Returns its index only once the entry is durable in the store. Invalid entries
     /// fail here, before they are queued; one over the size limit fails alone, without an index.</summary>
-    public async Task<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
+    public async Task<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default) =>
+        (await EnqueueAsync(entry, wantsCheckpoint: false, cancellationToken).ConfigureAwait(false)).Entry.Index;
+
+    /// <summary>Appends one entry and returns it as sequenced (its exact leaf bytes) with a signed checkpoint that
+    /// covers it, in one pass of the sequencer: appends that ask together share one commit and one checkpoint. This is
+    /// what a transparency-log client needs to build an inclusion proof (<see cref="GetInclusionProofAsync"/>).</summary>
+    public async Task<(SequencedEntry Entry, StoredCheckpoint Checkpoint)> AppendWithCheckpointAsync(LedgerEntry entry, CancellationToken cancellationToken = default)
+    {
+        var (sequenced, checkpoint) = await EnqueueAsync(entry, wantsCheckpoint: true, cancellationToken).ConfigureAwait(false);
+        return (sequenced, checkpoint!);
+    }
+
+    private async Task<(SequencedEntry Entry, StoredCheckpoint? Checkpoint)> EnqueueAsync(LedgerEntry entry, bool wantsCheckpoint, CancellationToken cancellationToken)
     {
         // Serialized here, on the caller's thread, so the one sequencer only splices in index and time.
         var prepared = LedgerEntryCodec.Prepare(entry);
-        var work = new AppendWork(entry, prepared, new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var work = new AppendWork(entry, prepared, wantsCheckpoint,
+            new TaskCompletionSource<(SequencedEntry, StoredCheckpoint?)>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -124,13 +137,19 @@ public sealed class AuditLedger : IAsyncDisposable
                 await TryPublishAsync(dueOnly: true).ConfigureAwait(false);
                 continue;
             }
-            await CommitAsync([.. batch.OfType<AppendWork>()]).ConfigureAwait(false);
+            var awaiting = await CommitAsync([.. batch.OfType<AppendWork>()]).ConfigureAwait(false);
             var requested = batch.OfType<CheckpointWork>().ToList();
-            var published = await TryPublishAsync(dueOnly: requested.Count == 0).ConfigureAwait(false);
+            var published = await TryPublishAsync(dueOnly: requested.Count == 0 && awaiting.Count == 0).ConfigureAwait(false);
             foreach (var request in requested)
             {
                 if (published.Error is { } error) request.Done.TrySetException(error);
                 else request.Done.TrySetResult(_lastCheckpoint);
+            }
+            foreach (var (work, sequenced) in awaiting)
+            {
+                if (published.Error is { } error) work.Done.TrySetException(error);
+                else if (_lastCheckpoint is { } checkpoint && checkpoint.Size > sequenced.Index) work.Done.TrySetResult((sequenced, checkpoint));
+                else work.Done.TrySetException(new InvalidOperationException($"no checkpoint covers entry {sequenced.Index}"));
             }
         }
         // Shutting down: fail whatever is still queued rather than leave callers waiting.
@@ -174,9 +193,11 @@ public sealed class AuditLedger : IAsyncDisposable
         return true;
     }
 
-    private async Task CommitAsync(List<AppendWork> appends)
+    /// <summary>Commits the batch; returns the committed appends that wait for a checkpoint.</summary>
+    private async Task<List<(AppendWork Work, SequencedEntry Entry)>> CommitAsync(List<AppendWork> appends)
     {
-        if (appends.Count == 0) return;
+        var awaiting = new List<(AppendWork, SequencedEntry)>();
+        if (appends.Count == 0) return awaiting;
         for (var attempt = 0; ; attempt++)
         {
             var start = _range.Size;
@@ -203,13 +224,17 @@ public sealed class AuditLedger : IAsyncDisposable
                 rows.Add(new LedgerRow(new SequencedEntry(index, now, append.Entry, bytes), leaf, AppendLeaf(working, leaf)));
                 sequenced.Add(append);
             }
-            if (rows.Count == 0) return;
+            if (rows.Count == 0) return awaiting;
             try
             {
                 await _store.CommitAsync(start, rows, _stopping.Token).ConfigureAwait(false);
                 _range = working;
-                for (var i = 0; i < sequenced.Count; i++) sequenced[i].Done.TrySetResult(start + i);
-                return;
+                for (var i = 0; i < sequenced.Count; i++)
+                {
+                    if (sequenced[i].WantsCheckpoint) awaiting.Add((sequenced[i], rows[i].Entry));
+                    else sequenced[i].Done.TrySetResult((rows[i].Entry, null));
+                }
+                return awaiting;
             }
             catch (Exception e)
             {
@@ -228,7 +253,7 @@ public sealed class AuditLedger : IAsyncDisposable
                 }
                 if (retry) continue;
                 foreach (var a in appends) a.Done.TrySetException(e);
-                return;
+                return awaiting;
             }
         }
     }
@@ -338,7 +363,7 @@ public sealed class AuditLedger : IAsyncDisposable
 
     private abstract record Work;
 
-    private sealed record AppendWork(LedgerEntry Entry, PreparedEntry Prepared, TaskCompletionSource<long> Done) : Work;
+    private sealed record AppendWork(LedgerEntry Entry, PreparedEntry Prepared, bool WantsCheckpoint, TaskCompletionSource<(SequencedEntry, StoredCheckpoint?)> Done) : Work;
 
     private sealed record CheckpointWork(TaskCompletionSource<StoredCheckpoint?> Done) : Work;
 }

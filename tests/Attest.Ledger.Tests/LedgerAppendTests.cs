@@ -47,6 +47,29 @@ public class LedgerAppendTests
     }
 
     [Fact]
+    public async Task Appends_with_a_checkpoint_get_their_exact_bytes_and_a_signed_checkpoint_that_proves_them()
+    {
+        await using var fx = new LedgerFixture();
+        await using var ledger = await fx.OpenAsync();
+        await ledger.AppendAsync(LedgerFixture.Decision(0));
+        var results = await Task.WhenAll(Enumerable.Range(1, 200).Select(i => ledger.AppendWithCheckpointAsync(LedgerFixture.Decision(i))));
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), results.Select(r => r.Entry.Index).Order());
+        // Concurrent callers share checkpoints: far fewer were signed than entries appended.
+        Assert.InRange(results.Select(r => r.Checkpoint.Size).Distinct().Count(), 1, 100);
+        var stored = await ledger.Store.ReadEntriesAsync(0, 201).ToListAsync();
+        foreach (var (entry, checkpoint) in results)
+        {
+            Assert.True(checkpoint.Size > entry.Index);
+            Assert.Equal(stored[(int)entry.Index].Body, entry.Bytes);
+            Assert.True(Checkpoint.TryOpen(Encoding.UTF8.GetBytes(checkpoint.Note), ledger.Origin, ledger.VerifierKeys, out var opened, out var error), error?.ToString());
+            Assert.Equal(checkpoint.RootHash, opened.RootHash);
+            var proof = await ledger.GetInclusionProofAsync(entry.Index, checkpoint.Size);
+            Assert.True(proof.Verify(MerkleHash.Leaf(entry.Bytes), checkpoint.RootHash).IsValid);
+        }
+    }
+
+    [Fact]
     public async Task Two_writers_on_one_file_never_assign_the_same_index()
     {
         await using var fx = new LedgerFixture();

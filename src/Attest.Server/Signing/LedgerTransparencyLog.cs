@@ -25,7 +25,8 @@ public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, stri
             apiVersion = body.RootElement.GetProperty("apiVersion").GetString()!;
             spec = body.RootElement.GetProperty("spec").Clone();
         }
-        var index = await ledger.AppendAsync(new LedgerEntry
+        // One pass of the sequencer: appends that arrive together share one commit and one signed checkpoint.
+        var (sequenced, checkpoint) = await ledger.AppendWithCheckpointAsync(new LedgerEntry
         {
             Kind = kind,
             ApiVersion = apiVersion,
@@ -35,23 +36,15 @@ public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, stri
             Image = image,
             Details = details,
         }, cancellationToken).ConfigureAwait(false);
-
-        // The leaf bytes as the ledger wrote them (with its index and time) are the body verifiers hash.
-        StoredEntry? stored = null;
-        await foreach (var entry in ledger.Store.ReadEntriesAsync(index, index + 1, cancellationToken).ConfigureAwait(false)) stored = entry;
-        if (stored is null || !LedgerEntryCodec.TryParse(stored.Body, out var sequenced, out var error))
-            throw new InvalidOperationException($"ledger entry {index} cannot be read back");
-
-        // Checkpoint requests that arrive together share one signed checkpoint (the sequencer batches them).
-        var checkpoint = await ledger.CheckpointAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("the ledger published no checkpoint");
+        var index = sequenced.Index;
         var proof = await ledger.GetInclusionProofAsync(index, checkpoint.Size, cancellationToken).ConfigureAwait(false);
 
         var logId = SHA256.HashData(logKey.ExportSubjectPublicKeyInfo());
         var integratedTime = sequenced.RecordedAt.ToUnixTimeSeconds();
-        var set = logKey.SignData(InMemoryTransparencyLog.SignedEntryTimestampPayload(stored.Body, integratedTime, logId, index),
+        // The leaf bytes as the ledger wrote them (with its index and time) are the body verifiers hash.
+        var set = logKey.SignData(InMemoryTransparencyLog.SignedEntryTimestampPayload(sequenced.Bytes, integratedTime, logId, index),
             HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         return new TransparencyLogEntry(index, logId, kind, apiVersion, integratedTime, set,
-            new InclusionProof(index, checkpoint.RootHash, checkpoint.Size, proof.Hashes, checkpoint.Note), stored.Body);
+            new InclusionProof(index, checkpoint.RootHash, checkpoint.Size, proof.Hashes, checkpoint.Note), sequenced.Bytes);
     }
 }
