@@ -2,6 +2,7 @@ using System.Text;
 using Attest.Server.Api;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace Attest.Server.Checks;
@@ -77,8 +78,9 @@ public sealed class MultipartUpload : IDisposable
             {
                 section = await reader.ReadNextSectionAsync(cancel).ConfigureAwait(false);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException && !cancel.IsCancellationRequested)
             {
+                // The reader says "Unexpected end of Stream" (IOException) for a body cut short.
                 return Invalid($"the multipart/form-data body is malformed: {e.Message}");
             }
             catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -87,7 +89,8 @@ public sealed class MultipartUpload : IDisposable
             }
             if (section is null) return null;
             if (++parts > CheckLimits.MaxParts) return Invalid($"the request has more than {CheckLimits.MaxParts} parts");
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase) || StringSegment.IsNullOrEmpty(disposition.Name))
                 return Invalid("every part needs Content-Disposition: form-data with a name");
             var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
             var isText = textFields.Contains(name);
@@ -109,7 +112,7 @@ public sealed class MultipartUpload : IDisposable
                     {
                         read = await section.Body.ReadAsync(chunk, cancel).ConfigureAwait(false);
                     }
-                    catch (InvalidDataException e)
+                    catch (Exception e) when (e is InvalidDataException or IOException && !cancel.IsCancellationRequested)
                     {
                         return Invalid($"the multipart/form-data body is malformed: {e.Message}");
                     }
