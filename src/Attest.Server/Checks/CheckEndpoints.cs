@@ -224,7 +224,7 @@ public static class CheckEndpoints
             var findings = rules
                 .SelectMany(rule => checker.Check(read, rule, bind ? digest : null))
                 .DistinctBy(f => (f.Code, f.Message))
-                .Select(f => new CheckFinding(f.Code, "error", f.Message, f.Evidence?.GetValueOrDefault("component") ?? f.Evidence?.GetValueOrDefault("purl")))
+                .Select(f => new CheckFinding(f.Code, "error", f.Message, Components(f)))
                 .ToList();
             var verdict = findings.Count == 0 ? "passed" : "failed";
             var sbomDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
@@ -255,6 +255,12 @@ public static class CheckEndpoints
                 sbomDigest, bind, findings.Count, listed, index, attestation), CheckJsonContext.Default.SbomEvaluation);
         }
     }
+
+    /// <summary>The components a finding is about (its evidence lists them one per line), as the message lists them.</summary>
+    private static string? Components(Finding finding) =>
+        finding.Evidence is { } evidence && evidence.ContainsKey("count") && evidence.TryGetValue("components", out var names)
+            ? string.Join(", ", names.Split('\n').Take(SbomChecker.ListedComponents))
+            : null;
 
     private static (CheckSubject Subject, Digest Digest, IResult? Problem) ReadSubject(MultipartUpload upload)
     {

@@ -188,6 +188,37 @@ public sealed class GoSumVerifyTests(CheckServerFixture fixture)
     }
 
     [Fact]
+    public async Task Vendored_files_are_compared_with_the_verified_module_zip()
+    {
+        var files = ModuleA().Files.ToDictionary(f => f.Name, f => f.Data);
+        const string ModulesTxt = "# example.com/attest/a v1.0.0\n## explicit; go 1.17\nexample.com/attest/a\nexample.com/attest/a/sub\n";
+        byte[] Vendor(byte[] aGo) => Zip([
+            ("modules.txt", Encoding.UTF8.GetBytes(ModulesTxt)),
+            ("example.com/attest/a/a.go", aGo),
+            ("example.com/attest/a/sub/z.go", files["sub/z.go"]),
+            ("example.com/attest/a/LICENSE", files["LICENSE"])]);
+
+        var (status, body) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), ModuleZip()).AddFile("vendor", Vendor(files["a.go"]), "vendor.zip"));
+        Assert.True(status == 200, body.RootElement.ToString());
+        Assert.Equal("passed", body.RootElement.GetProperty("verdict").GetString());
+        Assert.Empty(body.RootElement.GetProperty("findings").EnumerateArray());
+        using (var statement = CheckAttestations.Statement(body.RootElement.GetProperty("attestation").GetProperty("bundle")))
+            Assert.True(statement.RootElement.GetProperty("predicate").GetProperty("vendored").GetBoolean());
+
+        var (_, modified) = await fixture.PostAsync("v1/gosum/verify",
+            Form(NewDigest(), ModuleZip()).AddFile("vendor", Vendor(Encoding.UTF8.GetBytes("package a\n\nfunc A() string { return \"patched\" }\n")), "vendor.zip"));
+        Assert.Equal("failed", modified.RootElement.GetProperty("verdict").GetString());
+        var finding = Assert.Single(modified.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("code").GetString() == GoSumCodes.VendorFileModified);
+        Assert.Contains("vendor/example.com/attest/a/a.go", finding.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        // modules.txt may come on its own, but not twice.
+        var (twice, twiceBody) = await fixture.PostAsync("v1/gosum/verify",
+            Form(NewDigest(), ModuleZip()).AddFile("vendor", Vendor(files["a.go"]), "vendor.zip").AddFile("modules.txt", Encoding.UTF8.GetBytes(ModulesTxt)));
+        Assert.Equal(400, twice);
+        Assert.Contains("'modules.txt' is given both", twiceBody.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Named_policy_applies_its_denials()
     {
         var (status, body) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), ModuleZip(), policy: "no-attest-a"));

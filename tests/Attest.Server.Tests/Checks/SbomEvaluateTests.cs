@@ -96,6 +96,8 @@ public sealed class SbomEvaluateTests(CheckServerFixture fixture)
         var codes = failing.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("code").GetString()).ToList();
         Assert.Contains(SbomCodes.LicenseDenied, codes);
         Assert.Contains(SbomCodes.NtiaSupplier, codes);
+        var denied = failing.RootElement.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("code").GetString() == SbomCodes.LicenseDenied);
+        Assert.Equal("spdx-exceptions@2.5.0", denied.GetProperty("module").GetString());
     }
 
     [Fact]
