@@ -56,24 +56,45 @@ internal static class CheckAttestations
                   conditions:
                     - {path: /verdict, equals: {{verdict}}}
             """);
+        return Evaluate(directory, [bundlePath], imageDigest);
+    }
+
+    /// <summary>Judges the bundles as the evidence attached to <paramref name="imageDigest"/> with the single
+    /// ImagePolicy of <paramref name="directory"/>, the way the admission evaluator does.</summary>
+    public static PolicyOutcome Evaluate(string directory, IEnumerable<string> bundlePaths, Digest imageDigest)
+    {
         var (set, errors) = PolicyDirectoryLoader.Load(directory);
         Assert.True(set is not null, string.Join("\n", errors));
         var policy = Assert.Single(set.ImagePolicies);
 
-        var found = new FoundBundle("test", File.ReadAllBytes(bundlePath));
-        var (bundle, failure, statement, statementBytes) = found.Parsed;
-        Assert.True(bundle is not null, failure?.ToString());
         var verifier = new AuthorityVerifier(TimeProvider.System);
         var verified = new List<VerifiedEvidence>();
+        var unverified = new List<string>();
         var firstFailure = new Dictionary<string, Finding>(StringComparer.Ordinal);
-        foreach (var authority in policy.Authorities.Values)
+        var count = 0;
+        foreach (var path in bundlePaths)
         {
-            var result = verifier.Verify(authority, bundle, imageDigest);
-            if (result.Verified) verified.Add(new VerifiedEvidence(authority.Name, found.Source, statement, statementBytes));
-            else firstFailure[authority.Name] = result.Failure!;
+            count++;
+            var found = new FoundBundle(path, File.ReadAllBytes(path));
+            var (bundle, failure, statement, statementBytes) = found.Parsed;
+            Assert.True(bundle is not null, failure?.ToString());
+            var any = false;
+            foreach (var authority in policy.Authorities.Values)
+            {
+                var result = verifier.Verify(authority, bundle, imageDigest);
+                if (result.Verified)
+                {
+                    verified.Add(new VerifiedEvidence(authority.Name, found.Source, statement, statementBytes));
+                    any = true;
+                }
+                else
+                {
+                    firstFailure.TryAdd(authority.Name, result.Failure!);
+                }
+            }
+            if (!any && statement is not null) unverified.Add(statement.PredicateType);
         }
-        var unverified = verified.Count == 0 && statement is not null ? new[] { statement.PredicateType } : [];
-        var evidence = new PolicyEvidence(1, verified, unverified, firstFailure, []);
+        var evidence = new PolicyEvidence(count, verified, unverified, firstFailure, []);
         return new PolicyChecker(TimeProvider.System).Check(policy, evidence, imageDigest);
     }
 

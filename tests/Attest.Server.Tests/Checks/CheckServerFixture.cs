@@ -60,7 +60,9 @@ public sealed class CheckServerFixture : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Server.BaseUri, path)) { Content = form };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SignToken);
         request.Headers.ExpectContinue = true;
-        using var response = await Server.Client.SendAsync(request);
+        // The default wait for 100 Continue (1 s) is shorter than a busy test machine may take to answer.
+        using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) });
+        using var response = await client.SendAsync(request);
         return ((int)response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()));
     }
 

@@ -50,12 +50,12 @@ public sealed class GoSumVerifyTests(CheckServerFixture fixture)
         return $"{A.Path} {A.Version} {h1}\n{A.Path} {A.Version}/go.mod {DirHash.HashGoMod(mod)}\n";
     }
 
-    private static byte[] ModuleZip(Func<string, byte[], byte[]>? tamper = null) =>
+    internal static byte[] ModuleZip(Func<string, byte[], byte[]>? tamper = null) =>
         Zip(ModuleA().Files.Select(f => (A.ZipPrefix + f.Name, tamper is null ? f.Data : tamper(f.Name, f.Data))));
 
     private static string NewDigest() => "sha256:" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
-    private static MultipartFormDataContent Form(string digest, byte[]? moduleZip, string? policy = "go-modules")
+    internal static MultipartFormDataContent Form(string digest, byte[]? moduleZip, string? policy = "go-modules")
     {
         var form = new MultipartFormDataContent()
             .AddFile("go.mod", Encoding.UTF8.GetBytes(GoMod))
