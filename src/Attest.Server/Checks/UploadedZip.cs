@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using Attest.Server.Api;
 
@@ -18,6 +19,8 @@ public sealed class ExtractionBudget
     public IResult? Extract(string zipPath, string field, string targetDirectory)
     {
         var root = Path.GetFullPath(targetDirectory) + Path.DirectorySeparatorChar;
+        if (ZipDirectory.EntryCount(zipPath) > _entries)
+            return MultipartUpload.Invalid($"part '{field}': the uploaded zips hold more than {CheckLimits.MaxExtractedEntries} entries");
         ZipArchive archive;
         try
         {
@@ -43,17 +46,29 @@ public sealed class ExtractionBudget
                 var path = Path.GetFullPath(Path.Combine(root, name));
                 if (!path.StartsWith(root, StringComparison.Ordinal))
                     return MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" resolves outside the archive (zip path traversal)");
-                if (name.EndsWith('/'))
+                try
                 {
-                    Directory.CreateDirectory(path);
-                    continue;
+                    Directory.CreateDirectory(name.EndsWith('/') ? path : Path.GetDirectoryName(path)!);
                 }
+                catch (IOException e)
+                {
+                    return MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" cannot be extracted: {e.Message}");
+                }
+                if (name.EndsWith('/')) continue;
                 if (entry.Length > _bytes)
                     return MultipartUpload.TooLarge($"part '{field}' expands to more than {CheckLimits.MaxExtractedBytes} bytes (entry \"{Shorten(name)}\" declares {entry.Length})");
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 if (File.Exists(path) || Directory.Exists(path))
                     return MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" is given more than once");
-                var problem = Copy(entry, path, field);
+                IResult? problem;
+                try
+                {
+                    problem = Copy(entry, path, field);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A file where a directory already is (or the reverse): the archive is not a tree.
+                    problem = MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" cannot be extracted: {e.Message}");
+                }
                 if (problem is not null) return problem;
             }
         }
@@ -118,6 +133,8 @@ public static class ModuleZipUpload
 {
     public static (GoModules.ModuleVersion? Module, string? Error) Identify(string zipPath)
     {
+        if (ZipDirectory.EntryCount(zipPath) > GoModules.GoModulesLimits.Default.MaxFilesPerModule)
+            return (null, $"it holds more than {GoModules.GoModulesLimits.Default.MaxFilesPerModule} entries");
         try
         {
             using var archive = ZipFile.OpenRead(zipPath);
@@ -133,5 +150,40 @@ public static class ModuleZipUpload
         {
             return (null, $"it is not a readable zip file: {e.Message}");
         }
+    }
+}
+
+/// <summary>Reads a zip's entry count from its end-of-central-directory record (zip64 too) without opening the
+/// archive: <see cref="ZipArchive"/> materializes every central-directory entry, so a small upload declaring millions
+/// of entries must be refused before it is opened.</summary>
+public static class ZipDirectory
+{
+    private const uint EndSignature = 0x06054b50;
+    private const uint Zip64LocatorSignature = 0x07064b50;
+    private const uint Zip64EndSignature = 0x06064b50;
+
+    /// <summary>The declared number of entries, or 0 when no end record is found (the archive reader then reports
+    /// the file as unreadable).</summary>
+    public static long EntryCount(string path)
+    {
+        using var file = File.OpenRead(path);
+        // The end record is 22 bytes plus a comment of at most 65,535 bytes.
+        var tailLength = (int)Math.Min(file.Length, 22 + 65535);
+        var tail = new byte[tailLength];
+        file.Seek(-tailLength, SeekOrigin.End);
+        file.ReadExactly(tail);
+        for (var at = tailLength - 22; at >= 0; at--)
+        {
+            if (BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at)) != EndSignature) continue;
+            long count = BinaryPrimitives.ReadUInt16LittleEndian(tail.AsSpan(at + 10));
+            if (count != 0xFFFF || at < 20 || BinaryPrimitives.ReadUInt32LittleEndian(tail.AsSpan(at - 20)) != Zip64LocatorSignature) return count;
+            var zip64End = BinaryPrimitives.ReadInt64LittleEndian(tail.AsSpan(at - 20 + 8));
+            if (zip64End < 0 || zip64End > file.Length - 56) return long.MaxValue;
+            var record = new byte[56];
+            file.Seek(zip64End, SeekOrigin.Begin);
+            file.ReadExactly(record);
+            return BinaryPrimitives.ReadUInt32LittleEndian(record) == Zip64EndSignature ? (long)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(record.AsSpan(32)), long.MaxValue) : long.MaxValue;
+        }
+        return 0;
     }
 }

@@ -316,6 +316,32 @@ public sealed class GoSumVerifyTests(CheckServerFixture fixture)
     }
 
     [Fact]
+    public async Task Zip_declaring_too_many_entries_is_refused_before_it_is_opened()
+    {
+        var many = Zip(Enumerable.Range(0, GoModulesLimits.Default.MaxFilesPerModule + 1).Select(i => ($"f{i}", Array.Empty<byte>())), CompressionLevel.NoCompression);
+        var (status, body) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), null).AddFile("modcache", many, "modcache.zip"));
+        Assert.Equal(400, status);
+        Assert.Contains($"more than {GoModulesLimits.Default.MaxFilesPerModule} entries", body.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var (module, moduleBody) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), many));
+        Assert.Equal(400, module);
+        Assert.Contains("entries", moduleBody.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Zip_that_is_not_a_tree_is_a_bad_request()
+    {
+        var clash = Zip([("cache/x", [1]), ("cache/x/y", [2])]);
+        var (status, body) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), null).AddFile("modcache", clash, "modcache.zip"));
+        Assert.Equal(400, status);
+        Assert.Contains("cannot be extracted", body.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var (notZip, notZipBody) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), null).AddFile("vendor", Encoding.UTF8.GetBytes("not a zip"), "vendor.zip"));
+        Assert.Equal(400, notZip);
+        Assert.Contains("not a readable zip", notZipBody.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Body_over_the_limit_is_refused_with_413()
     {
         var form = Form(NewDigest(), null).AddFile("modcache", new byte[(64 << 20) + 1], "modcache.zip");
