@@ -36,7 +36,10 @@ public static class CheckEndpoints
     public static void MapCheckEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/v1").RequireRateLimiting(AuthSetup.ApiRateLimit);
-        api.MapPost("/gosum/verify", VerifyGoSumAsync)
+        // Hashing and SBOM checks are CPU- and disk-bound: at most one evaluation per processor at a time; the rest wait.
+        var gate = new SemaphoreSlim(Environment.ProcessorCount);
+        api.MapPost("/gosum/verify", (HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time) =>
+                VerifyGoSumAsync(context, policies, ledger, signing, time, gate))
             .WithName("VerifyGoSum").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<GoSumVerification>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -60,7 +63,8 @@ public static class CheckEndpoints
                     ("GOFLAGS", Text("the build's GOFLAGS")), ("GOINSECURE", Text("the build's GOINSECURE")), ("GONOSUMCHECK", Text("the build's GONOSUMCHECK")));
                 return Task.CompletedTask;
             });
-        api.MapPost("/sbom/evaluate", EvaluateSbomAsync)
+        api.MapPost("/sbom/evaluate", (HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time) =>
+                EvaluateSbomAsync(context, policies, ledger, signing, time, gate))
             .WithName("EvaluateSbom").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<SbomEvaluation>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -80,179 +84,197 @@ public static class CheckEndpoints
             });
     }
 
-    private static async Task<IResult> VerifyGoSumAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time)
+    private static async Task<IResult> VerifyGoSumAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate)
     {
         var (upload, problem) = await MultipartUpload.ReadAsync(context.Request, CheckLimits.MaxGoSumRequestBytes, GoSumText, GoSumFiles, GoSumRepeatable).ConfigureAwait(false);
         if (upload is null) return problem!;
         using (upload)
         {
-            var (subject, digest, invalid) = ReadSubject(upload);
-            if (invalid is not null) return invalid;
-            if (policies.Current is not { } set) return NoPolicies();
-            var policyName = upload.Field("policy");
-            GoSumPolicy policy;
-            if (policyName is null || policyName.Length == 0)
+            // Only the evaluation is gated: a slow upload must not hold a slot.
+            await gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+            try
             {
-                policyName = null;
-                policy = set.CombinedGoSumPolicy;
-            }
-            else if (Named(set, "GoSumPolicy", set.GoSumPolicies, policyName) is { } named) policy = named;
-            else return UnknownPolicy(set, "GoSumPolicy", policyName);
+                var (subject, digest, invalid) = ReadSubject(upload);
+                if (invalid is not null) return invalid;
+                if (policies.Current is not { } set) return NoPolicies();
+                var policyName = upload.Field("policy");
+                GoSumPolicy policy;
+                if (policyName is null || policyName.Length == 0)
+                {
+                    policyName = null;
+                    policy = set.CombinedGoSumPolicy;
+                }
+                else if (Named(set, "GoSumPolicy", set.GoSumPolicies, policyName) is { } named) policy = named;
+                else return UnknownPolicy(set, "GoSumPolicy", policyName);
 
-            if (upload.File("go.mod") is not { } goModFile) return MultipartUpload.Invalid("part 'go.mod' is missing: upload the main module's go.mod");
-            var main = Path.Combine(upload.Directory, "main");
-            var cache = Path.Combine(upload.Directory, "modcache");
-            Directory.CreateDirectory(main);
-            Directory.CreateDirectory(cache);
-            File.Move(goModFile.Path, Path.Combine(main, "go.mod"));
-            var goSumPath = Path.Combine(main, "go.sum");
-            if (upload.File("go.sum") is { } goSumFile) File.Move(goSumFile.Path, goSumPath);
+                if (upload.File("go.mod") is not { } goModFile) return MultipartUpload.Invalid("part 'go.mod' is missing: upload the main module's go.mod");
+                var main = Path.Combine(upload.Directory, "main");
+                var cache = Path.Combine(upload.Directory, "modcache");
+                Directory.CreateDirectory(main);
+                Directory.CreateDirectory(cache);
+                File.Move(goModFile.Path, Path.Combine(main, "go.mod"));
+                var goSumPath = Path.Combine(main, "go.sum");
+                if (upload.File("go.sum") is { } goSumFile) File.Move(goSumFile.Path, goSumPath);
 
-            var budget = new ExtractionBudget();
-            var vendored = false;
-            if (upload.File("vendor") is { } vendorZip)
-            {
-                if (budget.Extract(vendorZip.Path, "vendor", Path.Combine(main, "vendor")) is { } bad) return bad;
-                vendored = true;
-            }
-            if (upload.File("modules.txt") is { } modulesTxt)
-            {
-                var target = Path.Combine(main, "vendor", "modules.txt");
-                if (File.Exists(target)) return MultipartUpload.Invalid("'modules.txt' is given both as a part and inside 'vendor'; give one");
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Move(modulesTxt.Path, target);
-                vendored = true;
-            }
-            if (upload.File("modcache") is { } cacheZip && budget.Extract(cacheZip.Path, "modcache", cache) is { } badCache) return badCache;
-            foreach (var moduleZip in upload.Files.Where(f => f.Field == "module"))
-            {
-                var (module, error) = ModuleZipUpload.Identify(moduleZip.Path);
-                if (module is null) return MultipartUpload.Invalid($"a 'module' part is not a module zip: {error}");
-                var target = Path.Combine(cache, "cache", "download", ModulePath.Escape(module.Path)!, "@v", ModulePath.EscapeVersion(module.Version)! + ".zip");
-                if (File.Exists(target)) return MultipartUpload.Invalid($"the module zip of {module} is given more than once");
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Move(moduleZip.Path, target);
-            }
+                var budget = new ExtractionBudget();
+                var vendored = false;
+                if (upload.File("vendor") is { } vendorZip)
+                {
+                    if (budget.Extract(vendorZip.Path, "vendor", Path.Combine(main, "vendor")) is { } bad) return bad;
+                    vendored = true;
+                }
+                if (upload.File("modules.txt") is { } modulesTxt)
+                {
+                    var target = Path.Combine(main, "vendor", "modules.txt");
+                    if (File.Exists(target)) return MultipartUpload.Invalid("'modules.txt' is given both as a part and inside 'vendor'; give one");
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    File.Move(modulesTxt.Path, target);
+                    vendored = true;
+                }
+                if (upload.File("modcache") is { } cacheZip && budget.Extract(cacheZip.Path, "modcache", cache) is { } badCache) return badCache;
+                foreach (var moduleZip in upload.Files.Where(f => f.Field == "module"))
+                {
+                    var (module, error) = ModuleZipUpload.Identify(moduleZip.Path);
+                    if (module is null) return MultipartUpload.Invalid($"a 'module' part is not a module zip: {error}");
+                    var target = Path.Combine(cache, "cache", "download", ModulePath.Escape(module.Path)!, "@v", ModulePath.EscapeVersion(module.Version)! + ".zip");
+                    if (File.Exists(target)) return MultipartUpload.Invalid($"the module zip of {module} is given more than once");
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    File.Move(moduleZip.Path, target);
+                }
 
-            var options = new GoSumVerifierOptions
-            {
-                ModuleCache = cache,
-                GoNoSumDb = upload.Field("GONOSUMDB"),
-                GoPrivate = upload.Field("GOPRIVATE"),
-                GoSumDb = upload.Field("GOSUMDB"),
-                GoFlags = upload.Field("GOFLAGS"),
-                GoInsecure = upload.Field("GOINSECURE"),
-                GoNoSumCheck = upload.Field("GONOSUMCHECK"),
-                Limits = CheckLimits.GoModules,
-                // The machine is shared by every request: hash with two threads at most.
-                MaxParallelism = Math.Min(2, Environment.ProcessorCount),
-            };
-            var report = new GoSumVerifier(options, policy).Verify(main);
-            if (report.Unusable)
-            {
-                var reason = report.Findings.FirstOrDefault(f => f.Code is GoSumCodes.FileTooLarge or GoSumCodes.FileUnreadable) ?? report.Findings[0];
-                return ApiProblems.Create(reason.Code == GoSumCodes.FileTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
-                    "go.mod cannot be used", Relative(reason.Message, upload.Directory));
-            }
+                var options = new GoSumVerifierOptions
+                {
+                    ModuleCache = cache,
+                    GoNoSumDb = upload.Field("GONOSUMDB"),
+                    GoPrivate = upload.Field("GOPRIVATE"),
+                    GoSumDb = upload.Field("GOSUMDB"),
+                    GoFlags = upload.Field("GOFLAGS"),
+                    GoInsecure = upload.Field("GOINSECURE"),
+                    GoNoSumCheck = upload.Field("GONOSUMCHECK"),
+                    Limits = CheckLimits.GoModules,
+                    // The machine is shared by every request: hash with two threads at most.
+                    MaxParallelism = Math.Min(2, Environment.ProcessorCount),
+                };
+                var report = new GoSumVerifier(options, policy).Verify(main);
+                if (report.Unusable)
+                {
+                    var reason = report.Findings.FirstOrDefault(f => f.Code is GoSumCodes.FileTooLarge or GoSumCodes.FileUnreadable) ?? report.Findings[0];
+                    return ApiProblems.Create(reason.Code == GoSumCodes.FileTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
+                        "go.mod cannot be used", Relative(reason.Message, upload.Directory));
+                }
 
-            var findings = report.Findings.Select(f => new CheckFinding(f.Code, GoSumCodes.IsWarning(f.Code) ? "warning" : "error",
-                Relative(f.Message, upload.Directory), f.Evidence?.GetValueOrDefault("module"))).ToList();
-            var verdict = report.Passed ? "passed" : "failed";
-            var goSumDigest = FileDigest(goSumPath);
-            var client = Caller(context.User);
-            var cancel = context.RequestAborted;
-            var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.GoSumVerification, client, subject, verdict, new JsonObject
-            {
-                ["policy"] = policyName,
-                ["policyRevision"] = set.Revision,
-                ["modules"] = report.ModulesChecked,
-                ["filesHashed"] = report.FilesHashed,
-                ["goSumDigest"] = goSumDigest,
-            }, findings, cancel).ConfigureAwait(false);
+                var findings = report.Findings.Select(f => new CheckFinding(f.Code, GoSumCodes.IsWarning(f.Code) ? "warning" : "error",
+                    Relative(f.Message, upload.Directory), f.Evidence?.GetValueOrDefault("module"))).ToList();
+                var verdict = report.Passed ? "passed" : "failed";
+                var goSumDigest = FileDigest(goSumPath);
+                var client = Caller(context.User);
+                var cancel = context.RequestAborted;
+                var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.GoSumVerification, client, subject, verdict, new JsonObject
+                {
+                    ["policy"] = policyName,
+                    ["policyRevision"] = set.Revision,
+                    ["modules"] = report.ModulesChecked,
+                    ["filesHashed"] = report.FilesHashed,
+                    ["goSumDigest"] = goSumDigest,
+                }, findings, cancel).ConfigureAwait(false);
 
-            var listed = CheckRecorder.Listed(findings);
-            IssuedBundleResponse? attestation = null;
-            if (report.Passed)
-            {
-                var predicate = new GoSumPredicate(verdict, report.ModulesChecked, report.FilesHashed, policyName, set.Revision, goSumDigest,
-                    FileDigest(Path.Combine(main, "go.mod")), vendored, findings.Count, listed, index, time.GetUtcNow());
-                attestation = await CheckRecorder.AttestAsync(signing, client, subject, digest, CheckRecorder.GoSumPredicateType,
-                    JsonSerializer.SerializeToUtf8Bytes(predicate, CheckJsonContext.Default.GoSumPredicate), cancel).ConfigureAwait(false);
+                var listed = CheckRecorder.Listed(findings);
+                IssuedBundleResponse? attestation = null;
+                if (report.Passed)
+                {
+                    var predicate = new GoSumPredicate(verdict, report.ModulesChecked, report.FilesHashed, policyName, set.Revision, goSumDigest,
+                        FileDigest(Path.Combine(main, "go.mod")), vendored, findings.Count, listed, index, time.GetUtcNow());
+                    attestation = await CheckRecorder.AttestAsync(signing, client, subject, digest, CheckRecorder.GoSumPredicateType,
+                        JsonSerializer.SerializeToUtf8Bytes(predicate, CheckJsonContext.Default.GoSumPredicate), cancel).ConfigureAwait(false);
+                }
+                return Results.Json(new GoSumVerification(verdict, subject, policyName, set.Revision, report.ModulesChecked, report.FilesHashed,
+                    goSumDigest, findings.Count, listed, index, attestation), CheckJsonContext.Default.GoSumVerification);
             }
-            return Results.Json(new GoSumVerification(verdict, subject, policyName, set.Revision, report.ModulesChecked, report.FilesHashed,
-                goSumDigest, findings.Count, listed, index, attestation), CheckJsonContext.Default.GoSumVerification);
+            finally
+            {
+                gate.Release();
+            }
         }
     }
 
-    private static async Task<IResult> EvaluateSbomAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time)
+    private static async Task<IResult> EvaluateSbomAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate)
     {
         var (upload, problem) = await MultipartUpload.ReadAsync(context.Request, CheckLimits.MaxSbomRequestBytes, SbomText, SbomFiles, new HashSet<string>()).ConfigureAwait(false);
         if (upload is null) return problem!;
         using (upload)
         {
-            var (subject, digest, invalid) = ReadSubject(upload);
-            if (invalid is not null) return invalid;
-            if (policies.Current is not { } set) return NoPolicies();
-            bool bind;
-            switch (upload.Field("requireSubjectBinding"))
+            // Only the evaluation is gated: a slow upload must not hold a slot.
+            await gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+            try
             {
-                case null or "" or "false": bind = false; break;
-                case "true": bind = true; break;
-                default: return MultipartUpload.Invalid("requireSubjectBinding must be true or false");
-            }
-            var policyName = upload.Field("policy");
-            IReadOnlyList<SbomPolicy> rules;
-            if (policyName is null || policyName.Length == 0)
-            {
-                policyName = null;
-                // With no SbomPolicy document, the SBOM must still be a valid document (SbomPolicy's default).
-                rules = set.SbomPolicies.Count > 0 ? set.SbomPolicies : [new SbomPolicy()];
-            }
-            else if (Named(set, "SbomPolicy", set.SbomPolicies, policyName) is { } named) rules = [named];
-            else return UnknownPolicy(set, "SbomPolicy", policyName);
-            if (upload.File("sbom") is not { } sbomFile) return MultipartUpload.Invalid("part 'sbom' is missing: upload the SBOM document");
+                var (subject, digest, invalid) = ReadSubject(upload);
+                if (invalid is not null) return invalid;
+                if (policies.Current is not { } set) return NoPolicies();
+                bool bind;
+                switch (upload.Field("requireSubjectBinding"))
+                {
+                    case null or "" or "false": bind = false; break;
+                    case "true": bind = true; break;
+                    default: return MultipartUpload.Invalid("requireSubjectBinding must be true or false");
+                }
+                var policyName = upload.Field("policy");
+                IReadOnlyList<SbomPolicy> rules;
+                if (policyName is null || policyName.Length == 0)
+                {
+                    policyName = null;
+                    // With no SbomPolicy document, the SBOM must still be a valid document (SbomPolicy's default).
+                    rules = set.SbomPolicies.Count > 0 ? set.SbomPolicies : [new SbomPolicy()];
+                }
+                else if (Named(set, "SbomPolicy", set.SbomPolicies, policyName) is { } named) rules = [named];
+                else return UnknownPolicy(set, "SbomPolicy", policyName);
+                if (upload.File("sbom") is not { } sbomFile) return MultipartUpload.Invalid("part 'sbom' is missing: upload the SBOM document");
 
-            var bytes = await File.ReadAllBytesAsync(sbomFile.Path, context.RequestAborted).ConfigureAwait(false);
-            var read = SbomReader.Read(bytes, CheckLimits.Sbom);
-            if (read.Document is not { } document)
-            {
-                var reason = read.Findings.FirstOrDefault() ?? new Finding(SbomCodes.FormatUnknown, "the SBOM could not be read");
-                return ApiProblems.Create(reason.Code == SbomCodes.InputTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
-                    "the SBOM cannot be evaluated", $"{reason.Message} [{reason.Code}]");
-            }
-            var checker = new SbomChecker(time);
-            var findings = rules
-                .SelectMany(rule => checker.Check(read, rule, bind ? digest : null))
-                .DistinctBy(f => (f.Code, f.Message))
-                .Select(f => new CheckFinding(f.Code, "error", f.Message, Components(f)))
-                .ToList();
-            var verdict = findings.Count == 0 ? "passed" : "failed";
-            var sbomDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
-            var format = document.Format.ToString();
-            var client = Caller(context.User);
-            var cancel = context.RequestAborted;
-            var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.SbomEvaluation, client, subject, verdict, new JsonObject
-            {
-                ["policy"] = policyName,
-                ["policyRevision"] = set.Revision,
-                ["format"] = format,
-                ["specVersion"] = document.SpecVersion,
-                ["components"] = document.Components.Count,
-                ["sbomDigest"] = sbomDigest,
-                ["subjectBound"] = bind,
-            }, findings, cancel).ConfigureAwait(false);
+                var bytes = await File.ReadAllBytesAsync(sbomFile.Path, context.RequestAborted).ConfigureAwait(false);
+                var read = SbomReader.Read(bytes, CheckLimits.Sbom);
+                if (read.Document is not { } document)
+                {
+                    var reason = read.Findings.FirstOrDefault() ?? new Finding(SbomCodes.FormatUnknown, "the SBOM could not be read");
+                    return ApiProblems.Create(reason.Code == SbomCodes.InputTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
+                        "the SBOM cannot be evaluated", $"{reason.Message} [{reason.Code}]");
+                }
+                var checker = new SbomChecker(time);
+                var findings = rules
+                    .SelectMany(rule => checker.Check(read, rule, bind ? digest : null))
+                    .DistinctBy(f => (f.Code, f.Message))
+                    .Select(f => new CheckFinding(f.Code, "error", f.Message, Components(f)))
+                    .ToList();
+                var verdict = findings.Count == 0 ? "passed" : "failed";
+                var sbomDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+                var format = document.Format.ToString();
+                var client = Caller(context.User);
+                var cancel = context.RequestAborted;
+                var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.SbomEvaluation, client, subject, verdict, new JsonObject
+                {
+                    ["policy"] = policyName,
+                    ["policyRevision"] = set.Revision,
+                    ["format"] = format,
+                    ["specVersion"] = document.SpecVersion,
+                    ["components"] = document.Components.Count,
+                    ["sbomDigest"] = sbomDigest,
+                    ["subjectBound"] = bind,
+                }, findings, cancel).ConfigureAwait(false);
 
-            var listed = CheckRecorder.Listed(findings);
-            IssuedBundleResponse? attestation = null;
-            if (findings.Count == 0)
-            {
-                var predicate = new SbomPredicate(verdict, format, document.SpecVersion, document.Components.Count, policyName, set.Revision,
-                    sbomDigest, bind, findings.Count, listed, index, time.GetUtcNow());
-                attestation = await CheckRecorder.AttestAsync(signing, client, subject, digest, CheckRecorder.SbomPredicateType,
-                    JsonSerializer.SerializeToUtf8Bytes(predicate, CheckJsonContext.Default.SbomPredicate), cancel).ConfigureAwait(false);
+                var listed = CheckRecorder.Listed(findings);
+                IssuedBundleResponse? attestation = null;
+                if (findings.Count == 0)
+                {
+                    var predicate = new SbomPredicate(verdict, format, document.SpecVersion, document.Components.Count, policyName, set.Revision,
+                        sbomDigest, bind, findings.Count, listed, index, time.GetUtcNow());
+                    attestation = await CheckRecorder.AttestAsync(signing, client, subject, digest, CheckRecorder.SbomPredicateType,
+                        JsonSerializer.SerializeToUtf8Bytes(predicate, CheckJsonContext.Default.SbomPredicate), cancel).ConfigureAwait(false);
+                }
+                return Results.Json(new SbomEvaluation(verdict, subject, policyName, set.Revision, format, document.SpecVersion, document.Components.Count,
+                    sbomDigest, bind, findings.Count, listed, index, attestation), CheckJsonContext.Default.SbomEvaluation);
             }
-            return Results.Json(new SbomEvaluation(verdict, subject, policyName, set.Revision, format, document.SpecVersion, document.Components.Count,
-                sbomDigest, bind, findings.Count, listed, index, attestation), CheckJsonContext.Default.SbomEvaluation);
+            finally
+            {
+                gate.Release();
+            }
         }
     }
 
