@@ -131,7 +131,15 @@ public static class CheckEndpoints
                     File.Move(modulesTxt.Path, target);
                     vendored = true;
                 }
-                if (upload.File("modcache") is { } cacheZip && budget.Extract(cacheZip.Path, "modcache", cache) is { } badCache) return badCache;
+                // A zip of the directory itself rather than its contents would silently verify nothing: say so.
+                if (vendored && !File.Exists(Path.Combine(main, "vendor", "modules.txt")))
+                    return MultipartUpload.Invalid("'vendor' has no modules.txt at its root: zip the contents of the vendor directory (modules.txt, example.com/…)");
+                if (upload.File("modcache") is { } cacheZip)
+                {
+                    if (budget.Extract(cacheZip.Path, "modcache", cache) is { } badCache) return badCache;
+                    if (!Directory.Exists(Path.Combine(cache, "cache", "download")))
+                        return MultipartUpload.Invalid("'modcache' has no cache/download directory at its root: zip the contents of GOMODCACHE");
+                }
                 foreach (var moduleZip in upload.Files.Where(f => f.Field == "module"))
                 {
                     var (module, error) = ModuleZipUpload.Identify(moduleZip.Path);
@@ -145,12 +153,12 @@ public static class CheckEndpoints
                 var options = new GoSumVerifierOptions
                 {
                     ModuleCache = cache,
-                    GoNoSumDb = upload.Field("GONOSUMDB"),
-                    GoPrivate = upload.Field("GOPRIVATE"),
-                    GoSumDb = upload.Field("GOSUMDB"),
-                    GoFlags = upload.Field("GOFLAGS"),
-                    GoInsecure = upload.Field("GOINSECURE"),
-                    GoNoSumCheck = upload.Field("GONOSUMCHECK"),
+                    GoNoSumDb = Setting(upload, "GONOSUMDB"),
+                    GoPrivate = Setting(upload, "GOPRIVATE"),
+                    GoSumDb = Setting(upload, "GOSUMDB"),
+                    GoFlags = Setting(upload, "GOFLAGS"),
+                    GoInsecure = Setting(upload, "GOINSECURE"),
+                    GoNoSumCheck = Setting(upload, "GONOSUMCHECK"),
                     Limits = CheckLimits.GoModules,
                     // The machine is shared by every request: hash with two threads at most.
                     MaxParallelism = Math.Min(2, Environment.ProcessorCount),
@@ -313,6 +321,9 @@ public static class CheckEndpoints
         var shown = name.Length <= 100 ? name : name[..100] + "…";
         return MultipartUpload.Invalid($"no {kind} named '{shown}' is loaded ({(known.Count == 0 ? $"there is no {kind} document" : "loaded: " + string.Join(", ", known))})");
     }
+
+    /// <summary>A Go setting as the go command reads it: empty means unset.</summary>
+    private static string? Setting(MultipartUpload upload, string name) => upload.Field(name) is { Length: > 0 } value ? value : null;
 
     private static IResult NoPolicies() =>
         ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "no policies loaded", "no valid policy set is loaded yet; see /readyz");

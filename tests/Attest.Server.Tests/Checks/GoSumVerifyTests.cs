@@ -342,6 +342,33 @@ public sealed class GoSumVerifyTests(CheckServerFixture fixture)
     }
 
     [Fact]
+    public async Task Zips_of_the_directory_instead_of_its_contents_are_explained()
+    {
+        var vendor = Zip([("vendor/modules.txt", Encoding.UTF8.GetBytes("# example.com/attest/a v1.0.0\n## explicit\n"))]);
+        var (status, body) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), null).AddFile("vendor", vendor, "vendor.zip"));
+        Assert.Equal(400, status);
+        Assert.Contains("'vendor' has no modules.txt at its root", body.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var cache = Zip([("mod/cache/download/example.com/attest/a/@v/v1.0.0.zip", ModuleZip())]);
+        var (cacheStatus, cacheBody) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), null).AddFile("modcache", cache, "modcache.zip"));
+        Assert.Equal(400, cacheStatus);
+        Assert.Contains("'modcache' has no cache/download directory", cacheBody.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_settings_that_weaken_checksums_are_reported_and_exemptions_fail()
+    {
+        var (_, insecure) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), ModuleZip()).Add("GOFLAGS", "-insecure").Add("GOPRIVATE", ""));
+        Assert.Equal("passed", insecure.RootElement.GetProperty("verdict").GetString());
+        Assert.Contains(insecure.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("severity").GetString() == "warning"
+            && f.GetProperty("code").GetString()!.StartsWith("gosum.env.", StringComparison.Ordinal));
+
+        var (_, exempt) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), ModuleZip()).Add("GONOSUMDB", "example.com/attest"));
+        Assert.Equal("failed", exempt.RootElement.GetProperty("verdict").GetString());
+        Assert.Contains(exempt.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("code").GetString() == GoSumCodes.PolicySumDbExempt);
+    }
+
+    [Fact]
     public async Task Body_over_the_limit_is_refused_with_413()
     {
         var form = Form(NewDigest(), null).AddFile("modcache", new byte[(64 << 20) + 1], "modcache.zip");
