@@ -79,7 +79,12 @@ public static class CheckEndpoints
                     ("subjectName", Text("name of the artifact or image the attestation is about")),
                     ("subjectDigest", Text("its digest, algorithm:hex (required)")),
                     ("policy", Text("name of an SbomPolicy document; default: every SbomPolicy document")),
-                    ("requireSubjectBinding", Text("true: the SBOM must describe subjectDigest (default false)")));
+                    ("requireSubjectBinding", new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [System.Text.Json.Nodes.JsonValue.Create("true"), System.Text.Json.Nodes.JsonValue.Create("false")],
+                        Description = "true: the SBOM must describe subjectDigest (default false)",
+                    }));
                 return Task.CompletedTask;
             });
     }
