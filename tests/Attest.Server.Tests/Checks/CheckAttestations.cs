@@ -33,6 +33,26 @@ internal static class CheckAttestations
     public static Task<CliRunner.Result> VerifyBundleAsync(string directory, (string Bundle, string Key, string TrustedRoot) files, string digest) =>
         CliRunner.RunAsync(directory, "verify-bundle", "--bundle", files.Bundle, "--key", files.Key, "--trusted-root", files.TrustedRoot, digest);
 
+    /// <summary>An artifact standing in for an image manifest, and its digest: the subject sigstore-js checks the
+    /// statement against.</summary>
+    public static (byte[] Bytes, string Digest) NewArtifact()
+    {
+        var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64);
+        return (bytes, "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+    }
+
+    /// <summary>sigstore-js's verdict (a peer implementation) on the bundle, given the same key and trusted root.</summary>
+    public static async Task AssertSigstoreJsVerifiesAsync(string directory, (string Bundle, string Key, string TrustedRoot) files, byte[] artifact)
+    {
+        var path = Path.Combine(directory, "artifact");
+        await File.WriteAllBytesAsync(path, artifact);
+        var (exitCode, output) = await SigstoreJs.VerifyAsync(files.Bundle, files.TrustedRoot, files.Key, path);
+        Assert.True(exitCode == 0, output);
+        await File.WriteAllBytesAsync(path, [.. artifact, 0]);
+        var (otherExit, _) = await SigstoreJs.VerifyAsync(files.Bundle, files.TrustedRoot, files.Key, path);
+        Assert.NotEqual(0, otherExit);
+    }
+
     /// <summary>Loads an ImagePolicy requiring <paramref name="predicateType"/> signed by the server's key (with the
     /// ledger as required transparency log) and whose <c>/verdict</c> equals <paramref name="verdict"/>, then judges
     /// the bundle as evidence for <paramref name="imageDigest"/>.</summary>

@@ -70,7 +70,7 @@ public sealed class GoSumVerifyTests(CheckServerFixture fixture)
     [Fact]
     public async Task Consistent_module_passes_and_its_attestation_verifies_and_satisfies_an_image_policy()
     {
-        var digest = NewDigest();
+        var (artifact, digest) = CheckAttestations.NewArtifact();
         var (status, body) = await fixture.PostAsync("v1/gosum/verify", Form(digest, ModuleZip()));
         var root = body.RootElement;
         Assert.True(status == 200, root.ToString());
@@ -106,6 +106,7 @@ public sealed class GoSumVerifyTests(CheckServerFixture fixture)
         Assert.True(verified.ExitCode == 0, verified.StandardOutput + verified.StandardError);
         var otherImage = await CheckAttestations.VerifyBundleAsync(directory.Path, files, NewDigest());
         Assert.NotEqual(0, otherImage.ExitCode);
+        await CheckAttestations.AssertSigstoreJsVerifiesAsync(directory.Path, files, artifact);
 
         var admitted = CheckAttestations.Evaluate(directory.Path, CheckAttestations.GoSumType, "passed", files.Bundle, Digest.Parse(digest));
         Assert.True(admitted.Passed, CheckAttestations.Reasons(admitted));

@@ -28,7 +28,7 @@ public sealed class SbomEvaluateTests(CheckServerFixture fixture)
     [Fact]
     public async Task Conforming_sbom_passes_and_its_attestation_verifies_and_satisfies_an_image_policy()
     {
-        var digest = NewDigest();
+        var (artifact, digest) = CheckAttestations.NewArtifact();
         var sbom = Vector("ntia/no_elements_missing.spdx.json");
         var (status, body) = await fixture.PostAsync("v1/sbom/evaluate", Form(sbom, digest, "ntia"));
         var root = body.RootElement;
@@ -57,6 +57,7 @@ public sealed class SbomEvaluateTests(CheckServerFixture fixture)
         var files = await CheckAttestations.SaveAsync(fixture, bundle, directory.Path);
         var verified = await CheckAttestations.VerifyBundleAsync(directory.Path, files, digest);
         Assert.True(verified.ExitCode == 0, verified.StandardOutput + verified.StandardError);
+        await CheckAttestations.AssertSigstoreJsVerifiesAsync(directory.Path, files, artifact);
 
         var admitted = CheckAttestations.Evaluate(directory.Path, CheckAttestations.SbomType, "passed", files.Bundle, Digest.Parse(digest));
         Assert.True(admitted.Passed, CheckAttestations.Reasons(admitted));
