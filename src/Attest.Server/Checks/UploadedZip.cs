@@ -50,9 +50,10 @@ public sealed class ExtractionBudget
                 {
                     Directory.CreateDirectory(name.EndsWith('/') ? path : Path.GetDirectoryName(path)!);
                 }
-                catch (IOException e)
+                catch (IOException)
                 {
-                    return MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" cannot be extracted: {e.Message}");
+                    // The message would name the server's scratch directory; the cause is the archive's shape.
+                    return MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" cannot be extracted: a file and a directory share its path");
                 }
                 if (name.EndsWith('/')) continue;
                 if (entry.Length > _bytes)
@@ -67,7 +68,7 @@ public sealed class ExtractionBudget
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     // A file where a directory already is (or the reverse): the archive is not a tree.
-                    problem = MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" cannot be extracted: {e.Message}");
+                    problem = MultipartUpload.Invalid($"part '{field}': entry \"{Shorten(name)}\" cannot be extracted: a file and a directory share its path");
                 }
                 if (problem is not null) return problem;
             }

@@ -336,6 +336,7 @@ public sealed class GoSumVerifyTests(CheckServerFixture fixture)
         var (status, body) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), null).AddFile("modcache", clash, "modcache.zip"));
         Assert.Equal(400, status);
         Assert.Contains("cannot be extracted", body.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("/tmp/", body.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         var (notZip, notZipBody) = await fixture.PostAsync("v1/gosum/verify", Form(NewDigest(), null).AddFile("vendor", Encoding.UTF8.GetBytes("not a zip"), "vendor.zip"));
         Assert.Equal(400, notZip);
