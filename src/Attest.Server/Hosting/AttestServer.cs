@@ -5,6 +5,7 @@ using Attest.Policy;
 using Attest.Server.Admission;
 using Attest.Server.Audit;
 using Attest.Server.Auth;
+using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
 using Attest.Server.Signing;
@@ -87,6 +88,7 @@ public static class AttestServer
         app.MapSigningEndpoints();
         app.MapImageEvaluationEndpoints();
         app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
+        app.MapCheckEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
