@@ -17,6 +17,7 @@ public static class SigningEndpoints
     private const int MaxSignatureRequestBytes = 16 * 1024;
     private const int MaxAttestationRequestBytes = 4 * 1024 * 1024;
     private const int MaxNameLength = 1024;
+    private const string ReservedPredicatePrefix = "https://attest.dev/";
 
     public static void MapSigningEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -80,6 +81,10 @@ public static class SigningEndpoints
             return Invalid("predicateType must be an absolute URI, e.g. https://slsa.dev/provenance/v1");
         if (request.Predicate is not { ValueKind: JsonValueKind.Object } predicate)
             return Invalid("predicate must be a JSON object");
+        // Attest's own check predicates (go.sum, SBOM) are issued only by the endpoints that run the checks: a client
+        // must not be able to mint "verdict: passed" under them.
+        if (request.PredicateType.StartsWith(ReservedPredicatePrefix, StringComparison.OrdinalIgnoreCase))
+            return Invalid($"predicate types under {ReservedPredicatePrefix} are issued only by Attest's own checks (POST /v1/gosum/verify, /v1/sbom/evaluate)");
         var statement = StatementWriter.Write([(request.Subject.Name ?? digest.Value.ToString(), digest.Value)], request.PredicateType, predicate);
         var issued = await signing.SignStatementAsync(statement, digest.Value, request.Subject.Name, request.PredicateType, Caller(context.User), context.RequestAborted).ConfigureAwait(false);
         return Issued(issued);

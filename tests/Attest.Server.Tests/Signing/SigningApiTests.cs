@@ -101,6 +101,7 @@ public sealed class SigningApiTests(SigningServerFixture fixture) : IClassFixtur
     [InlineData("v1/attestations", """{"subject":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000"},"predicateType":"x","predicate":{}}""", "predicateType must be an absolute URI")]
     [InlineData("v1/attestations", """{"subject":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000"},"predicateType":"https://e.com/p","predicate":[1]}""", "predicate must be a JSON object")]
     [InlineData("v1/attestations", """{"predicateType":"https://e.com/p","predicate":{}}""", "subject is missing")]
+    [InlineData("v1/attestations", """{"subject":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000"},"predicateType":"https://attest.dev/attestations/gosum/v1","predicate":{"verdict":"passed"}}""", "issued only by Attest's own checks")]
     public async Task Bad_signing_requests_are_refused_with_a_precise_problem(string path, string json, string message)
     {
         using var response = await fixture.Server.SendAsync(HttpMethod.Post, path, fixture.Token, new StringContent(json, Encoding.UTF8, "application/json"));
