@@ -227,6 +227,33 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Equal(400, status);
     }
 
+    [Fact]
+    public async Task Ed25519_key_pushes_the_referrer_signature_and_refuses_a_legacy_sig_it_cannot_log()
+    {
+        using var workspace = new ServerWorkspace(withPolicies: false);
+        Directory.CreateDirectory(workspace.PolicyDirectory);
+        await using var server = await workspace.Start($"--Attest:Registries:Insecure:0={registry.Host}", "--Attest:Signing:Algorithm=ed25519").WaitUntilListeningAsync();
+        var token = await server.TokenForScopesAsync(workspace.DataDirectory, "sign");
+        var digest = await _images.PushImageAsync("ed25519/app", "v1");
+
+        using (var refused = await server.SendAsync(HttpMethod.Post, "v1/signatures", token,
+                   JsonContent.Create(new JsonObject { ["push"] = new JsonObject { ["image"] = $"{registry.Host}/ed25519/app@{digest}" } })))
+        {
+            Assert.Equal(400, (int)refused.StatusCode);
+            Assert.Contains("legacy: false", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        Assert.Null(await _images.Client.GetCosignArtifactAsync(ImageReference.Parse($"{registry.Host}/ed25519/app"), digest, CosignArtifact.Signature));
+        Assert.Empty(await _images.Client.GetReferrersAsync(registry.Host, "ed25519/app", digest)); // refused before signing anything
+
+        using var signed = await server.SendAsync(HttpMethod.Post, "v1/signatures", token,
+            JsonContent.Create(new JsonObject { ["push"] = new JsonObject { ["image"] = $"{registry.Host}/ed25519/app@{digest}", ["legacy"] = false } }));
+        Assert.Equal(201, (int)signed.StatusCode);
+        var body = JsonNode.Parse(await signed.Content.ReadAsStringAsync())!;
+        Assert.Equal(body["pushed"]!["referrer"]!.GetValue<string>(), Assert.Single(await _images.Client.GetReferrersAsync(registry.Host, "ed25519/app", digest)).Digest.ToString());
+        using var statement = JsonDocument.Parse(Convert.FromBase64String(body["bundle"]!["dsseEnvelope"]!["payload"]!.GetValue<string>()));
+        Assert.Equal("https://sigstore.dev/cosign/sign/v1", statement.RootElement.GetProperty("predicateType").GetString());
+    }
+
     private async Task SignAsync(string image, bool referrer, bool legacy)
     {
         var (status, body) = await PostAsync("v1/signatures", new JsonObject { ["push"] = new JsonObject { ["image"] = image, ["referrer"] = referrer, ["legacy"] = legacy } });
