@@ -218,14 +218,16 @@ public sealed class RegistryClient : IDisposable
         string registry, string repository, string reference, ReadOnlyMemory<byte> content, string mediaType, CancellationToken cancellationToken = default) =>
         (await PutManifestAsync(registry, repository, reference, content, mediaType, cancellationToken).ConfigureAwait(false)).Digest;
 
-    /// <summary>Stores an artifact manifest that names <paramref name="subject"/> (OCI 1.1 <c>subject</c>) under its
-    /// digest, and makes it discoverable: a registry with the referrers API says so with the <c>OCI-Subject</c>
-    /// header; otherwise (Distribution 2.8) the manifest is added to the fallback index under the tag
-    /// <c>sha256-&lt;hex&gt;</c>, as the distribution spec asks of clients. Returns the manifest's digest.</summary>
-    public async Task<Digest> PushReferrerAsync(
-        string registry, string repository, ReadOnlyMemory<byte> manifest, string? artifactType, Digest subject, CancellationToken cancellationToken = default)
+    /// <summary>Stores an OCI image manifest that names a <c>subject</c> (an OCI 1.1 referrer) under its digest, and
+    /// makes it discoverable: a registry with the referrers API says so with the <c>OCI-Subject</c> header; otherwise
+    /// (Distribution 2.8) the manifest is added to the fallback index under the tag <c>sha256-&lt;hex&gt;</c>, with
+    /// its artifactType and annotations, as the distribution spec asks of clients. Returns the manifest's digest.</summary>
+    public async Task<Digest> PushReferrerAsync(string registry, string repository, ReadOnlyMemory<byte> manifest, CancellationToken cancellationToken = default)
     {
         var digest = Digest.Sha256(manifest.Span);
+        var parsed = Manifest.Parse(digest, manifest, OciMediaTypes.ImageManifest);
+        if (parsed.IsIndex || parsed.Subject is not { Digest: var subject })
+            throw new ArgumentException("a referrer is an image manifest with a subject", nameof(manifest));
         var (_, subjectAccepted) = await PutManifestAsync(registry, repository, digest.ToString(), manifest, OciMediaTypes.ImageManifest, cancellationToken).ConfigureAwait(false);
         if (subjectAccepted) return digest;
 
@@ -242,7 +244,8 @@ public sealed class RegistryClient : IDisposable
             if (existing is not null && existing.Manifests.Count >= OciLimits.MaxDescriptors)
                 throw new RegistryException(RegistryCodes.TooLarge, $"the referrers fallback index {tag} of {registry}/{repository} already lists {existing.Manifests.Count} artifacts");
             var index = ManifestWriter.AppendToIndex(existing?.Content,
-                new Descriptor(OciMediaTypes.ImageManifest, digest, manifest.Length, artifactType));
+                new Descriptor(OciMediaTypes.ImageManifest, digest, manifest.Length, parsed.ArtifactType ?? parsed.Config?.MediaType,
+                    parsed.Annotations.Count > 0 ? parsed.Annotations : null));
             await PutManifestAsync(registry, repository, tag, index, OciMediaTypes.ImageIndex, cancellationToken).ConfigureAwait(false);
             return digest;
         }

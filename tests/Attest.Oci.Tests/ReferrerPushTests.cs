@@ -23,7 +23,7 @@ public sealed class ReferrerPushTests(RegistryFixture registry) : IDisposable
             new Descriptor(OciMediaTypes.ImageManifest, subject, subjectSize),
             OciMediaTypes.SigstoreBundle,
             new Dictionary<string, string> { ["note"] = "quote \" and plus +" });
-        var digest = await _client.PushReferrerAsync(registry.Host, repository, manifest, OciMediaTypes.SigstoreBundle, subject);
+        var digest = await _client.PushReferrerAsync(registry.Host, repository, manifest);
         return (digest, manifest);
     }
 
@@ -34,11 +34,12 @@ public sealed class ReferrerPushTests(RegistryFixture registry) : IDisposable
         var (subject, subjectManifest) = await TestImages.PushAsync(_client, registry.Host, repository, "v1");
         var (first, firstManifest) = await PushArtifactAsync(repository, subject, subjectManifest.Length, "one");
         var (second, _) = await PushArtifactAsync(repository, subject, subjectManifest.Length, "two");
-        await _client.PushReferrerAsync(registry.Host, repository, firstManifest, OciMediaTypes.SigstoreBundle, subject); // again: no duplicate
+        await _client.PushReferrerAsync(registry.Host, repository, firstManifest); // again: no duplicate
 
         var referrers = await _client.GetReferrersAsync(registry.Host, repository, subject);
         Assert.Equal([first, second], referrers.Select(r => r.Digest));
         Assert.All(referrers, r => Assert.Equal(OciMediaTypes.SigstoreBundle, r.ArtifactType));
+        Assert.All(referrers, r => Assert.Equal("quote \" and plus +", r.Annotations!["note"])); // annotations reach the index, as the referrers API would copy them
 
         var fetched = await _client.GetManifestAsync(ImageReference.Parse($"{registry.Host}/{repository}@{first}"));
         Assert.Equal(firstManifest, fetched.Content.ToArray()); // stored as written: the digest covers these bytes

@@ -7,10 +7,10 @@ namespace Attest.Server.Signing;
 /// <summary>
 /// Attaches Attest's signatures and attestations to images in cosign's layouts, so that cosign-compatible verifiers
 /// (and Attest's webhook) find them: an OCI 1.1 referrer whose single layer is the Sigstore bundle, and the legacy
-/// <c>sha256-&lt;hex&gt;.sig</c> / <c>.att</c> tags, to whose manifest a new layer is appended as cosign does.
+/// <c>sha256-&lt;hex&gt;.sig</c> / <c>.att</c> tags (cosign specs/BUNDLE_SPEC.md and SIGNATURE_SPEC.md), to whose manifest a new layer is appended as cosign does.
 /// Uses the server's registry client, so the registry credentials and CAs are those of admission.
 /// </summary>
-public sealed class RegistryPublisher(RegistryClient registry)
+public sealed class RegistryPublisher(RegistryClient registry, TimeProvider time)
 {
     /// <summary>Layers a legacy tag may hold: the webhook examines this many, so more would be invisible to it.</summary>
     public const int MaxLegacyLayers = EvidenceCollector.MaxArtifacts;
@@ -30,16 +30,17 @@ public sealed class RegistryPublisher(RegistryClient registry)
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             [CosignLayouts.BundleContentAnnotation] = predicateType is null ? "message-signature" : "dsse-envelope",
-            ["org.opencontainers.image.created"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["org.opencontainers.image.created"] = time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
         };
         if (predicateType is not null) annotations[CosignLayouts.BundlePredicateTypeAnnotation] = predicateType;
         var manifest = ManifestWriter.Write(
             config with { MediaType = OciMediaTypes.Empty },
-            [layer with { MediaType = OciMediaTypes.SigstoreBundle }],
+            // The title lets `oras pull` save it under a collision-free name (cosign BUNDLE_SPEC.md).
+            [layer with { MediaType = OciMediaTypes.SigstoreBundle, Annotations = new Dictionary<string, string> { ["org.opencontainers.image.title"] = $"{layer.Digest.Algorithm}-{layer.Digest.Hex}.sigstore.json" } }],
             subject,
             OciMediaTypes.SigstoreBundle,
             annotations);
-        return await registry.PushReferrerAsync(image.Registry, image.Repository, manifest, OciMediaTypes.SigstoreBundle, subject.Digest, cancellationToken).ConfigureAwait(false);
+        return await registry.PushReferrerAsync(image.Registry, image.Repository, manifest, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends a layer to the legacy cosign manifest under <c>sha256-&lt;hex&gt;.sig</c> (or <c>.att</c>),
