@@ -15,6 +15,11 @@ public sealed class RegistryPublisher(RegistryClient registry, TimeProvider time
     /// <summary>Layers a legacy tag may hold: the webhook examines this many, so more would be invisible to it.</summary>
     public const int MaxLegacyLayers = EvidenceCollector.MaxArtifacts;
 
+    // Appending is read-modify-write of a tag: requests for the same tag are serialized here (striped by tag) so
+    // that concurrent signings through this server do not drop each other's layer. Other writers can still race,
+    // as they can with cosign itself.
+    private readonly SemaphoreSlim[] _tagLocks = Enumerable.Range(0, 16).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
     /// <summary>The image's manifest as a descriptor (a tag resolves to what it names now).</summary>
     public async Task<Descriptor> ResolveAsync(ImageReference image, CancellationToken cancellationToken)
     {
@@ -51,6 +56,22 @@ public sealed class RegistryPublisher(RegistryClient registry, TimeProvider time
         CancellationToken cancellationToken)
     {
         var tag = RegistryClient.CosignTag(subject, kind);
+        var tagLock = _tagLocks[(int)((uint)StringComparer.Ordinal.GetHashCode($"{image.Name}:{tag}") % (uint)_tagLocks.Length)];
+        await tagLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await AppendLockedAsync(image, subject, kind, tag, content, mediaType, annotations, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            tagLock.Release();
+        }
+    }
+
+    private async Task<(string Tag, Digest Manifest)> AppendLockedAsync(
+        ImageReference image, Digest subject, CosignArtifact kind, string tag, byte[] content, string mediaType, IReadOnlyDictionary<string, string> annotations,
+        CancellationToken cancellationToken)
+    {
         var existing = await registry.GetCosignArtifactAsync(image, subject, kind, cancellationToken).ConfigureAwait(false);
         if (existing is { IsIndex: true })
             throw new RegistryException(RegistryCodes.Rejected, $"{image.Name}:{tag} is an index ({existing.MediaType}), not a cosign signature manifest; nothing was pushed to it");

@@ -103,6 +103,11 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Equal(2, appended["layers"]!.AsArray().Count);
         Assert.Equal(layer["annotations"]!["dev.cosignproject.cosign/signature"]!.GetValue<string>(),
             appended["layers"]![0]!["annotations"]!["dev.cosignproject.cosign/signature"]!.GetValue<string>());
+
+        // Concurrent signings of the same image do not drop each other's layer.
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SignAsync($"{registry.Host}/openssl/app@{digest}", referrer: false, legacy: true)));
+        var concurrent = JsonNode.Parse(await GetFromRegistryAsync($"v2/openssl/app/manifests/{tag}", OciMediaTypes.ImageManifest))!;
+        Assert.Equal(5, concurrent["layers"]!.AsArray().Count);
     }
 
     [Fact]
