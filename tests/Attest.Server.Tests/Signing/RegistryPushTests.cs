@@ -143,6 +143,37 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
             Assert.Equal(body["bundle"]!["dsseEnvelope"]!["signatures"]![0]!["sig"]!.GetValue<string>(),
                 pushedBundle.RootElement.GetProperty("dsseEnvelope").GetProperty("signatures")[0].GetProperty("sig").GetString());
 
+        // The bundles as pulled from the registry verify for the image (its manifest bytes are the artifact) with
+        // attest verify-bundle and sigstore-js, and not for another image.
+        (status, body) = await PostAsync("v1/signatures", new JsonObject { ["push"] = new JsonObject { ["image"] = $"{registry.Host}/layout/app@{digest}", ["legacy"] = false } });
+        Assert.True(status == 201, body.ToJsonString());
+        var signatureManifest = await _images.Client.GetManifestAsync(ImageReference.Parse($"{registry.Host}/layout/app@{body["pushed"]!["referrer"]!.GetValue<string>()}"));
+        var signatureBundle = await _images.Client.GetBlobAsync(registry.Host, "layout/app", Assert.Single(signatureManifest.Layers).Digest);
+        Assert.Equal("https://sigstore.dev/cosign/sign/v1", StatementOf(signatureBundle).GetProperty("predicateType").GetString());
+        Assert.Equal("dsse-envelope", signatureManifest.Annotations["dev.sigstore.bundle.content"]);
+        Assert.Equal("https://sigstore.dev/cosign/sign/v1", signatureManifest.Annotations["dev.sigstore.bundle.predicateType"]);
+        using var scratch = new TempDirectory();
+        var imageManifest = scratch.Combine("image-manifest.json");
+        await File.WriteAllBytesAsync(imageManifest, (await _images.Client.GetManifestAsync(ImageReference.Parse($"{registry.Host}/layout/app@{digest}"))).Content.ToArray());
+        var otherImage = scratch.Combine("other-manifest.json");
+        var other = await _images.PushImageAsync("layout/other", "v1");
+        await File.WriteAllBytesAsync(otherImage, (await _images.Client.GetManifestAsync(ImageReference.Parse($"{registry.Host}/layout/other@{other}"))).Content.ToArray());
+        await File.WriteAllTextAsync(scratch.Combine("key.pem"), await ActivePublicKeyAsync());
+        using (var root = await _server.SendAsync(HttpMethod.Get, "v1/trusted-root", _token))
+            await File.WriteAllBytesAsync(scratch.Combine("trusted_root.json"), await root.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync());
+        foreach (var (name, pulled) in new[] { ("signature.json", signatureBundle), ("attestation.json", bundle) })
+        {
+            await File.WriteAllBytesAsync(scratch.Combine(name), pulled);
+            string[] arguments = ["verify-bundle", "--bundle", scratch.Combine(name), "--key", scratch.Combine("key.pem"), "--trusted-root", scratch.Combine("trusted_root.json")];
+            var attest = await CliRunner.RunAsync(scratch.Path, [.. arguments, imageManifest]);
+            Assert.True(attest.ExitCode == 0, attest.StandardError + attest.StandardOutput);
+            Assert.NotEqual(0, (await CliRunner.RunAsync(scratch.Path, [.. arguments, otherImage])).ExitCode);
+            var (exit, output) = await SigstoreJs.VerifyAsync(scratch.Combine(name), scratch.Combine("trusted_root.json"), scratch.Combine("key.pem"), imageManifest);
+            Assert.True(exit == 0, output);
+            (exit, output) = await SigstoreJs.VerifyAsync(scratch.Combine(name), scratch.Combine("trusted_root.json"), scratch.Combine("key.pem"), otherImage);
+            Assert.True(exit == 1 && output.StartsWith("FAIL", StringComparison.Ordinal), output);
+        }
+
         var att = await _images.Client.GetCosignArtifactAsync(ImageReference.Parse($"{registry.Host}/layout/app"), digest, CosignArtifact.Attestation);
         var attLayer = Assert.Single(att!.Layers);
         Assert.Equal(OciMediaTypes.DsseEnvelope, attLayer.MediaType);
@@ -257,6 +288,13 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Equal(body["pushed"]!["referrer"]!.GetValue<string>(), Assert.Single(await _images.Client.GetReferrersAsync(registry.Host, "ed25519/app", digest)).Digest.ToString());
         using var statement = JsonDocument.Parse(Convert.FromBase64String(body["bundle"]!["dsseEnvelope"]!["payload"]!.GetValue<string>()));
         Assert.Equal("https://sigstore.dev/cosign/sign/v1", statement.RootElement.GetProperty("predicateType").GetString());
+    }
+
+    private static JsonElement StatementOf(byte[] bundle)
+    {
+        using var document = JsonDocument.Parse(bundle);
+        using var statement = JsonDocument.Parse(Convert.FromBase64String(document.RootElement.GetProperty("dsseEnvelope").GetProperty("payload").GetString()!));
+        return statement.RootElement.Clone();
     }
 
     private async Task SignAsync(string image, bool referrer, bool legacy)
