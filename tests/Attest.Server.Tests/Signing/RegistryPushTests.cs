@@ -249,6 +249,19 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Contains("the referrer sha256:", detail, StringComparison.Ordinal);
         Assert.Single(await _images.Client.GetReferrersAsync(registry.Host, "broken/app", digest));
 
+        // A .sig tag already holding as many layers as verifiers examine is not appended to (a new layer would be invisible).
+        var full = await _images.PushImageAsync("broken/full", "v1");
+        var payload = await _images.Client.PushBlobAsync(registry.Host, "broken/full", "{}"u8.ToArray());
+        var layers = string.Join(",", Enumerable.Repeat($$"""{"mediaType":"{{OciMediaTypes.CosignSimpleSigning}}","digest":"{{payload}}","size":2}""", 32));
+        var config = await _images.Client.PushBlobAsync(registry.Host, "broken/full", ManifestWriter.EmptyJson);
+        await _images.Client.PushManifestAsync(registry.Host, "broken/full", RegistryClient.CosignTag(full, CosignArtifact.Signature),
+            Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","config":{"mediaType":"{{OciMediaTypes.ImageConfig}}","digest":"{{config}}","size":2},"layers":[{{layers}}]}"""),
+            OciMediaTypes.ImageManifest);
+        (status, body) = await PostAsync("v1/signatures", new JsonObject { ["push"] = new JsonObject { ["image"] = $"{registry.Host}/broken/full@{full}", ["referrer"] = false } });
+        Assert.Equal(502, status);
+        Assert.Contains("already holds 32 layers", body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("nothing was pushed", body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
         // A digest that is not the image's is refused before anything is signed.
         (status, body) = await PostAsync("v1/signatures", new JsonObject
         {
