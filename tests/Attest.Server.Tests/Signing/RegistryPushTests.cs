@@ -248,6 +248,11 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Contains("recorded in the ledger", detail, StringComparison.Ordinal);
         Assert.Contains("the referrer sha256:", detail, StringComparison.Ordinal);
         Assert.Single(await _images.Client.GetReferrersAsync(registry.Host, "broken/app", digest));
+        // Both signatures (the referrer's DSSE statement and the legacy payload's hashedrekord) are ledger entries for the image.
+        var ledger = await CliRunner.RunAsync(_workspace.Path, "ledger", "query", "--db", Path.Combine(_workspace.DataDirectory, "ledger.db"), "--digest", digest.ToString());
+        Assert.True(ledger.ExitCode == 0, ledger.StandardError);
+        Assert.Contains("dsse", ledger.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("hashedrekord", ledger.StandardOutput, StringComparison.Ordinal);
 
         // A .sig tag already holding as many layers as verifiers examine is not appended to (a new layer would be invisible).
         var full = await _images.PushImageAsync("broken/full", "v1");
