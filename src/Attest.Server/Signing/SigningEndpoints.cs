@@ -78,6 +78,7 @@ public static class SigningEndpoints
     private static async Task<IResult> SignImageAsync(HttpContext context, SignatureRequest request, PushRequest push, SigningService signing, RegistryPublisher publisher)
     {
         if (!TryReadPush(push, out var target, out var invalid)) return invalid;
+        if (request.Artifact is not null) return Invalid("artifact does not apply with push: the ledger records the image");
         if (target.Legacy && !signing.CanSignLegacy)
             return ApiProblems.Create(StatusCodes.Status400BadRequest, "cannot sign a legacy signature with this key",
                 "the active signing key is Ed25519, which cannot make a legacy cosign .sig signature (Rekor hashedrekord cannot carry Ed25519); push with legacy: false");
