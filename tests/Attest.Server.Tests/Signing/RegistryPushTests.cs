@@ -213,6 +213,19 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
         Assert.True(status == 201, body.ToJsonString());
         AssertAllowed(await ValidateAsync($"{registry.Host}/attested/app@{image}"));
 
+        // Legacy layouts alone (.sig and .att, no referrers) satisfy the same policy.
+        var legacyOnly = await _images.PushImageAsync("attested/legacy", "v1");
+        await SignAsync($"{registry.Host}/attested/legacy@{legacyOnly}", referrer: false, legacy: true);
+        (status, body) = await PostAsync("v1/attestations", new JsonObject
+        {
+            ["predicateType"] = TestResults,
+            ["predicate"] = new JsonObject { ["result"] = "passed" },
+            ["push"] = new JsonObject { ["image"] = $"{registry.Host}/attested/legacy@{legacyOnly}", ["referrer"] = false },
+        });
+        Assert.True(status == 201, body.ToJsonString());
+        Assert.Empty(await _images.Client.GetReferrersAsync(registry.Host, "attested/legacy", legacyOnly));
+        AssertAllowed(await ValidateAsync($"{registry.Host}/attested/legacy@{legacyOnly}"));
+
         // An attestation whose predicate fails the condition does not satisfy it.
         var failing = await _images.PushImageAsync("attested/failing", "v1");
         await SignAsync($"{registry.Host}/attested/failing@{failing}", referrer: true, legacy: false);
