@@ -23,6 +23,7 @@ public sealed class RegistryClient : IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _basicHosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _fallbackIndexLock = new(1, 1);
 
     /// <summary>Credentials of the current call flow (a workload's image pull secrets), tried before the configured ones.</summary>
     private static readonly AsyncLocal<IRegistryCredentialProvider?> ScopedCredentials = new();
@@ -214,7 +215,48 @@ public sealed class RegistryClient : IDisposable
 
     /// <summary>Stores a manifest under a tag (or its digest); returns its digest.</summary>
     public async Task<Digest> PushManifestAsync(
-        string registry, string repository, string reference, ReadOnlyMemory<byte> content, string mediaType, CancellationToken cancellationToken = default)
+        string registry, string repository, string reference, ReadOnlyMemory<byte> content, string mediaType, CancellationToken cancellationToken = default) =>
+        (await PutManifestAsync(registry, repository, reference, content, mediaType, cancellationToken).ConfigureAwait(false)).Digest;
+
+    /// <summary>Stores an OCI image manifest that names a <c>subject</c> (an OCI 1.1 referrer) under its digest, and
+    /// makes it discoverable: a registry with the referrers API says so with the <c>OCI-Subject</c> header; otherwise
+    /// (Distribution 2.8) the manifest is added to the fallback index under the tag <c>sha256-&lt;hex&gt;</c>, with
+    /// its artifactType and annotations, as the distribution spec asks of clients. Returns the manifest's digest.</summary>
+    public async Task<Digest> PushReferrerAsync(string registry, string repository, ReadOnlyMemory<byte> manifest, CancellationToken cancellationToken = default)
+    {
+        var digest = Digest.Sha256(manifest.Span);
+        var parsed = Manifest.Parse(digest, manifest, OciMediaTypes.ImageManifest);
+        if (parsed.IsIndex || parsed.Subject is not { Digest: var subject })
+            throw new ArgumentException("a referrer is an image manifest with a subject", nameof(manifest));
+        var (_, subjectAccepted) = await PutManifestAsync(registry, repository, digest.ToString(), manifest, OciMediaTypes.ImageManifest, cancellationToken).ConfigureAwait(false);
+        if (subjectAccepted) return digest;
+
+        // Read-modify-write of the fallback index: serialized here; writers in other processes can still race
+        // (the spec's known limitation of the tag schema), which a later push repairs by re-adding its entry.
+        await _fallbackIndexLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tag = ReferrersTag(subject);
+            var existing = await TryGetManifestAsync(ImageReference.Parse($"{registry}/{repository}:{tag}"), cancellationToken).ConfigureAwait(false);
+            if (existing is not null && !existing.IsIndex)
+                throw new RegistryException(RegistryCodes.Rejected, $"the referrers fallback tag {tag} of {registry}/{repository} holds a {existing.MediaType}, not an image index");
+            if (existing is not null && existing.Manifests.Any(m => m.Digest.Equals(digest))) return digest;
+            if (existing is not null && existing.Manifests.Count >= OciLimits.MaxDescriptors)
+                throw new RegistryException(RegistryCodes.TooLarge, $"the referrers fallback index {tag} of {registry}/{repository} already lists {existing.Manifests.Count} artifacts");
+            var index = ManifestWriter.AppendToIndex(existing?.Content,
+                new Descriptor(OciMediaTypes.ImageManifest, digest, manifest.Length, parsed.ArtifactType ?? parsed.Config?.MediaType,
+                    parsed.Annotations.Count > 0 ? parsed.Annotations : null));
+            await PutManifestAsync(registry, repository, tag, index, OciMediaTypes.ImageIndex, cancellationToken).ConfigureAwait(false);
+            return digest;
+        }
+        finally
+        {
+            _fallbackIndexLock.Release();
+        }
+    }
+
+    private async Task<(Digest Digest, bool SubjectAccepted)> PutManifestAsync(
+        string registry, string repository, string reference, ReadOnlyMemory<byte> content, string mediaType, CancellationToken cancellationToken)
     {
         if (content.Length > OciLimits.MaxManifestBytes) throw new RegistryException(RegistryCodes.TooLarge, $"manifest is larger than {OciLimits.MaxManifestBytes} bytes");
         var digest = Digest.Sha256(content.Span);
@@ -223,10 +265,14 @@ public sealed class RegistryClient : IDisposable
             Content = new ReadOnlyMemoryContent(content) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } },
         }, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, $"manifest {registry}/{repository}:{reference}", cancellationToken).ConfigureAwait(false);
-        return digest;
+        return (digest, response.Headers.Contains("OCI-Subject"));
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _fallbackIndexLock.Dispose();
+    }
 
     // ---- transport: auth challenges, bounded retries ---------------------------------------------------------
 

@@ -37,6 +37,28 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
         return new IssuedBundle(bundle, ReadLogIndex(bundle), key.KeyId);
     }
 
+    /// <summary>cosign's image signature in the bundle format: a DSSE statement of type
+    /// <c>https://sigstore.dev/cosign/sign/v1</c> about the image manifest digest.</summary>
+    public Task<IssuedBundle> SignImageAsync(Digest image, string imageName, string client, CancellationToken cancellationToken) =>
+        SignStatementAsync(StatementWriter.Write([(imageName, image)], StatementWriter.CosignSignPredicateType), image, imageName,
+            StatementWriter.CosignSignPredicateType, client, cancellationToken);
+
+    /// <summary>A legacy cosign signature: a message signature over the simple-signing payload (hashedrekord of its
+    /// SHA-256), logged under the image digest so the ledger is searchable by image.</summary>
+    /// <exception cref="NotSupportedException">The active key is Ed25519 (hashedrekord cannot carry it).</exception>
+    public async Task<IssuedBundle> SignLegacyPayloadAsync(byte[] payload, Digest image, string imageName, string client, CancellationToken cancellationToken)
+    {
+        var key = keys.Active;
+        if (key.Algorithm == SigningOptions.Ed25519)
+            throw new NotSupportedException("the active signing key is Ed25519, which cannot make a legacy cosign .sig signature (Rekor hashedrekord cannot carry Ed25519); push with legacy: false");
+        var log = Log(client, image.ToString(), imageName, Details(("keyId", key.KeyId), ("layout", "cosign-legacy-signature"), ("payloadDigest", Digest.Sha256(payload).ToString())));
+        var bundle = await new BundleBuilder(log).SignArtifactAsync(key.Signer, payload, cancellationToken).ConfigureAwait(false);
+        return new IssuedBundle(bundle, ReadLogIndex(bundle), key.KeyId);
+    }
+
+    /// <summary>Whether the active key can make legacy (hashedrekord) signatures.</summary>
+    public bool CanSignLegacy => keys.Active.Algorithm != SigningOptions.Ed25519;
+
     private LedgerTransparencyLog Log(string client, string digest, string? image, JsonElement details) =>
         new(ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open"),
             serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded"),

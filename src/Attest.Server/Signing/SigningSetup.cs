@@ -26,6 +26,7 @@ public static class SigningSetup
         services.AddSingleton<ManagedKeyRing>();
         services.AddSingleton<SigningService>();
         services.AddSingleton<AttestTrustedRoot>();
+        services.AddSingleton<RegistryPublisher>();
         return services;
     }
 
