@@ -19,7 +19,7 @@ public static class SigningEndpoints
     private const int MaxSignatureRequestBytes = 16 * 1024;
     private const int MaxAttestationRequestBytes = 4 * 1024 * 1024;
     private const int MaxNameLength = 1024;
-    private const string ReservedPredicatePrefix = "https://attest.dev/";
+    private const string ReservedPredicatePrefix = "https://attest.dev/attestations/";
 
     public static void MapSigningEndpoints(this IEndpointRouteBuilder endpoints)
     {
