@@ -48,6 +48,13 @@ public static class JsonBody
 /// <summary>RFC 7807 problem responses for the /v1 API.</summary>
 public static class ApiProblems
 {
+    /// <summary>Declares the problems every endpoint that reads a request body can answer: 400 (unusable content),
+    /// 413 (too large) and 415 (wrong media type).</summary>
+    public static RouteHandlerBuilder ProducesBodyProblems(this RouteHandlerBuilder builder) =>
+        builder.ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
     public static IResult Create(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 }

@@ -17,9 +17,7 @@ public static class ClientEndpoints
             .WithName("CreateClient")
             .Accepts<CreateClientRequest>("application/json")
             .Produces<CreatedClient>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesBodyProblems();
         group.MapGet("", ListAsync)
             .WithName("ListClients")
             .Produces<ClientList>(StatusCodes.Status200OK);

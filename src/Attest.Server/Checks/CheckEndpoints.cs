@@ -42,9 +42,7 @@ public static class CheckEndpoints
                 VerifyGoSumAsync(context, policies, ledger, signing, time, gate))
             .WithName("VerifyGoSum").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<GoSumVerification>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
@@ -67,9 +65,7 @@ public static class CheckEndpoints
                 EvaluateSbomAsync(context, policies, ledger, signing, time, gate))
             .WithName("EvaluateSbom").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<SbomEvaluation>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {

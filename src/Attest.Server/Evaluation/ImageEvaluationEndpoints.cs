@@ -25,9 +25,7 @@ public static class ImageEvaluationEndpoints
             .RequireAuthorization(Scopes.Verify).RequireRateLimiting(AuthSetup.ApiRateLimit)
             .Accepts<ImageEvaluationRequest>("application/json")
             .Produces<ImageEvaluation>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> EvaluateAsync(HttpContext context, AdmissionEvaluator evaluator, RegistryClient registry, PolicyState policies,

@@ -112,19 +112,7 @@ public sealed class LegacyCosignVerifier
         if (!layer.Annotations.TryGetValue(LegacyCosignSignature.SignatureAnnotation, out var signatureText) || !Base64Any.TryDecode(signatureText, out var signature) || signature.Length == 0)
             return Fail(SigstoreCodes.BundleBase64, "The layer has no valid base64 'dev.cosignproject.cosign/signature' annotation.", out finding);
         if (!TryReadMaterial(layer.Annotations, limits, out var material, out finding)) return false;
-        bundle = new Bundle
-        {
-            MediaType = "cosign legacy signature",
-            MinorVersion = 1,
-            ParsedCertificates = material.Certificates,
-            PublicKeyHint = null,
-            HasPublicKey = material.Certificates.Count == 0,
-            TlogEntries = material.Entries,
-            Rfc3161Timestamps = material.Timestamps,
-            MessageSignature = new MessageSignature("SHA2_256", SHA256.HashData(layer.Payload), signature),
-            DsseEnvelope = null,
-            CanonicalDsseEnvelope = null,
-        };
+        bundle = material.ToBundle("cosign legacy signature", new MessageSignature("SHA2_256", SHA256.HashData(layer.Payload), signature), null, null);
         return true;
     }
 
@@ -153,23 +141,28 @@ public sealed class LegacyCosignVerifier
         if (envelope.Signatures.Count != 1)
             return Fail(SigstoreCodes.BundleDsse, $"The attestation's DSSE envelope has {envelope.Signatures.Count} signatures; cosign writes exactly one.", out finding);
         if (!TryReadMaterial(layer.Annotations, limits, out var material, out finding)) return false;
-        bundle = new Bundle
-        {
-            MediaType = "cosign legacy attestation",
-            MinorVersion = 1,
-            ParsedCertificates = material.Certificates,
-            PublicKeyHint = null,
-            HasPublicKey = material.Certificates.Count == 0,
-            TlogEntries = material.Entries,
-            Rfc3161Timestamps = material.Timestamps,
-            MessageSignature = null,
-            DsseEnvelope = envelope,
-            CanonicalDsseEnvelope = canonical,
-        };
+        bundle = material.ToBundle("cosign legacy attestation", null, envelope, canonical);
         return true;
     }
 
-    private sealed record Material(List<Core.X509.CertificateFields> Certificates, List<TransparencyLogEntry> Entries, List<byte[]> Timestamps);
+    private sealed record Material(List<Core.X509.CertificateFields> Certificates, List<TransparencyLogEntry> Entries, List<byte[]> Timestamps)
+    {
+        /// <summary>The v0.1-style bundle a legacy layer amounts to: exactly one of a message signature or a DSSE envelope,
+        /// with this verification material (a public key when the annotations carry no certificate).</summary>
+        public Bundle ToBundle(string mediaType, MessageSignature? messageSignature, DsseEnvelope? envelope, byte[]? canonicalEnvelope) => new()
+        {
+            MediaType = mediaType,
+            MinorVersion = 1,
+            ParsedCertificates = Certificates,
+            PublicKeyHint = null,
+            HasPublicKey = Certificates.Count == 0,
+            TlogEntries = Entries,
+            Rfc3161Timestamps = Timestamps,
+            MessageSignature = messageSignature,
+            DsseEnvelope = envelope,
+            CanonicalDsseEnvelope = canonicalEnvelope,
+        };
+    }
 
     /// <summary>Certificate and chain, Rekor bundle and RFC 3161 timestamp annotations, shared by signatures and attestations.</summary>
     private static bool TryReadMaterial(IReadOnlyDictionary<string, string> annotations, SigstoreLimits limits, [NotNullWhen(true)] out Material? material, [NotNullWhen(false)] out Finding? finding)
