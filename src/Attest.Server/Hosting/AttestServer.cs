@@ -208,7 +208,22 @@ public sealed class LedgerHolder : IAsyncDisposable
 /// <summary>The service's keys, loaded at start-up and kept for the process lifetime (never logged).</summary>
 public sealed class ServiceKeys : IDisposable
 {
-    public ECDsa? SigningKey { get; set; }
+    private ECDsa? _signingKey;
+
+    /// <summary>The ledger key: signs checkpoints and signed entry timestamps.</summary>
+    public ECDsa? SigningKey
+    {
+        get => _signingKey;
+        set
+        {
+            _signingKey = value;
+            LogId = value is null ? [] : SHA256.HashData(value.ExportSubjectPublicKeyInfo());
+        }
+    }
+
+    /// <summary>The ledger's log ID as Sigstore verifiers know it: SHA-256 of the ledger key's SubjectPublicKeyInfo
+    /// (computed once: every signature's SET and bundle names it).</summary>
+    public byte[] LogId { get; private set; } = [];
 
     public void Dispose() => SigningKey?.Dispose();
 }

@@ -13,7 +13,7 @@ namespace Attest.Server.Signing;
 /// checkpoints are signed by the ledger key, whose log ID (SHA-256 of its SPKI) is in Attest's trusted_root.json.
 /// One instance per request: it carries who asked and for what, so the entry is queryable by client and digest.
 /// </summary>
-public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, string client, string? digest, string? image, JsonElement? details) : ITransparencyLog
+public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, byte[] logId, string client, string? digest, string? image, JsonElement? details) : ITransparencyLog
 {
     public async Task<TransparencyLogEntry> AppendAsync(ReadOnlyMemory<byte> canonicalizedBody, CancellationToken cancellationToken = default)
     {
@@ -39,7 +39,6 @@ public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, stri
         var index = sequenced.Index;
         var proof = await ledger.GetInclusionProofAsync(index, checkpoint.Size, cancellationToken).ConfigureAwait(false);
 
-        var logId = SHA256.HashData(logKey.ExportSubjectPublicKeyInfo());
         var integratedTime = sequenced.RecordedAt.ToUnixTimeSeconds();
         // The leaf bytes as the ledger wrote them (with its index and time) are the body verifiers hash.
         var set = logKey.SignData(InMemoryTransparencyLog.SignedEntryTimestampPayload(sequenced.Bytes, integratedTime, logId, index),

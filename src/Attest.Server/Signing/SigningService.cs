@@ -62,7 +62,7 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
     private LedgerTransparencyLog Log(string client, string digest, string? image, JsonElement details) =>
         new(ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open"),
             serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded"),
-            client, digest, image, details);
+            serviceKeys.LogId, client, digest, image, details);
 
     private static JsonElement Details(params (string Name, string? Value)[] fields)
     {
