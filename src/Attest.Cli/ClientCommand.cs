@@ -126,6 +126,9 @@ internal static class ClientCommand
             var url = parse.GetValue(connection.Url)!;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var server) || server.Scheme is not ("https" or "http"))
                 throw new CommandFailure($"--url '{url}' is not an http(s) URL", AttestCommand.ExitCodes.UnusableInput);
+            // Client secrets travel in the token request: plain HTTP only to this machine.
+            if (server.Scheme == "http" && !server.IsLoopback)
+                throw new CommandFailure($"--url '{url}' is plain HTTP to another host; client secrets go only over HTTPS (or to loopback)", AttestCommand.ExitCodes.UnusableInput);
             using var http = CreateHttpClient(server, parse.GetValue(connection.CaFile));
             string? token = null;
             if (scope is not null)

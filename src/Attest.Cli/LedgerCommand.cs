@@ -17,6 +17,7 @@ internal static class LedgerCommand
 {
     // Output goes to terminals and files, never into HTML: keep base64 readable.
     private const string ConnectionVariable = "ATTEST_LEDGER_CONNECTION";
+    private const string TokenVariable = "ATTEST_TOKEN";
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -195,6 +196,9 @@ internal static class LedgerCommand
                     return AttestCommand.ExitCodes.UnusableInput;
                 }
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+                // A running server serves its log to holders of an audit token (from `attest token --scope audit`).
+                if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
+                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
                 try
                 {
                     report = await LedgerTileAuditor.AuditAsync(http, baseUrl, trust, cancellationToken).ConfigureAwait(false);

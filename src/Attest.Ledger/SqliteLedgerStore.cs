@@ -226,7 +226,18 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             finally
             {
-                await connection.ExecuteAsync(new CommandDefinition("PRAGMA synchronous=FULL", cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                try
+                {
+                    await connection.ExecuteAsync(new CommandDefinition("PRAGMA synchronous=FULL", cancellationToken: CancellationToken.None)).ConfigureAwait(false);
+                }
+                catch (SqliteException)
+                {
+                    // Never leave the writer acknowledging entries without fsync: drop it; the next commit reopens it FULL.
+                    var broken = _writer;
+                    _writer = null;
+                    if (broken is not null) await broken.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
         }
         finally

@@ -66,6 +66,10 @@ public sealed class ClientCommandTests : IAsyncLifetime
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("ATTEST_CLIENT_ID", missing.StandardError, StringComparison.Ordinal);
 
+        var plain = await CliRunner.RunAsync(_directory.Path, "client", "list", "--url", "http://attest.example.com", "--credentials", AdminCredentials);
+        Assert.Equal(2, plain.ExitCode);
+        Assert.Contains("only over HTTPS", plain.StandardError, StringComparison.Ordinal);
+
         var unreachable = await CliRunner.RunAsync(_directory.Path, "client", "list", "--url", $"http://127.0.0.1:{RigProcess.FreeLoopbackPort()}", "--credentials", AdminCredentials);
         Assert.Equal(2, unreachable.ExitCode);
         Assert.Single(unreachable.StandardError.Trim().Split('\n'));

@@ -92,16 +92,41 @@ public static class AuthSetup
             if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return;
 
             var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
-            // The file is written before the client exists, so a failed start never leaves an administrator nobody can use.
-            var credentials = new ClientCredentials(ClientSecrets.NewClientId(), ClientSecrets.NewSecret());
+            // The file is written before the client exists, so a failed start never leaves an administrator nobody can
+            // use; a start that failed after writing it registers the credentials it holds.
             IReadOnlyList<string> scopes = [Scopes.Admin, Scopes.Audit];
-            WriteCredentials(path, credentials, scopes);
+            var credentials = ReadCredentials(path);
+            if (credentials is null)
+            {
+                credentials = new ClientCredentials(ClientSecrets.NewClientId(), ClientSecrets.NewSecret());
+                WriteCredentials(path, credentials, scopes);
+            }
             await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
             AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
             throw new StartupException($"client store {storePath} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.</summary>
+    private static ClientCredentials? ReadCredentials(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            if (new FileInfo(path).Length > 64 * 1024) throw new IOException($"{path} is too large to be a credentials file");
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var id = document.RootElement.GetProperty("client_id").GetString();
+            var secret = document.RootElement.GetProperty("client_secret").GetString();
+            return string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret)
+                ? throw new IOException($"{path} has no client_id and client_secret")
+                : new ClientCredentials(id, secret);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new IOException($"{path} exists but is not a credentials file ({e.Message}); remove it to create a new administrator", e);
         }
     }
 

@@ -22,8 +22,8 @@ public sealed class ClientStore
         );
         CREATE OR REPLACE FUNCTION clients_no_delete() RETURNS trigger LANGUAGE plpgsql AS
         $$ BEGIN RAISE EXCEPTION 'clients are revoked, never deleted'; END $$;
-        DROP TRIGGER IF EXISTS clients_no_delete ON clients;
-        CREATE TRIGGER clients_no_delete BEFORE DELETE ON clients FOR EACH ROW EXECUTE FUNCTION clients_no_delete();
+        CREATE OR REPLACE TRIGGER clients_no_delete BEFORE DELETE ON clients FOR EACH ROW EXECUTE FUNCTION clients_no_delete();
+        CREATE OR REPLACE TRIGGER clients_no_truncate BEFORE TRUNCATE ON clients FOR EACH STATEMENT EXECUTE FUNCTION clients_no_delete();
         """;
 
     private const string SqliteSchema = """

@@ -25,6 +25,7 @@ public sealed class ManagedKeyRing(LedgerHolder ledger, TimeProvider time)
 {
     private const string FileTimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _rotating = new(1, 1);
     private IReadOnlyList<ManagedKey> _keys = [];
     private string _directory = "";
     private byte[] _password = [];
@@ -55,8 +56,19 @@ public sealed class ManagedKeyRing(LedgerHolder ledger, TimeProvider time)
     }
 
     /// <summary>Creates a new active key; the previous one is kept (retired) so its signatures still verify.</summary>
-    public Task<ManagedKey> RotateAsync(string by, CancellationToken cancellationToken) =>
-        CreateAsync(LedgerEntryKinds.KeyRotated, by, cancellationToken);
+    public async Task<ManagedKey> RotateAsync(string by, CancellationToken cancellationToken)
+    {
+        // One rotation at a time: each names the key it retires, and file names must not collide.
+        await _rotating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CreateAsync(LedgerEntryKinds.KeyRotated, by, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _rotating.Release();
+        }
+    }
 
     private async Task<ManagedKey> CreateAsync(string kind, string? by, CancellationToken cancellationToken)
     {

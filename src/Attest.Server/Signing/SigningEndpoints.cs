@@ -132,6 +132,7 @@ public static class SigningEndpoints
                 return Invalid($"subject.digest must be <algorithm>:<hex> ({error})");
         }
         if (request.Subject?.Name is { Length: > MaxNameLength }) return Invalid($"subject.name is longer than {MaxNameLength} characters");
+        if (request.PredicateType is { Length: > MaxNameLength }) return Invalid($"predicateType is longer than {MaxNameLength} characters");
         if (string.IsNullOrWhiteSpace(request.PredicateType) || !Uri.TryCreate(request.PredicateType, UriKind.Absolute, out _))
             return Invalid("predicateType must be an absolute URI, e.g. https://slsa.dev/provenance/v1");
         if (request.Predicate is not { ValueKind: JsonValueKind.Object } predicate)
