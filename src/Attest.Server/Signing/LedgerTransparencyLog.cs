@@ -15,6 +15,9 @@ namespace Attest.Server.Signing;
 /// </summary>
 public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, byte[] logId, string client, string? digest, string? image, JsonElement? details) : ITransparencyLog
 {
+    /// <summary>Index of the entry this log appended (one per request), so callers need not read it back from the bundle.</summary>
+    public long? AppendedIndex { get; private set; }
+
     public async Task<TransparencyLogEntry> AppendAsync(ReadOnlyMemory<byte> canonicalizedBody, CancellationToken cancellationToken = default)
     {
         string kind, apiVersion;
@@ -37,6 +40,7 @@ public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, byte
             Details = details,
         }, cancellationToken).ConfigureAwait(false);
         var index = sequenced.Index;
+        AppendedIndex = index;
         var proof = await ledger.GetInclusionProofAsync(index, checkpoint.Size, cancellationToken).ConfigureAwait(false);
 
         var integratedTime = sequenced.RecordedAt.ToUnixTimeSeconds();

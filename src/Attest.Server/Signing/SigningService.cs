@@ -25,7 +25,7 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
             throw new NotSupportedException("the active signing key is Ed25519, which signs attestations only (Rekor hashedrekord cannot carry Ed25519 digest signatures); sign an attestation about the artifact instead");
         var log = Log(client, digest.ToString(), artifact, Details(("keyId", key.KeyId), ("artifact", artifact)));
         var bundle = await new BundleBuilder(log).SignDigestAsync(key.Signer, digest, cancellationToken).ConfigureAwait(false);
-        return new IssuedBundle(bundle, ReadLogIndex(bundle), key.KeyId);
+        return new IssuedBundle(bundle, log.AppendedIndex!.Value, key.KeyId);
     }
 
     /// <summary>Signs an in-toto statement (already validated) as a DSSE envelope.</summary>
@@ -34,7 +34,7 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
         var key = keys.Active;
         var log = Log(client, subject.ToString(), subjectName, Details(("keyId", key.KeyId), ("predicateType", predicateType), ("subject", subjectName)));
         var bundle = await new BundleBuilder(log).SignStatementAsync(key.Signer, statement, cancellationToken).ConfigureAwait(false);
-        return new IssuedBundle(bundle, ReadLogIndex(bundle), key.KeyId);
+        return new IssuedBundle(bundle, log.AppendedIndex!.Value, key.KeyId);
     }
 
     /// <summary>cosign's image signature in the bundle format: a DSSE statement of type
@@ -53,7 +53,7 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
             throw new NotSupportedException("the active signing key is Ed25519, which cannot make a legacy cosign .sig signature (Rekor hashedrekord cannot carry Ed25519); push with legacy: false");
         var log = Log(client, image.ToString(), imageName, Details(("keyId", key.KeyId), ("layout", "cosign-legacy-signature"), ("payloadDigest", Digest.Sha256(payload).ToString())));
         var bundle = await new BundleBuilder(log).SignArtifactAsync(key.Signer, payload, cancellationToken).ConfigureAwait(false);
-        return new IssuedBundle(bundle, ReadLogIndex(bundle), key.KeyId);
+        return new IssuedBundle(bundle, log.AppendedIndex!.Value, key.KeyId);
     }
 
     /// <summary>Whether the active key can make legacy (hashedrekord) signatures.</summary>
@@ -72,25 +72,31 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
         return JsonDocument.Parse(details.ToJsonString()).RootElement.Clone();
     }
 
-    private static long ReadLogIndex(byte[] bundle)
-    {
-        using var document = JsonDocument.Parse(bundle);
-        return long.Parse(document.RootElement.GetProperty("verificationMaterial").GetProperty("tlogEntries")[0].GetProperty("logIndex").GetString()!,
-            System.Globalization.CultureInfo.InvariantCulture);
-    }
 }
 
 /// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, so any Sigstore verifier given
 /// this file (and a managed public key) checks Attest's bundles offline.</summary>
 public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, IOptions<SigningOptions> options, IOptions<AttestServerOptions> server)
 {
-    /// <summary>When the ledger started: the log key's validity begins there.</summary>
-    public DateTimeOffset LogStart { get; set; }
+    private byte[]? _json;
 
+    /// <summary>When the ledger started: the log key's validity begins there.</summary>
+    public DateTimeOffset LogStart
+    {
+        get;
+        set
+        {
+            field = value;
+            _json = null;
+        }
+    }
+
+    /// <summary>The document, built once (its inputs are fixed after start-up).</summary>
     public byte[] ToJson()
     {
+        if (_json is { } built) return built;
         var key = serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded");
-        return new TrustedRootBuilder()
+        return _json = new TrustedRootBuilder()
             .AddTransparencyLog(options.Value.LogUrlFor(server.Value.Ledger.Origin), key.ExportSubjectPublicKeyInfo(), LogStart)
             .ToJson();
     }
