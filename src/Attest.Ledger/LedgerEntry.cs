@@ -60,6 +60,10 @@ public sealed record LedgerEntry
         new() { Kind = LedgerEntryKinds.SignatureIssued, Digest = digest, Client = client, Details = details };
 
     public static LedgerEntry OperatorNote(JsonElement details) => new() { Kind = LedgerEntryKinds.Note, Details = details };
+
+    /// <summary>Entry details from a JSON object built in code (an element detached from any document).</summary>
+    public static JsonElement DetailsFrom(System.Text.Json.Nodes.JsonObject details) =>
+        JsonDocument.Parse(details.ToJsonString()).RootElement.Clone();
 }
 
 /// <summary>An entry as the log holds it: its index, the time it was sequenced, and the exact leaf bytes.</summary>

@@ -39,7 +39,7 @@ public sealed class DecisionRecorder(LedgerHolder holder)
                 Digest = image.Digest?.ToString(),
                 Namespace = @namespace,
                 Verdict = image.Verdict.ToString().ToLowerInvariant(),
-                Details = JsonDocument.Parse(details.ToJsonString()).RootElement.Clone(),
+                Details = LedgerEntry.DetailsFrom(details),
             };
             return ledger.AppendAsync(entry, cancellationToken);
         });

@@ -78,7 +78,7 @@ public sealed class ClientDirectory(LedgerHolder ledger, TimeProvider time)
         {
             Kind = kind,
             Client = clientId,
-            Details = JsonDocument.Parse(details.ToJsonString()).RootElement.Clone(),
+            Details = LedgerEntry.DetailsFrom(details),
         }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -39,7 +39,7 @@ public static class ClientEndpoints
         if (unknown is not null)
             return ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid client", $"scope '{(unknown.Length > 40 ? unknown[..40] : unknown)}' is unknown; scopes are: {string.Join(", ", Scopes.All)}");
 
-        var (client, secret) = await clients.CreateAsync(request.Name.Trim(), scopes.Distinct(StringComparer.Ordinal).ToList(), CallerId(context.User), context.RequestAborted).ConfigureAwait(false);
+        var (client, secret) = await clients.CreateAsync(request.Name.Trim(), scopes.Distinct(StringComparer.Ordinal).ToList(), AttestClaims.ClientIdOf(context.User), context.RequestAborted).ConfigureAwait(false);
         return Results.Json(new CreatedClient(client.ClientId, secret, client.Name, client.Scopes, client.CreatedAt),
             AuthApiJsonContext.Default.CreatedClient, statusCode: StatusCodes.Status201Created);
     }
@@ -52,13 +52,11 @@ public static class ClientEndpoints
 
     private static async Task<IResult> RevokeAsync(string clientId, HttpContext context, ClientDirectory clients)
     {
-        var client = clientId.Length <= 128 ? await clients.RevokeAsync(clientId, CallerId(context.User), context.RequestAborted).ConfigureAwait(false) : null;
+        var client = clientId.Length <= 128 ? await clients.RevokeAsync(clientId, AttestClaims.ClientIdOf(context.User), context.RequestAborted).ConfigureAwait(false) : null;
         return client is null
             ? ApiProblems.Create(StatusCodes.Status404NotFound, "no such client", $"no client '{(clientId.Length > 40 ? clientId[..40] : clientId)}' is registered")
             : Results.Json(ClientInfo.From(client), AuthApiJsonContext.Default.ClientInfo);
     }
-
-    private static string CallerId(ClaimsPrincipal user) => user.FindFirst(AttestClaims.ClientId)?.Value ?? "unknown";
 }
 
 public sealed record CreateClientRequest(string Name, IReadOnlyList<string>? Scopes);

@@ -25,4 +25,7 @@ public static class AttestClaims
 {
     public const string ClientId = "client_id";
     public const string Scope = "scope";
+
+    /// <summary>The authenticated client's id, as ledger entries record who asked ("unknown" only off the /v1 API).</summary>
+    public static string ClientIdOf(System.Security.Claims.ClaimsPrincipal user) => user.FindFirst(ClientId)?.Value ?? "unknown";
 }

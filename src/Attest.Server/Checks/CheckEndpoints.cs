@@ -176,7 +176,7 @@ public static class CheckEndpoints
                     Relative(f.Message, upload.Directory), f.Evidence?.GetValueOrDefault("module"))).ToList();
                 var verdict = report.Passed ? "passed" : "failed";
                 var goSumDigest = FileDigest(goSumPath);
-                var client = Caller(context.User);
+                var client = AttestClaims.ClientIdOf(context.User);
                 var cancel = context.RequestAborted;
                 var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.GoSumVerification, client, subject, verdict, new JsonObject
                 {
@@ -255,7 +255,7 @@ public static class CheckEndpoints
                 var verdict = findings.Count == 0 ? "passed" : "failed";
                 var sbomDigest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
                 var format = document.Format.ToString();
-                var client = Caller(context.User);
+                var client = AttestClaims.ClientIdOf(context.User);
                 var cancel = context.RequestAborted;
                 var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.SbomEvaluation, client, subject, verdict, new JsonObject
                 {
@@ -342,8 +342,6 @@ public static class CheckEndpoints
         using var stream = File.OpenRead(path);
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
     }
-
-    private static string Caller(ClaimsPrincipal user) => user.FindFirst(AttestClaims.ClientId)?.Value ?? "unknown";
 
     private static OpenApiSchema Binary(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
 

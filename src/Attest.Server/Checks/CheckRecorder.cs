@@ -34,7 +34,7 @@ public static class CheckRecorder
             Digest = subject.Digest,
             Image = subject.Name,
             Verdict = verdict,
-            Details = JsonDocument.Parse(details.ToJsonString()).RootElement.Clone(),
+            Details = LedgerEntry.DetailsFrom(details),
         }, cancellationToken).ConfigureAwait(false);
     }
 

@@ -162,7 +162,7 @@ public static class AttestServer
             ["directory"] = policies.Directory,
             ["documents"] = new System.Text.Json.Nodes.JsonArray(policies.Documents.Select(d => (System.Text.Json.Nodes.JsonNode)$"{d.Kind}/{d.Name}").ToArray()),
         };
-        return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = System.Text.Json.JsonDocument.Parse(details.ToJsonString()).RootElement.Clone() };
+        return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = LedgerEntry.DetailsFrom(details) };
     }
 
     private static PolicySet LoadPolicies(string directory)

@@ -95,7 +95,7 @@ public sealed class ManagedKeyRing(LedgerHolder ledger, TimeProvider time)
         await (ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open")).AppendAsync(new LedgerEntry
         {
             Kind = kind,
-            Details = JsonDocument.Parse(details.ToJsonString()).RootElement.Clone(),
+            Details = LedgerEntry.DetailsFrom(details),
         }, cancellationToken).ConfigureAwait(false);
 
         var path = Path.Combine(_directory, $"{now.UtcDateTime.ToString(FileTimeFormat, CultureInfo.InvariantCulture)}-{key.KeyId[..16]}.key");

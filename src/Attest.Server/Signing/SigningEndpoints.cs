@@ -44,7 +44,7 @@ public static class SigningEndpoints
             .Produces<KeyList>(StatusCodes.Status200OK);
         api.MapPost("/keys/rotate", async (HttpContext context, ManagedKeyRing keys) =>
             {
-                var key = await keys.RotateAsync(Caller(context.User), context.RequestAborted).ConfigureAwait(false);
+                var key = await keys.RotateAsync(AttestClaims.ClientIdOf(context.User), context.RequestAborted).ConfigureAwait(false);
                 return Results.Json(KeyInfo.From(key, true), SigningJsonContext.Default.KeyInfo, statusCode: StatusCodes.Status201Created);
             })
             .WithName("RotateKey").WithTags("signing").RequireAuthorization(Scopes.Admin)
@@ -61,7 +61,7 @@ public static class SigningEndpoints
             return Invalid($"digest must be sha256:<64 hex digits>{(error is null ? "" : $" ({error})")}");
         try
         {
-            var issued = await signing.SignDigestAsync(digest.Value, Caller(context.User), request.Artifact, context.RequestAborted).ConfigureAwait(false);
+            var issued = await signing.SignDigestAsync(digest.Value, AttestClaims.ClientIdOf(context.User), request.Artifact, context.RequestAborted).ConfigureAwait(false);
             return Issued(issued);
         }
         catch (NotSupportedException e)
@@ -90,7 +90,7 @@ public static class SigningEndpoints
             return Invalid($"digest {c} is not the digest of {target.Image} ({subject.Digest}); omit digest to sign what the image names");
 
         var image = target.Image;
-        var caller = Caller(context.User);
+        var caller = AttestClaims.ClientIdOf(context.User);
         var referrer = target.Referrer ? await signing.SignImageAsync(subject.Digest, image.Name, caller, context.RequestAborted).ConfigureAwait(false) : null;
         var payload = CosignLayouts.SimpleSigningPayload(image.Name, subject.Digest);
         var legacy = target.Legacy ? await signing.SignLegacyPayloadAsync(payload, subject.Digest, image.Name, caller, context.RequestAborted).ConfigureAwait(false) : null;
@@ -153,7 +153,7 @@ public static class SigningEndpoints
         var digest = subject?.Digest ?? claimed!.Value;
         var name = request.Subject?.Name ?? target?.Image.Name ?? digest.ToString();
         var statement = StatementWriter.Write([(name, digest)], request.PredicateType, predicate);
-        var issued = await signing.SignStatementAsync(statement, digest, request.Subject?.Name ?? target?.Image.Name, request.PredicateType, Caller(context.User), context.RequestAborted).ConfigureAwait(false);
+        var issued = await signing.SignStatementAsync(statement, digest, request.Subject?.Name ?? target?.Image.Name, request.PredicateType, AttestClaims.ClientIdOf(context.User), context.RequestAborted).ConfigureAwait(false);
         if (target is null) return Issued(issued);
 
         var image = target.Image;
@@ -232,8 +232,6 @@ public static class SigningEndpoints
     }
 
     private static IResult Invalid(string detail) => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid request", detail);
-
-    private static string Caller(ClaimsPrincipal user) => user.FindFirst(AttestClaims.ClientId)?.Value ?? "unknown";
 }
 
 public sealed record SignatureRequest(string? Digest, string? Artifact, PushRequest? Push = null);

@@ -1,3 +1,4 @@
+using Attest.Ledger;
 using System.Text.Json;
 using Attest.Core;
 using Attest.Server.Hosting;
@@ -69,7 +70,7 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
         var details = new System.Text.Json.Nodes.JsonObject();
         foreach (var (name, value) in fields)
             if (value is not null) details[name] = value;
-        return JsonDocument.Parse(details.ToJsonString()).RootElement.Clone();
+        return LedgerEntry.DetailsFrom(details);
     }
 
 }
