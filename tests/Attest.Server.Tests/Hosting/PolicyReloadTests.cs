@@ -33,6 +33,9 @@ public sealed class PolicyReloadTests
         await File.AppendAllTextAsync(file, "\n# a comment changes the revision\n");
         var second = await WaitForChangeAsync(server, first);
         Assert.NotEqual(first, second);
+        // The console logger writes on its own thread: the new revision can be served a moment before the line appears.
+        var logged = DateTime.UtcNow.AddSeconds(15);
+        while (!server.StandardOutput.Contains("Reloaded", StringComparison.Ordinal) && DateTime.UtcNow < logged) await Task.Delay(100);
         Assert.Contains("Reloaded", server.StandardOutput, StringComparison.Ordinal);
 
         await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "broken.yaml"), "apiVersion: attest.dev/v1\nkind: Nope\n");
