@@ -137,6 +137,12 @@ public abstract class PublicKey
                         _ => null,
                     };
                     if (curve is null) { error = $"elliptic curve '{parameter ?? "(none)"}' is not supported (P-256, P-384, P-521)"; return false; }
+                    if (OpenSslEcKey.TryImport(curve.Value, bits) is { } native)
+                    {
+                        key = new EcdsaPublicKey(copy, native, curve.Value);
+                        break;
+                    }
+                    // Not importable natively (another platform, or a point OpenSSL refused): .NET decides, and words the error.
                     var ec = ECDsa.Create();
                     ec.ImportSubjectPublicKeyInfo(copy, out var ecRead);
                     if (ecRead != copy.Length) { ec.Dispose(); error = "EC public key has trailing bytes"; return false; }
@@ -247,25 +253,42 @@ public abstract class PublicKey
     }
 }
 
+/// <summary>An ECDSA key: an OpenSSL <c>EC_KEY</c> where that binding is available (see <see cref="OpenSslEcKey"/>), .NET's ECDsa otherwise.</summary>
 internal sealed class EcdsaPublicKey : PublicKey
 {
-    private readonly ECDsa _key;
+    private readonly OpenSslEcKey? _native;
+    private readonly ECDsa? _managed;
     private readonly KeyAlgorithm _algorithm;
 
     public EcdsaPublicKey(byte[] spki, ECDsa key, KeyAlgorithm algorithm) : base(spki)
     {
-        _key = key;
+        _managed = key;
+        _algorithm = algorithm;
+    }
+
+    public EcdsaPublicKey(byte[] spki, OpenSslEcKey key, KeyAlgorithm algorithm) : base(spki)
+    {
+        _native = key;
         _algorithm = algorithm;
     }
 
     public override KeyAlgorithm Algorithm => _algorithm;
 
+    /// <summary>Which implementation checks this key's signatures (for tests that hold both to the same verdicts).</summary>
+    internal bool IsNative => _native is not null;
+
     public override bool VerifyData(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature, SignatureScheme scheme, SignatureEncoding encoding = SignatureEncoding.Der)
     {
         if (!Supports(scheme) || signature.IsEmpty) return false;
+        if (_native is not null)
+        {
+            Span<byte> digest = stackalloc byte[HashLength(scheme)];
+            CryptographicOperations.HashData(HashOf(scheme)!.Value, data, digest);
+            return VerifyNative(digest, signature, encoding);
+        }
         try
         {
-            return _key.VerifyData(data, signature, HashOf(scheme)!.Value, Format(encoding));
+            return _managed!.VerifyData(data, signature, HashOf(scheme)!.Value, Format(encoding));
         }
         catch (CryptographicException)
         {
@@ -277,15 +300,29 @@ internal sealed class EcdsaPublicKey : PublicKey
     {
         if (!Supports(scheme) || signature.IsEmpty) return false;
         if (hash.Length != HashLength(scheme)) return false;
+        if (_native is not null) return VerifyNative(hash, signature, encoding);
         try
         {
-            return _key.VerifyHash(hash, signature, Format(encoding));
+            return _managed!.VerifyHash(hash, signature, Format(encoding));
         }
         catch (CryptographicException)
         {
             return false;
         }
     }
+
+    private bool VerifyNative(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature, SignatureEncoding encoding)
+    {
+        if (encoding == SignatureEncoding.Der) return _native!.VerifyDigest(digest, signature);
+        return EcdsaSignature.TryP1363ToDer(signature, FieldBytes, out var der) && _native!.VerifyDigest(digest, der);
+    }
+
+    private int FieldBytes => _algorithm switch
+    {
+        KeyAlgorithm.EcdsaP256 => 32,
+        KeyAlgorithm.EcdsaP384 => 48,
+        _ => 66,
+    };
 
     private static int HashLength(SignatureScheme scheme) => scheme switch
     {
@@ -296,6 +333,33 @@ internal sealed class EcdsaPublicKey : PublicKey
 
     private static DSASignatureFormat Format(SignatureEncoding encoding) =>
         encoding == SignatureEncoding.Der ? DSASignatureFormat.Rfc3279DerSequence : DSASignatureFormat.IeeeP1363FixedFieldConcatenation;
+}
+
+/// <summary>ECDSA signature encodings converted into one another.</summary>
+internal static class EcdsaSignature
+{
+    /// <summary>IEEE P1363 <c>r ‖ s</c> (each exactly the field's size) to DER <c>SEQUENCE { INTEGER r, INTEGER s }</c>.</summary>
+    public static bool TryP1363ToDer(ReadOnlySpan<byte> signature, int fieldBytes, out byte[] der)
+    {
+        der = [];
+        if (signature.Length != 2 * fieldBytes) return false;
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteIntegerUnsigned(Minimal(signature[..fieldBytes]));
+            writer.WriteIntegerUnsigned(Minimal(signature[fieldBytes..]));
+        }
+        der = writer.Encode();
+        return true;
+    }
+
+    // DER integers carry no redundant leading zero bytes.
+    private static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> value)
+    {
+        var start = 0;
+        while (start < value.Length - 1 && value[start] == 0) start++;
+        return value[start..];
+    }
 }
 
 internal sealed class RsaPublicKey : PublicKey
