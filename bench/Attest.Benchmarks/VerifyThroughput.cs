@@ -64,6 +64,8 @@ internal static class VerifyThroughput
         long n = 0;
         var allocated = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
+        var verbose = Environment.GetEnvironmentVariable("ATTEST_BENCH_VERBOSE") == "1";
+        var (windowStart, windowCount) = (TimeSpan.Zero, 0L);
         while (clock.Elapsed.TotalSeconds < seconds)
         {
             foreach (var item in items)
@@ -72,11 +74,18 @@ internal static class VerifyThroughput
                     throw new InvalidOperationException("a manifest item stopped verifying");
                 n++;
             }
+            // Verbose: the rate of every 5-second window, to see whether the run was still warming up.
+            if (verbose && clock.Elapsed - windowStart >= TimeSpan.FromSeconds(5))
+            {
+                var span = clock.Elapsed - windowStart;
+                Console.WriteLine(FormattableString.Invariant($"  window at {clock.Elapsed.TotalSeconds:F0} s: {(n - windowCount) / span.TotalSeconds:F1} bundles/s, {System.Runtime.JitInfo.GetCompiledMethodCount()} methods compiled"));
+                (windowStart, windowCount) = (clock.Elapsed, n);
+            }
         }
         var s = clock.Elapsed.TotalSeconds;
         var perBundle = (GC.GetAllocatedBytesForCurrentThread() - allocated) / Math.Max(n, 1);
         Console.WriteLine(FormattableString.Invariant($"{n} verifications in {s:F2} s: {n / s:F1} bundles/s (1 core)"));
-        if (Environment.GetEnvironmentVariable("ATTEST_BENCH_VERBOSE") == "1")
+        if (verbose)
             Console.WriteLine(FormattableString.Invariant($"allocated: {perBundle} bytes per bundle"));
         return 0;
     }
