@@ -7,8 +7,31 @@ namespace Attest.Core;
 /// CR and LF are skipped as Go's decoder skips them. Anything else (spaces, stray characters, impossible lengths) is rejected.</summary>
 public static class Base64Any
 {
-    private static readonly SearchValues<char> StandardPadded =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+    private const string StandardPaddedAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+
+    private static readonly SearchValues<char> StandardPadded = SearchValues.Create(StandardPaddedAlphabet);
+
+    private static readonly SearchValues<byte> StandardPaddedUtf8 = SearchValues.Create(System.Text.Encoding.ASCII.GetBytes(StandardPaddedAlphabet));
+
+    /// <summary>
+    /// The common form (standard alphabet, padded, nothing to skip) straight from UTF-8 text; false for anything else,
+    /// which <see cref="TryDecode(string, out byte[])"/> then decides. Saves the UTF-16 copy of large fields.
+    /// </summary>
+    public static bool TryDecodeStandard(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out byte[]? bytes)
+    {
+        bytes = null;
+        if (utf8.Length % 4 != 0 || utf8.Length == 0 || utf8.ContainsAnyExcept(StandardPaddedUtf8)) return false;
+        var padding = utf8[^1] == '=' ? utf8[^2] == '=' ? 2 : 1 : 0;
+        var exact = new byte[utf8.Length / 4 * 3 - padding];
+        // Padding in the middle or an impossible length makes the decoder stop early: not this form.
+        if (System.Buffers.Text.Base64.DecodeFromUtf8(utf8, exact, out var consumed, out var written) != OperationStatus.Done
+            || consumed != utf8.Length || written != exact.Length)
+        {
+            return false;
+        }
+        bytes = exact;
+        return true;
+    }
 
     public static bool TryDecode(string text, [NotNullWhen(true)] out byte[]? bytes)
     {

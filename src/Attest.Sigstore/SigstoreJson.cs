@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Attest.Sigstore;
 
 // Proto3 JSON mapping of the sigstore protobuf-specs messages (camelCase names, int64 as strings or numbers,
-// bytes as base64 strings decoded by Base64Any). Bundle messages reject unknown members, as Go protojson does in
+// bytes as base64 strings decoded by Base64Field as they are read). Bundle messages reject unknown members, as Go protojson does in
 // sigstore-go; trusted-root messages (trusted input, newer fields appear) ignore them. Certificate chains and raw
 // bytes are shared by both, so RawBytesJson and CertificateChainJson stay lenient.
 
@@ -16,14 +16,14 @@ internal sealed class TimeRangeJson
 
 internal sealed class PublicKeyJson
 {
-    public string? RawBytes { get; set; }
+    public Base64Field? RawBytes { get; set; }
     public string? KeyDetails { get; set; }
     public TimeRangeJson? ValidFor { get; set; }
 }
 
 internal sealed class LogIdJson
 {
-    public string? KeyId { get; set; }
+    public Base64Field? KeyId { get; set; }
 }
 
 internal sealed class TransparencyLogInstanceJson
@@ -38,7 +38,7 @@ internal sealed class TransparencyLogInstanceJson
 
 internal sealed class RawBytesJson
 {
-    public string? RawBytes { get; set; }
+    public Base64Field? RawBytes { get; set; }
 }
 
 internal sealed class CertificateChainJson
@@ -104,7 +104,7 @@ internal sealed class TimestampVerificationDataJson
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class Rfc3161TimestampJson
 {
-    public string? SignedTimestamp { get; set; }
+    public Base64Field? SignedTimestamp { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -117,7 +117,7 @@ internal sealed class KindVersionJson
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class InclusionPromiseJson
 {
-    public string? SignedEntryTimestamp { get; set; }
+    public Base64Field? SignedEntryTimestamp { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
@@ -130,9 +130,9 @@ internal sealed class CheckpointJson
 internal sealed class InclusionProofJson
 {
     public long? LogIndex { get; set; }
-    public string? RootHash { get; set; }
+    public Base64Field? RootHash { get; set; }
     public long? TreeSize { get; set; }
-    public List<string>? Hashes { get; set; }
+    public List<Base64Field?>? Hashes { get; set; }
     public CheckpointJson? Checkpoint { get; set; }
 }
 
@@ -145,21 +145,21 @@ internal sealed class TransparencyLogEntryJson
     public long? IntegratedTime { get; set; }
     public InclusionPromiseJson? InclusionPromise { get; set; }
     public InclusionProofJson? InclusionProof { get; set; }
-    public string? CanonicalizedBody { get; set; }
+    public Base64Field? CanonicalizedBody { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class MessageDigestJson
 {
     public string? Algorithm { get; set; }
-    public string? Digest { get; set; }
+    public Base64Field? Digest { get; set; }
 }
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed class MessageSignatureJson
 {
     public MessageDigestJson? MessageDigest { get; set; }
-    public string? Signature { get; set; }
+    public Base64Field? Signature { get; set; }
 }
 
 [JsonSourceGenerationOptions(

@@ -51,4 +51,42 @@ public class Base64AnyTests
             Assert.Equal(data, decoded);
         }
     }
+
+    [Theory]
+    [InlineData("aGVsbG8gd29ybGQ=", "hello world")]
+    [InlineData("aGVsbG8gd29ybA==", "hello worl")]
+    [InlineData("aGVsbG8gd29y", "hello wor")]
+    public void The_UTF8_fast_path_decodes_the_standard_padded_form(string text, string expected)
+    {
+        Assert.True(Base64Any.TryDecodeStandard(Encoding.ASCII.GetBytes(text), out var bytes));
+        Assert.Equal(expected, Encoding.UTF8.GetString(bytes));
+    }
+
+    [Theory]
+    [InlineData("aGVsbG8gd29ybGQ")]  // unpadded: the string path decides
+    [InlineData("-_-_")]             // URL-safe: the string path decides
+    [InlineData("aGVs\r\nbG8=")]     // line breaks: the string path decides
+    [InlineData("aGVs bG8=")]
+    [InlineData("aG=sbG8=")]         // padding in the middle
+    [InlineData("====")]
+    [InlineData("aGVsbG8*")]
+    [InlineData("")]
+    public void The_UTF8_fast_path_declines_every_other_form(string text) =>
+        Assert.False(Base64Any.TryDecodeStandard(Encoding.ASCII.GetBytes(text), out _));
+
+    [Fact]
+    public void The_UTF8_fast_path_agrees_with_the_string_path_on_random_text()
+    {
+        var random = new Random(3);
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+        for (var i = 0; i < 20000; i++)
+        {
+            var text = new string(Enumerable.Range(0, random.Next(0, 13)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            if (Base64Any.TryDecodeStandard(Encoding.ASCII.GetBytes(text), out var fast))
+            {
+                Assert.True(Base64Any.TryDecode(text, out var slow), text);
+                Assert.Equal(slow, fast);
+            }
+        }
+    }
 }

@@ -114,6 +114,23 @@ public class BundleTests
     }
 
     [Fact]
+    public void Byte_fields_with_JSON_escapes_decode_like_plain_ones_and_non_strings_are_malformed()
+    {
+        var text = File.ReadAllText(SigstoreVectors.Conformance("happy-path-v0.3", "bundle.sigstore.json"));
+        Assert.True(Bundle.TryParse(Encoding.UTF8.GetBytes(text), out var plain, out _));
+        // "\/" and "\u0041" are the same characters to JSON; the bytes must not change.
+        var body = plain!.TlogEntries[0].CanonicalizedBody;
+        var encoded = Convert.ToBase64String(body);
+        var escaped = encoded.Replace("/", "\\/", StringComparison.Ordinal).Replace("A", "\\u0041", StringComparison.Ordinal);
+        Assert.Contains(encoded, text, StringComparison.Ordinal);
+        Assert.NotEqual(encoded, escaped);
+        Assert.True(Bundle.TryParse(Encoding.UTF8.GetBytes(text.Replace(encoded, escaped, StringComparison.Ordinal)), out var bundle, out var finding), finding?.Message);
+        Assert.Equal(body, bundle.TlogEntries[0].CanonicalizedBody);
+        Assert.False(Bundle.TryParse(Encoding.UTF8.GetBytes(text.Replace($"\"{encoded}\"", "12", StringComparison.Ordinal)), out _, out finding));
+        Assert.Equal(SigstoreCodes.BundleMalformed, finding.Code);
+    }
+
+    [Fact]
     public void Limits_bound_size_depth_entries_chain_and_proof()
     {
         var json = Json("happy-path-v0.3");

@@ -24,17 +24,16 @@ public sealed class NoteVerifierKey
     private const string P256Oid = "1.2.840.10045.3.1.7";
 
     private readonly byte[] _publicKey;
-    private readonly ECDsa? _ecdsa;
-    private readonly Crypto.PublicKey? _rsa;
+    // The ECDSA P-256 or RSA key that checks signatures (null for Ed25519, which libsodium checks on the raw key).
+    private readonly Crypto.PublicKey? _key;
 
-    private NoteVerifierKey(string name, uint keyHash, byte signatureType, byte[] publicKey, ECDsa? ecdsa, Crypto.PublicKey? rsa = null)
+    private NoteVerifierKey(string name, uint keyHash, byte signatureType, byte[] publicKey, Crypto.PublicKey? key)
     {
-        _rsa = rsa;
+        _key = key;
         Name = name;
         KeyHash = keyHash;
         SignatureType = signatureType;
         _publicKey = publicKey;
-        _ecdsa = ecdsa;
     }
 
     public string Name { get; }
@@ -50,8 +49,8 @@ public sealed class NoteVerifierKey
     public bool Verify(ReadOnlySpan<byte> text, ReadOnlySpan<byte> signature) => SignatureType switch
     {
         Ed25519Type => Ed25519.Verify(_publicKey, text, signature),
-        EcdsaType => _ecdsa!.VerifyData(text, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence),
-        RsaType => _rsa!.VerifyData(text, signature, SignatureScheme.RsaPkcs1Sha256),
+        EcdsaType => _key!.VerifyData(text, signature, SignatureScheme.EcdsaSha256),
+        RsaType => _key!.VerifyData(text, signature, SignatureScheme.RsaPkcs1Sha256),
         _ => false,
     };
 
@@ -87,7 +86,7 @@ public sealed class NoteVerifierKey
         var keyHash = signedNoteKeyId
             ? NoteEncoding.KeyHash(name, RsaType, [.. System.Text.Encoding.ASCII.GetBytes(RsaSchemeName), .. spki])
             : NoteEncoding.SpkiKeyHash(spki);
-        return new NoteVerifierKey(name, keyHash, RsaType, spki.ToArray(), null, key);
+        return new NoteVerifierKey(name, keyHash, RsaType, spki.ToArray(), key);
     }
 
     public static NoteVerifierKey Parse(string vkey) =>
@@ -131,7 +130,7 @@ public sealed class NoteVerifierKey
         var type = raw[0];
         var publicKey = raw.AsSpan(1);
         uint computed;
-        ECDsa? ecdsa = null;
+        Crypto.PublicKey? ecdsa = null;
         switch (type)
         {
             case Ed25519Type:
@@ -157,7 +156,6 @@ public sealed class NoteVerifierKey
         }
         if (computed != keyHash)
         {
-            ecdsa?.Dispose();
             error = new Finding(TransparencyCodes.NoteKeyHashMismatch, $"verifier key id {hashText} does not match the key ({computed:x8})",
                 new Dictionary<string, string> { ["expected"] = $"{computed:x8}", ["found"] = hashText });
             return false;
@@ -166,25 +164,8 @@ public sealed class NoteVerifierKey
         return true;
     }
 
-    private static ECDsa? ImportP256(ReadOnlySpan<byte> spki)
-    {
-        var ecdsa = ECDsa.Create();
-        try
-        {
-            ecdsa.ImportSubjectPublicKeyInfo(spki, out var read);
-            if (read != spki.Length || ecdsa.ExportParameters(false).Curve.Oid.Value != P256Oid)
-            {
-                ecdsa.Dispose();
-                return null;
-            }
-            return ecdsa;
-        }
-        catch (CryptographicException)
-        {
-            ecdsa.Dispose();
-            return null;
-        }
-    }
+    private static Crypto.PublicKey? ImportP256(ReadOnlySpan<byte> spki) =>
+        Crypto.PublicKey.TryParseSubjectPublicKeyInfo(spki, out var key, out _) && key.Algorithm == KeyAlgorithm.EcdsaP256 ? key : null;
 
     private static Finding Malformed(string message) => new(TransparencyCodes.NoteKeyMalformed, message);
 }

@@ -121,14 +121,14 @@ public sealed partial class Bundle
         byte[]? canonicalEnvelope = null;
         if (dto.MessageSignature is { } ms)
         {
-            if (ms.Signature is null || !Base64Any.TryDecode(ms.Signature, out var signature) || signature.Length == 0)
+            if (ms.Signature is null || !ms.Signature.TryGetBytes(out var signature) || signature.Length == 0)
                 return Fail(SigstoreCodes.BundleBase64, "The bundle's messageSignature.signature is missing or not valid base64.", out finding);
             byte[]? digest = null;
             if (ms.MessageDigest is { } md)
             {
                 if (md.Algorithm is not ("SHA2_256" or "SHA2_384" or "SHA2_512"))
                     return Fail(SigstoreCodes.BundleContent, $"The bundle's messageDigest algorithm '{md.Algorithm}' is not SHA2_256, SHA2_384 or SHA2_512.", out finding);
-                if (md.Digest is null || !Base64Any.TryDecode(md.Digest, out digest))
+                if (md.Digest is null || !md.Digest.TryGetBytes(out digest))
                     return Fail(SigstoreCodes.BundleBase64, "The bundle's messageDigest.digest is not valid base64.", out finding);
             }
             messageSignature = new MessageSignature(ms.MessageDigest?.Algorithm, digest, signature);
@@ -206,7 +206,7 @@ public sealed partial class Bundle
         var timestamps = new List<byte[]>(timestampJson.Count);
         foreach (var timestamp in timestampJson)
         {
-            if (timestamp.SignedTimestamp is null || !Base64Any.TryDecode(timestamp.SignedTimestamp, out var der) || der.Length == 0)
+            if (timestamp.SignedTimestamp is null || !timestamp.SignedTimestamp.TryGetBytes(out var der) || der.Length == 0)
                 return Fail(SigstoreCodes.BundleBase64, "An RFC 3161 timestamp of the bundle is missing or not valid base64.", out finding);
             if (der.Length > limits.MaxTimestampBytes)
                 return Fail(SigstoreCodes.BundleLimit, $"An RFC 3161 timestamp is larger than {limits.MaxTimestampBytes} bytes.", out finding);
@@ -237,11 +237,11 @@ public sealed partial class Bundle
         // proto3 JSON omits zero values: a missing logIndex, integratedTime or proof logIndex is 0.
         var logIndex = json.LogIndex ?? 0;
         if (logIndex < 0) return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} has a negative logIndex ({logIndex}).", out finding);
-        if (json.LogId?.KeyId is null || !Base64Any.TryDecode(json.LogId.KeyId, out var logId) || logId.Length == 0)
+        if (json.LogId?.KeyId is null || !json.LogId.KeyId.TryGetBytes(out var logId) || logId.Length == 0)
             return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} has no valid logId.keyId.", out finding);
         if (json.KindVersion?.Kind is not { Length: > 0 } kind || json.KindVersion.Version is not { Length: > 0 } version)
             return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} has no kindVersion.", out finding);
-        if (json.CanonicalizedBody is null || !Base64Any.TryDecode(json.CanonicalizedBody, out var body) || body.Length == 0)
+        if (json.CanonicalizedBody is null || !json.CanonicalizedBody.TryGetBytes(out var body) || body.Length == 0)
             return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} has no valid canonicalizedBody.", out finding);
         if (body.Length > limits.MaxCanonicalizedBodyBytes)
             return Fail(SigstoreCodes.BundleLimit, $"The {at} body is larger than {limits.MaxCanonicalizedBodyBytes} bytes.", out finding);
@@ -250,7 +250,7 @@ public sealed partial class Bundle
         byte[]? set = null;
         if (json.InclusionPromise is { } promise)
         {
-            if (promise.SignedEntryTimestamp is null || !Base64Any.TryDecode(promise.SignedEntryTimestamp, out set) || set.Length == 0)
+            if (promise.SignedEntryTimestamp is null || !promise.SignedEntryTimestamp.TryGetBytes(out set) || set.Length == 0)
                 return Fail(SigstoreCodes.BundleBase64, $"The {at} signedEntryTimestamp is missing or not valid base64.", out finding);
         }
         InclusionProof? proof = null;
@@ -259,7 +259,7 @@ public sealed partial class Bundle
             var proofIndex = p.LogIndex ?? 0;
             if (proofIndex < 0 || p.TreeSize is not long treeSize || treeSize <= 0 || proofIndex >= treeSize)
                 return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} inclusion proof has an invalid logIndex or treeSize.", out finding);
-            if (p.RootHash is null || !Base64Any.TryDecode(p.RootHash, out var rootHash) || rootHash.Length != 32)
+            if (p.RootHash is null || !p.RootHash.TryGetBytes(out var rootHash) || rootHash.Length != 32)
                 return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} inclusion proof root hash is not 32 base64-encoded bytes.", out finding);
             var hashes = p.Hashes ?? [];
             if (hashes.Count > limits.MaxInclusionProofHashes)
@@ -267,7 +267,7 @@ public sealed partial class Bundle
             var decoded = new List<byte[]>(hashes.Count);
             foreach (var hash in hashes)
             {
-                if (!Base64Any.TryDecode(hash, out var h) || h.Length != 32)
+                if (hash is null || !hash.TryGetBytes(out var h) || h.Length != 32)
                     return Fail(SigstoreCodes.BundleTlogEntry, $"The {at} inclusion proof has a hash that is not 32 base64-encoded bytes.", out finding);
                 decoded.Add(h);
             }
@@ -287,10 +287,10 @@ public sealed partial class Bundle
         return true;
     }
 
-    private static bool TryReadCertificate(string? rawBytes, SigstoreLimits limits, [NotNullWhen(true)] out CertificateFields? certificate, [NotNullWhen(false)] out Finding? finding)
+    private static bool TryReadCertificate(Base64Field? rawBytes, SigstoreLimits limits, [NotNullWhen(true)] out CertificateFields? certificate, [NotNullWhen(false)] out Finding? finding)
     {
         certificate = null;
-        if (rawBytes is null || !Base64Any.TryDecode(rawBytes, out var der) || der.Length == 0)
+        if (rawBytes is null || !rawBytes.TryGetBytes(out var der) || der.Length == 0)
             return Fail(SigstoreCodes.BundleBase64, "A bundle certificate is missing or not valid base64.", out finding);
         if (der.Length > limits.MaxCertificateBytes)
             return Fail(SigstoreCodes.BundleLimit, $"A bundle certificate is larger than {limits.MaxCertificateBytes} bytes.", out finding);

@@ -170,7 +170,7 @@ public sealed class TrustedRoot
     {
         log = null;
         var name = item.BaseUrl ?? "(no baseUrl)";
-        if (item.PublicKey is null || item.PublicKey.RawBytes is null || !Base64Any.TryDecode(item.PublicKey.RawBytes, out var raw) || raw.Length == 0)
+        if (item.PublicKey is null || item.PublicKey.RawBytes is null || !item.PublicKey.RawBytes.TryGetBytes(out var raw) || raw.Length == 0)
             return Fail(SigstoreCodes.TrustRootKey, $"The trusted root {what} {name} has no public key.", out finding);
         // sigstore-go (pkg/root/trusted_root.go) rejects a log key without validFor.start; so do we.
         if (item.PublicKey.ValidFor?.Start is not DateTimeOffset start)
@@ -178,7 +178,7 @@ public sealed class TrustedRoot
         var end = item.PublicKey.ValidFor.End;
         if (end is not null && end.Value < start)
             return Fail(SigstoreCodes.TrustRootValidity, $"The trusted root {what} {name} key validity ends before it starts.", out finding);
-        if (item.LogId?.KeyId is null || !Base64Any.TryDecode(item.LogId.KeyId, out var logId) || logId.Length == 0)
+        if (item.LogId?.KeyId is null || !item.LogId.KeyId.TryGetBytes(out var logId) || logId.Length == 0)
             return Fail(SigstoreCodes.TrustRootKey, $"The trusted root {what} {name} has no logId.", out finding);
         var details = item.PublicKey.KeyDetails ?? "";
         PublicKey? key = null;
@@ -187,7 +187,7 @@ public sealed class TrustedRoot
         else if (!PublicKey.TryParseSubjectPublicKeyInfo(raw, out key, out _))
             PublicKey.TryParsePkcs1RsaPublicKey(raw, out key, out _);
         byte[] hint;
-        if (item.CheckpointKeyId?.KeyId is { } checkpointKeyId && Base64Any.TryDecode(checkpointKeyId, out var explicitHint) && explicitHint.Length >= 4)
+        if (item.CheckpointKeyId?.KeyId is { } checkpointKeyId && checkpointKeyId.TryGetBytes(out var explicitHint) && explicitHint.Length >= 4)
             hint = explicitHint[..4];
         else
             hint = logId.Length >= 4 ? logId[..4] : logId;
@@ -206,7 +206,7 @@ public sealed class TrustedRoot
         var certificates = new List<X509Certificate2>(entries.Count);
         foreach (var entry in entries)
         {
-            if (entry.RawBytes is null || !Base64Any.TryDecode(entry.RawBytes, out var der) || der.Length == 0 || der.Length > limits.MaxCertificateBytes)
+            if (entry.RawBytes is null || !entry.RawBytes.TryGetBytes(out var der) || der.Length == 0 || der.Length > limits.MaxCertificateBytes)
                 return Fail(SigstoreCodes.TrustRootCertificate, $"The trusted root {what} {name} has a certificate that is not valid base64 DER.", out finding);
             try
             {
