@@ -101,6 +101,29 @@ public class OpenSslEcKeyTests
     }
 
     [Fact]
+    public void Keys_imported_and_used_on_many_threads_at_once_keep_their_verdicts()
+    {
+        // The cached curve groups and shared trust keys are used from every request thread of the server.
+        var signers = new[] { ECDsa.Create(ECCurve.NamedCurves.nistP256), ECDsa.Create(ECCurve.NamedCurves.nistP384) };
+        var data = "attest"u8.ToArray();
+        var material = signers.Select(s => (Spki: s.ExportSubjectPublicKeyInfo(), Hash: s.KeySize == 256 ? HashAlgorithmName.SHA256 : HashAlgorithmName.SHA384,
+            Scheme: s.KeySize == 256 ? SignatureScheme.EcdsaSha256 : SignatureScheme.EcdsaSha384)).ToArray();
+        var signatures = signers.Select((s, i) => s.SignData(data, material[i].Hash, DSASignatureFormat.Rfc3279DerSequence)).ToArray();
+        Assert.True(PublicKey.TryParseSubjectPublicKeyInfo(material[0].Spki, out var shared, out _));
+        var wrong = 0;
+        Parallel.For(0, 400, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var which = i % 2;
+            if (!PublicKey.TryParseSubjectPublicKeyInfo(material[which].Spki, out var key, out _)) Interlocked.Increment(ref wrong);
+            else if (!key.VerifyData(data, signatures[which], material[which].Scheme)) Interlocked.Increment(ref wrong);
+            else if (key.VerifyData("other"u8, signatures[which], material[which].Scheme)) Interlocked.Increment(ref wrong);
+            if (!shared.VerifyData(data, signatures[0], SignatureScheme.EcdsaSha256)) Interlocked.Increment(ref wrong);
+        });
+        Assert.Equal(0, wrong);
+        foreach (var signer in signers) signer.Dispose();
+    }
+
+    [Fact]
     public void P1363_signatures_of_the_wrong_length_do_not_verify()
     {
         using var signer = ECDsa.Create(ECCurve.NamedCurves.nistP384);
