@@ -42,12 +42,13 @@ public sealed record RekorEntryBody
     public static bool IsSupported(string kind, string version) => Supported.Contains((kind, version));
 
     /// <summary>Parses a canonicalized body; <paramref name="error"/> is one sentence naming the missing or malformed field.</summary>
-    public static bool TryParse(ReadOnlySpan<byte> body, int maxDepth, [NotNullWhen(true)] out RekorEntryBody? parsed, [NotNullWhen(false)] out string? error)
+    public static bool TryParse(ReadOnlyMemory<byte> body, int maxDepth, [NotNullWhen(true)] out RekorEntryBody? parsed, [NotNullWhen(false)] out string? error)
     {
         parsed = null;
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = maxDepth });
+            // The document reads the caller's bytes in place (they outlive it); no copy of the body.
+            using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth });
             var root = document.RootElement;
             var kind = Str(root, "kind");
             var apiVersion = Str(root, "apiVersion");
@@ -77,8 +78,8 @@ public sealed record RekorEntryBody
         var value = Str(hash, "value");
         if (algorithm is null || value is null || !TryHex(value, out var digest)) return Error("hashedrekord spec.data.hash is missing or not hex", out parsed, out error);
         var signature = Path(spec, "signature");
-        if (!TryB64(Str(signature, "content"), out var sig)) return Error("hashedrekord spec.signature.content is missing or not base64", out parsed, out error);
-        if (!TryPemVerifier(Str(Path(signature, "publicKey"), "content"), out var verifier, out var isCert)) return Error("hashedrekord spec.signature.publicKey.content is not a base64 PEM certificate or key", out parsed, out error);
+        if (!TryB64(signature, "content", out var sig)) return Error("hashedrekord spec.signature.content is missing or not base64", out parsed, out error);
+        if (!TryPemVerifier(Path(signature, "publicKey"), "content", out var verifier, out var isCert)) return Error("hashedrekord spec.signature.publicKey.content is not a base64 PEM certificate or key", out parsed, out error);
         parsed = new RekorEntryBody
         {
             Kind = "hashedrekord", ApiVersion = "0.0.1",
@@ -101,14 +102,14 @@ public sealed record RekorEntryBody
             "SHA2_512" => "sha512",
             _ => null,
         };
-        if (algorithm is null || !TryB64(Str(data, "digest"), out var digest)) return Error("hashedrekord 0.0.2 data.algorithm or data.digest is missing or invalid", out parsed, out error);
+        if (algorithm is null || !TryB64(data, "digest", out var digest)) return Error("hashedrekord 0.0.2 data.algorithm or data.digest is missing or invalid", out parsed, out error);
         var signature = Path(v2, "signature");
-        if (!TryB64(Str(signature, "content"), out var sig)) return Error("hashedrekord 0.0.2 signature.content is missing or not base64", out parsed, out error);
+        if (!TryB64(signature, "content", out var sig)) return Error("hashedrekord 0.0.2 signature.content is missing or not base64", out parsed, out error);
         var verifierElement = Path(signature, "verifier");
         byte[]? verifier;
         bool isCert;
-        if (TryB64(Str(Path(verifierElement, "x509Certificate"), "rawBytes"), out var certDer)) { verifier = certDer; isCert = true; }
-        else if (TryB64(Str(Path(verifierElement, "publicKey"), "rawBytes"), out var keyDer)) { verifier = keyDer; isCert = false; }
+        if (TryB64(Path(verifierElement, "x509Certificate"), "rawBytes", out var certDer)) { verifier = certDer; isCert = true; }
+        else if (TryB64(Path(verifierElement, "publicKey"), "rawBytes", out var keyDer)) { verifier = keyDer; isCert = false; }
         else return Error("hashedrekord 0.0.2 signature.verifier has neither x509Certificate nor publicKey", out parsed, out error);
         parsed = new RekorEntryBody
         {
@@ -130,8 +131,8 @@ public sealed record RekorEntryBody
         foreach (var item in signatures.EnumerateArray())
         {
             if (list.Count == 16) return Error("dsse spec.signatures has too many entries", out parsed, out error);
-            if (!TryB64(Str(item, "signature"), out var sig)) return Error("a dsse signature is not base64", out parsed, out error);
-            if (!TryPemVerifier(Str(item, "verifier"), out var verifier, out var isCert)) return Error("a dsse verifier is not a base64 PEM certificate or key", out parsed, out error);
+            if (!TryB64(item, "signature", out var sig)) return Error("a dsse signature is not base64", out parsed, out error);
+            if (!TryPemVerifier(item, "verifier", out var verifier, out var isCert)) return Error("a dsse verifier is not a base64 PEM certificate or key", out parsed, out error);
             list.Add(new RecordedSignature(sig, verifier, isCert));
         }
         parsed = new RekorEntryBody
@@ -162,7 +163,7 @@ public sealed record RekorEntryBody
         {
             if (list.Count == 16) return Error("intoto envelope.signatures has too many entries", out parsed, out error);
             if (!TryDoubleB64(Str(item, "sig"), out var sig)) return Error("an intoto signature is not base64", out parsed, out error);
-            if (!TryPemVerifier(Str(item, "publicKey"), out var verifier, out var isCert)) return Error("an intoto publicKey is not a base64 PEM certificate or key", out parsed, out error);
+            if (!TryPemVerifier(item, "publicKey", out var verifier, out var isCert)) return Error("an intoto publicKey is not a base64 PEM certificate or key", out parsed, out error);
             list.Add(new RecordedSignature(sig, verifier, isCert));
         }
         parsed = new RekorEntryBody
@@ -214,6 +215,16 @@ public sealed record RekorEntryBody
         }
     }
 
+    /// <summary>A non-empty base64 string member, decoded from the document's UTF-8 when it is in the usual form.</summary>
+    private static bool TryB64(JsonElement element, string name, [NotNullWhen(true)] out byte[]? bytes)
+    {
+        bytes = null;
+        if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String) return false;
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(value); // the string token, quotes included
+        if (raw.IndexOf((byte)'\\') < 0 && Base64Any.TryDecodeStandard(raw[1..^1], out bytes)) return bytes.Length > 0;
+        return TryB64(value.GetString(), out bytes);
+    }
+
     private static bool TryB64(string? text, [NotNullWhen(true)] out byte[]? bytes)
     {
         bytes = null;
@@ -236,11 +247,11 @@ public sealed record RekorEntryBody
     }
 
     /// <summary>Base64 of a PEM certificate or public key → DER, and whether it is a certificate.</summary>
-    private static bool TryPemVerifier(string? text, [NotNullWhen(true)] out byte[]? der, out bool isCertificate)
+    private static bool TryPemVerifier(JsonElement element, string name, [NotNullWhen(true)] out byte[]? der, out bool isCertificate)
     {
         der = null;
         isCertificate = false;
-        if (!TryB64(text, out var pemBytes) || pemBytes.Length > Pem.MaxLength) return false;
+        if (!TryB64(element, name, out var pemBytes) || pemBytes.Length > Pem.MaxLength) return false;
         if (!Pem.TryReadFirst(Encoding.UTF8.GetString(pemBytes), out var label, out der, out _)) return false;
         isCertificate = label == Pem.CertificateLabel;
         return isCertificate || label == Pem.PublicKeyLabel;
