@@ -281,6 +281,8 @@ public sealed class RegistryClient : IDisposable
     private async Task<HttpResponseMessage> SendAsync(
         string registry, string repository, bool write, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
+        if (!_options.IsAllowed(registry))
+            throw new RegistryException(RegistryCodes.NotAllowed, $"registry {registry} is not one Attest may contact (Attest:Registries:Allowed)");
         var scope = $"repository:{repository}:{(write ? "pull,push" : "pull")}";
         var challenged = false;
         for (var attempt = 1; ; attempt++)
@@ -303,6 +305,10 @@ public sealed class RegistryClient : IDisposable
                 catch (OperationCanceledException e)
                 {
                     throw new RegistryException(RegistryCodes.Timeout, $"registry {registry} did not answer before the deadline", isTransient: true, e);
+                }
+                catch (HttpRequestException e) when (e.InnerException is RegistryException refused)
+                {
+                    throw refused; // a refused address is not a transient failure
                 }
                 catch (HttpRequestException e)
                 {
@@ -374,6 +380,10 @@ public sealed class RegistryClient : IDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.AttemptTimeout);
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (e.InnerException is RegistryException refused)
+        {
+            throw refused;
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
@@ -535,6 +545,7 @@ public sealed class RegistryClient : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = options.AttemptTimeout,
         };
+        if (!options.AllowLinkLocal) handler.ConnectCallback = ConnectRefusingLinkLocalAsync;
         if (options.CaCertificates is { Count: > 0 } extra)
         {
             handler.SslOptions = new SslClientAuthenticationOptions
@@ -552,6 +563,40 @@ public sealed class RegistryClient : IDisposable
             };
         }
         return handler;
+    }
+
+    /// <summary>
+    /// Connects like the default handler, but first resolves the host and refuses if any address is link-local (the
+    /// cloud metadata service) or unspecified. Checked at connection time, so token realms, redirects and DNS answers
+    /// that change after a check are covered too.
+    /// </summary>
+    private static async ValueTask<Stream> ConnectRefusingLinkLocalAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var addresses = IPAddress.TryParse(host, out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        foreach (var address in addresses)
+        {
+            var mapped = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+            var linkLocal = mapped.IsIPv6LinkLocal || (mapped.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && mapped.GetAddressBytes() is [169, 254, _, _]);
+            if (linkLocal || mapped.Equals(IPAddress.Any) || mapped.Equals(IPAddress.IPv6Any))
+            {
+                throw new RegistryException(RegistryCodes.NotAllowed,
+                    $"connection to {host} refused: it resolves to {mapped}, a link-local or unspecified address (Attest:Registries:AllowLinkLocal)");
+            }
+        }
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false);
+            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private sealed record CachedToken(string Value, DateTimeOffset ExpiresAt);

@@ -20,4 +20,32 @@ public sealed class RegistryClientOptions
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public string UserAgent { get; init; } = "attest/0.1";
+
+    /// <summary>
+    /// Registries Attest may contact (host[:port] as in references; <c>*.example.com</c> matches every subdomain). Empty:
+    /// any registry. Checked before every registry request, so neither a workload nor an API client can make the
+    /// service reach a host outside the list (token services and blob redirects are where the registry sends it).
+    /// </summary>
+    public IReadOnlyList<string> AllowedRegistries { get; init; } = [];
+
+    /// <summary>Whether connections to link-local addresses (169.254.0.0/16, fe80::/10: cloud instance metadata) are
+    /// allowed. Off by default: no registry lives there, and a hostile registry's token realm or redirect must not
+    /// reach the node's credentials.</summary>
+    public bool AllowLinkLocal { get; init; }
+
+    /// <summary>Whether <paramref name="registry"/> (host[:port]) is one <see cref="AllowedRegistries"/> permits.</summary>
+    public bool IsAllowed(string registry)
+    {
+        if (AllowedRegistries.Count == 0) return true;
+        foreach (var pattern in AllowedRegistries)
+        {
+            if (string.Equals(pattern, registry, StringComparison.OrdinalIgnoreCase)) return true;
+            if (pattern.StartsWith("*.", StringComparison.Ordinal) && registry.Length > pattern.Length - 1
+                && registry.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -32,4 +32,5 @@ public static class RegistryCodes
     public const string Malformed = "registry.malformed";
     public const string Unexpected = "registry.unexpected-status";
     public const string Rejected = "registry.rejected";
+    public const string NotAllowed = "registry.not-allowed";
 }

@@ -142,4 +142,23 @@ public sealed class HostileRegistryTests
         var failure = await Assert.ThrowsAsync<RegistryException>(() => client.ResolveAsync(ImageReference.Parse($"{registry.Host}/app:v1")));
         Assert.Equal(RegistryCodes.AuthFailed, failure.Code);
     }
+
+    [Fact]
+    public async Task Token_realm_on_the_metadata_address_is_refused_without_connecting()
+    {
+        // A hostile registry sends the client to the cloud metadata service for its "token".
+        await using var registry = new HostileRegistry(c =>
+        {
+            c.Response.StatusCode = (int)HttpStatusCode.Unauthorized;
+            c.Response.Headers["WWW-Authenticate"] = "Bearer realm=\"http://169.254.169.254/latest/meta-data/\",service=\"x\"";
+            return Task.CompletedTask;
+        });
+        using var client = registry.Client();
+        var watch = Stopwatch.StartNew();
+        var failure = await Assert.ThrowsAsync<RegistryException>(() => client.ResolveAsync(ImageReference.Parse($"{registry.Host}/app:v1")));
+        Assert.Equal(RegistryCodes.NotAllowed, failure.Code);
+        Assert.Contains("169.254.169.254", failure.Message, StringComparison.Ordinal);
+        Assert.False(failure.IsTransient);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
 }

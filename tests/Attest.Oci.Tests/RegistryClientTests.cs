@@ -179,4 +179,61 @@ public sealed class RegistryClientTests(RegistryFixture registry) : IDisposable
             _client.ResolveAsync(ImageReference.Parse($"{registry.Host}/oci/deadline:v1"), deadline.Token));
         Assert.Equal(RegistryCodes.Timeout, failure.Code);
     }
+
+    [Fact]
+    public async Task Registries_outside_the_allowed_list_are_not_contacted()
+    {
+        var repository = TestImages.UniqueRepository("oci/allowed");
+        var (digest, _) = await TestImages.PushAsync(_client, registry.Host, repository, "v1");
+        var reference = ImageReference.Parse($"{registry.Host}/{repository}:v1");
+        using var elsewhere = new RegistryClient(new RegistryClientOptions
+        {
+            InsecureRegistries = new HashSet<string> { registry.Host },
+            AllowedRegistries = ["registry.example.com", "*.example.org"],
+        });
+        var failure = await Assert.ThrowsAsync<RegistryException>(() => elsewhere.ResolveAsync(reference));
+        Assert.Equal(RegistryCodes.NotAllowed, failure.Code);
+        Assert.Contains(registry.Host, failure.Message, StringComparison.Ordinal);
+        Assert.False(failure.IsTransient);
+        using var listed = new RegistryClient(new RegistryClientOptions
+        {
+            InsecureRegistries = new HashSet<string> { registry.Host },
+            AllowedRegistries = ["registry.example.com", registry.Host.ToUpperInvariant()],
+        });
+        Assert.Equal(digest, await listed.ResolveAsync(reference));
+    }
+
+    [Theory]
+    [InlineData("*.example.com", "registry.example.com", true)]
+    [InlineData("*.example.com", "a.b.example.com:5000", false)] // the port is part of the name
+    [InlineData("*.example.com:5000", "a.example.com:5000", true)]
+    [InlineData("*.example.com", "example.com", false)]
+    [InlineData("*.example.com", "evilexample.com", false)]
+    [InlineData("ghcr.io", "GHCR.IO", true)]
+    [InlineData("ghcr.io", "ghcr.io.evil.com", false)]
+    public void Allowed_patterns_match_whole_names_or_subdomains(string pattern, string registryName, bool allowed) =>
+        Assert.Equal(allowed, new RegistryClientOptions { AllowedRegistries = [pattern] }.IsAllowed(registryName));
+
+    [Fact]
+    public async Task Link_local_registries_are_refused_unless_allowed()
+    {
+        using var guarded = new RegistryClient(new RegistryClientOptions
+        {
+            InsecureRegistries = new HashSet<string> { "169.254.169.254:9" },
+            MaxAttempts = 1,
+            AttemptTimeout = TimeSpan.FromSeconds(1),
+        });
+        var failure = await Assert.ThrowsAsync<RegistryException>(() => guarded.ResolveAsync(ImageReference.Parse("169.254.169.254:9/app:v1")));
+        Assert.Equal(RegistryCodes.NotAllowed, failure.Code);
+        using var permissive = new RegistryClient(new RegistryClientOptions
+        {
+            InsecureRegistries = new HashSet<string> { "169.254.169.254:9" },
+            MaxAttempts = 1,
+            AttemptTimeout = TimeSpan.FromSeconds(1),
+            AllowLinkLocal = true,
+        });
+        // Allowed: the connection is attempted and fails in the ordinary way (nothing listens on port 9 there).
+        failure = await Assert.ThrowsAsync<RegistryException>(() => permissive.ResolveAsync(ImageReference.Parse("169.254.169.254:9/app:v1")));
+        Assert.NotEqual(RegistryCodes.NotAllowed, failure.Code);
+    }
 }

@@ -24,6 +24,12 @@ public sealed class RegistryAccessOptions
     /// <summary>PEM bundle of extra CA certificates for private registries.</summary>
     public string? CaFile { get; set; }
 
+    /// <summary>Registries Attest may contact (host[:port], <c>*.example.com</c> for subdomains); empty: any.</summary>
+    public string[] Allowed { get; set; } = [];
+
+    /// <summary>Allow connections to link-local addresses (cloud metadata); off by default.</summary>
+    public bool AllowLinkLocal { get; set; }
+
     /// <summary>docker config.json with registry credentials (the format of a kubernetes.io/dockerconfigjson secret).</summary>
     public string? DockerConfigFile { get; set; }
 }

@@ -76,6 +76,8 @@ public static class AdmissionServiceCollectionExtensions
             InsecureRegistries = new HashSet<string>(access.Insecure, StringComparer.OrdinalIgnoreCase),
             CaCertificates = cas,
             Credentials = credentials,
+            AllowedRegistries = access.Allowed,
+            AllowLinkLocal = access.AllowLinkLocal,
         };
     }
 }
