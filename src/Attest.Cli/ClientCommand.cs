@@ -213,17 +213,7 @@ internal static class ClientCommand
             {
                 throw new CommandFailure($"--ca-file {caFile.FullName} cannot be read: {e.Message}", AttestCommand.ExitCodes.UnusableInput);
             }
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-            {
-                if (certificate is null) return false;
-                if (errors == System.Net.Security.SslPolicyErrors.None) return true;
-                if (errors.HasFlag(System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch)) return false;
-                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(anchors);
-                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                return chain.Build(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate));
-            };
+            handler.SslOptions.RemoteCertificateValidationCallback = Attest.Core.Crypto.TlsTrust.ChainsTo(anchors, orSystemStore: true);
         }
         var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
         return new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };

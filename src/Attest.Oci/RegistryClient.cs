@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Attest.Core;
+using Attest.Core.Crypto;
 
 namespace Attest.Oci;
 
@@ -547,21 +548,7 @@ public sealed class RegistryClient : IDisposable
         };
         if (!options.AllowLinkLocal) handler.ConnectCallback = ConnectRefusingLinkLocalAsync;
         if (options.CaCertificates is { Count: > 0 } extra)
-        {
-            handler.SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if (errors == SslPolicyErrors.None) return true;
-                    if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(extra);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(new X509Certificate2(certificate));
-                },
-            };
-        }
+            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TlsTrust.ChainsTo(extra, orSystemStore: true) };
         return handler;
     }
 

@@ -110,15 +110,7 @@ public sealed partial class KubernetesPullSecrets : IDisposable
             SslOptions = new SslClientAuthenticationOptions
             {
                 // Only the cluster's CA vouches for the API server, not the system store.
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0) return false;
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-                },
+                RemoteCertificateValidationCallback = Attest.Core.Crypto.TlsTrust.ChainsTo(cas, orSystemStore: false),
             },
         }) { Timeout = Timeout.InfiniteTimeSpan };
     }
