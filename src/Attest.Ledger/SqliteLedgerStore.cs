@@ -9,25 +9,36 @@ namespace Attest.Ledger;
 /// The embedded ledger: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged entry
 /// survives a crash. Triggers make the entries table append-only; anything that slips past them (a
 /// direct edit with the triggers dropped) is caught by replaying the Merkle tree (<see cref="LedgerAuditor"/>).
-/// One writer connection serves commits (SQLite has one writer anyway); reads use pooled connections.
+/// One writer connection serves commits (SQLite has one writer anyway); reads use pooled connections. WAL
+/// checkpoints run in the background (<see cref="WalCheckpointer"/>), not inside an entry commit.
 /// </summary>
 public sealed class SqliteLedgerStore : ILedgerStore
 {
     private readonly string _connectionString;
+    private readonly SqliteWalOptions _wal;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private WriterStatements? _writer;
+    private WalCheckpointer? _checkpointer;
 
-    private SqliteLedgerStore(string path, string connectionString)
+    private SqliteLedgerStore(string path, string connectionString, SqliteWalOptions wal)
     {
         Location = path;
         _connectionString = connectionString;
+        _wal = wal;
     }
 
     public string Location { get; }
 
+    /// <summary>Background WAL checkpoints completed so far (each copies the WAL into the database file).</summary>
+    internal long WalCheckpoints => _checkpointer?.Completed ?? 0;
+
     /// <summary>Opens (creating if needed) the ledger file and its schema.</summary>
-    public static async Task<SqliteLedgerStore> OpenAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<SqliteLedgerStore> OpenAsync(string path, CancellationToken cancellationToken = default) =>
+        OpenAsync(path, SqliteWalOptions.Default, cancellationToken);
+
+    internal static async Task<SqliteLedgerStore> OpenAsync(string path, SqliteWalOptions wal, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(wal);
         SqliteProvider.EnsureInitialized();
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
@@ -37,7 +48,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
         }.ToString();
-        var store = new SqliteLedgerStore(fullPath, connectionString);
+        var store = new SqliteLedgerStore(fullPath, connectionString, wal);
         await using var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Create, cancellationToken: cancellationToken))
             .ConfigureAwait(false);
@@ -57,7 +68,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var writer = _writer ??= await WriterStatements.OpenAsync(this, cancellationToken).ConfigureAwait(false);
+            var writer = await GetWriterAsync(cancellationToken).ConfigureAwait(false);
             // BEGIN IMMEDIATE: take the write lock before reading the size, so the check and the inserts are one step.
             await using var transaction = writer.Connection.BeginTransaction(deferred: false);
             writer.Size.Transaction = transaction;
@@ -95,6 +106,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
             // synchronous=FULL: the WAL is fsynced before Commit returns, so the caller may acknowledge.
             transaction.Commit();
+            _checkpointer?.Committed();
         }
         catch (Exception e) when (e is not LedgerConflictException && e is not OperationCanceledException)
         {
@@ -203,7 +215,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var connection = (_writer ??= await WriterStatements.OpenAsync(this, cancellationToken).ConfigureAwait(false)).Connection;
+            var connection = (await GetWriterAsync(cancellationToken).ConfigureAwait(false)).Connection;
             // A checkpoint is a signature over entries that are already durable, so its row need not cost an fsync of
             // its own: with synchronous=NORMAL the WAL frames reach the disk with the next entry commit (FULL, which
             // syncs the whole WAL). A crash in between loses only this row; the log signs that tree again later, and any
@@ -222,6 +234,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.InsertCheckpoint, next, transaction, cancellationToken: cancellationToken))
                     .ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                _checkpointer?.Committed();
                 return true;
             }
             finally
@@ -246,15 +259,26 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
     }
 
+    /// <summary>The writer connection, opened on first use, and with it the background checkpointer: a store that is
+    /// only read (an audit, an export) starts no thread.</summary>
+    private async Task<WriterStatements> GetWriterAsync(CancellationToken cancellationToken)
+    {
+        if (_writer is { } writer) return writer;
+        writer = await WriterStatements.OpenAsync(this, cancellationToken).ConfigureAwait(false);
+        if (_wal.BackgroundCheckpointDelay is { } delay) _checkpointer ??= new WalCheckpointer(this, delay);
+        return _writer = writer;
+    }
+
     internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken, bool writer = false)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         // Per-connection settings: durability first (FULL fsyncs the WAL on every commit). WAL mode is stored in the
-        // file once set; readers only need to wait for a busy writer rather than fail.
+        // file once set; readers only need to wait for a busy writer rather than fail. The writer checkpoints by itself
+        // only past WriterCheckpointPages (a bound on the WAL should the background checkpointer fall behind).
         await connection.ExecuteAsync(new CommandDefinition(
             writer
-                ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
+                ? $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint={_wal.WriterCheckpointPages};"
                 : "PRAGMA busy_timeout=5000;",
             cancellationToken: cancellationToken)).ConfigureAwait(false);
         return connection;
@@ -272,10 +296,120 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     public async ValueTask DisposeAsync()
     {
+        _checkpointer?.Dispose();
+        _checkpointer = null;
         if (_writer is not null) await _writer.DisposeAsync().ConfigureAwait(false);
         _writer = null;
         _writeLock.Dispose();
         SqliteConnection.ClearAllPools();
+    }
+
+    /// <summary>
+    /// Copies the WAL into the database file on its own connection and thread. Left to SQLite, the checkpoint runs
+    /// inside the entry commit that crosses wal_autocheckpoint: measured at 1,000 admissions/s, one commit in ~150
+    /// took 2.5-3.7 ms instead of ~0.5 ms (a WAL fsync, the page copy and a database fsync), and every append queued
+    /// behind it waited too (moved here, the commit p99 went from ~1.8 to ~1.0-1.4 ms on a quiet machine, more under
+    /// load). A PASSIVE checkpoint neither blocks nor waits for the writer;
+    /// with synchronous=FULL on its connection it syncs the WAL before copying and the database before the WAL may be
+    /// reused, so durability is SQLite's own. Once a checkpoint has copied everything, the next commit starts the WAL
+    /// from its beginning, which keeps the file small.
+    /// </summary>
+    private sealed class WalCheckpointer : IDisposable
+    {
+        /// <summary>Checkpoints in a row while commits keep landing during one: the rest after each is small, and the
+        /// WAL can only restart after one that copied everything.</summary>
+        private const int MaxCatchUp = 4;
+
+        private readonly SqliteLedgerStore _store;
+        private readonly TimeSpan _delay;
+        private readonly SemaphoreSlim _committed = new(0, 1);
+        private readonly CancellationTokenSource _stopping = new();
+        private readonly Thread _thread;
+        private long _completed;
+
+        public WalCheckpointer(SqliteLedgerStore store, TimeSpan delay)
+        {
+            _store = store;
+            _delay = delay;
+            // A thread of its own: the checkpoint blocks in SQLite (no async I/O) for milliseconds.
+            _thread = new Thread(Run) { IsBackground = true, Name = "ledger WAL checkpoint" };
+            _thread.Start();
+        }
+
+        public long Completed => Interlocked.Read(ref _completed);
+
+        /// <summary>Called after each commit; cheap, and at most one wake-up is pending.</summary>
+        public void Committed()
+        {
+            if (_committed.CurrentCount != 0) return;
+            try
+            {
+                _committed.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another commit signalled first; one pending wake-up covers both.
+            }
+            catch (ObjectDisposedException)
+            {
+                // The store is closing; there is nothing left to checkpoint for.
+            }
+        }
+
+        private void Run()
+        {
+            SqliteConnection? connection = null;
+            var token = _stopping.Token;
+            try
+            {
+                while (true)
+                {
+                    _committed.Wait(token);
+                    // Let commits gather: one checkpoint per delay under load, not one per commit.
+                    if (token.WaitHandle.WaitOne(_delay)) break;
+                    try
+                    {
+                        connection ??= Open();
+                        for (var round = 0; round < MaxCatchUp && !token.IsCancellationRequested; round++)
+                        {
+                            var (busy, walFrames, copied) = connection.QuerySingle<(long, long, long)>("PRAGMA wal_checkpoint(PASSIVE)");
+                            Interlocked.Increment(ref _completed);
+                            if (busy != 0 || copied >= walFrames) break;
+                        }
+                    }
+                    catch (SqliteException)
+                    {
+                        // The writer's own checkpoint still bounds the WAL; reopen and try again after the next commit.
+                        connection?.Dispose();
+                        connection = null;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                connection?.Dispose();
+            }
+        }
+
+        private SqliteConnection Open()
+        {
+            var connection = new SqliteConnection(_store._connectionString);
+            connection.Open();
+            // FULL: the checkpoint syncs the WAL before it copies and the database file before the WAL is reused.
+            connection.Execute("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
+            return connection;
+        }
+
+        public void Dispose()
+        {
+            _stopping.Cancel();
+            _thread.Join();
+            _stopping.Dispose();
+            _committed.Dispose();
+        }
     }
 
     /// <summary>The one writer connection and its statements, prepared once and reused for every commit.</summary>

@@ -1,0 +1,103 @@
+namespace Attest.Ledger.Tests;
+
+/// <summary>The SQLite ledger's write-ahead log under continuous appends, on a real file: checkpoints run in the
+/// background and keep the WAL small, and without any checkpoint it would not be.</summary>
+public class SqliteWalCheckpointTests
+{
+    // Admission entries paced like webhook traffic (8 callers, a millisecond apart): 3,000 appends write about 25 MB
+    // of WAL frames when nothing copies them into the database file.
+    private const int Callers = 8;
+    private const int AppendsPerCaller = 375;
+    private const long WalBound = 8 * 1024 * 1024;
+
+    /// <summary>The writer itself never checkpoints in these runs unless a test says so.</summary>
+    private const int WriterNeverCheckpoints = 1_000_000;
+
+    [Fact]
+    public async Task Background_checkpoints_keep_the_wal_bounded_under_continuous_appends()
+    {
+        var run = await AppendContinuouslyAsync(new SqliteWalOptions
+        {
+            BackgroundCheckpointDelay = TimeSpan.FromMilliseconds(10),
+            WriterCheckpointPages = WriterNeverCheckpoints,
+        });
+
+        Assert.True(run.BackgroundCheckpoints > 0, "the background checkpointer never ran");
+        Assert.True(run.WalRestarts >= 2, $"the WAL restarted {run.WalRestarts} times");
+        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes");
+        Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
+        Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
+    }
+
+    [Fact]
+    public async Task Without_any_checkpoint_the_same_appends_grow_the_wal_past_the_bound()
+    {
+        // The control for the test above: the workload is large enough that the bound means something.
+        var run = await AppendContinuouslyAsync(new SqliteWalOptions
+        {
+            BackgroundCheckpointDelay = null,
+            WriterCheckpointPages = WriterNeverCheckpoints,
+        });
+
+        Assert.Equal(0, run.BackgroundCheckpoints);
+        Assert.Equal(0u, run.WalRestarts);
+        Assert.True(run.WalBytes > WalBound, $"WAL only grew to {run.WalBytes} bytes");
+        Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
+    }
+
+    [Fact]
+    public async Task The_writer_still_bounds_the_wal_when_background_checkpoints_are_off()
+    {
+        // The backstop that holds if the background checkpointer falls behind: SQLite's own, inside a commit.
+        var run = await AppendContinuouslyAsync(new SqliteWalOptions
+        {
+            BackgroundCheckpointDelay = null,
+            WriterCheckpointPages = 200,
+        });
+
+        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes");
+        Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
+        Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
+    }
+
+    private sealed record Run(long WalBytes, uint WalRestarts, long BackgroundCheckpoints, LedgerAuditReport Audit);
+
+    private static async Task<Run> AppendContinuouslyAsync(SqliteWalOptions wal)
+    {
+        await using var fx = new LedgerFixture();
+        long walBytes, checkpoints;
+        uint restarts;
+        await using (var store = await SqliteLedgerStore.OpenAsync(fx.Path, wal))
+        {
+            await using (var ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = LedgerFixture.Origin },
+                             [fx.Signer], TimeProvider.System))
+            {
+                await Task.WhenAll(Enumerable.Range(0, Callers).Select(async caller =>
+                {
+                    for (var i = 0; i < AppendsPerCaller; i++)
+                    {
+                        await ledger.AppendAsync(LedgerFixture.Decision(caller * AppendsPerCaller + i));
+                        await Task.Delay(1);
+                    }
+                }));
+                await ledger.CheckpointAsync();
+            }
+            // Measured while the store is open: closing the last connection checkpoints and removes the WAL. A WAL
+            // that restarts is overwritten from its start, so its length is the most it ever held.
+            walBytes = new FileInfo(fx.Path + "-wal").Length;
+            restarts = WalCheckpointSequence(fx.Path + "-wal");
+            checkpoints = store.WalCheckpoints;
+        }
+        return new Run(walBytes, restarts, checkpoints, await fx.AuditAsync());
+    }
+
+    /// <summary>The WAL header's checkpoint sequence number (bytes 12-15, big-endian; sqlite.org/fileformat2.html#walformat):
+    /// SQLite increments it each time a writer starts the WAL over after a complete checkpoint.</summary>
+    private static uint WalCheckpointSequence(string walPath)
+    {
+        using var file = new FileStream(walPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        Span<byte> header = stackalloc byte[32];
+        file.ReadExactly(header);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(header[12..16]);
+    }
+}
