@@ -6,15 +6,15 @@
 #   cold:       verdict cache off (every request fetches referrers from the registry), fixed 200 requests/s -> p50/p99
 #   saturation: no rate limit, 32 workers -> requests/s
 #   memory:     the server's peak resident set (VmHWM) after all runs
-# warm and warm-dryrun measure the steady state: both request kinds first run WARMUP (default 6s) at the same rate,
-# until the tiered JIT has settled. With 200 warm-up requests the JIT was still recompiling hot methods through the
+# warm and warm-dryrun measure the steady state: both request kinds first run WARMUP (default 12s) at the same rate,
+# until the tiered JIT (dynamic PGO's instrumented tier included) has settled. With 200 warm-up requests the JIT was still recompiling hot methods through the
 # whole warm run (the server used ~75% of a core instead of ~30%), and warm-dryrun, measured after it, got a warmed
 # JIT that warm never had.
 # Everything binds 127.0.0.1 on free ports and is stopped at exit. Usage: bench/webhook/run.sh [DURATION=10s]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 DURATION="${1:-10s}"
-WARMUP="${WARMUP:-6s}"
+WARMUP="${WARMUP:-12s}"
 for tool in hey docker-registry openssl curl python3; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (apt-get install hey docker-registry openssl curl python3)" >&2; exit 2; }
 done
