@@ -33,9 +33,7 @@ public static class AuditEndpoints
         api.MapGet("/checkpoint", GetCheckpointAsync)
             .WithName("LedgerCheckpoint")
             .Produces<CheckpointResponse>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesLedgerProblems();
 
         api.MapGet("/entries", QueryEntriesAsync)
             .WithName("LedgerEntries")
@@ -58,9 +56,7 @@ public static class AuditEndpoints
         api.MapGet("/entries/{index}", GetEntryAsync)
             .WithName("LedgerEntry")
             .Produces<EntryResponse>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesLedgerProblems();
 
         api.MapGet("/proofs/inclusion", GetInclusionProofAsync)
             .WithName("LedgerInclusionProof")
@@ -68,9 +64,7 @@ public static class AuditEndpoints
                 ("index", JsonSchemaType.Integer, true, "the entry to prove"),
                 ("treeSize", JsonSchemaType.Integer, false, "default: the latest checkpoint's size"))
             .Produces<InclusionProofResponse>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesLedgerProblems();
 
         api.MapGet("/proofs/consistency", GetConsistencyProofAsync)
             .WithName("LedgerConsistencyProof")
@@ -78,9 +72,7 @@ public static class AuditEndpoints
                 ("from", JsonSchemaType.Integer, true, "the older tree size"),
                 ("to", JsonSchemaType.Integer, true, "the newer tree size"))
             .Produces<ConsistencyProofResponse>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesLedgerProblems();
 
         api.MapGet("/export", LedgerStreams.ExportAsync)
             .WithName("LedgerExport")
@@ -88,16 +80,12 @@ public static class AuditEndpoints
                 ("start", JsonSchemaType.Integer, false, "first index, default 0"),
                 ("end", JsonSchemaType.Integer, false, "exclusive, default the ledger's size"))
             .Produces(StatusCodes.Status200OK, contentType: LedgerStreams.JsonLinesType)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesLedgerProblems();
 
         api.MapGet("/log/{**path}", LedgerStreams.GetLogFileAsync)
             .WithName("LedgerLogFile")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesLedgerProblems();
 
         endpoints.MapAuditPage();
         return api;
@@ -249,6 +237,12 @@ public static class AuditEndpoints
 
     internal static IResult Unavailable() =>
         Results.Problem(title: "Ledger unavailable", detail: "the ledger is not open yet", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>What every ledger read can fail with: a bad parameter, an index or size the log does not have, no ledger.</summary>
+    private static RouteHandlerBuilder ProducesLedgerProblems(this RouteHandlerBuilder builder) => builder
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     internal static string Clip(string text) => text.Length <= 64 ? text : text[..64] + "…";
 }
