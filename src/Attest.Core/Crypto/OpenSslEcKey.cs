@@ -25,12 +25,20 @@ internal sealed unsafe class OpenSslEcKey : SafeHandle
     public static bool Available => Functions.Loaded;
 
     /// <summary>OpenSSL's NID of a supported curve.</summary>
-    public static int CurveNid(KeyAlgorithm algorithm) => algorithm switch
+    private static int CurveNid(KeyAlgorithm algorithm) => algorithm switch
     {
         KeyAlgorithm.EcdsaP256 => 415, // NID_X9_62_prime256v1
         KeyAlgorithm.EcdsaP384 => 715, // NID_secp384r1
-        KeyAlgorithm.EcdsaP521 => 716, // NID_secp521r1
-        _ => throw new ArgumentOutOfRangeException(nameof(algorithm)),
+        _ => 716, // NID_secp521r1
+    };
+
+    /// <summary>Bytes of one field element (a coordinate, or r and s of a signature) of a supported curve; 0 for other keys.</summary>
+    public static int FieldBytes(KeyAlgorithm algorithm) => algorithm switch
+    {
+        KeyAlgorithm.EcdsaP256 => 32,
+        KeyAlgorithm.EcdsaP384 => 48,
+        KeyAlgorithm.EcdsaP521 => 66,
+        _ => 0,
     };
 
     /// <summary>
@@ -39,33 +47,20 @@ internal sealed unsafe class OpenSslEcKey : SafeHandle
     /// </summary>
     public static OpenSslEcKey? TryImport(KeyAlgorithm algorithm, ReadOnlySpan<byte> uncompressedPoint)
     {
-        var fieldBytes = algorithm switch
-        {
-            KeyAlgorithm.EcdsaP256 => 32,
-            KeyAlgorithm.EcdsaP384 => 48,
-            KeyAlgorithm.EcdsaP521 => 66,
-            _ => 0,
-        };
+        var fieldBytes = FieldBytes(algorithm);
         // Compressed and hybrid forms are refused, as .NET refuses them: one accepted encoding per key.
         if (!Available || fieldBytes == 0 || uncompressedPoint.Length != 1 + 2 * fieldBytes || uncompressedPoint[0] != 0x04) return null;
-        var group = Functions.Group(algorithm);
-        if (group == IntPtr.Zero) return null;
-        var key = new OpenSslEcKey();
         // A new key on a copy of the curve's cached group: building the group from its curve name every time cost
         // more than decoding the point (about 10 µs against 3).
         var raw = Functions.NewKey();
-        if (raw == IntPtr.Zero)
+        if (raw == IntPtr.Zero || Functions.SetGroup(raw, Functions.Groups[(int)algorithm]) != 1)
         {
+            if (raw != IntPtr.Zero) Functions.Free(raw);
             Functions.ClearErrors();
             return null;
         }
+        var key = new OpenSslEcKey();
         key.SetHandle(raw);
-        if (Functions.SetGroup(raw, group) != 1)
-        {
-            Functions.ClearErrors();
-            key.Dispose();
-            return null;
-        }
         fixed (byte* start = uncompressedPoint)
         {
             var cursor = start;
@@ -116,7 +111,11 @@ internal sealed unsafe class OpenSslEcKey : SafeHandle
         public static readonly bool Loaded;
         public static readonly delegate* unmanaged<IntPtr> NewKey;
         public static readonly delegate* unmanaged<IntPtr, IntPtr, int> SetGroup;
-        private static readonly delegate* unmanaged<int, IntPtr> NewGroupByCurveName;
+
+        /// <summary>One EC_GROUP per supported curve, indexed by <see cref="KeyAlgorithm"/> (P-256, P-384, P-521 are 0-2),
+        /// for the life of the process.
+        /// Keys get their own copy (EC_KEY_set_group duplicates it), so these are only ever read.</summary>
+        public static readonly IntPtr[] Groups = new IntPtr[3];
         public static readonly delegate* unmanaged<IntPtr*, byte**, long, IntPtr> DecodePoint;
         public static readonly delegate* unmanaged<int, byte*, int, byte*, int, IntPtr, int> Verify;
         public static readonly delegate* unmanaged<IntPtr, void> Free;
@@ -138,7 +137,12 @@ internal sealed unsafe class OpenSslEcKey : SafeHandle
             }
             NewKey = (delegate* unmanaged<IntPtr>)newKey;
             SetGroup = (delegate* unmanaged<IntPtr, IntPtr, int>)setGroup;
-            NewGroupByCurveName = (delegate* unmanaged<int, IntPtr>)newGroup;
+            var newGroupByCurveName = (delegate* unmanaged<int, IntPtr>)newGroup;
+            foreach (var curve in new[] { KeyAlgorithm.EcdsaP256, KeyAlgorithm.EcdsaP384, KeyAlgorithm.EcdsaP521 })
+            {
+                Groups[(int)curve] = newGroupByCurveName(CurveNid(curve));
+                if (Groups[(int)curve] == IntPtr.Zero) return; // not an OpenSSL with these curves: use .NET
+            }
             DecodePoint = (delegate* unmanaged<IntPtr*, byte**, long, IntPtr>)decode;
             Verify = (delegate* unmanaged<int, byte*, int, byte*, int, IntPtr, int>)verify;
             Free = (delegate* unmanaged<IntPtr, void>)free;
@@ -147,32 +151,5 @@ internal sealed unsafe class OpenSslEcKey : SafeHandle
         }
 
         public static void ClearErrors() => ClearErrorQueue();
-
-        // One EC_GROUP per curve for the life of the process; keys get their own copy (EC_KEY_set_group duplicates
-        // it), so the cached groups are only ever read.
-        private static readonly IntPtr[] Groups = new IntPtr[3];
-        private static readonly Lock GroupsLock = new();
-
-        public static IntPtr Group(KeyAlgorithm algorithm)
-        {
-            var slot = algorithm switch
-            {
-                KeyAlgorithm.EcdsaP256 => 0,
-                KeyAlgorithm.EcdsaP384 => 1,
-                _ => 2,
-            };
-            var group = Volatile.Read(ref Groups[slot]);
-            if (group != IntPtr.Zero) return group;
-            lock (GroupsLock)
-            {
-                if (Groups[slot] == IntPtr.Zero)
-                {
-                    group = NewGroupByCurveName(CurveNid(algorithm));
-                    if (group == IntPtr.Zero) ClearErrors();
-                    Volatile.Write(ref Groups[slot], group);
-                }
-                return Groups[slot];
-            }
-        }
     }
 }

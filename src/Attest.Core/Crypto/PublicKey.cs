@@ -314,15 +314,8 @@ internal sealed class EcdsaPublicKey : PublicKey
     private bool VerifyNative(ReadOnlySpan<byte> digest, ReadOnlySpan<byte> signature, SignatureEncoding encoding)
     {
         if (encoding == SignatureEncoding.Der) return _native!.VerifyDigest(digest, signature);
-        return EcdsaSignature.TryP1363ToDer(signature, FieldBytes, out var der) && _native!.VerifyDigest(digest, der);
+        return EcdsaSignature.TryP1363ToDer(signature, OpenSslEcKey.FieldBytes(_algorithm), out var der) && _native!.VerifyDigest(digest, der);
     }
-
-    private int FieldBytes => _algorithm switch
-    {
-        KeyAlgorithm.EcdsaP256 => 32,
-        KeyAlgorithm.EcdsaP384 => 48,
-        _ => 66,
-    };
 
     private static int HashLength(SignatureScheme scheme) => scheme switch
     {
