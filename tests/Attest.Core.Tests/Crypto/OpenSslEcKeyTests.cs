@@ -136,7 +136,7 @@ public class OpenSslEcKeyTests
     }
 
     /// <summary>Single-bit flips, truncations, extensions and re-encodings of a good signature in both encodings.</summary>
-    private static IEnumerable<(byte[] Signature, SignatureEncoding Encoding)> Damaged(byte[] der, byte[] p1363, Random random)
+    internal static IEnumerable<(byte[] Signature, SignatureEncoding Encoding)> Damaged(byte[] der, byte[] p1363, Random random)
     {
         foreach (var (good, encoding) in new[] { (der, SignatureEncoding.Der), (p1363, SignatureEncoding.IeeeP1363) })
         {
@@ -157,14 +157,14 @@ public class OpenSslEcKeyTests
         yield return (WriteDer(r, s), SignatureEncoding.Der);
     }
 
-    private static (byte[] R, byte[] S) ReadDer(byte[] der)
+    internal static (byte[] R, byte[] S) ReadDer(byte[] der)
     {
         var sequence = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
         return (sequence.ReadIntegerBytes().ToArray(), sequence.ReadIntegerBytes().ToArray());
     }
 
     /// <summary>DER of (r, s); <paramref name="raw"/> writes the integer bytes as given, even when not minimal.</summary>
-    private static byte[] WriteDer(byte[] r, byte[] s, bool raw = false)
+    internal static byte[] WriteDer(byte[] r, byte[] s, bool raw = false)
     {
         if (raw)
         {
