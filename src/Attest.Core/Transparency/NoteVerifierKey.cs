@@ -64,12 +64,18 @@ public sealed class NoteVerifierKey
         return new NoteVerifierKey(name, NoteEncoding.KeyHash(name, Ed25519Type, publicKey), Ed25519Type, publicKey.ToArray(), null);
     }
 
-    public static NoteVerifierKey ForEcdsa(string name, ReadOnlySpan<byte> subjectPublicKeyInfo)
+    public static NoteVerifierKey ForEcdsa(string name, ReadOnlySpan<byte> subjectPublicKeyInfo) =>
+        ForEcdsa(name, ImportP256(subjectPublicKeyInfo)
+            ?? throw new ArgumentException("not an ECDSA P-256 SubjectPublicKeyInfo", nameof(subjectPublicKeyInfo)));
+
+    /// <summary>An ECDSA P-256 note key on a key already held (a log's key in the trusted root), sharing its verification state.</summary>
+    public static NoteVerifierKey ForEcdsa(string name, Crypto.PublicKey key)
     {
+        ArgumentNullException.ThrowIfNull(key);
         if (!NoteEncoding.IsValidKeyName(name)) throw new ArgumentException($"invalid note key name '{name}'", nameof(name));
-        var ecdsa = ImportP256(subjectPublicKeyInfo)
-            ?? throw new ArgumentException("not an ECDSA P-256 SubjectPublicKeyInfo", nameof(subjectPublicKeyInfo));
-        return new NoteVerifierKey(name, NoteEncoding.SpkiKeyHash(subjectPublicKeyInfo), EcdsaType, subjectPublicKeyInfo.ToArray(), ecdsa);
+        if (key.Algorithm != KeyAlgorithm.EcdsaP256) throw new ArgumentException("not an ECDSA P-256 key", nameof(key));
+        var spki = key.SubjectPublicKeyInfo;
+        return new NoteVerifierKey(name, NoteEncoding.SpkiKeyHash(spki), EcdsaType, spki.ToArray(), key);
     }
 
     /// <summary>

@@ -46,8 +46,7 @@ internal sealed class InclusionProofStep : IVerificationStep
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointOrigin, $"{at} has a checkpoint for origin '{checkpoint.Origin}', but the log is {log.Origin}.");
 
             var signerName = rekorV2 ? log.Origin : LogName(checkpoint.Origin);
-            var key = NoteKeys.GetValue(log, static _ => new ConcurrentDictionary<string, NoteVerifierKey?>(StringComparer.Ordinal))
-                .GetOrAdd(signerName, static (name, log) => NoteKey(log, name), log);
+            var key = NoteKeyFor(log, signerName);
             if (key is null)
                 return VerificationContext.Finding(SigstoreCodes.TlogCheckpointSignature, $"{at}'s checkpoint cannot be checked: the log {log.BaseUrl} has a {log.Key!.Algorithm} key (Attest verifies Ed25519, ECDSA P-256 and RSA checkpoints) or '{signerName}' is not a key name.");
             if (!key.KeyHash.Equals(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(log.CheckpointKeyHint)))
@@ -88,6 +87,24 @@ internal sealed class InclusionProofStep : IVerificationStep
     }
 
     /// <summary>The log's key as a signed-note verifier under <paramref name="name"/>; null for key types notes do not use.</summary>
+    /// <summary>
+    /// The log's note key under a name. The name comes from the bundle's checkpoint, so only the first few names of a log
+    /// are kept (a log has one; every bundle naming another would otherwise add an entry for the life of the process).
+    /// </summary>
+    private static NoteVerifierKey? NoteKeyFor(TransparencyLogInstance log, string name)
+    {
+        var names = NoteKeys.GetValue(log, static _ => new ConcurrentDictionary<string, NoteVerifierKey?>(StringComparer.Ordinal));
+        if (names.TryGetValue(name, out var known)) return known;
+        var key = NoteKey(log, name);
+        if (names.Count < MaxNamesPerLog) names.TryAdd(name, key);
+        return key;
+    }
+
+    private const int MaxNamesPerLog = 4;
+
+    /// <summary>How many names of a log have a kept note key (for tests).</summary>
+    internal static int KnownNoteKeyNames(TransparencyLogInstance log) => NoteKeys.TryGetValue(log, out var names) ? names.Count : 0;
+
     private static NoteVerifierKey? NoteKey(TransparencyLogInstance log, string name)
     {
         try
@@ -95,7 +112,7 @@ internal sealed class InclusionProofStep : IVerificationStep
             return log.Key!.Algorithm switch
             {
                 KeyAlgorithm.Ed25519 => NoteVerifierKey.ForEd25519(name, log.Key.SubjectPublicKeyInfo[^Ed25519.PublicKeySize..]),
-                KeyAlgorithm.EcdsaP256 => NoteVerifierKey.ForEcdsa(name, log.Key.SubjectPublicKeyInfo),
+                KeyAlgorithm.EcdsaP256 => NoteVerifierKey.ForEcdsa(name, log.Key),
                 // Older Rekor v1 logs sign with RSA; their hint is SHA-256(SPKI)[:4], rekor-tiles' the signed-note id.
                 KeyAlgorithm.Rsa => RsaNoteKey(log, name),
                 _ => null,

@@ -38,15 +38,15 @@ public sealed class RsaCheckpointTests : IDisposable
     }
 
     /// <summary>A one-leaf tree: the root is the leaf hash, the audit path is empty.</summary>
-    private string Checkpoint(uint keyHash, Func<byte[], byte[]>? alterSignature = null)
+    private string Checkpoint(uint keyHash, Func<byte[], byte[]>? alterSignature = null, string name = Host)
     {
-        var text = $"{Host} - 1193050959916656506\n1\n{Convert.ToBase64String(MerkleHash.Leaf(_body))}\n";
+        var text = $"{name} - 1193050959916656506\n1\n{Convert.ToBase64String(MerkleHash.Leaf(_body))}\n";
         var signature = _rsa.SignData(Encoding.UTF8.GetBytes(text), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         signature = alterSignature?.Invoke(signature) ?? signature;
         var blob = new byte[4 + signature.Length];
         BinaryPrimitives.WriteUInt32BigEndian(blob, keyHash);
         signature.CopyTo(blob, 4);
-        return $"{text}\n— {Host} {Convert.ToBase64String(blob)}\n";
+        return $"{text}\n— {name} {Convert.ToBase64String(blob)}\n";
     }
 
     private Core.Finding? Verify(TrustedRoot root, string checkpoint)
@@ -111,5 +111,17 @@ public sealed class RsaCheckpointTests : IDisposable
         Assert.Null(Verify(root, Checkpoint(noteKey.KeyHash)));
         // Under that root, a signature with the Rekor v1 hint names no trusted key.
         Assert.Equal(SigstoreCodes.TlogCheckpointSignature, Verify(root, Checkpoint(SpkiHint))?.Code);
+    }
+
+    [Fact]
+    public void Log_names_chosen_by_bundles_do_not_accumulate()
+    {
+        // Rekor v1 checkpoints name their log in the origin line, which the bundle supplies: each name gets a note key,
+        // and only the first few are kept, so a stream of bundles with new names cannot grow memory without end.
+        var root = Root();
+        for (var i = 0; i < 40; i++) Assert.Null(Verify(root, Checkpoint(SpkiHint, name: $"log{i}.example")));
+        Assert.InRange(InclusionProofStep.KnownNoteKeyNames(root.TransparencyLogs[0]), 1, 4);
+        // Names past the limit still verify, and still fail when their signature is wrong.
+        Assert.Equal(SigstoreCodes.TlogCheckpointSignature, Verify(root, Checkpoint(SpkiHint, s => { s[3] ^= 1; return s; }, "log99.example"))?.Code);
     }
 }
