@@ -23,6 +23,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>The server's operating-system process id (for tests that look at it under /proc).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The server's working directory (its default data directory is <c>data</c> under it).</summary>
     public string WorkingDirectory { get; private set; } = "";
 

@@ -26,7 +26,10 @@ public static class AttestServer
         WebApplicationBuilder builder;
         try
         {
-            builder = WebApplication.CreateBuilder(args);
+            // Options are bound once at start-up, so appsettings*.json are not watched: the watcher would cover the
+            // whole content root, the default data directory included, and wake on every ledger write. The command line
+            // can still turn it on (a later --hostBuilder:reloadConfigOnChange=true wins).
+            builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         }
         catch (InvalidDataException e)
         {

@@ -36,6 +36,43 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Only_the_policy_directory_is_watched_not_the_data_directory()
+    {
+        // Configuration is read once; a watcher on the content root would also cover data/ and wake on every ledger write.
+        using var workspace = new ServerWorkspace();
+        await using var server = await workspace.Start().WaitUntilListeningAsync();
+        var watched = WatchedInodes(server.ProcessId);
+        Assert.Contains(Inode(workspace.PolicyDirectory), watched);
+        Assert.DoesNotContain(Inode(workspace.DataDirectory), watched);
+        Assert.DoesNotContain(Inode(workspace.Path), watched);
+    }
+
+    /// <summary>The inode of every directory the process watches with inotify (from <c>/proc/PID/fdinfo</c>, in hex).</summary>
+    private static HashSet<string> WatchedInodes(int processId)
+    {
+        var inodes = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var descriptor in Directory.GetFiles($"/proc/{processId}/fd"))
+        {
+            if (new FileInfo(descriptor).LinkTarget != "anon_inode:inotify") continue;
+            foreach (var line in File.ReadLines($"/proc/{processId}/fdinfo/{Path.GetFileName(descriptor)}"))
+            {
+                if (!line.StartsWith("inotify ", StringComparison.Ordinal)) continue;
+                var field = line.Split(' ').First(f => f.StartsWith("ino:", StringComparison.Ordinal));
+                inodes.Add(field["ino:".Length..]);
+            }
+        }
+        return inodes;
+    }
+
+    private static string Inode(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
+        var decimalInode = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return ulong.Parse(decimalInode, System.Globalization.CultureInfo.InvariantCulture).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task Restart_reuses_the_signing_key_it_generated()
     {
         using var workspace = new ServerWorkspace();
