@@ -86,4 +86,41 @@ public sealed class PrivateRegistryTests(TokenAuthRegistryFixture registry)
         Assert.False(response.GetProperty("allowed").GetBoolean());
         Assert.Contains("[registry.auth.denied]", response.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_comma_separated_registry_allowlist_is_enforced()
+    {
+        // The form a Helm value or an environment variable gives; bound as items only, it would mean "any registry".
+        var digest = await PushAsync("private/listed");
+        using var workspace = await WorkspaceAsync();
+        var image = $"{registry.Host}/private/listed@{digest}";
+        await using (var elsewhere = await workspace.Start(
+            $"--Attest:Registries:Insecure:0={registry.Host}", "--Attest:Registries:Allowed=ghcr.io, *.example.com").WaitUntilListeningAsync())
+        {
+            Assert.Contains("[registry.not-allowed]", await DenialAsync(elsewhere, image), StringComparison.Ordinal);
+        }
+        await using var listed = await workspace.Start(
+            $"--Attest:Registries:Insecure={registry.Host}", $"--Attest:Registries:Allowed=ghcr.io,{registry.Host}").WaitUntilListeningAsync();
+        // Reached the registry (the comma form of Insecure worked too): refused for lack of credentials, not by the allowlist.
+        Assert.Contains("[registry.auth.denied]", await DenialAsync(listed, image), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_allowlist_that_names_no_registry_stops_startup()
+    {
+        using var workspace = await WorkspaceAsync();
+        await using var server = workspace.Start("--Attest:Registries:Allowed= , ");
+        var exitCode = await server.WaitForExitAsync();
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Attest:Registries:Allowed is set but names no registry", server.StandardError, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> DenialAsync(ServerProcess server, string image)
+    {
+        var (_, validated) = await AdmissionRequests.PostAsync(server.Client, "admission/validate",
+            AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", image));
+        var response = validated.RootElement.GetProperty("response");
+        Assert.False(response.GetProperty("allowed").GetBoolean());
+        return response.GetProperty("status").GetProperty("message").GetString()!;
+    }
 }

@@ -116,7 +116,7 @@ public sealed class HelmChartTests
             replicas: 2
             pullSecrets: {enabled: true, cacheSeconds: 15}
             tls: {certManager: false, secretName: my-tls, caBundle: TFMwdExTMUNSVWRKVGlCRFJWSlVTVVpKUTBGVVJTMHRMUzB0Q2c9PQ==}
-            registries: {dockerConfigSecret: regcred, caConfigMap: registry-ca}
+            registries: {dockerConfigSecret: regcred, caConfigMap: registry-ca, allowed: "ghcr.io,*.corp.example"}
             resources: {requests: {cpu: 250m, memory: 256Mi}}
             policies:
               example.yaml: |
@@ -153,6 +153,7 @@ public sealed class HelmChartTests
         Assert.Contains("--Attest:Admission:PullSecrets:CacheSeconds=15", args);
         Assert.Contains("--Attest:Registries:DockerConfigFile=/etc/attest/registry/.dockerconfigjson", args);
         Assert.Contains("--Attest:Registries:CaFile=/etc/attest/registry-ca/ca.crt", args);
+        Assert.Contains("--Attest:Registries:Allowed=ghcr.io,*.corp.example", args);
     }
 
     [Fact]
