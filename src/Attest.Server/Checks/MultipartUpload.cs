@@ -12,16 +12,23 @@ public sealed record UploadedFile(string Field, string Path, long Length);
 
 /// <summary>
 /// Reads a <c>multipart/form-data</c> body part by part into a scratch directory, never holding more than a chunk in
-/// memory, and refuses it precisely: 415 for another media type, 413 as soon as the body passes its bound, 400 for
-/// unknown fields, repeated single fields, oversized text fields and malformed multipart framing.
+/// memory, and refuses it precisely: 415 for another media type, 413 as soon as the body passes its bound, 503 when the
+/// uploads in flight together would pass the server's <see cref="UploadSpace"/>, 400 for unknown fields, repeated
+/// single fields, oversized text fields and malformed multipart framing.
 /// </summary>
 public sealed class MultipartUpload : IDisposable
 {
     private readonly string _directory;
+    private readonly UploadSpace _space;
+    private long _reserved;
     private readonly Dictionary<string, string> _fields = new(StringComparer.Ordinal);
     private readonly List<UploadedFile> _files = [];
 
-    private MultipartUpload(string directory) => _directory = directory;
+    private MultipartUpload(string directory, UploadSpace space)
+    {
+        _directory = directory;
+        _space = space;
+    }
 
     /// <summary>The scratch directory (deleted on dispose); callers build their own layout under it.</summary>
     public string Directory => _directory;
@@ -36,7 +43,7 @@ public sealed class MultipartUpload : IDisposable
     /// <param name="fileFields">file fields given at most once</param>
     /// <param name="repeatableFiles">file fields that may repeat (module zips)</param>
     public static async Task<(MultipartUpload? Upload, IResult? Problem)> ReadAsync(
-        HttpRequest request, long maxBytes, IReadOnlySet<string> textFields, IReadOnlySet<string> fileFields, IReadOnlySet<string> repeatableFiles)
+        HttpRequest request, UploadSpace space, long maxBytes, IReadOnlySet<string> textFields, IReadOnlySet<string> fileFields, IReadOnlySet<string> repeatableFiles)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
@@ -48,7 +55,7 @@ public sealed class MultipartUpload : IDisposable
         // The server-wide default (30 MB) is not this endpoint's bound; ours is counted below.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = maxBytes + 64 * 1024;
 
-        var upload = new MultipartUpload(System.IO.Directory.CreateTempSubdirectory("attest-check-").FullName);
+        var upload = new MultipartUpload(System.IO.Directory.CreateTempSubdirectory("attest-check-").FullName, space);
         try
         {
             var problem = await upload.ReadPartsAsync(request, boundary, maxBytes, textFields, fileFields, repeatableFiles).ConfigureAwait(false);
@@ -126,6 +133,11 @@ public sealed class MultipartUpload : IDisposable
                     if (total > maxBytes) return TooLarge($"the request body is larger than {maxBytes} bytes");
                     if (length > limit)
                         return isText ? Invalid($"field '{name}' is longer than {limit} bytes") : TooLarge($"part '{name}' is larger than {limit} bytes");
+                    if (!isText)
+                    {
+                        if (!_space.TryReserve(read)) return SpaceInUse(request.HttpContext);
+                        _reserved += read;
+                    }
                     await sink.WriteAsync(chunk.AsMemory(0, read), cancel).ConfigureAwait(false);
                 }
                 if (isText)
@@ -155,8 +167,17 @@ public sealed class MultipartUpload : IDisposable
 
     internal static IResult TooLarge(string detail) => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "request too large", detail);
 
+    /// <summary>503: the uploads in flight already fill the server's upload space; the client retries later.</summary>
+    private IResult SpaceInUse(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "upload space in use",
+            $"uploads in flight fill the server's upload space ({_space.CapacityBytes} bytes, Attest:Checks:UploadSpaceBytes); retry later");
+    }
+
     public void Dispose()
     {
+        _space.Release(Interlocked.Exchange(ref _reserved, 0));
         try
         {
             System.IO.Directory.Delete(_directory, recursive: true);

@@ -74,6 +74,7 @@ public static class AttestServer
         builder.Services.AddSingleton<PolicyState>();
         builder.Services.AddHostedService<PolicyReloader>();
         builder.Services.AddSingleton<LedgerHolder>();
+        builder.Services.AddSingleton(new Checks.UploadSpace(options.Checks.UploadSpaceBytes));
         builder.Services.AddSingleton<ServiceKeys>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks()

@@ -18,6 +18,8 @@ public sealed class AttestServerOptions
 
     public SigningKeyOptions SigningKey { get; set; } = new();
 
+    public ChecksOptions Checks { get; set; } = new();
+
     /// <summary>Every problem with these options, each a sentence naming the setting.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -30,6 +32,8 @@ public sealed class AttestServerOptions
             errors.Add($"Attest:Ledger:Provider '{Ledger.Provider}' is not supported (supported: {LedgerOptions.Sqlite}, {LedgerOptions.Postgres})");
         if (Ledger.IsPostgres && string.IsNullOrWhiteSpace(Ledger.ConnectionString))
             errors.Add("Attest:Ledger:ConnectionString is required with the postgresql provider (set ATTEST_Attest__Ledger__ConnectionString)");
+        if (Checks.UploadSpaceBytes < ChecksOptions.MinUploadSpaceBytes)
+            errors.Add($"Attest:Checks:UploadSpaceBytes must be at least {ChecksOptions.MinUploadSpaceBytes}, not {Checks.UploadSpaceBytes}");
         return errors;
     }
 }
@@ -55,6 +59,15 @@ public sealed class LedgerOptions
 
     /// <summary>The log's name in its signed checkpoints (C2SP origin line); stable for the life of the log.</summary>
     public string Origin { get; set; } = "attest.local/ledger";
+}
+
+public sealed class ChecksOptions
+{
+    public const long MinUploadSpaceBytes = 64 * 1024;
+
+    /// <summary>Scratch disk the go.sum and SBOM check uploads in flight may fill together; past it, 503 with Retry-After.
+    /// Default 1 GiB (sixteen of the largest go.sum uploads at once).</summary>
+    public long UploadSpaceBytes { get; set; } = 1L << 30;
 }
 
 public sealed class SigningKeyOptions
