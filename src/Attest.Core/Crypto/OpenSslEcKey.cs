@@ -186,10 +186,10 @@ internal sealed unsafe class OpenSslEcKey : SafeHandle
                 Groups[(int)curve] = newGroupByCurveName(CurveNid(curve));
                 if (Groups[(int)curve] == IntPtr.Zero) return; // not an OpenSSL with these curves: use .NET
             }
-            // OpenSSL 3.0 has no fixed-base table for P-384 and P-521 (P-256's assembly has one built in), so every
-            // verification there computed u1·G from scratch. A table of multiples of G on the shared group, which every
-            // key's copy of the group shares by reference, made P-384 verification about 5% faster: Fulcio's
-            // intermediate signs every keyless leaf with P-384. Without the export, verification is only slower.
+            // OpenSSL 3.0's generic code (P-384 here; P-256 and, where built in, P-521 have their own with a table)
+            // computes u1·G from scratch on every verification. A table of multiples of G on the shared group, which
+            // every key's copy of the group shares by reference, made P-384 verification about 5% faster, and the
+            // per-key tables (OpenSslKeyTable) need it. Without the export, verification is only slower.
             if (NativeLibrary.TryGetExport(library, "EC_GROUP_precompute_mult", out var precompute))
             {
                 var precomputeGenerator = (delegate* unmanaged<IntPtr, IntPtr, int>)precompute;

@@ -166,10 +166,10 @@ internal sealed unsafe class OpenSslKeyTable : SafeHandle
     }
 
     /// <summary>
-    /// k·(the group's generator) from the group's table. OpenSSL's generic curves (P-384 and P-521 in 3.0) send a lone
-    /// generator multiplication to a constant-time ladder that ignores the table; a second point with the scalar 0 keeps
-    /// them on the table path. The curves with their own implementation (P-256) use their table for k·G directly, and
-    /// would pay a full multiplication for that extra point.
+    /// k·(the group's generator) from the group's table. OpenSSL's generic prime-field methods (P-384 on Debian 12's
+    /// OpenSSL 3.0) send a lone generator multiplication to a constant-time ladder that ignores the table; a second point
+    /// with the scalar 0 keeps them on the table path. Curves with their own implementation (P-256, and P-521 where it
+    /// is built in) use their table for k·G directly, and would pay a full multiplication for that extra point.
     /// </summary>
     private static bool FixedBaseMultiply(IntPtr group, IntPtr result, IntPtr k, IntPtr zero, IntPtr context)
     {
@@ -190,7 +190,7 @@ internal sealed unsafe class OpenSslKeyTable : SafeHandle
         public static readonly delegate* unmanaged<IntPtr, IntPtr> Cofactor;
         public static readonly delegate* unmanaged<IntPtr, IntPtr> Generator;
         private static readonly delegate* unmanaged<IntPtr, IntPtr> MethodOf;
-        private static readonly IntPtr[] GenericMethods = new IntPtr[2];
+        private static readonly IntPtr[] GenericMethods = new IntPtr[3];
         public static readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, nuint, IntPtr*, IntPtr*, IntPtr, int> PointsMultiply;
         public static readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int> PointAdd;
         public static readonly delegate* unmanaged<IntPtr, IntPtr> PointNew;
@@ -225,7 +225,7 @@ internal sealed unsafe class OpenSslKeyTable : SafeHandle
             [
                 "EC_GROUP_dup", "EC_GROUP_free", "EC_GROUP_set_generator", "EC_GROUP_precompute_mult", "EC_GROUP_get0_order",
                 "EC_GROUP_get0_cofactor", "EC_GROUP_get0_generator", "EC_GROUP_method_of", "EC_GFp_mont_method",
-                "EC_GFp_simple_method", "EC_POINTs_mul", "EC_POINT_add", "EC_POINT_new", "EC_POINT_free",
+                "EC_GFp_simple_method", "EC_GFp_nist_method", "EC_POINTs_mul", "EC_POINT_add", "EC_POINT_new", "EC_POINT_free",
                 "EC_POINT_is_at_infinity", "EC_POINT_get_affine_coordinates", "d2i_ECDSA_SIG", "i2d_ECDSA_SIG",
                 "ECDSA_SIG_get0", "ECDSA_SIG_free", "BN_CTX_new", "BN_CTX_free", "BN_CTX_start", "BN_CTX_get", "BN_CTX_end",
                 "BN_bin2bn", "BN_mod_inverse", "BN_mod_mul", "BN_nnmod", "BN_ucmp", "BN_is_zero", "BN_is_negative",
@@ -248,6 +248,7 @@ internal sealed unsafe class OpenSslKeyTable : SafeHandle
             MethodOf = (delegate* unmanaged<IntPtr, IntPtr>)exports[next++];
             GenericMethods[0] = ((delegate* unmanaged<IntPtr>)exports[next++])();
             GenericMethods[1] = ((delegate* unmanaged<IntPtr>)exports[next++])();
+            GenericMethods[2] = ((delegate* unmanaged<IntPtr>)exports[next++])();
             PointsMultiply = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, nuint, IntPtr*, IntPtr*, IntPtr, int>)exports[next++];
             PointAdd = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, int>)exports[next++];
             PointNew = (delegate* unmanaged<IntPtr, IntPtr>)exports[next++];
@@ -280,7 +281,7 @@ internal sealed unsafe class OpenSslKeyTable : SafeHandle
         public static bool IsGenericMethod(IntPtr group)
         {
             var method = MethodOf(group);
-            return method == GenericMethods[0] || method == GenericMethods[1];
+            return Array.IndexOf(GenericMethods, method) >= 0;
         }
 
         public static void ClearErrors() => ClearErrorQueue();
