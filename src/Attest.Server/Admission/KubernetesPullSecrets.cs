@@ -142,12 +142,15 @@ public sealed partial class KubernetesPullSecrets : IDisposable
             }
         }
 
+        // Fetched together (a cold admission waits for one round trip, not one per secret), used in the kubelet's order.
+        var wanted = names.Distinct(StringComparer.Ordinal).Take(MaxSecretsPerWorkload).ToArray();
+        var secrets = await Task.WhenAll(wanted.Select(name =>
+            GetAsync($"/api/v1/namespaces/{@namespace}/secrets/{name}", ReadSecret, cancellationToken))).ConfigureAwait(false);
         var providers = new List<IRegistryCredentialProvider>();
-        foreach (var name in names.Distinct(StringComparer.Ordinal).Take(MaxSecretsPerWorkload))
+        for (var i = 0; i < wanted.Length; i++)
         {
-            var secret = await GetAsync($"/api/v1/namespaces/{@namespace}/secrets/{name}", ReadSecret, cancellationToken).ConfigureAwait(false);
-            if (secret is { Credentials: { } credentials }) providers.Add(credentials);
-            else if (secret is not null) Log.SecretUnusable(_logger, @namespace, name);
+            if (secrets[i] is { Credentials: { } credentials }) providers.Add(credentials);
+            else if (secrets[i] is not null) Log.SecretUnusable(_logger, @namespace, wanted[i]);
         }
         return providers.Count == 0 ? null : DockerConfigCredentials.Combine([.. providers]);
     }

@@ -36,6 +36,14 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
 
     public IReadOnlyList<string> Requests => [.. _requests];
 
+    /// <summary>How long every answer takes (a slow or distant API server).</summary>
+    public TimeSpan ResponseDelay { get; set; }
+
+    /// <summary>The most requests that were in flight at once.</summary>
+    public int MostInFlight { get; private set; }
+
+    private int _inFlight;
+
     public static async Task<FakeKubernetesApi> StartAsync()
     {
         var api = new FakeKubernetesApi();
@@ -52,9 +60,19 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
         _app = builder.Build();
-        _app.MapGet("/api/v1/namespaces/{ns}/{resource}/{name}", (HttpContext context, string ns, string resource, string name) =>
+        _app.MapGet("/api/v1/namespaces/{ns}/{resource}/{name}", async (HttpContext context, string ns, string resource, string name) =>
         {
             _requests.Enqueue(context.Request.Path);
+            var inFlight = Interlocked.Increment(ref _inFlight);
+            lock (_requests) MostInFlight = Math.Max(MostInFlight, inFlight);
+            try
+            {
+                await Task.Delay(ResponseDelay);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
             if (context.Request.Headers.Authorization.ToString() != "Bearer " + Token)
                 return Status(401, "Unauthorized", "Unauthorized");
             if (resource is not ("secrets" or "serviceaccounts"))

@@ -121,6 +121,28 @@ public sealed class PullSecretTests(BasicAuthRegistryFixture registry) : IAsyncL
     }
 
     [Fact]
+    public async Task A_workloads_pull_secrets_are_fetched_together_and_used_in_order()
+    {
+        // Three secrets named by the pod, none cached yet, from an API server that takes 300 ms per answer: a cold
+        // admission waits for them together, and the usable one among them still signs in.
+        _api.AddOpaqueSecret(Namespace, "together-opaque");
+        _api.AddDockerConfigSecret(Namespace, "together-regcred", registry.Host, registry.Username, registry.Password);
+        var digest = await PushAsync("pull/together");
+        _api.ResponseDelay = TimeSpan.FromMilliseconds(300);
+        try
+        {
+            var validated = await PostAsync("admission/validate",
+                Pod($"{registry.Host}/pull/together@{digest}", "together-missing", "together-opaque", "together-regcred"));
+            Assert.Contains("[signature.none]", Message(validated), StringComparison.Ordinal);
+        }
+        finally
+        {
+            _api.ResponseDelay = TimeSpan.Zero;
+        }
+        Assert.True(_api.MostInFlight >= 3, $"at most {_api.MostInFlight} API requests were in flight at once");
+    }
+
+    [Fact]
     public async Task Deployment_without_pull_secrets_uses_those_of_its_service_account()
     {
         var digest = await PushAsync("pull/team");
