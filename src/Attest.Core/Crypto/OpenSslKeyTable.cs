@@ -83,6 +83,7 @@ internal sealed unsafe class OpenSslKeyTable : SafeHandle
             var u2 = Functions.ContextGet(context);
             var x = Functions.ContextGet(context);
             var zero = Functions.ContextGet(context); // BN_CTX_get hands out zeroed numbers; this one stays 0
+            // Once BN_CTX_get fails, every later call fails too: checking the last one covers all six.
             if (zero == IntPtr.Zero || !TryDigestToScalar(digest, order, m)) return false;
             // w = s⁻¹, u1 = m·w, u2 = r·w (mod n)
             if (Functions.ModInverse(w, s, order, context) == IntPtr.Zero

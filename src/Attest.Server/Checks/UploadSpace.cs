@@ -12,9 +12,6 @@ public sealed class UploadSpace(long capacityBytes)
 
     public long CapacityBytes => capacityBytes;
 
-    /// <summary>Bytes reserved by uploads now in flight.</summary>
-    public long UsedBytes => Volatile.Read(ref _used);
-
     public bool TryReserve(long bytes)
     {
         if (Interlocked.Add(ref _used, bytes) <= capacityBytes) return true;
