@@ -129,15 +129,18 @@ public sealed class HostileRegistryTests
         Assert.Equal(RegistryCodes.Malformed, failure.Code);
     }
 
+    /// <summary>A registry that answers every request 401 with this challenge.</summary>
+    private static HostileRegistry Challenging(string wwwAuthenticate) => new(c =>
+    {
+        c.Response.StatusCode = (int)HttpStatusCode.Unauthorized;
+        c.Response.Headers["WWW-Authenticate"] = wwwAuthenticate;
+        return Task.CompletedTask;
+    });
+
     [Fact]
     public async Task Bearer_challenge_without_a_realm_fails_clearly()
     {
-        await using var registry = new HostileRegistry(c =>
-        {
-            c.Response.StatusCode = (int)HttpStatusCode.Unauthorized;
-            c.Response.Headers["WWW-Authenticate"] = "Bearer service=\"x\"";
-            return Task.CompletedTask;
-        });
+        await using var registry = Challenging("Bearer service=\"x\"");
         using var client = registry.Client();
         var failure = await Assert.ThrowsAsync<RegistryException>(() => client.ResolveAsync(ImageReference.Parse($"{registry.Host}/app:v1")));
         Assert.Equal(RegistryCodes.AuthFailed, failure.Code);
@@ -147,12 +150,7 @@ public sealed class HostileRegistryTests
     public async Task Token_realm_on_the_metadata_address_is_refused_without_connecting()
     {
         // A hostile registry sends the client to the cloud metadata service for its "token".
-        await using var registry = new HostileRegistry(c =>
-        {
-            c.Response.StatusCode = (int)HttpStatusCode.Unauthorized;
-            c.Response.Headers["WWW-Authenticate"] = "Bearer realm=\"http://169.254.169.254/latest/meta-data/\",service=\"x\"";
-            return Task.CompletedTask;
-        });
+        await using var registry = Challenging("Bearer realm=\"http://169.254.169.254/latest/meta-data/\",service=\"x\"");
         using var client = registry.Client();
         var watch = Stopwatch.StartNew();
         var failure = await Assert.ThrowsAsync<RegistryException>(() => client.ResolveAsync(ImageReference.Parse($"{registry.Host}/app:v1")));
