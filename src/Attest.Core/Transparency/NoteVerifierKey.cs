@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Security.Cryptography;
 using Attest.Core.Crypto;
 
 namespace Attest.Core.Transparency;
@@ -21,7 +20,6 @@ public sealed class NoteVerifierKey
     public const byte RsaType = 0xFF;
 
     private const string RsaSchemeName = "PKIX-RSA-PKCS#1v1.5";
-    private const string P256Oid = "1.2.840.10045.3.1.7";
 
     private readonly byte[] _publicKey;
     // The ECDSA P-256 or RSA key that checks signatures (null for Ed25519, which libsodium checks on the raw key).
