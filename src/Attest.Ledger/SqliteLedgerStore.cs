@@ -29,6 +29,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     public string Location { get; }
 
+    /// <summary>
+    /// Told when a background WAL checkpoint fails (a disk or file problem). Entries stay durable either way: the
+    /// writer's own checkpoint still bounds the WAL, and the next commit tries again; the owner decides how to report it.
+    /// </summary>
+    public Action<Exception>? WalCheckpointFailed { get; set; }
+
     /// <summary>Background WAL checkpoints completed so far (each copies the WAL into the database file).</summary>
     internal long WalCheckpoints => _checkpointer?.Completed ?? 0;
 
@@ -377,11 +383,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
                             if (busy != 0 || copied >= walFrames) break;
                         }
                     }
-                    catch (SqliteException)
+                    catch (SqliteException e)
                     {
                         // The writer's own checkpoint still bounds the WAL; reopen and try again after the next commit.
                         connection?.Dispose();
                         connection = null;
+                        _store.WalCheckpointFailed?.Invoke(e);
                     }
                 }
             }

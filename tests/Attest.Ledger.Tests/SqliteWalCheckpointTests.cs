@@ -60,6 +60,27 @@ public class SqliteWalCheckpointTests
         Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
     }
 
+    [Fact]
+    public async Task A_failing_background_checkpoint_is_reported_and_the_writer_goes_on()
+    {
+        await using var fx = new LedgerFixture();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        await using var store = await SqliteLedgerStore.OpenAsync(fx.Path, new SqliteWalOptions { BackgroundCheckpointDelay = TimeSpan.FromSeconds(1) });
+        store.WalCheckpointFailed = failures.Enqueue;
+        await using var ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = LedgerFixture.Origin }, [fx.Signer], TimeProvider.System);
+        await ledger.AppendAsync(LedgerFixture.Decision(0));
+        // Before the checkpointer opens its connection, the database path becomes something SQLite cannot open (a
+        // directory; pooled connections dropped): the writer keeps the file it has open, the checkpointer cannot start.
+        File.Delete(fx.Path);
+        Directory.CreateDirectory(fx.Path);
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (failures.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.False(failures.IsEmpty, "the failed checkpoint was not reported");
+        Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(failures.First());
+        await ledger.AppendAsync(LedgerFixture.Decision(1)); // the writer's commits do not depend on the checkpointer
+    }
+
     private sealed record Run(long WalBytes, uint WalRestarts, long BackgroundCheckpoints, LedgerAuditReport Audit);
 
     private static async Task<Run> AppendContinuouslyAsync(SqliteWalOptions wal)

@@ -140,6 +140,7 @@ public static class AttestServer
             ILedgerStore store = options.Ledger.IsPostgres
                 ? await PostgresLedgerStore.OpenAsync(options.Ledger.ConnectionString!, cancellationToken).ConfigureAwait(false)
                 : await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
+            if (store is SqliteLedgerStore sqlite) sqlite.WalCheckpointFailed = e => StartupLog.WalCheckpointFailed(logger, sqlite.Location, e.Message);
             // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root.
             holder.Ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = options.Ledger.Origin },
                 [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
@@ -242,6 +243,9 @@ internal static partial class StartupLog
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Generated a development signing key at {Path} ({KeyId}); configure a managed key for production")]
     public static partial void SigningKeyCreated(ILogger logger, string path, string keyId);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Background WAL checkpoint of ledger {Location} failed: {Reason}; entries stay durable, the next commit retries")]
+    public static partial void WalCheckpointFailed(ILogger logger, string location, string reason);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Loaded signing key {Path} ({KeyId})")]
     public static partial void SigningKeyLoaded(ILogger logger, string path, string keyId);
