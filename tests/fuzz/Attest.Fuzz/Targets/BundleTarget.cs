@@ -13,22 +13,16 @@ namespace Attest.Fuzz.Targets;
 /// </summary>
 internal static class BundleTarget
 {
-    private static readonly FixedTime Time = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
-    private static readonly Artifact Artifact = Artifact.FromBytes(Fixtures.Bytes("a.txt"));
-    private static readonly ArtifactPolicy AnyIdentity = new()
-    {
-        Identities = [new CertificateIdentity { SubjectAlternativeNameRegex = ".*", IssuerRegex = ".*" }],
-    };
     private static readonly ArtifactPolicy ManagedKey = ArtifactPolicy.ForKey(
         PublicKey.TryParse(Fixtures.Bytes("managed-key.pub"), out var key, out var error) ? key : throw new InvalidOperationException(error));
 
-    private static readonly BundleVerifier PublicGood = new(TrustedRoot.PublicGood, VerifierOptions.Default, Time);
-    private static readonly BundleVerifier Staging = new(TrustedRoot.Parse(Fixtures.Bytes("rekor2-trusted_root.json")), VerifierOptions.Default, Time);
+    private static readonly BundleVerifier PublicGood = new(TrustedRoot.PublicGood, VerifierOptions.Default, SigstoreFixtures.Time);
+    private static readonly BundleVerifier Staging = new(TrustedRoot.Parse(Fixtures.Bytes("rekor2-trusted_root.json")), VerifierOptions.Default, SigstoreFixtures.Time);
 
     public static void Run(byte[] input)
     {
-        PublicGood.Verify(input, Artifact, AnyIdentity);
-        Staging.Verify(input, Artifact, AnyIdentity);
-        PublicGood.Verify(input, Artifact, ManagedKey);
+        PublicGood.Verify(input, SigstoreFixtures.Artifact, SigstoreFixtures.AnyIdentity);
+        Staging.Verify(input, SigstoreFixtures.Artifact, SigstoreFixtures.AnyIdentity);
+        PublicGood.Verify(input, SigstoreFixtures.Artifact, ManagedKey);
     }
 }

@@ -12,15 +12,9 @@ namespace Attest.Fuzz.Targets;
 /// </summary>
 internal static class Rfc3161Target
 {
-    private static readonly FixedTime Time = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
     private static readonly TrustedRoot Root = TrustedRoot.Parse(Fixtures.Bytes("tsa-trusted_root.json"));
     private static readonly string Template = Fixtures.Text("tsa-bundle.sigstore.json");
     private static readonly string Placeholder = TimestampIn(Template);
-    private static readonly Artifact Artifact = Artifact.FromBytes(Fixtures.Bytes("a.txt"));
-    private static readonly ArtifactPolicy AnyIdentity = new()
-    {
-        Identities = [new CertificateIdentity { SubjectAlternativeNameRegex = ".*", IssuerRegex = ".*" }],
-    };
     private static readonly TimestampAuthorityStep Step = new();
 
     public static void Run(byte[] input)
@@ -29,7 +23,7 @@ internal static class Rfc3161Target
         var json = Encoding.UTF8.GetBytes(Template.Replace(Placeholder, Convert.ToBase64String(input), StringComparison.Ordinal));
         if (!Bundle.TryParse(json, out var bundle, out var finding))
             throw new InvalidOperationException($"the timestamp template no longer parses: {finding}");
-        Step.Verify(new VerificationContext(bundle, Artifact, AnyIdentity, Root, VerifierOptions.Default, Sigstore.SigstoreLimits.Default, Time));
+        Step.Verify(new VerificationContext(bundle, SigstoreFixtures.Artifact, SigstoreFixtures.AnyIdentity, Root, VerifierOptions.Default, Sigstore.SigstoreLimits.Default, SigstoreFixtures.Time));
     }
 
     private static string TimestampIn(string bundle)

@@ -8,17 +8,11 @@ namespace Attest.Fuzz.Targets;
 /// (the Rekor v2 vector), which walks its logs, authorities and timestamp authorities.</summary>
 internal static class TrustedRootTarget
 {
-    private static readonly FixedTime Time = new(new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero));
     private static readonly byte[] Bundle = Fixtures.Bytes("rekor2-bundle.sigstore.json");
-    private static readonly Artifact Artifact = Artifact.FromBytes(Fixtures.Bytes("a.txt"));
-    private static readonly ArtifactPolicy AnyIdentity = new()
-    {
-        Identities = [new CertificateIdentity { SubjectAlternativeNameRegex = ".*", IssuerRegex = ".*" }],
-    };
 
     public static void Run(byte[] input)
     {
         if (!TrustedRoot.TryParse(input, out var root, out _)) return;
-        new BundleVerifier(root, VerifierOptions.Default, Time).Verify(Bundle, Artifact, AnyIdentity);
+        new BundleVerifier(root, VerifierOptions.Default, SigstoreFixtures.Time).Verify(Bundle, SigstoreFixtures.Artifact, SigstoreFixtures.AnyIdentity);
     }
 }
