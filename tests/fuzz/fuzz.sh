@@ -2,7 +2,9 @@
 # Coverage-guided fuzzing of Attest's parsers with AFL++ and SharpFuzz (tests/fuzz/README.md).
 #   tests/fuzz/fuzz.sh build                      build the harness into $FUZZ_WORK/bin (default tests/fuzz/.work/bin;
 #                                                 FUZZ_PREBUILT=DIR copies a build instead) and instrument Attest's assemblies
-#   tests/fuzz/fuzz.sh run TARGET [CPU_SECONDS]   one campaign (default 600 CPU-seconds), findings in $FUZZ_WORK/findings/TARGET
+#   tests/fuzz/fuzz.sh run TARGET [CPU_SECONDS] [resume]
+#                                                 one campaign (default 600 CPU-seconds), findings in $FUZZ_WORK/findings/TARGET;
+#                                                 `resume` continues the last campaign of TARGET where it stopped
 #   tests/fuzz/fuzz.sh all [CPU_SECONDS]          every target in turn
 #   tests/fuzz/fuzz.sh smoke [SECONDS]            every target under afl-fuzz for SECONDS of wall time (default 4): the
 #                                                 harness starts, afl-fuzz sees instrumented coverage, nothing crashes
@@ -70,10 +72,14 @@ afl() { # afl TARGET OUTDIR [afl-fuzz options...]
 }
 
 run() {
-  local target=$1 budget=${2:-600} out="$work/findings/$1"
+  local target=$1 budget=${2:-600} out="$work/findings/$1" resume=${3:-}
   ensure_built
-  rm -rf "$out"; mkdir -p "$out"
-  setsid bash -c "$(declare -f afl); here='$here' harness='$harness' timeout_ms='$timeout_ms'; afl '$target' '$out'" >"$out/afl.log" 2>&1 &
+  if [ "$resume" = resume ] && [ -f "$out/default/fuzzer_stats" ]; then
+    export AFL_AUTORESUME=1 # continue the campaign in $out: its queue is the input
+  else
+    rm -rf "$out"; mkdir -p "$out"
+  fi
+  setsid bash -c "$(declare -f afl); here='$here' harness='$harness' timeout_ms='$timeout_ms'; afl '$target' '$out'" >>"$out/afl.log" 2>&1 &
   local leader=$! used=0
   while kill -0 "$leader" 2>/dev/null; do
     sleep 10
@@ -123,7 +129,7 @@ replay() {
 
 case "${1:-}" in
   build) build ;;
-  run) [ $# -ge 2 ] || { echo "usage: fuzz.sh run TARGET [CPU_SECONDS]" >&2; exit 2; }; run "$2" "${3:-600}" ;;
+  run) [ $# -ge 2 ] || { echo "usage: fuzz.sh run TARGET [CPU_SECONDS] [resume]" >&2; exit 2; }; run "$2" "${3:-600}" "${4:-}" ;;
   all) ensure_built; for t in $(targets); do run "$t" "${2:-600}"; done ;;
   smoke) smoke "${2:-4}" ;;
   replay) shift; replay "$@" ;;
