@@ -47,19 +47,19 @@ build() {
 ensure_built() { [ -f "$harness" ] || build; }
 
 # CPU seconds used so far by process $1 and all its descendants, live and reaped (afl-fuzz runs the harness in a
-# session of its own, so neither the process group nor the session finds it).
+# session of its own, so neither the process group nor the session finds it). Processes come and go while /proc is
+# read: cat skips the vanished ones.
 cpu_seconds() {
-  awk -v root="$1" -v hz="$(getconf CLK_TCK)" '
-    FNR == 1 {
-      line = $0; sub(/^[0-9]+ \(.*\) /, "", line); split(line, f, " ")
-      pid = FILENAME; sub("/proc/", "", pid); sub("/stat", "", pid)
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" -v hz="$(getconf CLK_TCK)" '
+    {
+      pid = $1; line = $0; sub(/^[0-9]+ \(.*\) /, "", line); split(line, f, " ")
       parent[pid] = f[2]; ticks[pid] = f[12] + f[13] + f[14] + f[15]
     }
     END {
       total = 0
-      for (pid in ticks) { p = pid; while (p != "" && p != root && p > 1) p = parent[p]; if (p == root) total += ticks[pid] }
+      for (pid in ticks) { p = pid; while (p != "" && p != root && (p + 0) > 1) p = parent[p]; if (p == root) total += ticks[pid] }
       print int(total / hz)
-    }' /proc/[0-9]*/stat 2>/dev/null
+    }'
 }
 
 stat_of() { awk -F' *: *' -v k="$2" '$1 == k { print $2 }' "$1/default/fuzzer_stats" 2>/dev/null || true; }
@@ -81,13 +81,16 @@ run() {
   fi
   setsid bash -c "$(declare -f afl); here='$here' harness='$harness' timeout_ms='$timeout_ms'; afl '$target' '$out'" >>"$out/afl.log" 2>&1 &
   local leader=$! used=0
+  # However this script ends, afl-fuzz gets SIGINT (it then stops the harness it started, in a session of its own).
+  trap "kill -INT -- -$leader 2>/dev/null; sleep 5; kill -KILL -- -$leader 2>/dev/null" EXIT
   while kill -0 "$leader" 2>/dev/null; do
     sleep 10
-    used=$(cpu_seconds "$leader")
+    used=$(cpu_seconds "$leader") || used=0
     [ "$used" -ge "$budget" ] && break
   done
   if kill -0 "$leader" 2>/dev/null; then kill -INT -- -"$leader" 2>/dev/null || true; sleep 5; kill -KILL -- -"$leader" 2>/dev/null || true; fi
   wait "$leader" 2>/dev/null || true
+  trap - EXIT
   local d="$out/default"
   [ -f "$d/fuzzer_stats" ] || { echo "fuzz.sh: $target: afl-fuzz did not start (see $out/afl.log)" >&2; tail -20 "$out/afl.log" >&2; return 1; }
   local crashes hangs
