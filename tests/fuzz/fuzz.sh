@@ -7,7 +7,7 @@
 #                                                 `resume` continues the last campaign of TARGET where it stopped
 #   tests/fuzz/fuzz.sh all [CPU_SECONDS]          every target in turn
 #   tests/fuzz/fuzz.sh smoke [SECONDS]            every target under afl-fuzz for SECONDS of wall time (default 4): the
-#                                                 harness starts, afl-fuzz sees instrumented coverage, nothing crashes
+#                                                 harness starts, afl-fuzz sees instrumented coverage, no crash reproduces
 #   tests/fuzz/fuzz.sh replay [TARGET...]         the plain harness over each target's corpus and regressions
 # A campaign's budget is CPU time (afl-fuzz, the harness and its child, measured from /proc), not wall time, so that a
 # campaign under `nice -n 19` on a shared machine still gets what it was promised. Each finished campaign appends a
@@ -17,6 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work=${FUZZ_WORK:-$here/.work}
 bin=$work/bin
+plain=$work/plain
 harness=$bin/Attest.Fuzz.dll
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # afl-fuzz drives `dotnet`, which is not instrumented itself: SharpFuzz reports the coverage of the instrumented
@@ -27,16 +28,18 @@ export AFL_FORKSRV_INIT_TMOUT=120000
 export DOTNET_GCHeapHardLimit=0x40000000 DOTNET_gcServer=0
 timeout_ms=${FUZZ_TIMEOUT_MS:-5000}
 
-targets() { dotnet "$harness" list; }
+targets() { dotnet "$plain/Attest.Fuzz.dll" list; }
 
 build() {
-  rm -rf "$bin"
+  rm -rf "$bin" "$plain"
   if [ -n "${FUZZ_PREBUILT:-}" ]; then
     # test.sh has just built the solution: instrument a copy of that output instead of building again.
-    mkdir -p "$bin" && cp -r "$FUZZ_PREBUILT"/. "$bin"/
+    mkdir -p "$plain" && cp -r "$FUZZ_PREBUILT"/. "$plain"/
   else
-    dotnet build "$here/Attest.Fuzz/Attest.Fuzz.csproj" -c Release -o "$bin" --nologo -v quiet -clp:ErrorsOnly >&2
+    dotnet build "$here/Attest.Fuzz/Attest.Fuzz.csproj" -c Release -o "$plain" --nologo -v quiet -clp:ErrorsOnly >&2
   fi
+  # The plain copy stays uninstrumented: crashes are triaged with it (an instrumented assembly faults outside afl-fuzz).
+  mkdir -p "$bin" && cp -r "$plain"/. "$bin"/
   (cd "$repo" && dotnet tool restore >/dev/null)
   for dll in "$bin"/Attest.*.dll; do
     [ "$(basename "$dll")" = Attest.Fuzz.dll ] && continue
@@ -44,7 +47,23 @@ build() {
   done
 }
 
-ensure_built() { [ -f "$harness" ] || build; }
+ensure_built() { [ -f "$harness" ] && [ -f "$plain/Attest.Fuzz.dll" ] || build; }
+
+# Replays what afl-fuzz saved as crashes in $2/default/crashes through the plain harness; prints how many reproduce
+# and keeps them in $2/reproduced. A crash that does not reproduce is SharpFuzz losing its child process (its
+# out-of-process server reports any child death as a crash), not an input the parser fails on.
+triage() {
+  local target=$1 out=$2 file reproduced=0
+  mkdir -p "$out/reproduced"
+  for file in "$out"/default/crashes/id:*; do
+    [ -f "$file" ] || continue
+    if ! timeout 60 dotnet "$plain/Attest.Fuzz.dll" "$target" replay "$file" >"$out/reproduced/last.log" 2>&1; then
+      reproduced=$((reproduced + 1)); cp "$file" "$out/reproduced/"; cat "$out/reproduced/last.log" >> "$out/reproduced/findings.log"
+    fi
+  done
+  rm -f "$out/reproduced/last.log"
+  echo "$reproduced"
+}
 
 # CPU seconds used so far by process $1 and all its descendants, live and reaped (afl-fuzz runs the harness in a
 # session of its own, so neither the process group nor the session finds it). Processes come and go while /proc is
@@ -93,12 +112,13 @@ run() {
   trap - EXIT
   local d="$out/default"
   [ -f "$d/fuzzer_stats" ] || { echo "fuzz.sh: $target: afl-fuzz did not start (see $out/afl.log)" >&2; tail -20 "$out/afl.log" >&2; return 1; }
-  local crashes hangs
+  local crashes hangs reproduced
   crashes=$(find "$d/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
   hangs=$(find "$d/hangs" -type f -name 'id:*' 2>/dev/null | wc -l)
-  printf '%s\tcpu_s=%s\texecs=%s\tedges=%s/%s\tmap=%s\tcorpus=%s\tcrashes=%s\thangs=%s\twall_s=%s\n' "$target" "$used" \
+  reproduced=$(triage "$target" "$out")
+  printf '%s\tcpu_s=%s\texecs=%s\tedges=%s/%s\tmap=%s\tcorpus=%s\tcrashes=%s\treproduced=%s\thangs=%s\twall_s=%s\n' "$target" "$used" \
     "$(stat_of "$out" execs_done)" "$(stat_of "$out" edges_found)" "$(stat_of "$out" total_edges)" "$(stat_of "$out" bitmap_cvg)" \
-    "$(stat_of "$out" corpus_count)" "$crashes" "$hangs" "$(stat_of "$out" run_time)" | tee -a "$work/campaigns.tsv"
+    "$(stat_of "$out" corpus_count)" "$crashes" "$reproduced" "$hangs" "$(stat_of "$out" run_time)" | tee -a "$work/campaigns.tsv"
 }
 
 smoke() {
@@ -109,12 +129,13 @@ smoke() {
     if ! afl "$target" "$out" -V "$seconds" >"$out/afl.log" 2>&1; then
       echo "fuzz.sh smoke: $target: afl-fuzz failed" >&2; tail -15 "$out/afl.log" >&2; failed=1; continue
     fi
-    local execs edges crashes
+    local execs edges crashes reproduced
     execs=$(stat_of "$out" execs_done); edges=$(stat_of "$out" edges_found)
     crashes=$(find "$out/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
-    echo "smoke $target: execs=$execs edges=$edges crashes=$crashes"
+    reproduced=$(triage "$target" "$out")
+    echo "smoke $target: execs=$execs edges=$edges crashes=$crashes reproduced=$reproduced"
     if [ "${execs:-0}" -eq 0 ] || [ "${edges:-0}" -eq 0 ]; then echo "fuzz.sh smoke: $target ran no instrumented input" >&2; failed=1; fi
-    if [ "$crashes" -ne 0 ]; then echo "fuzz.sh smoke: $target crashed: $(ls "$out/default/crashes" | grep id: | head -3)" >&2; failed=1; fi
+    if [ "$reproduced" -ne 0 ]; then echo "fuzz.sh smoke: $target found a crash:" >&2; head -20 "$out/reproduced/findings.log" >&2; failed=1; fi
   done
   return $failed
 }
@@ -125,7 +146,7 @@ replay() {
   for target in "${@:-$(targets)}"; do
     local inputs=("$here/corpus/$target")
     [ -d "$here/regressions/$target" ] && inputs+=("$here/regressions/$target")
-    dotnet "$harness" "$target" replay "${inputs[@]}" || status=1
+    dotnet "$plain/Attest.Fuzz.dll" "$target" replay "${inputs[@]}" || status=1
   done
   return $status
 }
