@@ -45,7 +45,6 @@ public sealed class SqliteLedgerStore : ILedgerStore
     internal static async Task<SqliteLedgerStore> OpenAsync(string path, SqliteWalOptions wal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wal);
-        SqliteProvider.EnsureInitialized();
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         var connectionString = new SqliteConnectionStringBuilder

@@ -54,7 +54,6 @@ public sealed class ClientStore
 
     public static async Task<ClientStore> OpenSqliteAsync(string path, CancellationToken cancellationToken = default)
     {
-        SQLitePCL.Batteries_V2.Init();
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
