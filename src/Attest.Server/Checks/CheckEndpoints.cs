@@ -163,8 +163,23 @@ public static class CheckEndpoints
                     Limits = CheckLimits.GoModules,
                     // The machine is shared by every request: hash with two threads at most.
                     MaxParallelism = Math.Min(2, Environment.ProcessorCount),
+                    // A local replacement names the uploader's disk; this server's files are never read for it.
+                    FollowLocalReplacements = false,
                 };
-                var report = new GoSumVerifier(options, policy).Verify(main);
+                GoSumReport report;
+                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted))
+                {
+                    deadline.CancelAfter(CheckLimits.MaxEvaluationTime);
+                    try
+                    {
+                        report = new GoSumVerifier(options, policy).Verify(main, deadline.Token);
+                    }
+                    catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        return ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, "go.sum check took too long",
+                            $"the upload could not be checked within {CheckLimits.MaxEvaluationTime.TotalSeconds:0} s; upload fewer modules per request");
+                    }
+                }
                 if (report.Unusable)
                 {
                     var reason = report.Findings.FirstOrDefault(f => f.Code is GoSumCodes.FileTooLarge or GoSumCodes.FileUnreadable) ?? report.Findings[0];
