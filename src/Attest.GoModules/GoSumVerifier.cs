@@ -6,6 +6,12 @@ namespace Attest.GoModules;
 /// <summary>The outcome of <see cref="GoSumVerifier"/>: every finding (sorted by code, then evidence), and counts.</summary>
 public sealed record GoSumReport(IReadOnlyList<Finding> Findings, int ModulesChecked, int FilesHashed)
 {
+    /// <summary>The main module's path (go.mod's <c>module</c> line), when it has one.</summary>
+    public string? ModulePath { get; init; }
+
+    /// <summary>Number of <c>require</c> lines in go.mod.</summary>
+    public int Requirements { get; init; }
+
     /// <summary>True when no finding fails verification (warnings allowed).</summary>
     public bool Passed => Findings.All(f => GoSumCodes.IsWarning(f.Code));
 
@@ -63,7 +69,11 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
         CheckSumDbExemptions(goMod, goSum, findings);
         CheckEnvironment(findings);
         CheckDenied(goMod, goSum, findings);
-        return Report(findings, modules.Count);
+        if (goMod.Requires.Count == 0 && goSum.Entries.Count == 0 && vendor is null)
+            findings.Add(FindingFactory.Create(GoSumCodes.NothingChecked,
+                $"{goMod.ModulePath ?? "the main module"} requires no module and go.sum lists none: no dependency was checked",
+                ("module", goMod.ModulePath)));
+        return Report(findings, modules.Count) with { ModulePath = goMod.ModulePath, Requirements = goMod.Requires.Count };
     }
 
     /// <summary>Verifies a whole module cache on its own (no main module), like <c>go mod verify</c> for every module

@@ -34,6 +34,7 @@ public class GoSumCodesTests
             gosum.line.duplicate
             gosum.line.malformed
             gosum.line.order
+            gosum.nothing-checked
             gosum.path.invalid
             gosum.policy.denied-module
             gosum.policy.local-replace

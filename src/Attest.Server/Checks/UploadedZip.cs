@@ -22,6 +22,7 @@ public sealed class ExtractionBudget
         if (ZipDirectory.EntryCount(zipPath) > _entries)
             return MultipartUpload.Invalid($"part '{field}': the uploaded zips hold more than {CheckLimits.MaxExtractedEntries} entries");
         ZipArchive archive;
+        IReadOnlyCollection<ZipArchiveEntry> entries;
         try
         {
             archive = ZipFile.OpenRead(zipPath);
@@ -32,7 +33,17 @@ public sealed class ExtractionBudget
         }
         using (archive)
         {
-            foreach (var entry in archive.Entries)
+            try
+            {
+                // The central directory is read here, not when the archive is opened: an end record that miscounts
+                // the entries (or any other directory damage) is found now.
+                entries = archive.Entries;
+            }
+            catch (InvalidDataException e)
+            {
+                return MultipartUpload.Invalid($"part '{field}' is not a readable zip file: {e.Message}");
+            }
+            foreach (var entry in entries)
             {
                 if (--_entries < 0)
                     return MultipartUpload.Invalid($"part '{field}': the uploaded zips hold more than {CheckLimits.MaxExtractedEntries} entries");
