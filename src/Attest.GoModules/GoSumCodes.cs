@@ -78,7 +78,7 @@ public static class GoSumCodes
     public const string CacheZipHashMismatch = "gosum.cache.ziphash-mismatch";
 
     /// <summary>go.mod requires no module and go.sum lists none: a pass says nothing about any dependency.</summary>
-    public const string NothingChecked = "gosum.nothing-checked";
+    public const string NothingChecked = "gosum.gomod.nothing-checked";
 
     // gosum.env.*: go command settings seen by the build (advisory)
     public const string EnvModMod = "gosum.env.mod-mod";

@@ -8,16 +8,16 @@ namespace Attest.Ledger;
 /// own index, its search columns must say what the body says (so a filter cannot match a row the body contradicts),
 /// and a row the latest signed checkpoint covers must be included in that checkpoint's tree: its leaf, with the stored
 /// subtree hashes of one inclusion proof (all rows' proofs read in one round trip), must lead to the signed root. A row
-/// past the latest checkpoint is checked as far as it can be (leaf and columns) until a checkpoint covers it.
+/// past the latest checkpoint is checked as far as it can be (leaf and columns) until a checkpoint covers it, and so is
+/// every row when no trust is given (a local query without the verifier keys).
 /// </summary>
 public static class VerifiedEntries
 {
     /// <summary>Each row with null when it verifies, or the reason it is withheld.</summary>
-    public static async Task<IReadOnlyList<(StoredEntry Row, string? Problem)>> CheckAsync(ILedgerStore store, LedgerAuditOptions trust, IReadOnlyList<StoredEntry> rows,
+    public static async Task<IReadOnlyList<(StoredEntry Row, string? Problem)>> CheckAsync(ILedgerStore store, LedgerAuditOptions? trust, IReadOnlyList<StoredEntry> rows,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(trust);
         ArgumentNullException.ThrowIfNull(rows);
         var problems = new string?[rows.Count];
         var leaves = new byte[rows.Count][];
@@ -31,6 +31,7 @@ public static class VerifiedEntries
             else if (column is not null) problems[i] = $"its stored '{column}' column differs from the entry's own";
         }
 
+        if (trust is null) return Pair(rows, problems);
         var latest = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (latest is null) return Pair(rows, problems);
         if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(latest.Note), trust, out var checkpoint, out var refusal))

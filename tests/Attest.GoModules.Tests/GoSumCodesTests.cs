@@ -22,6 +22,7 @@ public class GoSumCodesTests
             gosum.file.unreadable
             gosum.gomod.directive
             gosum.gomod.missing
+            gosum.gomod.nothing-checked
             gosum.gomod.syntax
             gosum.hash.conflict
             gosum.hash.dir-mismatch
@@ -34,7 +35,6 @@ public class GoSumCodesTests
             gosum.line.duplicate
             gosum.line.malformed
             gosum.line.order
-            gosum.nothing-checked
             gosum.path.invalid
             gosum.policy.denied-module
             gosum.policy.local-replace

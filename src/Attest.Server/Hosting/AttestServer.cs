@@ -155,7 +155,8 @@ public static class AttestServer
                     HighWaterMark = new CheckpointHighWaterMark(Path.Combine(dataDirectory, "keys", "ledger-checkpoint.note")),
                 },
                 [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
-            await VerifyLedgerTailAsync(holder.Ledger, ledgerName, app.Services.GetRequiredService<LedgerIntegrity>(), cancellationToken).ConfigureAwait(false);
+            await VerifyLedgerTailAsync(holder.Ledger, ledgerName, app.Services.GetRequiredService<LedgerIntegrity>(), app.Services.GetRequiredService<TimeProvider>(),
+                cancellationToken).ConfigureAwait(false);
             StartupLog.LedgerOpened(logger, store.Location, await store.GetSizeAsync(cancellationToken).ConfigureAwait(false),
                 holder.Ledger.Origin, string.Join(" ", holder.Ledger.VerifierKeys));
             await holder.Ledger.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
@@ -172,7 +173,7 @@ public static class AttestServer
 
     /// <summary>Replays what was appended since the checkpoint the ledger verified before (its high-water mark): a log
     /// altered there stops the start, and nothing is signed over it. The rest is the background audit's.</summary>
-    private static async Task VerifyLedgerTailAsync(AuditLedger ledger, string ledgerName, LedgerIntegrity integrity, CancellationToken cancellationToken)
+    private static async Task VerifyLedgerTailAsync(AuditLedger ledger, string ledgerName, LedgerIntegrity integrity, TimeProvider time, CancellationToken cancellationToken)
     {
         var report = ledger.OpenedFrom is { } from
             ? await LedgerAuditor.AuditTailAsync(ledger.Store, ledger.Trust, from, cancellationToken).ConfigureAwait(false)
@@ -180,7 +181,7 @@ public static class AttestServer
         // Entries no checkpoint covers yet are what a crash before the first checkpoint leaves: the ledger signs them now.
         if (LedgerIntegrity.Describe(report, LedgerCodes.CheckpointNone) is not { } problem) return;
         ledger.StopSigning(problem);
-        integrity.Record(report, DateTimeOffset.UtcNow, full: false);
+        integrity.Record(report, time.GetUtcNow(), full: false);
         throw new StartupException($"ledger {ledgerName}: {problem}; run attest ledger verify");
     }
 
