@@ -17,8 +17,8 @@ public static class LedgerColumns
 
     private static readonly byte[][] Members = [.. new[] { "kind", "recordedAt", "image", "digest", "namespace", "verdict", "client" }.Select(System.Text.Encoding.UTF8.GetBytes)];
 
-    /// <summary>Reads the body once: its format version and index (as <see cref="LedgerEntryCodec.TryReadIndex"/>), and,
-    /// when <paramref name="columns"/> are given, the first column that does not say what the body says.</summary>
+    /// <summary>Reads the body once (strict syntax, depth limit): its format version and index, and, when
+    /// <paramref name="columns"/> are given, the first column that does not say what the body says.</summary>
     public static bool TryRead(ReadOnlySpan<byte> body, StoredColumns? columns, out long index, out string? mismatchedColumn, [NotNullWhen(false)] out string? error)
     {
         index = -1;
@@ -61,9 +61,9 @@ public static class LedgerColumns
             error = $"entry is not valid JSON: {e.Message}";
             return false;
         }
-        if (version != 1 || index < 0)
+        if (version != LedgerEntryCodec.FormatVersion || index < 0)
         {
-            error = version != 1 ? "entry has an unknown format version" : "entry has no valid index";
+            error = version != LedgerEntryCodec.FormatVersion ? "entry has an unknown format version" : "entry has no valid index";
             return false;
         }
         if (columns is not null && mismatchedColumn is null)

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
-using Attest.Core;
 using Attest.Oci;
 using Attest.Server.Tests.Admission;
 using Attest.Server.Tests.Hosting;
@@ -21,17 +20,10 @@ public sealed class RegistryEgressTests(BasicAuthRegistryFixture registry)
     private byte[] DockerConfig(string host) => Encoding.UTF8.GetBytes(
         $$"""{"auths":{"{{host}}":{"auth":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes($"{registry.Username}:{registry.Password}"))}}"} } }""");
 
-    private async Task<Digest> PushImageAsync(string repository)
+    private async Task PushImageAsync(string repository)
     {
-        using var client = new RegistryClient(new RegistryClientOptions
-        {
-            InsecureRegistries = new HashSet<string> { registry.Host },
-            Credentials = DockerConfigCredentials.ParseConfigJson(DockerConfig(registry.Host)),
-        });
-        var config = Encoding.UTF8.GetBytes($$"""{"created":"{{Guid.NewGuid()}}"}""");
-        var configDigest = await client.PushBlobAsync(registry.Host, repository, config);
-        var manifest = Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"{{OciMediaTypes.ImageManifest}}","config":{"mediaType":"{{OciMediaTypes.ImageConfig}}","digest":"{{configDigest}}","size":{{config.Length}}},"layers":[]} """);
-        return await client.PushManifestAsync(registry.Host, repository, "v1", manifest, OciMediaTypes.ImageManifest);
+        using var images = new TestImageRegistry(registry.Host, DockerConfigCredentials.ParseConfigJson(DockerConfig(registry.Host)));
+        await images.PushImageAsync(repository, "v1");
     }
 
     private async Task<(int Status, string Body)> SignAndPushAsync(RegistryProxy proxy, params string[] settings)
