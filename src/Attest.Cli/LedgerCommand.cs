@@ -310,7 +310,8 @@ internal static class LedgerCommand
         var to = new Option<DateTimeOffset?>("--to") { Description = "recorded before (ISO 8601)" };
         var after = new Option<long>("--after") { Description = "only entries after this index (paging)", DefaultValueFactory = _ => -1 };
         var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 100 };
-        var command = new Command("query", "Print matching entries as JSON lines, oldest first.") { db.Db, db.Connection, kind, image, digest, ns, verdict, client, from, to, after, limit };
+        var command = new Command("query", "Print matching entries as JSON lines, oldest first; rows whose bytes do not hash to their leaf or whose search columns differ from their bytes are withheld (named on stderr, exit 1).")
+            { db.Db, db.Connection, kind, image, digest, ns, verdict, client, from, to, after, limit };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
@@ -321,8 +322,18 @@ internal static class LedgerCommand
                 Verdict = parse.GetValue(verdict), Client = parse.GetValue(client), From = parse.GetValue(from), To = parse.GetValue(to),
                 AfterIndex = parse.GetValue(after), Limit = parse.GetValue(limit),
             }, cancellationToken).ConfigureAwait(false);
-            foreach (var row in rows) await parse.InvocationConfiguration.Output.WriteLineAsync(Encoding.UTF8.GetString(row.Body)).ConfigureAwait(false);
-            return AttestCommand.ExitCodes.Success;
+            var withheld = 0;
+            foreach (var (row, problem) in await VerifiedEntries.CheckAsync(store, trust: null, rows, cancellationToken).ConfigureAwait(false))
+            {
+                if (problem is null)
+                {
+                    await parse.InvocationConfiguration.Output.WriteLineAsync(Encoding.UTF8.GetString(row.Body)).ConfigureAwait(false);
+                    continue;
+                }
+                withheld++;
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"attest: entry {row.Index} withheld: {problem}; run attest ledger verify").ConfigureAwait(false);
+            }
+            return withheld == 0 ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
         });
         return command;
     }

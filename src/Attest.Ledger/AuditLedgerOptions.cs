@@ -19,6 +19,10 @@ public sealed record AuditLedgerOptions
     /// signed by one of them (new checkpoints are signed by the current signers only).</summary>
     public IReadOnlyList<Attest.Core.Transparency.NoteVerifierKey> PreviousVerifierKeys { get; init; } = [];
 
+    /// <summary>Where the highest checkpoint this ledger signed is kept, outside the store (null: nowhere, as for the CLI).
+    /// With it, a store rolled back below that checkpoint is refused (<see cref="CheckpointHighWaterMark"/>).</summary>
+    public CheckpointHighWaterMark? HighWaterMark { get; init; }
+
     /// <summary>Entries committed in one transaction at most.</summary>
     public int MaxBatchEntries { get; init; } = LedgerLimits.MaxBatchEntries;
 

@@ -48,7 +48,16 @@ public interface ILedgerStore : IAsyncDisposable
 public sealed record LedgerRow(SequencedEntry Entry, byte[] LeafHash, byte[] SubtreeHashes);
 
 /// <summary>An entry row as read back: untrusted until an audit has replayed it.</summary>
-public sealed record StoredEntry(long Index, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes);
+public sealed record StoredEntry(long Index, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)
+{
+    /// <summary>The search columns stored beside the body (what filters match), when the store read them. They are
+    /// copies of the body's members and are trusted only once <see cref="LedgerColumns"/> found them equal.</summary>
+    public StoredColumns? Columns { get; init; }
+}
+
+/// <summary>An entry row's search columns as stored (<c>kind</c>, <c>recorded_at</c>, <c>image</c>, <c>digest</c>,
+/// <c>namespace</c>, <c>verdict</c>, <c>client</c>); null where the column is NULL.</summary>
+public sealed record StoredColumns(string? Kind, string? RecordedAt, string? Image, string? Digest, string? Namespace, string? Verdict, string? Client);
 
 /// <summary>A published checkpoint: its size and root as columns (for lookup) and the signed note (the evidence).</summary>
 public sealed record StoredCheckpoint(long Size, byte[] RootHash, string Note);

@@ -15,7 +15,7 @@ namespace Attest.Ledger;
 /// the caller's) and string escapes are canonical too: the same entry always has the same leaf bytes.</remarks>
 public static class LedgerEntryCodec
 {
-    private const int FormatVersion = 1;
+    internal const int FormatVersion = 1;
     private static readonly JsonDocumentOptions ReadOptions = new()
     {
         MaxDepth = LedgerLimits.MaxJsonDepth,
@@ -182,50 +182,8 @@ public static class LedgerEntryCodec
 
     /// <summary>The audit's fast path: checks that the bytes are one well-formed JSON object of this format
     /// (strict syntax, depth limit, known version) and returns its index, without building a document.</summary>
-    public static bool TryReadIndex(ReadOnlySpan<byte> bytes, out long index, [NotNullWhen(false)] out string? error)
-    {
-        index = -1;
-        if (bytes.Length > LedgerLimits.MaxEntryBytes)
-        {
-            error = $"entry is {bytes.Length} bytes, the limit is {LedgerLimits.MaxEntryBytes}";
-            return false;
-        }
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = LedgerLimits.MaxJsonDepth });
-        var version = 0;
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                error = "entry is not a JSON object";
-                return false;
-            }
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
-                {
-                    var isIndex = reader.ValueTextEquals("index"u8);
-                    var isVersion = !isIndex && reader.ValueTextEquals("v"u8);
-                    reader.Read();
-                    if (isIndex && (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out index))) index = -1;
-                    if (isVersion && (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out version))) version = 0;
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
-                }
-            }
-            // The reader has now seen the whole object; trailing bytes would have thrown.
-        }
-        catch (JsonException e)
-        {
-            error = $"entry is not valid JSON: {e.Message}";
-            return false;
-        }
-        if (version != FormatVersion || index < 0)
-        {
-            error = version != FormatVersion ? "entry has an unknown format version" : "entry has no valid index";
-            return false;
-        }
-        error = null;
-        return true;
-    }
+    public static bool TryReadIndex(ReadOnlySpan<byte> bytes, out long index, [NotNullWhen(false)] out string? error) =>
+        LedgerColumns.TryRead(bytes, columns: null, out index, out _, out error);
 
     private static string? Optional(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

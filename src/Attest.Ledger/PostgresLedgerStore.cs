@@ -121,16 +121,28 @@ public sealed class PostgresLedgerStore : ILedgerStore
         command.Parameters.AddWithValue("end", end);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            yield return new StoredEntry(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2), reader.GetFieldValue<byte[]>(3));
+            yield return ReadEntry(reader);
     }
 
     public async Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(query.NewestFirst ? PostgresSchema.QueryNewestFirst : PostgresSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(query.NewestFirst ? PostgresSchema.QueryNewestFirst : PostgresSchema.Query,
+            query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = new List<StoredEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(ReadEntry(reader));
+        return rows;
     }
+
+    /// <summary>A row of the entry columns (idx, body, leaf_hash, subtree_hashes, then the search columns).</summary>
+    private static StoredEntry ReadEntry(System.Data.Common.DbDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2), reader.GetFieldValue<byte[]>(3))
+        {
+            Columns = new StoredColumns(Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10)),
+        };
+
+    private static string? Text(System.Data.Common.DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
     {

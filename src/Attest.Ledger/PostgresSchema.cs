@@ -85,7 +85,7 @@ internal static class PostgresSchema
 
     public const string Hashes = "SELECT idx, leaf_hash, subtree_hashes FROM entries WHERE idx = ANY(@ids)";
 
-    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
+    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
 
     public const string Head = "SELECT size AS Size, note AS Note FROM checkpoint_head WHERE id = 1";
 
@@ -98,7 +98,7 @@ internal static class PostgresSchema
     public const string AdvanceHead = "UPDATE checkpoint_head SET size = @size, note = @note WHERE id = 1 AND size = @expected";
 
     public const string Query = """
-        SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries
+        SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (CAST(@Kind AS text) IS NULL OR kind = @Kind)
           AND (CAST(@Image AS text) IS NULL OR image = @Image)

@@ -47,6 +47,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         ArgumentNullException.ThrowIfNull(wal);
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        SqliteFileModes.MakeOwnerOnly(fullPath);
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = fullPath,
@@ -170,7 +171,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new StoredEntry(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2), ReadBlob(reader, 3));
+            yield return ReadEntry(reader);
         }
     }
 
@@ -178,9 +179,29 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(query.NewestFirst ? SqliteSchema.QueryNewestFirst : SqliteSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(query.NewestFirst ? SqliteSchema.QueryNewestFirst : SqliteSchema.Query,
+            query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = new List<StoredEntry>();
+        while (reader.Read()) rows.Add(ReadEntry(reader));
+        return rows;
     }
+
+    /// <summary>A row of <see cref="SqliteSchema.EntryColumns"/>, as stored whatever the types.</summary>
+    private static StoredEntry ReadEntry(System.Data.Common.DbDataReader reader) =>
+        new(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2), ReadBlob(reader, 3))
+        {
+            Columns = new StoredColumns(ReadText(reader, 4), ReadText(reader, 5), ReadText(reader, 6), ReadText(reader, 7), ReadText(reader, 8),
+                ReadText(reader, 9), ReadText(reader, 10)),
+        };
+
+    /// <summary>A column as text; an edited value of another type becomes text that cannot equal the body's member.</summary>
+    private static string? ReadText(System.Data.Common.DbDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        DBNull => null,
+        string text => text,
+        byte[] bytes => "x'" + Convert.ToHexStringLower(bytes) + "'",
+        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
     {
@@ -291,7 +312,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     /// <summary>Rows are read as stored, whatever their type: an edited row (say, text where a blob was) must reach
     /// the audit as bytes that fail to hash, not crash it.</summary>
-    private static byte[] ReadBlob(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    private static byte[] ReadBlob(System.Data.Common.DbDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
     {
         byte[] bytes => bytes,
         DBNull => [],

@@ -60,7 +60,10 @@ internal static class SqliteSchema
 
     public const string Hashes = "SELECT leaf_hash, subtree_hashes FROM entries WHERE idx = @idx";
 
-    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
+    /// <summary>What every entry read selects: the row, its Merkle data and its search columns (checked against the body).</summary>
+    public const string EntryColumns = "idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client";
+
+    public const string EntriesRange = "SELECT " + EntryColumns + " FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
 
     public const string Head = "SELECT size, note FROM checkpoint_head WHERE id = 1";
 
@@ -74,7 +77,7 @@ internal static class SqliteSchema
     public const string AdvanceHead = "UPDATE checkpoint_head SET size = @size, note = @note WHERE id = 1 AND size = @expected";
 
     public const string Query = """
-        SELECT idx, body, leaf_hash, subtree_hashes FROM entries
+        SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (@Kind IS NULL OR kind = @Kind)
           AND (@Image IS NULL OR image = @Image)

@@ -33,7 +33,8 @@ public sealed class RegistryClient : IDisposable
     {
         _options = options ?? new RegistryClientOptions();
         _time = time ?? TimeProvider.System;
-        _http = new HttpClient(handler ?? CreateHandler(_options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        // Every request, and every hop a registry sends it on, passes the egress check.
+        _http = new HttpClient(new EgressHandler(_options, handler ?? CreateHandler(_options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
     }
 
@@ -339,6 +340,8 @@ public sealed class RegistryClient : IDisposable
 
     private void AddAuthorization(HttpRequestMessage request, string registry, string scope)
     {
+        // The registry's credentials are for the registry's origin only: an upload location or redirect elsewhere goes without them.
+        request.Options.Set(EgressHandler.AuthorizedOrigin, RepositoryUri(registry, "", ""));
         var credential = CredentialFor(registry);
         if (_tokens.TryGetValue(TokenKey(registry, scope, credential), out var token) && token.ExpiresAt > _time.GetUtcNow())
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
@@ -374,7 +377,14 @@ public sealed class RegistryClient : IDisposable
 
         using var request = new HttpRequestMessage(HttpMethod.Get, tokenUri);
         if (credential is { Username: { } user, Password: { } password })
+        {
+            // The realm the registry named receives the credentials (Docker's token protocol), if the egress check allows
+            // its host; never over plain HTTP when the registry itself is reached over HTTPS.
+            if (realmUri.Scheme != Uri.UriSchemeHttps && !_options.IsInsecure(registry))
+                throw new RegistryException(RegistryCodes.AuthFailed, $"registry {registry} names a token service over plain HTTP ({realmUri.GetLeftPart(UriPartial.Path)}); credentials are not sent there");
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+            request.Options.Set(EgressHandler.AuthorizedOrigin, realmUri);
+        }
         HttpResponseMessage response;
         try
         {
@@ -531,8 +541,9 @@ public sealed class RegistryClient : IDisposable
 
     private Uri RepositoryUri(string registry, string repository, string path)
     {
-        var host = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
-        var scheme = _options.InsecureRegistries.Contains(registry) ? "http" : "https";
+        var canonical = RegistryHost.Canonicalize(registry) ?? registry;
+        var host = RegistryHost.ApiHost(canonical);
+        var scheme = _options.IsInsecure(canonical) ? "http" : "https";
         return new Uri($"{scheme}://{host}/v2/{repository}/{path}");
     }
 
@@ -540,8 +551,7 @@ public sealed class RegistryClient : IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            AllowAutoRedirect = true, // blob downloads redirect to storage; .NET drops Authorization across hosts
-            MaxAutomaticRedirections = OciLimits.MaxRedirects,
+            AllowAutoRedirect = false, // redirects are followed by EgressHandler, which checks every hop
             AutomaticDecompression = DecompressionMethods.None,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = options.AttemptTimeout,

@@ -108,7 +108,8 @@ public sealed class DockerConfigCredentials : IRegistryCredentialProvider
     private static string? String(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    /// <summary><c>https://index.docker.io/v1/</c> → <c>docker.io</c>; <c>http://host:5000/v2/</c> → <c>host:5000</c>.</summary>
+    /// <summary><c>https://index.docker.io/v1/</c> → <c>docker.io</c>; <c>http://host:5000/v2/</c> → <c>host:5000</c>;
+    /// <c>localhost:5000</c> → <c>127.0.0.1:5000</c>.</summary>
     internal static string NormalizeKey(string key)
     {
         var host = key.Trim();
@@ -116,8 +117,8 @@ public sealed class DockerConfigCredentials : IRegistryCredentialProvider
         if (scheme >= 0) host = host[(scheme + 3)..];
         var slash = host.IndexOf('/', StringComparison.Ordinal);
         if (slash >= 0) host = host[..slash];
-        host = host.ToLowerInvariant();
-        return host is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com" ? ImageReference.DockerHub : host;
+        // The same canonical form references have (aliases, default port, loopback spellings).
+        return RegistryHost.Canonicalize(host) ?? host.ToLowerInvariant();
     }
 
     private sealed class Composite(IRegistryCredentialProvider[] providers) : IRegistryCredentialProvider

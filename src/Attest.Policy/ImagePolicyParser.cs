@@ -102,8 +102,12 @@ public static class ImagePolicyParser
         return new ImageMatch(images, namespaces, kinds);
     }
 
-    /// <summary>Patterns are normalized like references: <c>nginx</c> means <c>docker.io/library/nginx</c>,
-    /// <c>team/*</c> means <c>docker.io/team/*</c>. Patterns starting with a wildcard are taken as written.</summary>
+    /// <summary>Patterns are matched against canonical references (<see cref="RegistryHost"/>), so a pattern must be
+    /// written in that form: <c>nginx</c> still means <c>docker.io/library/nginx</c> and <c>team/*</c> means
+    /// <c>docker.io/team/*</c> (the reference grammar's short names), but a pattern that can never match is an error
+    /// naming what to write instead: capitals (names are lower case), a registry alias (<c>index.docker.io</c>,
+    /// <c>docker.io:443</c>, <c>localhost</c>, <c>127.1</c>, <c>[::1]</c>, <c>:443</c>), a Docker Hub repository
+    /// without its namespace. Patterns starting with a wildcard are taken as written.</summary>
     internal static bool NormalizeImagePattern(string pattern, out string normalized, out string? error)
     {
         normalized = pattern;
@@ -113,19 +117,46 @@ public static class ImagePolicyParser
             error = $"pattern '{pattern}' must name repositories (registry/path globs), not digests";
             return false;
         }
+        if (pattern.Any(char.IsUpper))
+        {
+            error = $"pattern '{pattern}' can never match: image names are matched in lower case; write '{pattern.ToLowerInvariant()}'";
+            return false;
+        }
         if (pattern.StartsWith('*')) return true;
         var slash = pattern.IndexOf('/', StringComparison.Ordinal);
         var first = slash < 0 ? pattern : pattern[..slash];
-        var hasRegistry = slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
-        if (hasRegistry)
+        var hasRegistry = slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"
+                                        || first.StartsWith('['));
+        if (!hasRegistry)
         {
-            normalized = first.ToLowerInvariant() + pattern[slash..];
-            if (normalized.StartsWith("index.docker.io/", StringComparison.Ordinal)) normalized = "docker.io/" + normalized["index.docker.io/".Length..];
+            normalized = ImageReference.DockerHub + "/" + (slash < 0 ? "library/" : "") + pattern;
             return true;
         }
-        normalized = ImageReference.DockerHub + "/" + (slash < 0 ? "library/" : "") + pattern;
+        var rest = pattern[(slash + 1)..];
+        if (!first.Contains('*', StringComparison.Ordinal) && !first.Contains('?', StringComparison.Ordinal))
+        {
+            var canonical = RegistryHost.Canonicalize(first);
+            if (canonical is null)
+            {
+                error = $"pattern '{pattern}' names '{first}', which is not a registry host[:port]";
+                return false;
+            }
+            if (canonical != first)
+            {
+                error = $"pattern '{pattern}' can never match: references to registry '{first}' are matched as '{canonical}'; write '{Suggest(canonical, rest)}'";
+                return false;
+            }
+            if (canonical == ImageReference.DockerHub && !rest.Contains('/', StringComparison.Ordinal) && !rest.Contains("**", StringComparison.Ordinal))
+            {
+                error = $"pattern '{pattern}' can never match: every Docker Hub repository has a namespace; write '{Suggest(canonical, rest)}'";
+                return false;
+            }
+        }
         return true;
     }
+
+    private static string Suggest(string canonical, string rest) =>
+        canonical + "/" + (canonical == ImageReference.DockerHub && !rest.Contains('/', StringComparison.Ordinal) && !rest.Contains("**", StringComparison.Ordinal) ? "library/" : "") + rest;
 
     /// <summary><c>platforms: {required: [linux/amd64, linux/arm64], signed: true}</c>.</summary>
     private static PlatformRequirement? ParsePlatforms(PolicyReader reader, YamlNode node, SignatureRequirement? signatures)

@@ -13,8 +13,8 @@ public class ReasonCodeSnapshotTests
         [
             "checkpoint.malformed", "checkpoint.origin-mismatch",
             "ledger.checkpoint.beyond-log", "ledger.checkpoint.head-mismatch", "ledger.checkpoint.inconsistent", "ledger.checkpoint.none",
-            "ledger.checkpoint.root-mismatch", "ledger.checkpoint.row-mismatch", "ledger.checkpoint.signature",
-            "ledger.entry.index-mismatch", "ledger.entry.leaf-hash-mismatch", "ledger.entry.malformed", "ledger.entry.missing",
+            "ledger.checkpoint.rollback", "ledger.checkpoint.root-mismatch", "ledger.checkpoint.row-mismatch", "ledger.checkpoint.signature",
+            "ledger.entry.column-mismatch", "ledger.entry.index-mismatch", "ledger.entry.leaf-hash-mismatch", "ledger.entry.malformed", "ledger.entry.missing",
             "ledger.node.mismatch",
             "note.key.hash-mismatch", "note.key.malformed", "note.key.unsupported", "note.malformed", "note.signature.invalid",
             "note.too-large", "note.too-many-signatures", "note.unverified",

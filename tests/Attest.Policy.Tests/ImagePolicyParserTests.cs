@@ -164,14 +164,32 @@ public sealed class ImagePolicyParserTests
     [Theory]
     [InlineData("nginx", "docker.io/library/nginx")]
     [InlineData("team/*", "docker.io/team/*")]
-    [InlineData("index.docker.io/library/*", "docker.io/library/*")]
-    [InlineData("Registry.Example.com/prod/**", "registry.example.com/prod/**")]
-    [InlineData("localhost:5000/app", "localhost:5000/app")]
+    [InlineData("registry.example.com/prod/**", "registry.example.com/prod/**")]
+    [InlineData("127.0.0.1:5000/app", "127.0.0.1:5000/app")]
+    [InlineData("docker.io/**", "docker.io/**")]
     [InlineData("**", "**")]
     public void Image_patterns_are_normalized_like_references(string pattern, string normalized)
     {
         Assert.True(ImagePolicyParser.NormalizeImagePattern(pattern, out var result, out _));
         Assert.Equal(normalized, result);
+    }
+
+    [Theory]
+    [InlineData("Registry.Example.com/prod/**", "write 'registry.example.com/prod/**'")]
+    [InlineData("registry.example.com/Prod/**", "write 'registry.example.com/prod/**'")]
+    [InlineData("index.docker.io/library/*", "write 'docker.io/library/*'")]
+    [InlineData("registry-1.docker.io/library/nginx", "write 'docker.io/library/nginx'")]
+    [InlineData("docker.io:443/library/nginx", "write 'docker.io/library/nginx'")]
+    [InlineData("docker.io/nginx", "write 'docker.io/library/nginx'")]
+    [InlineData("registry.example.com:443/prod/**", "write 'registry.example.com/prod/**'")]
+    [InlineData("localhost:5000/prod/**", "write '127.0.0.1:5000/prod/**'")]
+    [InlineData("127.1:5000/prod/**", "write '127.0.0.1:5000/prod/**'")]
+    [InlineData("[::1]:5000/prod/**", "write '127.0.0.1:5000/prod/**'")]
+    public void Image_patterns_that_can_never_match_are_load_errors(string pattern, string advice)
+    {
+        var (set, errors) = Load(Policy($"  match: {{images: [\"{pattern}\"]}}\n"));
+        Assert.Null(set);
+        Assert.Contains(errors, e => e.Message.Contains("can never match", StringComparison.Ordinal) && e.Message.Contains(advice, StringComparison.Ordinal));
     }
 
     [Theory]

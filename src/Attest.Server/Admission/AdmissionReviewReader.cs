@@ -35,7 +35,8 @@ internal static class AdmissionReviewReader
         AdmissionReviewRequest? review;
         try
         {
-            review = JsonSerializer.Deserialize(body, AdmissionJsonContext.Default.AdmissionReviewRequest);
+            // Duplicate member names are refused (an image given twice must not mean one thing here and another to the kubelet).
+            review = JsonSerializer.Deserialize(body, Attest.Core.Json.StrictJson.Of(AdmissionJsonContext.Default.AdmissionReviewRequest));
         }
         catch (JsonException e)
         {

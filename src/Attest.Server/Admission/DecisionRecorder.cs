@@ -32,10 +32,13 @@ public sealed class DecisionRecorder(LedgerHolder holder)
                     ["reasons"] = Codes(o.Reasons.Select(r => r.Code)),
                 }).ToArray()),
             };
+            // The ledger records the canonical reference (what policies matched), and the spelling only when it differs.
+            var canonical = Attest.Oci.ImageReference.TryParse(image.Image, out var reference, out _) ? reference.ToString() : image.Image;
+            if (canonical != image.Image) details["imageAsWritten"] = image.Image;
             var entry = new LedgerEntry
             {
                 Kind = LedgerEntryKinds.AdmissionDecision,
-                Image = image.Image,
+                Image = canonical,
                 Digest = image.Digest?.ToString(),
                 Namespace = @namespace,
                 Verdict = image.Verdict.ToString().ToLowerInvariant(),

@@ -23,7 +23,8 @@ public static class JsonBody
         }
         try
         {
-            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type);
+            // Duplicate member names are refused: what is signed or decided must mean one thing to every reader.
+            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), Attest.Core.Json.StrictJson.Of(type));
             return value is null
                 ? (null, ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid request", "the request body must be a JSON object, not null"))
                 : (value, null);

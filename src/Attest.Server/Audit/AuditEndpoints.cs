@@ -126,20 +126,27 @@ public static class AuditEndpoints
         var limit = (int)(p.Integer("limit", 1, MaxPageSize, DefaultPageSize) ?? DefaultPageSize);
         if (query is { From: { } from, To: { } to } && from >= to) p.Fail("'from' must be earlier than 'to' (from is inclusive, to exclusive)");
         if (p.Failed) return BadRequest(p.Error);
-        if (holder.Store is not { } store) return Unavailable();
+        if (holder.Ledger is not { } ledger) return Unavailable();
 
         // One row more than asked tells whether another page exists, so the last page has no cursor.
-        var rows = await store.QueryAsync(query with { Limit = limit + 1 }, cancellationToken).ConfigureAwait(false);
+        var rows = await ledger.Store.QueryAsync(query with { Limit = limit + 1 }, cancellationToken).ConfigureAwait(false);
+        // Only what verifies is handed out: a row whose columns matched the filter but whose body says otherwise, or
+        // whose body is not the one the signed tree holds, is withheld and named.
+        var checkedRows = await VerifiedEntries.CheckAsync(ledger.Store, ledger.Trust, [.. rows.Take(limit)], cancellationToken).ConfigureAwait(false);
         var page = new List<EntryResponse>(Math.Min(rows.Count, limit));
+        var withheld = new List<WithheldEntry>();
         long bytes = 0;
-        foreach (var row in rows.Take(limit))
+        long? last = null;
+        foreach (var (row, problem) in checkedRows)
         {
-            if (page.Count > 0 && bytes + row.Body.Length > MaxPageBytes) break;
+            if (last is not null && bytes + row.Body.Length > MaxPageBytes) break;
             bytes += row.Body.Length;
-            page.Add(ToResponse(row));
+            last = row.Index;
+            if (problem is null) page.Add(ToResponse(row));
+            else withheld.Add(new WithheldEntry(row.Index, $"entry {row.Index} does not verify: {problem}"));
         }
-        var next = rows.Count > page.Count ? page[^1].Index.ToString(CultureInfo.InvariantCulture) : null;
-        return Results.Json(new EntriesResponse(page, next), AuditJsonContext.Default.EntriesResponse);
+        var next = last is { } l && rows.Count > page.Count + withheld.Count ? l.ToString(CultureInfo.InvariantCulture) : null;
+        return Results.Json(new EntriesResponse(page, next, withheld.Count == 0 ? null : withheld), AuditJsonContext.Default.EntriesResponse);
     }
 
     private static async Task<IResult> GetEntryAsync(HttpContext context, string index, LedgerHolder holder, CancellationToken cancellationToken)
@@ -147,11 +154,16 @@ public static class AuditEndpoints
         var p = AuditParameters.Read(context.Request);
         if (p.Failed) return BadRequest(p.Error);
         if (!TryParseIndex(index, out var at)) return BadRequest($"entry index must be a non-negative integer, got '{Clip(index)}'");
-        if (holder.Store is not { } store) return Unavailable();
+        if (holder.Ledger is not { } ledger) return Unavailable();
+        var store = ledger.Store;
         var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         if (at >= size) return NotFound($"entry {at} does not exist: the ledger holds {size} entries (0..{size - 1})");
         await foreach (var row in store.ReadEntriesAsync(at, at + 1, cancellationToken).ConfigureAwait(false))
+        {
+            var (_, problem) = (await VerifiedEntries.CheckAsync(store, ledger.Trust, [row], cancellationToken).ConfigureAwait(false))[0];
+            if (problem is not null) throw new LedgerCorruptException($"entry {at} does not verify: {problem}");
             return Results.Json(ToResponse(row), AuditJsonContext.Default.EntryResponse);
+        }
         return NotFound($"entry {at} is missing from the store; run attest ledger verify");
     }
 

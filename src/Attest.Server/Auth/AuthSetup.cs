@@ -67,6 +67,7 @@ public static class AuthSetup
 
     public static void UseAttestAuth(this WebApplication app)
     {
+        app.UseQueryStringCredentialGuard();
         app.UseAuthentication();
         app.Use(RejectRevokedClientsAsync);
         app.UseRateLimiter();
@@ -110,14 +111,35 @@ public static class AuthSetup
         }
     }
 
-    /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.</summary>
+    /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.
+    /// Only a file this server could have written is adopted: a regular file (not a link), owned by this user, mode
+    /// 0600. Anything else was put there by someone else (say, 0644 with a secret of their choosing) and stops the start.</summary>
     private static ClientCredentials? ReadCredentials(string path)
     {
-        if (!File.Exists(path)) return null;
+        var status = Attest.Core.IO.RegularFile.Status(path);
+        if (status.Kind == Attest.Core.IO.FileKind.Missing) return null;
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var problem = !status.IsRegular ? $"it is not a regular file ({Attest.Core.IO.IrregularFileException.Describe(status.Kind)})"
+                : status.OwnerId != Attest.Core.IO.RegularFile.CurrentUserId ? $"it is owned by user {status.OwnerId}, not by this server's user {Attest.Core.IO.RegularFile.CurrentUserId}"
+                : status.Mode != ownerOnly ? $"its mode is {Convert.ToString((int)status.Mode, 8)}, not 600"
+                : status.Links != 1 ? "it has other hard links"
+                : null;
+            if (problem is not null)
+                throw new StartupException($"{path} exists, but this server did not write it ({problem}), so it is not adopted as the administrator's credentials; " +
+                                           "remove it (or move it aside) and start again to create a new administrator");
+        }
         try
         {
-            if (new FileInfo(path).Length > 64 * 1024) throw new IOException($"{path} is too large to be a credentials file");
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (status.Size > 64 * 1024) throw new IOException($"{path} is too large to be a credentials file");
+            byte[] bytes;
+            using (var stream = Attest.Core.IO.RegularFile.OpenRead(path))
+            {
+                bytes = new byte[Math.Min(stream.Length, 64 * 1024)];
+                stream.ReadExactly(bytes);
+            }
+            using var document = JsonDocument.Parse(bytes, Attest.Core.Json.StrictJson.DocumentOptions(4));
             var id = document.RootElement.GetProperty("client_id").GetString();
             var secret = document.RootElement.GetProperty("client_secret").GetString();
             return string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret)

@@ -56,6 +56,8 @@ public sealed class ClientStore
     {
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        // Secret hashes: the database and its -wal/-shm are owner-only from the first byte.
+        Attest.Ledger.SqliteFileModes.MakeOwnerOnly(fullPath);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
         var store = new ClientStore(fullPath, async ct =>
         {
@@ -64,7 +66,6 @@ public sealed class ClientStore
             return connection;
         });
         await store.InitializeAsync(SqliteSchema, cancellationToken).ConfigureAwait(false);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fullPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return store;
     }
 

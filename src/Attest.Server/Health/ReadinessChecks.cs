@@ -3,13 +3,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Attest.Server.Health;
 
-/// <summary>Ready when the ledger store is open and answers a query.</summary>
-internal sealed class LedgerReadinessCheck(LedgerHolder ledger) : IHealthCheck
+/// <summary>Ready when the ledger store is open, answers a query, and no audit has found it altered.</summary>
+internal sealed class LedgerReadinessCheck(LedgerHolder ledger, LedgerIntegrity integrity) : IHealthCheck
 {
     public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (ledger.Store is not { } store) return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("ledger not opened yet");
+        if (integrity.Failure is { } failure) return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(failure);
         try
         {
             var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);

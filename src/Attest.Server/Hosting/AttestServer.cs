@@ -51,6 +51,9 @@ public static class AttestServer
         builder.Logging.ClearProviders();
         // Data protection warns that its token keys are stored unencrypted; they are in the owner-only keys directory.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        // The host's "Request starting"/"Request finished" lines carry the full URL, query string included: a credential
+        // a client put there would be logged verbatim. Those lines are off; requests are still refused and counted.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddJsonConsole(o =>
         {
             o.UseUtcTimestamp = true;
@@ -74,6 +77,8 @@ public static class AttestServer
         builder.Services.AddSingleton<PolicyState>();
         builder.Services.AddHostedService<PolicyReloader>();
         builder.Services.AddSingleton<LedgerHolder>();
+        builder.Services.AddSingleton<LedgerIntegrity>();
+        builder.Services.AddHostedService<LedgerAuditService>();
         builder.Services.AddSingleton(new Checks.UploadSpace(options.Checks.UploadSpaceBytes));
         builder.Services.AddSingleton<ServiceKeys>();
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -86,6 +91,7 @@ public static class AttestServer
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
         var app = builder.Build();
+        app.UseLedgerFailures();
         app.UseAttestAuth();
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
@@ -111,7 +117,7 @@ public static class AttestServer
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         try
         {
-            Directory.CreateDirectory(dataDirectory);
+            DataDirectory.CreateOwnerOnly(dataDirectory, logger);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -141,9 +147,16 @@ public static class AttestServer
                 ? await PostgresLedgerStore.OpenAsync(options.Ledger.ConnectionString!, cancellationToken).ConfigureAwait(false)
                 : await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
             if (store is SqliteLedgerStore sqlite) sqlite.WalCheckpointFailed = e => StartupLog.WalCheckpointFailed(logger, sqlite.Location, e.Message);
-            // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root.
-            holder.Ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = options.Ledger.Origin },
+            // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root. The
+            // highest checkpoint signed is also kept beside the keys, where database access alone cannot roll it back.
+            holder.Ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions
+                {
+                    Origin = options.Ledger.Origin,
+                    HighWaterMark = new CheckpointHighWaterMark(Path.Combine(dataDirectory, "keys", "ledger-checkpoint.note")),
+                },
                 [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
+            await VerifyLedgerTailAsync(holder.Ledger, ledgerName, app.Services.GetRequiredService<LedgerIntegrity>(), app.Services.GetRequiredService<TimeProvider>(),
+                cancellationToken).ConfigureAwait(false);
             StartupLog.LedgerOpened(logger, store.Location, await store.GetSizeAsync(cancellationToken).ConfigureAwait(false),
                 holder.Ledger.Origin, string.Join(" ", holder.Ledger.VerifierKeys));
             await holder.Ledger.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
@@ -156,6 +169,20 @@ public static class AttestServer
 
         await AuthSetup.InitializeClientsAsync(app, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, logger, cancellationToken).ConfigureAwait(false);
         await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replays what was appended since the checkpoint the ledger verified before (its high-water mark): a log
+    /// altered there stops the start, and nothing is signed over it. The rest is the background audit's.</summary>
+    private static async Task VerifyLedgerTailAsync(AuditLedger ledger, string ledgerName, LedgerIntegrity integrity, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var report = ledger.OpenedFrom is { } from
+            ? await LedgerAuditor.AuditTailAsync(ledger.Store, ledger.Trust, from, cancellationToken).ConfigureAwait(false)
+            : await LedgerAuditor.AuditAsync(ledger.Store, ledger.Trust, cancellationToken).ConfigureAwait(false);
+        // Entries no checkpoint covers yet are what a crash before the first checkpoint leaves: the ledger signs them now.
+        if (LedgerIntegrity.Describe(report, LedgerCodes.CheckpointNone) is not { } problem) return;
+        ledger.StopSigning(problem);
+        integrity.Record(report, time.GetUtcNow(), full: false);
+        throw new StartupException($"ledger {ledgerName}: {problem}; run attest ledger verify");
     }
 
     /// <summary>The ledger entry recording which policy set came into force.</summary>
@@ -198,10 +225,15 @@ public sealed class LedgerHolder : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Ledger is null) return;
-        // A graceful stop signs a checkpoint over everything recorded, so no entry waits for the next start.
+        // A graceful stop signs a checkpoint over everything recorded, so no entry waits for the next start; a ledger an
+        // audit found altered signs nothing more.
         try
         {
-            await Ledger.CheckpointAsync().ConfigureAwait(false);
+            if (Ledger.Quarantine is null) await Ledger.CheckpointAsync().ConfigureAwait(false);
+        }
+        catch (LedgerCorruptException)
+        {
+            // The next start finds the same problem and says so.
         }
         finally
         {

@@ -32,6 +32,8 @@ public sealed class AttestServerOptions
             errors.Add($"Attest:Ledger:Provider '{Ledger.Provider}' is not supported (supported: {LedgerOptions.Sqlite}, {LedgerOptions.Postgres})");
         if (Ledger.IsPostgres && string.IsNullOrWhiteSpace(Ledger.ConnectionString))
             errors.Add("Attest:Ledger:ConnectionString is required with the postgresql provider (set ATTEST_Attest__Ledger__ConnectionString)");
+        if (Ledger.AuditInterval < TimeSpan.FromSeconds(1))
+            errors.Add($"Attest:Ledger:AuditInterval must be at least one second, not {Ledger.AuditInterval}");
         if (Checks.UploadSpaceBytes < ChecksOptions.MinUploadSpaceBytes)
             errors.Add($"Attest:Checks:UploadSpaceBytes must be at least {ChecksOptions.MinUploadSpaceBytes}, not {Checks.UploadSpaceBytes}");
         return errors;
@@ -59,6 +61,9 @@ public sealed class LedgerOptions
 
     /// <summary>The log's name in its signed checkpoints (C2SP origin line); stable for the life of the log.</summary>
     public string Origin { get; set; } = "attest.local/ledger";
+
+    /// <summary>How often the whole ledger is replayed and checked in the background (also once at start). Default 1 hour.</summary>
+    public TimeSpan AuditInterval { get; set; } = TimeSpan.FromHours(1);
 }
 
 public sealed class ChecksOptions

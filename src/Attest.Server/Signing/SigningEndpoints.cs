@@ -19,7 +19,6 @@ public static class SigningEndpoints
     private const int MaxSignatureRequestBytes = 16 * 1024;
     private const int MaxAttestationRequestBytes = 4 * 1024 * 1024;
     private const int MaxNameLength = 1024;
-    private const string ReservedPredicatePrefix = "https://attest.dev/attestations/";
 
     public static void MapSigningEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -139,8 +138,8 @@ public static class SigningEndpoints
             return Invalid("predicate must be a JSON object");
         // Attest's own check predicates (go.sum, SBOM) are issued only by the endpoints that run the checks: a client
         // must not be able to mint "verdict: passed" under them.
-        if (request.PredicateType.StartsWith(ReservedPredicatePrefix, StringComparison.OrdinalIgnoreCase))
-            return Invalid($"predicate types under {ReservedPredicatePrefix} are issued only by Attest's own checks (POST /v1/gosum/verify, /v1/sbom/evaluate)");
+        if (ReservedPredicateTypes.IsReserved(request.PredicateType))
+            return Invalid($"predicate types under {ReservedPredicateTypes.Prefix} (in any spelling) are issued only by Attest's own checks (POST /v1/gosum/verify, /v1/sbom/evaluate)");
 
         Descriptor? subject = null;
         if (target is not null)

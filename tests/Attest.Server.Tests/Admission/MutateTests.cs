@@ -149,6 +149,22 @@ public sealed class MutateTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Equal(415, status);
     }
 
+    [Theory]
+    [InlineData("admission/validate")]
+    [InlineData("admission/mutate")]
+    public async Task Review_with_a_duplicate_key_is_refused(string path)
+    {
+        // The same container names two images: whichever a reader keeps, another may keep the other.
+        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", $"{registry.Host}/demo/app@{_appDigest}");
+        var json = review.ToJsonString();
+        var image = $"\"image\":\"{registry.Host}/demo/app@{_appDigest}\"";
+        Assert.Contains(image, json, StringComparison.Ordinal);
+        json = json.Replace(image, image + ",\"image\":\"docker.io/library/evil:latest\"", StringComparison.Ordinal);
+        var (status, problem) = await AdmissionRequests.PostRawAsync(_server.Client, path, Encoding.UTF8.GetBytes(json));
+        Assert.True(status == 400, $"{status} {problem.RootElement}");
+        Assert.Contains("duplicate", problem.RootElement.GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public async Task Deeply_nested_review_is_rejected_without_a_crash()
     {

@@ -68,7 +68,7 @@ public sealed class ValidateTests(RegistryFixture registry) : IAsyncLifetime
     private async Task<JsonElement> ValidateAsync(JsonObject review)
     {
         var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/validate", review);
-        Assert.Equal(200, status);
+        Assert.True(status == 200, _server.StandardOutput);
         var response = body.RootElement.GetProperty("response").Clone();
         Assert.Equal(review["request"]!["uid"]!.GetValue<string>(), response.GetProperty("uid").GetString());
         return response;
