@@ -134,13 +134,13 @@ public static partial class AdmissionEndpoints
 
     private static partial class AdmissionLog
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mutate {Uid} {Kind} in {Namespace}: {Pinned} images pinned, {Unresolved} not resolved")]
+        [LoggerMessage(EventId = LogEvents.ImagesPinned, Level = LogLevel.Information, Message = "Mutate {Uid} {Kind} in {Namespace}: {Pinned} images pinned, {Unresolved} not resolved")]
         public static partial void Pinned(ILogger logger, string uid, string kind, string @namespace, int pinned, int unresolved);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
+        [LoggerMessage(EventId = LogEvents.AdmissionDecided, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
         public static partial void Decided(ILogger logger, string uid, string subject, string verdict, int images, string revision);
 
-        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Validate {Uid}: decision not recorded in the ledger ({Error}); denied")]
+        [LoggerMessage(EventId = LogEvents.DecisionNotRecorded, Level = LogLevel.Error, Message = "Validate {Uid}: decision not recorded in the ledger ({Error}); denied")]
         public static partial void NotRecorded(ILogger logger, string uid, string error);
     }
 }

@@ -163,6 +163,6 @@ public static class AuthSetup
 
 internal static partial class AuthLog
 {
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Created bootstrap administrator client {ClientId}; its credentials are in {Path} (owner-only): create your own clients with it, then revoke it")]
+    [LoggerMessage(EventId = LogEvents.BootstrapClientCreated, Level = LogLevel.Warning, Message = "Created bootstrap administrator client {ClientId}; its credentials are in {Path} (owner-only): create your own clients with it, then revoke it")]
     public static partial void BootstrapClientCreated(ILogger logger, string clientId, string path);
 }

@@ -274,18 +274,18 @@ public sealed class ServiceKeys(ECDsa signingKey) : IDisposable
 
 internal static partial class StartupLog
 {
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
+    [LoggerMessage(EventId = LogEvents.PoliciesLoaded, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
     public static partial void PoliciesLoaded(ILogger logger, int count, string directory, string revision);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries; origin {Origin}, checkpoints verify with {VerifierKey}")]
+    [LoggerMessage(EventId = LogEvents.LedgerOpened, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries; origin {Origin}, checkpoints verify with {VerifierKey}")]
     public static partial void LedgerOpened(ILogger logger, string location, long size, string origin, string verifierKey);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Generated a development signing key at {Path} ({KeyId}); configure a managed key for production")]
+    [LoggerMessage(EventId = LogEvents.SigningKeyCreated, Level = LogLevel.Warning, Message = "Generated a development signing key at {Path} ({KeyId}); configure a managed key for production")]
     public static partial void SigningKeyCreated(ILogger logger, string path, string keyId);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Background WAL checkpoint of ledger {Location} failed: {Reason}; entries stay durable, the next commit retries")]
+    [LoggerMessage(EventId = LogEvents.WalCheckpointFailed, Level = LogLevel.Warning, Message = "Background WAL checkpoint of ledger {Location} failed: {Reason}; entries stay durable, the next commit retries")]
     public static partial void WalCheckpointFailed(ILogger logger, string location, string reason);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Loaded signing key {Path} ({KeyId})")]
+    [LoggerMessage(EventId = LogEvents.SigningKeyLoaded, Level = LogLevel.Information, Message = "Loaded signing key {Path} ({KeyId})")]
     public static partial void SigningKeyLoaded(ILogger logger, string path, string keyId);
 }

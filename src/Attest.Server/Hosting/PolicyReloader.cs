@@ -142,13 +142,13 @@ internal sealed partial class PolicyReloader(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Reloaded {Count} policy documents from {Directory} (revision {Revision})")]
+        [LoggerMessage(EventId = LogEvents.PoliciesReloaded, Level = LogLevel.Information, Message = "Reloaded {Count} policy documents from {Directory} (revision {Revision})")]
         public static partial void Reloaded(ILogger logger, int count, string directory, string revision);
 
-        [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Policies in {Directory} were not reloaded ({Count} errors: {Errors}); revision {Revision} stays in force")]
+        [LoggerMessage(EventId = LogEvents.PolicyReloadRefused, Level = LogLevel.Error, Message = "Policies in {Directory} were not reloaded ({Count} errors: {Errors}); revision {Revision} stays in force")]
         public static partial void ReloadRefused(ILogger logger, string directory, int count, string errors, string revision);
 
-        [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Watching {Directory} failed: {Error}; policy changes there need a restart until it recovers")]
+        [LoggerMessage(EventId = LogEvents.PolicyWatchFailed, Level = LogLevel.Warning, Message = "Watching {Directory} failed: {Error}; policy changes there need a restart until it recovers")]
         public static partial void WatchFailed(ILogger logger, string directory, string error);
     }
 }

@@ -63,6 +63,6 @@ public static class SigningSetup
 
 internal static partial class SigningLog
 {
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Generated a development password for the managed signing keys at {Path}; set Attest:Signing:KeyPassword (environment ATTEST_Attest__Signing__KeyPassword) for production")]
+    [LoggerMessage(EventId = LogEvents.DevelopmentKeyPassword, Level = LogLevel.Warning, Message = "Generated a development password for the managed signing keys at {Path}; set Attest:Signing:KeyPassword (environment ATTEST_Attest__Signing__KeyPassword) for production")]
     public static partial void DevelopmentPassword(ILogger logger, string path);
 }
