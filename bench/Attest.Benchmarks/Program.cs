@@ -5,5 +5,7 @@ using BenchmarkDotNet.Running;
 // anything else goes to BenchmarkDotNet.
 if (args.Length >= 2 && args[0] == "verify-throughput")
     return Attest.Benchmarks.VerifyThroughput.Run(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5);
+if (args.Length == 4 && args[0] == "signed-image")
+    return await Attest.Benchmarks.SignedImage.RunAsync(args[1], args[2], args[3]);
 BenchmarkSwitcher.FromAssembly(typeof(Attest.Benchmarks.DigestBenchmarks).Assembly).Run(args);
 return 0;

@@ -116,54 +116,14 @@ internal static class LedgerCommand
             await using var ledgerLifetime = log;
 
             var lines = parse.GetValue(json) is { } single ? ToAsync([single]) : ReadLinesAsync(parse.GetValue(jsonl)!, cancellationToken);
-            var failed = 0;
-            var gate = new SemaphoreSlim(LedgerLimits.MaxBatchEntries);
-            var printing = new object();
-            var pending = new List<Task>();
-            var lineNumber = 0;
-            await foreach (var line in lines.ConfigureAwait(false))
-            {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                LedgerEntry entry;
-                try
+            var failed = await JsonLinesAppender.AppendAsync(log, parse.GetValue(kind)!, lines,
+                (index, line) =>
                 {
-                    using var doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = LedgerLimits.MaxJsonDepth });
-                    entry = new LedgerEntry { Kind = parse.GetValue(kind)!, Details = doc.RootElement.Clone() };
-                    LedgerEntryCodec.Validate(entry);
-                }
-                catch (Exception e) when (e is JsonException or ArgumentException)
-                {
-                    await error.WriteLineAsync($"attest: line {lineNumber}: {e.Message}").ConfigureAwait(false);
-                    failed++;
-                    continue;
-                }
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                var number = lineNumber;
-                // Many appends in flight so the sequencer can group them into one transaction.
-                pending.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        var index = await log.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
-                        lock (printing)
-                        {
-                            output.WriteLine($"{index.ToString(CultureInfo.InvariantCulture)}\t{number.ToString(CultureInfo.InvariantCulture)}");
-                            output.Flush();
-                        }
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        lock (printing) error.WriteLine($"attest: line {number}: {e.Message}");
-                        Interlocked.Increment(ref failed);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                }, CancellationToken.None));
-            }
-            await Task.WhenAll(pending).ConfigureAwait(false);
+                    output.WriteLine($"{index.ToString(CultureInfo.InvariantCulture)}\t{line.ToString(CultureInfo.InvariantCulture)}");
+                    output.Flush();
+                },
+                (line, why) => error.WriteLine($"attest: line {line}: {why}"),
+                cancellationToken).ConfigureAwait(false);
             var checkpoint = await log.CheckpointAsync(cancellationToken).ConfigureAwait(false);
             if (checkpoint is not null) await error.WriteLineAsync($"checkpoint {checkpoint.Size}").ConfigureAwait(false);
             return failed == 0 ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;

@@ -22,6 +22,7 @@ public sealed class AuditLedger : IAsyncDisposable
     private DateTimeOffset _lastCheckpointAt;
     private Task _sequencer = Task.CompletedTask;
     private string? _quarantine;
+    private bool _closed;
 
     private AuditLedger(ILedgerStore store, AuditLedgerOptions options, NoteSigner[] signers, TimeProvider time)
     {
@@ -29,7 +30,7 @@ public sealed class AuditLedger : IAsyncDisposable
         _options = options;
         _signers = signers;
         _time = time;
-        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(LedgerLimits.MaxPendingAppends)
+        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(options.MaxPendingAppends)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -97,7 +98,13 @@ public sealed class AuditLedger : IAsyncDisposable
         var prepared = LedgerEntryCodec.Prepare(entry);
         var work = new AppendWork(entry, prepared, wantsCheckpoint,
             new TaskCompletionSource<(SequencedEntry, StoredCheckpoint?)>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        // Pushback, as Tessera's ErrPushback: a full queue answers now, so the caller can answer its own caller
+        // (deny, 503 with Retry-After) instead of sitting out its deadline behind thousands of appends.
+        if (!_queue.Writer.TryWrite(work))
+        {
+            if (Volatile.Read(ref _closed)) throw new ObjectDisposedException(nameof(AuditLedger), "the ledger is closed");
+            throw new LedgerBusyException(_options.MaxPendingAppends);
+        }
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -395,6 +402,7 @@ public sealed class AuditLedger : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _closed, true);
         _queue.Writer.TryComplete();
         try
         {

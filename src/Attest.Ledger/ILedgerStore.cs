@@ -105,5 +105,19 @@ public sealed record LedgerQuery
 /// <summary>Another writer appended first; the caller reloads its tree state and retries.</summary>
 public sealed class LedgerConflictException(string message) : Exception(message);
 
+/// <summary>
+/// The ledger's queue is full: this append was refused at once rather than made to wait (pushback, as Tessera's
+/// <c>ErrPushback</c>). Nothing was appended; the caller answers its own caller promptly (an admission denial with
+/// <c>ledger.busy</c>, HTTP 503 with <c>Retry-After</c>) and may try again shortly.
+/// </summary>
+public sealed class LedgerBusyException(int pending)
+    : Exception($"the ledger is busy: {pending} appends are already waiting to be sequenced; try again shortly")
+{
+    public const string Code = "ledger.busy";
+
+    /// <summary>Seconds a client should wait before trying again.</summary>
+    public const int RetryAfterSeconds = 1;
+}
+
 /// <summary>Stored data the ledger needs is missing or malformed; run <c>attest ledger verify</c>.</summary>
 public sealed class LedgerCorruptException(string message) : Exception(message);

@@ -7,6 +7,12 @@ namespace Attest.Oci;
 /// (refresh) token as <c>docker login</c> stores for OAuth2 registries.</summary>
 public sealed record RegistryCredential(string? Username, string? Password, string? IdentityToken = null)
 {
+    /// <summary>Who signs in, without the secret: a truncated SHA-256 over user name, password and identity token
+    /// (ECR and GCR share one user name among all accounts, so the name alone would not tell them apart). Verdicts
+    /// and tokens obtained with one credential are kept apart from those of another by it.</summary>
+    public string Fingerprint => "cred:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        Encoding.UTF8.GetBytes($"{Username}\n{Password}\n{IdentityToken}")), 0, 16);
+
     // Never print secrets, even by accident through a log of the record.
     public override string ToString() => $"RegistryCredential {{ Username = {Username}, Password = ***, IdentityToken = {(IdentityToken is null ? "none" : "***")} }}";
 }

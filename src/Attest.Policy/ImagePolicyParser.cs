@@ -25,7 +25,7 @@ public static class ImagePolicyParser
     private const long MaxKeyFileBytes = 64 << 10;
     private const long MaxTrustedRootBytes = 4 << 20;
 
-    public static ImagePolicy? Parse(PolicyDocument document, string policyDirectory, List<PolicyError> errors)
+    public static ImagePolicy? Parse(PolicyDocument document, ReferencedFiles files, List<PolicyError> errors)
     {
         var before = errors.Count;
         var reader = new PolicyReader(document.Source.File, errors);
@@ -48,11 +48,11 @@ public static class ImagePolicyParser
         var authorities = new Dictionary<string, Authority>(StringComparer.Ordinal);
         if (spec.Optional("authorities") is { } shared)
             foreach (var node in reader.Sequence(shared, "spec.authorities", MaxAuthorities))
-                AddAuthority(reader, node, policyDirectory, authorities);
+                AddAuthority(reader, node, files, authorities);
 
         SignatureRequirement? signatures = null;
         if (spec.Optional("signatures") is { } signaturesNode)
-            signatures = ParseSignatures(reader, signaturesNode, policyDirectory, authorities);
+            signatures = ParseSignatures(reader, signaturesNode, files, authorities);
 
         var attestations = new List<AttestationRequirement>();
         if (spec.Optional("attestations") is { } attestationsNode)
@@ -70,6 +70,11 @@ public static class ImagePolicyParser
             reader.Error(spec.Node, "spec needs 'signatures' or 'attestations' (a policy that requires nothing would admit everything it matches)");
 
         var platforms = spec.Optional("platforms") is { } platformsNode ? ParsePlatforms(reader, platformsNode, signatures) : null;
+
+        // A declared authority that no requirement names would look like trust the policy grants, yet count for nothing.
+        foreach (var authority in authorities.Values)
+            if (signatures?.AuthorityNames.Contains(authority.Name) != true && !attestations.Any(a => a.AuthorityNames.Contains(authority.Name)))
+                errors.Add(new PolicyError(authority.Source, $"authority '{authority.Name}' is declared but no signature or attestation requirement names it"));
 
         if (errors.Count > before || match is null) return null;
         return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations, platforms);
@@ -182,7 +187,7 @@ public static class ImagePolicyParser
         return new PlatformRequirement(reader.Locate(node), required, signed);
     }
 
-    private static SignatureRequirement? ParseSignatures(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
+    private static SignatureRequirement? ParseSignatures(PolicyReader reader, YamlNode node, ReferencedFiles files, Dictionary<string, Authority> authorities)
     {
         var fields = reader.Fields(node, "spec.signatures", "threshold", "authorities");
         var names = new List<string>();
@@ -195,7 +200,7 @@ public static class ImagePolicyParser
                     if (authorities.ContainsKey(reference)) names.Add(reference);
                     else reader.Error(item, $"authority '{reference}' is not declared in spec.authorities");
                 }
-                else if (AddAuthority(reader, item, policyDirectory, authorities) is { } declared) names.Add(declared.Name);
+                else if (AddAuthority(reader, item, files, authorities) is { } declared) names.Add(declared.Name);
             }
         }
         var threshold = fields.Optional("threshold") is { } t ? reader.Integer(t, "spec.signatures.threshold", 1, MaxAuthorities) : 1;
@@ -204,7 +209,7 @@ public static class ImagePolicyParser
         return new SignatureRequirement(threshold ?? 1, names);
     }
 
-    private static Authority? AddAuthority(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
+    private static Authority? AddAuthority(PolicyReader reader, YamlNode node, ReferencedFiles files, Dictionary<string, Authority> authorities)
     {
         var fields = reader.Fields(node, "authority", "name", "key", "keyless", "transparencyLog", "trustedRoot");
         var name = fields.Required("name", "authority") is { } n ? reader.String(n, "authority name") : null;
@@ -226,12 +231,12 @@ public static class ImagePolicyParser
             }
         }
         if (name is null) return null;
-        var (root, rootOrigin) = LoadTrustedRoot(reader, fields.Optional("trustedRoot"), policyDirectory);
+        var root = LoadTrustedRoot(reader, fields.Optional("trustedRoot"), files);
         if (root is null) return null;
 
         Authority? authority = keyNode is not null
-            ? ParseKey(reader, keyNode, name, tlog, root, rootOrigin, policyDirectory)
-            : ParseKeyless(reader, keylessNode!, name, tlog, root, rootOrigin);
+            ? ParseKey(reader, keyNode, name, tlog, root, files)
+            : ParseKeyless(reader, keylessNode!, name, tlog, root);
         if (authority is null) return null;
         if (!authorities.TryAdd(name, authority))
         {
@@ -243,50 +248,40 @@ public static class ImagePolicyParser
 
     /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; anything else is a
     /// trusted_root.json file beside the policies (air-gapped and private deployments).</summary>
-    private static (TrustedRoot? Root, string Origin) LoadTrustedRoot(PolicyReader reader, YamlNode? node, string policyDirectory)
+    private static PolicyTrustedRoot? LoadTrustedRoot(PolicyReader reader, YamlNode? node, ReferencedFiles files)
     {
-        if (node is null) return (TrustedRoot.PublicGood, "default");
+        if (node is null) return PolicyTrustedRoot.PublicGood;
         var file = reader.String(node, "trustedRoot");
-        if (file is null) return (null, "");
-        if (file == "default") return (TrustedRoot.PublicGood, "default");
-        var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
-        byte[] bytes;
-        try
+        if (file is null) return null;
+        if (file == "default") return PolicyTrustedRoot.PublicGood;
+        if (files.Read(reader, node, file, "trusted root", MaxTrustedRootBytes) is not { } bytes) return null;
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var (root, finding) = files.Parsed(digest, () => TrustedRoot.TryParse(bytes, out var parsed, out var failure) ? (parsed, (Core.Finding?)null) : (null, failure));
+        if (root is null)
         {
-            if (new FileInfo(path).Length > MaxTrustedRootBytes) { reader.Error(node, $"trusted root {file} is larger than {MaxTrustedRootBytes} bytes"); return (null, ""); }
-            bytes = File.ReadAllBytes(path);
+            reader.Error(node, $"trusted root file {file} is not a valid trusted_root.json: {finding!.Message}");
+            return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            reader.Error(node, $"trusted root file {file} cannot be read: {e.Message}");
-            return (null, "");
-        }
-        if (!TrustedRoot.TryParse(bytes, out var root, out var finding))
-        {
-            reader.Error(node, $"trusted root file {file} is not a valid trusted_root.json: {finding.Message}");
-            return (null, "");
-        }
-        return (root, path);
+        return new PolicyTrustedRoot(root, Path.GetFullPath(Path.Combine(files.PolicyDirectory, file)), digest);
     }
 
     private static KeyAuthority? ParseKey(
-        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin, string policyDirectory)
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, PolicyTrustedRoot root, ReferencedFiles files)
     {
         var fields = reader.Fields(node, $"authority '{name}' key", "file", "pem");
         string? pem = null;
         string origin;
         if (fields.Optional("file") is { } fileNode && reader.String(fileNode, "key.file") is { } file)
         {
-            var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
-            origin = path;
+            origin = Path.GetFullPath(Path.Combine(files.PolicyDirectory, file));
+            if (files.Read(reader, fileNode, file, "key", MaxKeyFileBytes) is not { } bytes) return null;
             try
             {
-                if (new FileInfo(path).Length > MaxKeyFileBytes) { reader.Error(fileNode, $"key file {file} is larger than {MaxKeyFileBytes} bytes"); return null; }
-                pem = File.ReadAllText(path);
+                pem = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (System.Text.DecoderFallbackException)
             {
-                reader.Error(fileNode, $"key file {file} cannot be read: {e.Message}");
+                reader.Error(fileNode, $"key file {file} is not UTF-8 text");
                 return null;
             }
         }
@@ -312,11 +307,11 @@ public static class ImagePolicyParser
             reader.Error(node, $"authority '{name}' key cannot be used: {keyError}");
             return null;
         }
-        return new KeyAuthority(name, reader.Locate(node), tlog, root, rootOrigin, key, origin);
+        return new KeyAuthority(name, reader.Locate(node), tlog, root, key, origin);
     }
 
     private static KeylessAuthority? ParseKeyless(
-        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin)
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, PolicyTrustedRoot root)
     {
         var fields = reader.Fields(node, $"authority '{name}' keyless", "identities");
         var identities = new List<IdentityMatcher>();
@@ -336,7 +331,7 @@ public static class ImagePolicyParser
             }
             if (identities.Count == 0) reader.Error(list, $"authority '{name}' keyless needs at least one identity");
         }
-        return new KeylessAuthority(name, reader.Locate(node), tlog, root, rootOrigin, identities);
+        return new KeylessAuthority(name, reader.Locate(node), tlog, root, identities);
     }
 
     private static AttestationRequirement? ParseAttestation(PolicyReader reader, YamlNode node, Dictionary<string, Authority> authorities)
@@ -370,14 +365,22 @@ public static class ImagePolicyParser
         var operators = new[] { "equals", "matches", "oneOf", "exists" }.Where(o => fields.Optional(o) is not null).ToList();
         if (operators.Count != 1) { reader.Error(node, "condition needs exactly one of equals, matches, oneOf, exists"); return null; }
         var value = fields.Optional(operators[0])!;
+        var at = reader.Locate(node);
         return (path, operators[0]) switch
         {
             (null, _) => null,
-            (_, "equals") => reader.String(value, "condition equals") is { } v ? new PredicateCondition(path, ConditionOperator.Equals, v, null, null) : null,
-            (_, "matches") => reader.Regex(value, "condition matches") is { } r ? new PredicateCondition(path, ConditionOperator.Matches, null, r, null) : null,
-            (_, "oneOf") => new PredicateCondition(path, ConditionOperator.OneOf, null, null, reader.StringList(value, "condition oneOf")),
-            _ => reader.Boolean(value, "condition exists") == true ? new PredicateCondition(path, ConditionOperator.Exists, null, null, null) : null,
+            (_, "equals") => reader.String(value, "condition equals") is { } v ? new EqualsCondition(at, path, v) : null,
+            (_, "matches") => reader.Regex(value, "condition matches") is { } r ? new MatchesCondition(at, path, r) : null,
+            (_, "oneOf") => reader.StringList(value, "condition oneOf") is { Count: > 0 } values ? new OneOfCondition(at, path, values) : OneOfEmpty(reader, value),
+            _ => reader.Boolean(value, "condition exists") is { } expected ? new ExistsCondition(at, path, expected) : null,
         };
+    }
+
+    private static PredicateCondition? OneOfEmpty(PolicyReader reader, YamlNode node)
+    {
+        // An empty list can never be met: the policy would deny every image it covers, which is surely not meant.
+        if (node is YamlSequenceNode { Children.Count: 0 }) reader.Error(node, "condition oneOf must list at least one value");
+        return null;
     }
 
     /// <summary>The SBOM checks of an attestation, validated now with Attest.Sbom's own rules (component patterns,

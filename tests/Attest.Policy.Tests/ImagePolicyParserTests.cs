@@ -72,7 +72,7 @@ public sealed class ImagePolicyParserTests
         Assert.Equal(key.ExportSubjectPublicKeyInfo(), releaseKey.Key.SubjectPublicKeyInfo.ToArray());
         Assert.Equal(TransparencyLogRequirement.Optional, releaseKey.TransparencyLog);
         var ci = Assert.IsType<KeylessAuthority>(policy.Authorities["ci"]);
-        Assert.Equal("default", ci.TrustedRootOrigin);
+        Assert.Equal("default", ci.TrustedRoot.Origin);
         Assert.Equal(TransparencyLogRequirement.Required, ci.TransparencyLog);
         Assert.True(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/example/x"));
         Assert.False(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/evil/x"));
@@ -82,8 +82,8 @@ public sealed class ImagePolicyParserTests
 
         Assert.Equal(["sbom", "provenance"], policy.Attestations.Select(a => a.Name));
         Assert.Equal(TimeSpan.FromHours(720), policy.Attestations[0].Sbom!.MaxAge);
-        Assert.Equal([ConditionOperator.Equals, ConditionOperator.Matches, ConditionOperator.OneOf, ConditionOperator.Exists],
-            policy.Attestations[1].Conditions.Select(c => c.Operator));
+        Assert.Equal([typeof(EqualsCondition), typeof(MatchesCondition), typeof(OneOfCondition), typeof(ExistsCondition)],
+            policy.Attestations[1].Conditions.Select(c => c.GetType()));
     }
 
     public static TheoryData<string, string, string> SchemaErrors => new()

@@ -328,13 +328,13 @@ public sealed partial class KubernetesPullSecrets : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Kubernetes API {Path} answered {Status}; its pull secrets are not used")]
+        [LoggerMessage(EventId = LogEvents.KubernetesApiRefused, Level = LogLevel.Warning, Message = "Kubernetes API {Path} answered {Status}; its pull secrets are not used")]
         public static partial void ApiRefused(ILogger logger, string path, int status);
 
-        [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Kubernetes API {Path} could not be read ({Error}: {Message}); its pull secrets are not used")]
+        [LoggerMessage(EventId = LogEvents.KubernetesApiFailed, Level = LogLevel.Warning, Message = "Kubernetes API {Path} could not be read ({Error}: {Message}); its pull secrets are not used")]
         public static partial void ApiFailed(ILogger logger, string path, string error, string message);
 
-        [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Secret {Namespace}/{Name} holds no docker registry credentials; not used")]
+        [LoggerMessage(EventId = LogEvents.PullSecretUnusable, Level = LogLevel.Warning, Message = "Secret {Namespace}/{Name} holds no docker registry credentials; not used")]
         public static partial void SecretUnusable(ILogger logger, string @namespace, string name);
     }
 }

@@ -91,18 +91,17 @@ public static class AuditEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetCheckpointAsync(HttpContext context, LedgerHolder holder, CancellationToken cancellationToken)
+    private static async Task<IResult> GetCheckpointAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var parameters = AuditParameters.Read(context.Request);
         if (parameters.Failed) return BadRequest(parameters.Error);
-        if (holder.Ledger is not { } ledger) return Unavailable();
         var latest = await ledger.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (latest is null) return NotFound("the ledger has no signed checkpoint yet");
         return Results.Json(new CheckpointResponse(ledger.Origin, latest.Size, Convert.ToBase64String(latest.RootHash), latest.Note,
             [.. ledger.VerifierKeys.Select(k => k.ToString())]), AuditJsonContext.Default.CheckpointResponse);
     }
 
-    private static async Task<IResult> QueryEntriesAsync(HttpContext context, LedgerHolder holder, CancellationToken cancellationToken)
+    private static async Task<IResult> QueryEntriesAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, EntryFilters);
         var query = new LedgerQuery
@@ -126,7 +125,6 @@ public static class AuditEndpoints
         var limit = (int)(p.Integer("limit", 1, MaxPageSize, DefaultPageSize) ?? DefaultPageSize);
         if (query is { From: { } from, To: { } to } && from >= to) p.Fail("'from' must be earlier than 'to' (from is inclusive, to exclusive)");
         if (p.Failed) return BadRequest(p.Error);
-        if (holder.Ledger is not { } ledger) return Unavailable();
 
         // One row more than asked tells whether another page exists, so the last page has no cursor.
         var rows = await ledger.Store.QueryAsync(query with { Limit = limit + 1 }, cancellationToken).ConfigureAwait(false);
@@ -149,12 +147,11 @@ public static class AuditEndpoints
         return Results.Json(new EntriesResponse(page, next, withheld.Count == 0 ? null : withheld), AuditJsonContext.Default.EntriesResponse);
     }
 
-    private static async Task<IResult> GetEntryAsync(HttpContext context, string index, LedgerHolder holder, CancellationToken cancellationToken)
+    private static async Task<IResult> GetEntryAsync(HttpContext context, string index, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request);
         if (p.Failed) return BadRequest(p.Error);
         if (!TryParseIndex(index, out var at)) return BadRequest($"entry index must be a non-negative integer, got '{Clip(index)}'");
-        if (holder.Ledger is not { } ledger) return Unavailable();
         var store = ledger.Store;
         var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         if (at >= size) return NotFound($"entry {at} does not exist: the ledger holds {size} entries (0..{size - 1})");
@@ -167,14 +164,13 @@ public static class AuditEndpoints
         return NotFound($"entry {at} is missing from the store; run attest ledger verify");
     }
 
-    private static async Task<IResult> GetInclusionProofAsync(HttpContext context, LedgerHolder holder, CancellationToken cancellationToken)
+    private static async Task<IResult> GetInclusionProofAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "index", "treeSize");
         var index = p.Integer("index", 0, long.MaxValue - 1);
         var requestedSize = p.Integer("treeSize", 1, long.MaxValue);
         if (!p.Failed && index is null) p.Fail("'index' is required: the index of the entry to prove");
         if (p.Failed || index is null) return BadRequest(p.Error ?? "'index' is required");
-        if (holder.Ledger is not { } ledger) return Unavailable();
 
         var latest = await ledger.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         var size = await ledger.Store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
@@ -197,7 +193,7 @@ public static class AuditEndpoints
             AuditJsonContext.Default.InclusionProofResponse);
     }
 
-    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, LedgerHolder holder, CancellationToken cancellationToken)
+    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "from", "to");
         var from = p.Integer("from", 1, long.MaxValue);
@@ -205,7 +201,6 @@ public static class AuditEndpoints
         if (!p.Failed && (from is null || to is null)) p.Fail("'from' and 'to' (tree sizes) are both required");
         if (!p.Failed && from > to) p.Fail($"'from' ({from}) must not be larger than 'to' ({to})");
         if (p.Failed) return BadRequest(p.Error);
-        if (holder.Ledger is not { } ledger) return Unavailable();
 
         var size = await ledger.Store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         if (to > size) return NotFound($"tree size {to} is beyond the ledger, which holds {size} entries");
@@ -247,10 +242,8 @@ public static class AuditEndpoints
     internal static IResult NotFound(string message) =>
         Results.Problem(title: "Not found", detail: message, statusCode: StatusCodes.Status404NotFound);
 
-    internal static IResult Unavailable() =>
-        Results.Problem(title: "Ledger unavailable", detail: "the ledger is not open yet", statusCode: StatusCodes.Status503ServiceUnavailable);
-
-    /// <summary>What every ledger read can fail with: a bad parameter, an index or size the log does not have, no ledger.</summary>
+    /// <summary>What every ledger read can fail with: a bad parameter, an index or size the log does not have, a ledger
+    /// database that cannot be reached (<see cref="Api.LedgerExceptionHandler"/>).</summary>
     private static RouteHandlerBuilder ProducesLedgerProblems(this RouteHandlerBuilder builder) => builder
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)

@@ -38,7 +38,7 @@ public static class CheckEndpoints
         var api = endpoints.MapGroup("/v1").RequireRateLimiting(AuthSetup.ApiRateLimit);
         // Hashing and SBOM checks are CPU- and disk-bound: at most one evaluation per processor at a time; the rest wait.
         var gate = new SemaphoreSlim(Environment.ProcessorCount);
-        api.MapPost("/gosum/verify", (HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
+        api.MapPost("/gosum/verify", (HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
                 VerifyGoSumAsync(context, policies, ledger, signing, time, gate, space))
             .WithName("VerifyGoSum").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<GoSumVerification>(StatusCodes.Status200OK)
@@ -62,7 +62,7 @@ public static class CheckEndpoints
                     ("GOFLAGS", Text("the build's GOFLAGS")), ("GOINSECURE", Text("the build's GOINSECURE")), ("GONOSUMCHECK", Text("the build's GONOSUMCHECK")));
                 return Task.CompletedTask;
             });
-        api.MapPost("/sbom/evaluate", (HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
+        api.MapPost("/sbom/evaluate", (HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
                 EvaluateSbomAsync(context, policies, ledger, signing, time, gate, space))
             .WithName("EvaluateSbom").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<SbomEvaluation>(StatusCodes.Status200OK)
@@ -86,7 +86,7 @@ public static class CheckEndpoints
             });
     }
 
-    private static async Task<IResult> VerifyGoSumAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
+    private static async Task<IResult> VerifyGoSumAsync(HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
     {
         var (upload, problem) = await MultipartUpload.ReadAsync(context.Request, space, CheckLimits.MaxGoSumRequestBytes, GoSumText, GoSumFiles, GoSumRepeatable).ConfigureAwait(false);
         if (upload is null) return problem!;
@@ -226,7 +226,7 @@ public static class CheckEndpoints
         }
     }
 
-    private static async Task<IResult> EvaluateSbomAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
+    private static async Task<IResult> EvaluateSbomAsync(HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
     {
         var (upload, problem) = await MultipartUpload.ReadAsync(context.Request, space, CheckLimits.MaxSbomRequestBytes, SbomText, SbomFiles, new HashSet<string>()).ConfigureAwait(false);
         if (upload is null) return problem!;

@@ -41,7 +41,7 @@ public sealed class LedgerIntegrity
 /// <summary>Replays the whole ledger once the server runs and then every <c>Attest:Ledger:AuditInterval</c>; a log that
 /// does not verify makes the server unready and stops it signing checkpoints over the altered log (entries are still
 /// recorded).</summary>
-internal sealed partial class LedgerAuditService(LedgerHolder holder, LedgerIntegrity integrity, IOptions<AttestServerOptions> options, TimeProvider time,
+internal sealed partial class LedgerAuditService(AuditLedger ledger, LedgerIntegrity integrity, IOptions<AttestServerOptions> options, TimeProvider time,
     ILogger<LedgerAuditService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,33 +49,30 @@ internal sealed partial class LedgerAuditService(LedgerHolder holder, LedgerInte
         var interval = options.Value.Ledger.AuditInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (holder.Ledger is { } ledger)
+            try
             {
-                try
+                var report = await LedgerAuditor.AuditAsync(ledger.Store, ledger.Trust, stoppingToken).ConfigureAwait(false);
+                // A log whose first checkpoint is still due has nothing a key vouched for yet; that is not an alteration.
+                var problem = LedgerIntegrity.Describe(report, LedgerCodes.CheckpointNone);
+                integrity.Record(problem is null ? report with { Findings = [] } : report, time.GetUtcNow(), full: true);
+                if (problem is not null)
                 {
-                    var report = await LedgerAuditor.AuditAsync(ledger.Store, ledger.Trust, stoppingToken).ConfigureAwait(false);
-                    // A log whose first checkpoint is still due has nothing a key vouched for yet; that is not an alteration.
-                    var problem = LedgerIntegrity.Describe(report, LedgerCodes.CheckpointNone);
-                    integrity.Record(problem is null ? report with { Findings = [] } : report, time.GetUtcNow(), full: true);
-                    if (problem is not null)
-                    {
-                        ledger.StopSigning(problem);
-                        Log.AuditFailed(logger, ledger.Store.Location, problem);
-                    }
-                    else
-                    {
-                        Log.AuditPassed(logger, ledger.Store.Location, report.EntriesChecked, report.VerifiedCheckpointSize);
-                    }
+                    ledger.StopSigning(problem);
+                    Log.AuditFailed(logger, ledger.Store.Location, problem);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                else
                 {
-                    // The store could not be read through (it went away): say so; readiness reports the store itself.
-                    Log.AuditIncomplete(logger, ledger.Store.Location, e.Message);
+                    Log.AuditPassed(logger, ledger.Store.Location, report.EntriesChecked, report.VerifiedCheckpointSize);
                 }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The store could not be read through (it went away): say so; readiness reports the store itself.
+                Log.AuditIncomplete(logger, ledger.Store.Location, e.Message);
             }
             try
             {
-                await Task.Delay(holder.Ledger is null ? TimeSpan.FromSeconds(1) : interval, time, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
