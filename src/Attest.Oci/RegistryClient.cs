@@ -33,7 +33,7 @@ public sealed class RegistryClient : IDisposable
     {
         _options = options ?? new RegistryClientOptions();
         _time = time ?? TimeProvider.System;
-        _http = new HttpClient(handler ?? CreateHandler(_options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(handler ?? CreateEgressHandler(_options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
     }
 
@@ -536,8 +536,12 @@ public sealed class RegistryClient : IDisposable
         return new Uri($"{scheme}://{host}/v2/{repository}/{path}");
     }
 
-    private static SocketsHttpHandler CreateHandler(RegistryClientOptions options)
+    /// <summary>The egress rules' transport, for any outbound fetch Attest makes on configuration's behalf (registries,
+    /// OIDC key sets): the link-local guard at connection time and the configured CAs. The caller checks the host
+    /// against <see cref="RegistryClientOptions.IsAllowed"/> before each request.</summary>
+    public static SocketsHttpHandler CreateEgressHandler(RegistryClientOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = true, // blob downloads redirect to storage; .NET drops Authorization across hosts
