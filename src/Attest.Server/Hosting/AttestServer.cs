@@ -8,6 +8,7 @@ using Attest.Server.Auth;
 using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
+using Attest.Server.Keyless;
 using Attest.Server.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,7 @@ public static class AttestServer
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory));
         builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
+        builder.Services.AddAttestKeyless(builder.Configuration);
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
@@ -90,6 +92,7 @@ public static class AttestServer
         app.MapHealthEndpoints();
         app.MapAdmissionEndpoints();
         app.MapSigningEndpoints();
+        app.MapKeylessEndpoints();
         app.MapImageEvaluationEndpoints();
         app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
         app.MapCheckEndpoints();
@@ -131,6 +134,7 @@ public static class AttestServer
             throw new StartupException($"signing key {Path.GetFullPath(keyPath)} cannot be created: {e.Message}", e);
         }
         app.Services.GetRequiredService<ServiceKeys>().SigningKey = key;
+        KeylessSetup.Initialize(app, dataDirectory);
 
         var ledgerPath = options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db");
         var ledgerName = options.Ledger.IsPostgres ? "the PostgreSQL ledger" : Path.GetFullPath(ledgerPath);

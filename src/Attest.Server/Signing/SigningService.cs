@@ -75,9 +75,11 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
 
 }
 
-/// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, so any Sigstore verifier given
-/// this file (and a managed public key) checks Attest's bundles offline.</summary>
-public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, IOptions<SigningOptions> options, IOptions<AttestServerOptions> server)
+/// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, the keyless CA with its CT log, and
+/// the timestamp authority, so any Sigstore verifier given this file (and, for managed keys, the public key) checks
+/// Attest's bundles offline. It holds only public keys; it is served without a token.</summary>
+public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, Keyless.KeylessAuthorities authorities, IOptions<SigningOptions> options,
+    IOptions<AttestServerOptions> server, IOptions<Identity.KeylessOptions> keyless)
 {
     private byte[]? _json;
 
@@ -97,8 +99,12 @@ public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, IOptions<SigningO
     {
         if (_json is { } built) return built;
         var key = serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded");
-        return _json = new TrustedRootBuilder()
-            .AddTransparencyLog(options.Value.LogUrlFor(server.Value.Ledger.Origin), key.ExportSubjectPublicKeyInfo(), LogStart)
-            .ToJson();
+        var logUrl = options.Value.LogUrlFor(server.Value.Ledger.Origin);
+        var authorityUrl = keyless.Value.PublicUrl ?? logUrl;
+        var builder = new TrustedRootBuilder().AddTransparencyLog(logUrl, key.ExportSubjectPublicKeyInfo(), LogStart);
+        builder.AddCertificateAuthority(authorityUrl, authorities.Ca.Chain, authorities.Ca.Chain[0].NotBefore)
+            .AddCertificateTransparencyLog(authorityUrl, authorities.CtLog.PublicKeyInfo, authorities.CtLogStart)
+            .AddTimestampAuthority(authorityUrl, authorities.Tsa.Chain, authorities.Tsa.Chain[0].NotBefore);
+        return _json = builder.ToJson();
     }
 }

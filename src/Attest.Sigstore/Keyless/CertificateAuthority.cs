@@ -24,6 +24,7 @@ public sealed class CertificateAuthority
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
 
     private readonly X509Certificate2 _issuer;
+    private readonly Attest.Core.Crypto.PublicKey _issuerKey;
     private readonly X509SignatureGenerator _generator;
     private readonly HashAlgorithmName _hash;
     private readonly CertificateTransparencyLogSigner _ct;
@@ -41,6 +42,7 @@ public sealed class CertificateAuthority
         ArgumentNullException.ThrowIfNull(time);
         if (chain.Count == 0) throw new ArgumentException("the chain needs the issuing certificate", nameof(chain));
         _issuer = chain[0];
+        _issuerKey = Attest.Core.Crypto.PublicKey.FromCertificate(_issuer);
         if (!_issuer.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(issuerKey.ExportSubjectPublicKeyInfo()))
             throw new ArgumentException("the key is not the issuing certificate's", nameof(issuerKey));
         Chain = [.. chain];
@@ -95,6 +97,34 @@ public sealed class CertificateAuthority
         extensions.Add(_ct.CreateSctListExtension(precertificate, _issuer));
         using var leaf = request.Create(_issuer.SubjectName, _generator, now, notAfter, serial);
         return new IssuedCertificate(X509CertificateLoader.LoadCertificate(leaf.RawData), Chain, precertificate, serialHex);
+    }
+
+    /// <summary>Whether this authority issued <paramref name="certificateDer"/> (its issuing certificate's name and key
+    /// signed it) for code signing, and it is valid at <paramref name="time"/>; <paramref name="problem"/> says why not.</summary>
+    public bool Issued(byte[] certificateDer, DateTimeOffset time, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+    {
+        if (!Attest.Core.X509.CertificateFields.TryParse(certificateDer, out var fields, out var error)) { problem = $"the certificate cannot be read ({error})"; return false; }
+        if (!fields.IssuerName.Span.SequenceEqual(_issuer.SubjectName.RawData)) { problem = "the certificate was not issued by Attest's CA"; return false; }
+        var scheme = fields.SignatureAlgorithmOid switch
+        {
+            "1.2.840.10045.4.3.2" => Attest.Core.Crypto.SignatureScheme.EcdsaSha256,
+            "1.2.840.10045.4.3.3" => Attest.Core.Crypto.SignatureScheme.EcdsaSha384,
+            "1.2.840.10045.4.3.4" => Attest.Core.Crypto.SignatureScheme.EcdsaSha512,
+            _ => (Attest.Core.Crypto.SignatureScheme?)null,
+        };
+        if (scheme is null || !_issuerKey.VerifyData(fields.TbsCertificate.Span, fields.Signature.Span, scheme.Value))
+        {
+            problem = "the certificate's signature does not verify with Attest's CA key";
+            return false;
+        }
+        if (!fields.AllowsCodeSigning()) { problem = "the certificate does not allow code signing"; return false; }
+        if (time < fields.NotBefore || time > fields.NotAfter)
+        {
+            problem = $"the certificate is valid from {fields.NotBefore:O} to {fields.NotAfter:O}, not now ({time:O})";
+            return false;
+        }
+        problem = null;
+        return true;
     }
 
     /// <summary>Arcs 1–6 hold raw UTF-8, later arcs a DER UTF8String (fulcio docs/oid-info.md).</summary>

@@ -14,6 +14,9 @@ using BigInteger = Org.BouncyCastle.Math.BigInteger;
 
 namespace Attest.Sigstore.Keyless;
 
+/// <summary>What the timestamp authority answered: the DER TimeStampResp, and whether it grants a token (else why not).</summary>
+public sealed record TimestampResult(byte[] Response, bool Granted, string? FailureReason);
+
 /// <summary>
 /// An RFC 3161 timestamp authority on BouncyCastle's TSP generator: answers a DER TimeStampReq (or the fields of
 /// sigstore's JSON request) with a DER TimeStampResp, granted or rejected with a PKIFailureInfo. The token is a CMS
@@ -66,7 +69,7 @@ public sealed class TimestampAuthority
     public IReadOnlyList<X509Certificate2> Chain { get; }
 
     /// <summary>Answers a DER TimeStampReq. Unparseable requests get a rejection with badDataFormat.</summary>
-    public byte[] Respond(ReadOnlySpan<byte> requestDer)
+    public TimestampResult Respond(ReadOnlySpan<byte> requestDer)
     {
         if (requestDer.Length is 0 or > MaxRequestBytes)
             return Reject(PkiFailureInfo.BadDataFormat, $"the request must be 1 to {MaxRequestBytes} bytes of DER");
@@ -84,7 +87,7 @@ public sealed class TimestampAuthority
 
     /// <summary>Answers sigstore's JSON form: a message imprint of <paramref name="hashAlgorithm"/> (sha256, sha384,
     /// sha512), whether to embed the certificates, an optional nonce and policy.</summary>
-    public byte[] Respond(string hashAlgorithm, byte[] hash, bool certificates, System.Numerics.BigInteger? nonce, string? policyOid)
+    public TimestampResult Respond(string hashAlgorithm, byte[] hash, bool certificates, System.Numerics.BigInteger? nonce, string? policyOid)
     {
         ArgumentNullException.ThrowIfNull(hash);
         var oid = hashAlgorithm.ToLowerInvariant() switch
@@ -111,7 +114,7 @@ public sealed class TimestampAuthority
         }
     }
 
-    private byte[] Respond(TimeStampRequest request)
+    private TimestampResult Respond(TimeStampRequest request)
     {
         var token = new TimeStampTokenGenerator(
             new SignerInfoGeneratorBuilder().Build(new DotNetEcdsaSignatureFactory(_key, _signatureAlgorithm), _signer),
@@ -125,7 +128,8 @@ public sealed class TimestampAuthority
         try
         {
             // The generator validates algorithm, imprint length, policy and extensions, and answers a rejection itself.
-            return generator.Generate(request, new BigInteger(1, serial), _time.GetUtcNow().UtcDateTime).GetEncoded();
+            var response = generator.Generate(request, new BigInteger(1, serial), _time.GetUtcNow().UtcDateTime);
+            return new TimestampResult(response.GetEncoded(), response.Status == (int)PkiStatus.Granted, response.Status == (int)PkiStatus.Granted ? null : response.GetStatusString() ?? "the request was rejected");
         }
         catch (TspException e)
         {
@@ -133,8 +137,8 @@ public sealed class TimestampAuthority
         }
     }
 
-    private static byte[] Reject(int failure, string reason) =>
-        new TimeStampResponseGenerator(null!, AcceptedDigests).GenerateFailResponse(PkiStatus.Rejection, failure, reason).GetEncoded();
+    private static TimestampResult Reject(int failure, string reason) =>
+        new(new TimeStampResponseGenerator(null!, AcceptedDigests).GenerateFailResponse(PkiStatus.Rejection, failure, reason).GetEncoded(), false, reason);
 
     /// <summary>Signs CMS content with a .NET ECDSA key (OpenSSL), DER-encoded as CMS expects.</summary>
     private sealed class DotNetEcdsaSignatureFactory(ECDsa key, string algorithm) : ISignatureFactory
