@@ -168,7 +168,8 @@ public sealed class TimestampAuthority
                     "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
                     _ => HashAlgorithmName.SHA256,
                 };
-                return new SimpleBlockResult(key.SignData(_data.GetBuffer().AsSpan(0, (int)_data.Length), hash, DSASignatureFormat.Rfc3279DerSequence));
+                // BouncyCastle closes the stream before asking for the result; ToArray still reads a closed MemoryStream.
+                return new SimpleBlockResult(key.SignData(_data.ToArray(), hash, DSASignatureFormat.Rfc3279DerSequence));
             }
         }
     }

@@ -198,20 +198,23 @@ public sealed class ProposedEntry
         var payloadHash = SHA256.HashData(payload);
         if (!TryHash(Member(content, "payloadHash"), out var statedPayloadHash) || !statedPayloadHash.AsSpan().SequenceEqual(payloadHash))
             return Fail("spec.content.payloadHash is not the sha256 of the envelope's payload", out error);
-        // sigstore-js and Rekor hash the envelope as {payloadType, payload, signatures[{sig, publicKey[, keyid]}]}, RFC 8785.
-        var envelopeHash = SHA256.HashData(Write(w =>
+        // sigstore-js hashes the envelope as RFC 8785 {payloadType, payload, signatures[{sig, publicKey[, keyid]}]} with the
+        // key as PEM text; Rekor stores the stated hash as given. Either form of the key (PEM text or its base64) is accepted.
+        byte[] EnvelopeHash(string key) => SHA256.HashData(Write(w =>
         {
             w.WriteString("payload", Convert.ToBase64String(payload));
             w.WriteString("payloadType", payloadType);
             w.WriteStartArray("signatures");
             w.WriteStartObject();
             if (!string.IsNullOrEmpty(keyId)) w.WriteString("keyid", keyId);
-            w.WriteString("publicKey", publicKeyText);
+            w.WriteString("publicKey", key);
             w.WriteString("sig", Convert.ToBase64String(sig));
             w.WriteEndObject();
             w.WriteEndArray();
         }));
-        if (!TryHash(Member(content, "hash"), out var statedHash) || !statedHash.AsSpan().SequenceEqual(envelopeHash))
+        var pemText = Encoding.UTF8.GetString(Convert.FromBase64String(publicKeyText!));
+        if (!TryHash(Member(content, "hash"), out var envelopeHash)
+            || !(envelopeHash.AsSpan().SequenceEqual(EnvelopeHash(pemText)) || envelopeHash.AsSpan().SequenceEqual(EnvelopeHash(publicKeyText!))))
             return Fail("spec.content.hash is not the sha256 of the canonical envelope", out error);
         var canonical = Write(w =>
         {
