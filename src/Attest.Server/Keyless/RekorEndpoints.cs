@@ -139,9 +139,8 @@ public static class RekorEndpoints
 
     private static async Task<IResult> GetLogInfoAsync(HttpContext context, LedgerHolder ledger, ServiceKeys keys)
     {
-        var log = ledger.Ledger!;
-        var checkpoint = await log.GetLatestCheckpointAsync(context.RequestAborted).ConfigureAwait(false)
-                         ?? await log.CheckpointAsync(context.RequestAborted).ConfigureAwait(false);
+        // The tree as it is now, as Rekor answers: a checkpoint over everything appended (the latest one if nothing is new).
+        var checkpoint = await ledger.Ledger!.CheckpointAsync(context.RequestAborted).ConfigureAwait(false);
         return Results.Json(new LogInfo(Convert.ToHexStringLower(checkpoint?.RootHash ?? MerkleHash.EmptyRoot()), checkpoint?.Size ?? 0,
             checkpoint?.Note ?? "", TreeId(keys), []), RekorJsonContext.Default.LogInfo);
     }
