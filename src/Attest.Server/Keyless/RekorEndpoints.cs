@@ -8,6 +8,7 @@ using Attest.Core.Transparency;
 using Attest.Core.X509;
 using Attest.Ledger;
 using Attest.Server.Api;
+using Attest.Server.Audit;
 using Attest.Server.Auth;
 using Attest.Server.Hosting;
 using Attest.Sigstore.Rekor;
@@ -42,6 +43,7 @@ public static class RekorEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/log/entries", GetEntryByIndexAsync)
             .WithName("GetLogEntryByIndex")
+            .WithQueryParameters(("logIndex", Microsoft.OpenApi.JsonSchemaType.Integer, true, "the entry's index in the log"))
             .Produces<JsonElement>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -58,7 +60,11 @@ public static class RekorEndpoints
             .Produces<string>(StatusCodes.Status200OK, "application/x-pem-file");
         api.MapGet("/log/proof", GetConsistencyProofAsync)
             .WithName("GetLogProof")
-            .Produces<ConsistencyProofResponse>(StatusCodes.Status200OK)
+            .WithQueryParameters(
+                ("firstSize", Microsoft.OpenApi.JsonSchemaType.Integer, false, "the older tree size (default 1)"),
+                ("lastSize", Microsoft.OpenApi.JsonSchemaType.Integer, true, "the newer tree size, at most the latest checkpoint's"),
+                ("treeID", Microsoft.OpenApi.JsonSchemaType.String, false, "accepted for Rekor clients; the log has one tree"))
+            .Produces<RekorConsistencyProof>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/index/retrieve", SearchIndexAsync)
             .WithName("SearchIndex")
@@ -158,9 +164,8 @@ public static class RekorEndpoints
         if (first < 1 || first > last || checkpoint is null || last > checkpoint.Size)
             return Problem(StatusCodes.Status400BadRequest, "invalid sizes", $"need 1 <= firstSize <= lastSize <= {checkpoint?.Size ?? 0} (the latest checkpoint)");
         var proof = await log.GetConsistencyProofAsync(first, last, context.RequestAborted).ConfigureAwait(false);
-        var frontier = await log.Store.ReadNodesAsync(CompactRange.FrontierIds(last), context.RequestAborted).ConfigureAwait(false);
-        var root = CompactRange.FromFrontier(last, frontier).Root();
-        return Results.Json(new ConsistencyProofResponse(Convert.ToHexStringLower(root), [.. proof.Hashes.Select(Convert.ToHexStringLower)]), RekorJsonContext.Default.ConsistencyProofResponse);
+        var root = await log.Store.GetRootAsync(last, context.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new RekorConsistencyProof(Convert.ToHexStringLower(root), [.. proof.Hashes.Select(Convert.ToHexStringLower)]), RekorJsonContext.Default.RekorConsistencyProof);
     }
 
     private static async Task<IResult> SearchIndexAsync(HttpContext context, RekorLog log)
@@ -263,12 +268,12 @@ public sealed record SearchIndexRequest(string? Hash, string? Email, SearchIndex
 /// <summary>Rekor's <c>LogInfo</c>.</summary>
 public sealed record LogInfo(string RootHash, long TreeSize, string SignedTreeHead, string TreeID, IReadOnlyList<JsonElement> InactiveShards);
 
-public sealed record ConsistencyProofResponse(string RootHash, IReadOnlyList<string> Hashes);
+public sealed record RekorConsistencyProof(string RootHash, IReadOnlyList<string> Hashes);
 
 [JsonSerializable(typeof(RetrieveRequest))]
 [JsonSerializable(typeof(SearchIndexRequest))]
 [JsonSerializable(typeof(LogInfo))]
-[JsonSerializable(typeof(ConsistencyProofResponse))]
+[JsonSerializable(typeof(RekorConsistencyProof))]
 [JsonSerializable(typeof(string[]))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 internal sealed partial class RekorJsonContext : JsonSerializerContext;
