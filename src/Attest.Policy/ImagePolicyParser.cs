@@ -25,10 +25,12 @@ public static class ImagePolicyParser
     private const long MaxKeyFileBytes = 64 << 10;
     private const long MaxTrustedRootBytes = 4 << 20;
 
-    public static ImagePolicy? Parse(PolicyDocument document, string policyDirectory, List<PolicyError> errors)
+    /// <param name="namedTrustedRoots">Roots a policy may name (<c>trustedRoot: attest</c> in the server).</param>
+    public static ImagePolicy? Parse(PolicyDocument document, string policyDirectory, List<PolicyError> errors,
+        IReadOnlyDictionary<string, TrustedRoot>? namedTrustedRoots = null)
     {
         var before = errors.Count;
-        var reader = new PolicyReader(document.Source.File, errors);
+        var reader = new PolicyReader(document.Source.File, errors) { NamedTrustedRoots = namedTrustedRoots ?? new Dictionary<string, TrustedRoot>() };
         var spec = reader.Fields(document.Body.Children[new YamlScalarNode("spec")], "spec",
             "match", "mode", "authorities", "signatures", "attestations", "platforms");
 
@@ -210,14 +212,24 @@ public static class ImagePolicyParser
         return authority;
     }
 
-    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; anything else is a
-    /// trusted_root.json file beside the policies (air-gapped and private deployments).</summary>
+    /// <summary>The name of the server's own trust root in policies.</summary>
+    public const string AttestTrustedRoot = "attest";
+
+    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; <c>attest</c> the
+    /// server's own (its keyless CA, ledger and TSA); anything else is a trusted_root.json file beside the policies
+    /// (air-gapped and private deployments).</summary>
     private static (TrustedRoot? Root, string Origin) LoadTrustedRoot(PolicyReader reader, YamlNode? node, string policyDirectory)
     {
         if (node is null) return (TrustedRoot.PublicGood, "default");
         var file = reader.String(node, "trustedRoot");
         if (file is null) return (null, "");
         if (file == "default") return (TrustedRoot.PublicGood, "default");
+        if (file == AttestTrustedRoot)
+        {
+            if (reader.NamedTrustedRoots.TryGetValue(AttestTrustedRoot, out var own)) return (own, AttestTrustedRoot);
+            reader.Error(node, "trustedRoot: attest names the Attest server's own trust root (CA, log, TSA); it exists only where the server loads the policies (elsewhere give the file GET /v1/trusted-root serves)");
+            return (null, "");
+        }
         var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
         byte[] bytes;
         try
@@ -293,7 +305,7 @@ public static class ImagePolicyParser
         {
             foreach (var item in reader.Sequence(list, "keyless.identities", 64))
             {
-                var identity = reader.Fields(item, "identity", "issuer", "issuerRegExp", "subject", "subjectRegExp");
+                var identity = reader.Fields(item, "identity", "issuer", "issuerRegExp", "subject", "subjectRegExp", "claims");
                 var issuer = identity.Optional("issuer") is { } i ? reader.String(i, "identity.issuer") : null;
                 var issuerRegExp = identity.Optional("issuerRegExp") is { } ir ? reader.Regex(ir, "identity.issuerRegExp") : null;
                 var subject = identity.Optional("subject") is { } s ? reader.String(s, "identity.subject") : null;
@@ -301,7 +313,22 @@ public static class ImagePolicyParser
                 // Keyless without an issuer and a subject would accept anyone Fulcio certifies.
                 if ((issuer is null) == (issuerRegExp is null)) reader.Error(item, "identity needs exactly one of 'issuer' or 'issuerRegExp'");
                 if ((subject is null) == (subjectRegExp is null)) reader.Error(item, "identity needs exactly one of 'subject' or 'subjectRegExp'");
-                identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp));
+                var claims = new Dictionary<int, string>();
+                if (identity.Optional("claims") is { } claimsNode)
+                {
+                    if (claimsNode is not YamlMappingNode claimsMap) reader.Error(claimsNode, "identity.claims must be a mapping of claim name to exact value");
+                    else
+                    {
+                        foreach (var (key, value) in claimsMap.Children)
+                        {
+                            var claim = key.ToString();
+                            if (!IdentityMatcher.ClaimArcs.TryGetValue(claim, out var arc))
+                                reader.Error(key, $"unknown claim '{claim}' (expected {string.Join(", ", IdentityMatcher.ClaimArcs.Keys.Order(StringComparer.Ordinal))})");
+                            else claims[arc] = reader.String(value, $"identity.claims.{claim}") ?? "";
+                        }
+                    }
+                }
+                identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp) { Claims = claims });
             }
             if (identities.Count == 0) reader.Error(list, $"authority '{name}' keyless needs at least one identity");
         }

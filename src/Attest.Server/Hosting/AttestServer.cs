@@ -107,9 +107,9 @@ public static class AttestServer
         var options = app.Services.GetRequiredService<IOptions<AttestServerOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Attest.Server.Startup");
 
-        var policies = LoadPolicies(options.PolicyDirectory);
-        app.Services.GetRequiredService<PolicyState>().Publish(policies);
-        StartupLog.PoliciesLoaded(logger, policies.Documents.Count, policies.Directory, policies.Revision);
+        // Policies are read first so that a broken policy directory is reported before anything is created; they are read
+        // again once the server's own trust root exists (trustedRoot: attest).
+        LoadPolicies(options.PolicyDirectory, null, allowUnresolved: true);
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         try
@@ -150,7 +150,6 @@ public static class AttestServer
                 [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
             StartupLog.LedgerOpened(logger, store.Location, await store.GetSizeAsync(cancellationToken).ConfigureAwait(false),
                 holder.Ledger.Origin, string.Join(" ", holder.Ledger.VerifierKeys));
-            await holder.Ledger.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException
                                        or LedgerCorruptException or LedgerConflictException or ArgumentException)
@@ -160,6 +159,11 @@ public static class AttestServer
 
         await AuthSetup.InitializeClientsAsync(app, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, logger, cancellationToken).ConfigureAwait(false);
         await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
+
+        var policies = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies())!;
+        app.Services.GetRequiredService<PolicyState>().Publish(policies);
+        StartupLog.PoliciesLoaded(logger, policies.Documents.Count, policies.Directory, policies.Revision);
+        await holder.Ledger!.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The ledger entry recording which policy set came into force.</summary>
@@ -174,12 +178,14 @@ public static class AttestServer
         return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = LedgerEntry.DetailsFrom(details) };
     }
 
-    private static PolicySet LoadPolicies(string directory)
+    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots, bool allowUnresolved = false)
     {
         try
         {
-            var (set, errors) = PolicyDirectoryLoader.Load(directory);
-            if (set is null)
+            var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots);
+            // The early read knows no named roots yet: an error about one is for the second read to judge.
+            if (allowUnresolved) errors = [.. errors.Where(e => !e.Message.StartsWith("trustedRoot: attest", StringComparison.Ordinal))];
+            if (set is null && errors.Count > 0)
                 throw new StartupException(
                     $"policies in {Path.GetFullPath(directory)} are invalid: {string.Join("; ", errors.Take(5))}" +
                     (errors.Count > 5 ? $" (and {errors.Count - 5} more)" : ""));

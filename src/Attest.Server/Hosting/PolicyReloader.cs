@@ -9,7 +9,7 @@ namespace Attest.Server.Hosting;
 /// last good set stays in force (an edit never leaves the webhook without policies).
 /// </summary>
 internal sealed partial class PolicyReloader(
-    PolicyState state, LedgerHolder ledger, IOptions<AttestServerOptions> options, ILogger<PolicyReloader> logger) : BackgroundService
+    PolicyState state, LedgerHolder ledger, IOptions<AttestServerOptions> options, ILogger<PolicyReloader> logger, Signing.AttestTrustedRoot trustedRoot) : BackgroundService
 {
     /// <summary>Quiet time after the last change before reloading.</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
@@ -53,7 +53,7 @@ internal sealed partial class PolicyReloader(
     {
         try
         {
-            var (set, errors) = PolicyDirectoryLoader.Load(directory);
+            var (set, errors) = PolicyDirectoryLoader.Load(directory, trustedRoot.NamedForPolicies());
             if (set is null)
             {
                 Log.ReloadRefused(logger, directory, errors.Count, string.Join("; ", errors.Take(10)), state.Current?.Revision ?? "none");

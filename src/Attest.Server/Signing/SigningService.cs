@@ -94,6 +94,13 @@ public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, Keyless.KeylessAu
         }
     }
 
+    /// <summary>The roots policies may name: <c>trustedRoot: attest</c> is this one.</summary>
+    public IReadOnlyDictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot> NamedForPolicies() =>
+        new Dictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot>(StringComparer.Ordinal)
+        {
+            [Attest.Policy.ImagePolicyParser.AttestTrustedRoot] = Attest.Sigstore.TrustRoot.TrustedRoot.Parse(ToJson()),
+        };
+
     /// <summary>The document, built once (its inputs are fixed after start-up).</summary>
     public byte[] ToJson()
     {
