@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -7,7 +6,6 @@ using System.Text.Json;
 using Attest.Core;
 using Attest.Core.Crypto;
 using Attest.Core.Dsse;
-using Attest.Core.Json;
 using Attest.Sigstore.Signing;
 using PublicKey = Attest.Core.Crypto.PublicKey;
 
@@ -305,17 +303,7 @@ public sealed class ProposedEntry
         w.WriteEndObject();
     }
 
-    private static byte[] Write(Action<Utf8JsonWriter> members)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            members(writer);
-            writer.WriteEndObject();
-        }
-        return CanonicalJson.Canonicalize(buffer.WrittenSpan);
-    }
+    private static byte[] Write(Action<Utf8JsonWriter> members) => RekorEntryBodies.Write(members);
 
     private static JsonElement Member(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : default;
