@@ -31,6 +31,11 @@ public interface ILedgerStore : IAsyncDisposable
     /// most <see cref="LedgerQuery.Limit"/>.</summary>
     Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>Entries whose indexed <paramref name="column"/> equals <paramref name="value"/> (a leaf hash for
+    /// <see cref="LedgerLookup.LeafHash"/>, text otherwise), oldest first, at most <paramref name="limit"/>: an index
+    /// lookup, for the transparency-log API (entries by UUID, duplicates, searches by artifact or identity).</summary>
+    Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default);
+
     /// <summary>The checkpoint the head points at, or null before the first one.</summary>
     Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default);
 
@@ -62,6 +67,19 @@ public sealed record StoredColumns(string? Kind, string? RecordedAt, string? Ima
 /// <summary>A published checkpoint: its size and root as columns (for lookup) and the signed note (the evidence).</summary>
 public sealed record StoredCheckpoint(long Size, byte[] RootHash, string Note);
 
+/// <summary>The indexed columns <see cref="ILedgerStore.LookupAsync"/> searches.</summary>
+public enum LedgerLookup
+{
+    /// <summary>The RFC 6962 leaf hash (32 bytes): a Rekor entry's UUID.</summary>
+    LeafHash,
+
+    /// <summary>The artifact digest (<c>sha256:hex</c>).</summary>
+    Digest,
+
+    /// <summary>The CI identity (a keyless certificate's subject).</summary>
+    Identity,
+}
+
 /// <summary>Auditor filters; null fields match everything.</summary>
 public sealed record LedgerQuery
 {
@@ -71,6 +89,7 @@ public sealed record LedgerQuery
     public string? Namespace { get; init; }
     public string? Verdict { get; init; }
     public string? Client { get; init; }
+    public string? Identity { get; init; }
     public DateTimeOffset? From { get; init; }
     public DateTimeOffset? To { get; init; }
     /// <summary>Paging: only entries after this index.</summary>
@@ -96,6 +115,7 @@ public sealed record LedgerQuery
         Namespace,
         Verdict,
         Client,
+        Identity,
         From = From is { } from ? LedgerEntryCodec.FormatTime(from) : null,
         To = To is { } to ? LedgerEntryCodec.FormatTime(to) : null,
         Limit = Math.Clamp(Limit, 1, LedgerLimits.MaxPageSize),

@@ -32,7 +32,7 @@ public static class LedgerEntryCodec
         ArgumentNullException.ThrowIfNull(entry);
         if (string.IsNullOrEmpty(entry.Kind) || entry.Kind.Length > 64 || !entry.Kind.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-'))
             throw new ArgumentException("entry kind must be 1-64 characters of a-z, 0-9, '.', '-'", nameof(entry));
-        foreach (var field in new[] { entry.Image, entry.Digest, entry.Namespace, entry.Verdict, entry.Client })
+        foreach (var field in new[] { entry.Image, entry.Digest, entry.Namespace, entry.Verdict, entry.Client, entry.Identity })
             if (field is { Length: > LedgerLimits.MaxFieldLength })
                 throw new ArgumentException($"entry fields are limited to {LedgerLimits.MaxFieldLength} characters", nameof(entry));
         if (entry.Details is { } details && details.ValueKind != JsonValueKind.Object)
@@ -87,6 +87,7 @@ public static class LedgerEntryCodec
                 head.Write(CanonicalJson.Canonicalize(details));
             }
             WriteMember(head, "digest", entry.Digest, ref first);
+            WriteMember(head, "identity", entry.Identity, ref first);
             WriteMember(head, "image", entry.Image, ref first);
             head.Write(first ? "\"index\":"u8 : ",\"index\":"u8);
 
@@ -163,6 +164,7 @@ public static class LedgerEntryCodec
                 Client = Optional(root, "client"),
                 Digest = Optional(root, "digest"),
                 Image = Optional(root, "image"),
+                Identity = Optional(root, "identity"),
                 Namespace = Optional(root, "namespace"),
                 Verdict = Optional(root, "verdict"),
                 Details = root.TryGetProperty("details", out var details) ? details.Clone() : null,

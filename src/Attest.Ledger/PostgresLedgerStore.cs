@@ -75,6 +75,7 @@ public sealed class PostgresLedgerStore : ILedgerStore
             Add(insert, "namespace", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Namespace).ToArray());
             Add(insert, "verdict", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Verdict).ToArray());
             Add(insert, "client", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Client).ToArray());
+            Add(insert, "identity", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Identity).ToArray());
             Add(insert, "body", NpgsqlDbType.Bytea, rows.Select(r => r.Entry.Bytes).ToArray());
             Add(insert, "leaf_hash", NpgsqlDbType.Bytea, rows.Select(r => r.LeafHash).ToArray());
             Add(insert, "subtree_hashes", NpgsqlDbType.Bytea, rows.Select(r => r.SubtreeHashes).ToArray());
@@ -122,6 +123,21 @@ public sealed class PostgresLedgerStore : ILedgerStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             yield return ReadEntry(reader);
+    }
+
+    public async Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var sql = column switch
+        {
+            LedgerLookup.LeafHash => PostgresSchema.ByLeafHash,
+            LedgerLookup.Digest => PostgresSchema.ByDigest,
+            _ => PostgresSchema.ByIdentity,
+        };
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(sql,
+            new { value, limit = Math.Clamp(limit, 1, LedgerLimits.MaxPageSize) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
     }
 
     public async Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)

@@ -58,6 +58,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Create, cancellationToken: cancellationToken))
             .ConfigureAwait(false);
+        foreach (var (column, add) in SqliteSchema.AddedColumns)
+        {
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(SqliteSchema.HasColumn, new { name = column }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+                await connection.ExecuteAsync(new CommandDefinition(add, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Indexes, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return store;
     }
 
@@ -105,9 +111,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 p[5].Value = (object?)e.Entry.Namespace ?? DBNull.Value;
                 p[6].Value = (object?)e.Entry.Verdict ?? DBNull.Value;
                 p[7].Value = (object?)e.Entry.Client ?? DBNull.Value;
-                p[8].Value = e.Bytes;
-                p[9].Value = row.LeafHash;
-                p[10].Value = row.SubtreeHashes;
+                p[8].Value = (object?)e.Entry.Identity ?? DBNull.Value;
+                p[9].Value = e.Bytes;
+                p[10].Value = row.LeafHash;
+                p[11].Value = row.SubtreeHashes;
                 insert.ExecuteNonQuery(); // SQLite has no async I/O; the async overload only adds overhead here
             }
             // synchronous=FULL: the WAL is fsynced before Commit returns, so the caller may acknowledge.
@@ -202,6 +209,21 @@ public sealed class SqliteLedgerStore : ILedgerStore
         byte[] bytes => "x'" + Convert.ToHexStringLower(bytes) + "'",
         var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture),
     };
+
+    public async Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var sql = column switch
+        {
+            LedgerLookup.LeafHash => SqliteSchema.ByLeafHash,
+            LedgerLookup.Digest => SqliteSchema.ByDigest,
+            _ => SqliteSchema.ByIdentity,
+        };
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(sql,
+            new { value, limit = Math.Clamp(limit, 1, LedgerLimits.MaxPageSize) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
+    }
 
     public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
     {
@@ -443,7 +465,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private sealed class WriterStatements : IAsyncDisposable
     {
         private static readonly string[] InsertNames =
-            ["@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Body", "@LeafHash", "@SubtreeHashes"];
+            ["@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Identity", "@Body", "@LeafHash", "@SubtreeHashes"];
 
         private WriterStatements(SqliteConnection connection)
         {

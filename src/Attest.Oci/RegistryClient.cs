@@ -37,7 +37,7 @@ public sealed class RegistryClient : IDisposable
         _options = options ?? new RegistryClientOptions();
         _time = time ?? TimeProvider.System;
         // Every request, and every hop a registry sends it on, passes the egress check.
-        _http = new HttpClient(new EgressHandler(_options, handler ?? CreateHandler(_options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(new EgressHandler(_options, handler ?? CreateEgressHandler(_options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
         _fallbackIndexLock = new SemaphoreSlim(1, 1);
         _ownsTransport = true;
@@ -615,8 +615,12 @@ public sealed class RegistryClient : IDisposable
         return new Uri($"{scheme}://{host}/v2/{repository}/{path}");
     }
 
-    private static SocketsHttpHandler CreateHandler(RegistryClientOptions options)
+    /// <summary>The egress rules' transport, for any outbound fetch Attest makes on configuration's behalf (registries,
+    /// OIDC key sets): the link-local guard at connection time and the configured CAs. The caller checks the host
+    /// against <see cref="RegistryClientOptions.IsAllowed"/> before each request.</summary>
+    public static SocketsHttpHandler CreateEgressHandler(RegistryClientOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false, // redirects are followed by EgressHandler, which checks every hop

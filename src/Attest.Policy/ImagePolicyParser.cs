@@ -25,10 +25,12 @@ public static class ImagePolicyParser
     private const long MaxKeyFileBytes = 64 << 10;
     private const long MaxTrustedRootBytes = 4 << 20;
 
-    public static ImagePolicy? Parse(PolicyDocument document, ReferencedFiles files, List<PolicyError> errors)
+    /// <param name="namedTrustedRoots">Roots a policy may name (<c>trustedRoot: attest</c> in the server).</param>
+    public static ImagePolicy? Parse(PolicyDocument document, ReferencedFiles files, List<PolicyError> errors,
+        IReadOnlyDictionary<string, TrustedRoot>? namedTrustedRoots = null)
     {
         var before = errors.Count;
-        var reader = new PolicyReader(document.Source.File, errors);
+        var reader = new PolicyReader(document.Source.File, errors) { NamedTrustedRoots = namedTrustedRoots ?? new Dictionary<string, TrustedRoot>() };
         var spec = reader.Fields(document.Body.Children[new YamlScalarNode("spec")], "spec",
             "match", "mode", "authorities", "signatures", "attestations", "platforms");
 
@@ -246,14 +248,25 @@ public static class ImagePolicyParser
         return authority;
     }
 
-    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; anything else is a
-    /// trusted_root.json file beside the policies (air-gapped and private deployments).</summary>
+    /// <summary>The name of the server's own trust root in policies.</summary>
+    public const string AttestTrustedRoot = "attest";
+
+    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; <c>attest</c> the
+    /// server's own (its keyless CA, ledger and TSA); anything else is a trusted_root.json file beside the policies
+    /// (air-gapped and private deployments).</summary>
     private static PolicyTrustedRoot? LoadTrustedRoot(PolicyReader reader, YamlNode? node, ReferencedFiles files)
     {
         if (node is null) return PolicyTrustedRoot.PublicGood;
         var file = reader.String(node, "trustedRoot");
         if (file is null) return null;
         if (file == "default") return PolicyTrustedRoot.PublicGood;
+        if (file == AttestTrustedRoot)
+        {
+            // The server's own root is fixed for the life of the process: its name stands for its content.
+            if (reader.NamedTrustedRoots.TryGetValue(AttestTrustedRoot, out var own)) return new PolicyTrustedRoot(own, AttestTrustedRoot, AttestTrustedRoot);
+            reader.Error(node, "trustedRoot: attest names the Attest server's own trust root (CA, log, TSA); it exists only where the server loads the policies (elsewhere give the file GET /v1/trusted-root serves)");
+            return null;
+        }
         if (files.Read(reader, node, file, "trusted root", MaxTrustedRootBytes) is not { } bytes) return null;
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
         var (root, finding) = files.Parsed(digest, () => TrustedRoot.TryParse(bytes, out var parsed, out var failure) ? (parsed, (Core.Finding?)null) : (null, failure));
@@ -319,7 +332,7 @@ public static class ImagePolicyParser
         {
             foreach (var item in reader.Sequence(list, "keyless.identities", 64))
             {
-                var identity = reader.Fields(item, "identity", "issuer", "issuerRegExp", "subject", "subjectRegExp");
+                var identity = reader.Fields(item, "identity", "issuer", "issuerRegExp", "subject", "subjectRegExp", "claims");
                 var issuer = identity.Optional("issuer") is { } i ? reader.String(i, "identity.issuer") : null;
                 var issuerRegExp = identity.Optional("issuerRegExp") is { } ir ? reader.Regex(ir, "identity.issuerRegExp") : null;
                 var subject = identity.Optional("subject") is { } s ? reader.String(s, "identity.subject") : null;
@@ -327,7 +340,22 @@ public static class ImagePolicyParser
                 // Keyless without an issuer and a subject would accept anyone Fulcio certifies.
                 if ((issuer is null) == (issuerRegExp is null)) reader.Error(item, "identity needs exactly one of 'issuer' or 'issuerRegExp'");
                 if ((subject is null) == (subjectRegExp is null)) reader.Error(item, "identity needs exactly one of 'subject' or 'subjectRegExp'");
-                identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp));
+                var claims = new Dictionary<int, string>();
+                if (identity.Optional("claims") is { } claimsNode)
+                {
+                    if (claimsNode is not YamlMappingNode claimsMap) reader.Error(claimsNode, "identity.claims must be a mapping of claim name to exact value");
+                    else
+                    {
+                        foreach (var (key, value) in claimsMap.Children)
+                        {
+                            var claim = key.ToString();
+                            if (!IdentityMatcher.ClaimArcs.TryGetValue(claim, out var arc))
+                                reader.Error(key, $"unknown claim '{claim}' (expected {string.Join(", ", IdentityMatcher.ClaimArcs.Keys.Order(StringComparer.Ordinal))})");
+                            else claims[arc] = reader.String(value, $"identity.claims.{claim}") ?? "";
+                        }
+                    }
+                }
+                identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp) { Claims = claims });
             }
             if (identities.Count == 0) reader.Error(list, $"authority '{name}' keyless needs at least one identity");
         }

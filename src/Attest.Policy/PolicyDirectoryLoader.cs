@@ -26,7 +26,7 @@ public static class PolicyDirectoryLoader
 
     /// <summary>Loads the directory. Throws <see cref="PolicyDirectoryException"/> when the directory itself cannot
     /// be read; problems inside files come back as errors.</summary>
-    public static PolicyLoad Load(string directory)
+    public static PolicyLoad Load(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null)
     {
         var fullPath = Path.GetFullPath(directory);
         if (File.Exists(fullPath))
@@ -49,20 +49,20 @@ public static class PolicyDirectoryLoader
         }
         if (files.Length > PolicyLimits.MaxFiles)
             throw new PolicyDirectoryException($"policy directory {fullPath} has more than {PolicyLimits.MaxFiles} policy files");
-        return LoadFiles(fullPath, files);
+        return LoadFiles(fullPath, files, namedTrustedRoots);
     }
 
     /// <summary>Loads one policy file (the CLI's <c>--policy FILE</c>), or a whole directory when given one.
     /// Files it names (keys, trusted roots) resolve against the file's directory.</summary>
-    public static PolicyLoad LoadFile(string path)
+    public static PolicyLoad LoadFile(string path, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null)
     {
         var fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath)) return Load(fullPath);
+        if (Directory.Exists(fullPath)) return Load(fullPath, namedTrustedRoots);
         if (!File.Exists(fullPath)) throw new PolicyDirectoryException($"policy file {fullPath} does not exist");
-        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath]);
+        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath], namedTrustedRoots);
     }
 
-    private static PolicyLoad LoadFiles(string fullPath, string[] files)
+    private static PolicyLoad LoadFiles(string fullPath, string[] files, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots)
     {
         var errors = new List<PolicyError>();
         var documents = new List<PolicyDocument>();
@@ -106,7 +106,7 @@ public static class PolicyDirectoryLoader
 
         var imagePolicies = new List<Model.ImagePolicy>();
         foreach (var document in documents.Where(d => d.Kind == "ImagePolicy"))
-            if (ImagePolicyParser.Parse(document, referenced, errors) is { } policy) imagePolicies.Add(policy);
+            if (ImagePolicyParser.Parse(document, referenced, errors, namedTrustedRoots) is { } policy) imagePolicies.Add(policy);
         var goSumPolicies = new List<GoModules.GoSumPolicy>();
         foreach (var document in documents.Where(d => d.Kind == "GoSumPolicy"))
             if (GoSumPolicyParser.Parse(document, errors) is { } policy) goSumPolicies.Add(policy);

@@ -14,6 +14,32 @@ public sealed class ImagePolicyParserTests
         return PolicyDirectoryLoader.Load(directory.Path);
     }
 
+    [Fact]
+    public void Keyless_identity_claims_and_the_servers_own_trusted_root_are_read()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.Combine("p.yaml"), Policy("""
+              match: {images: ["registry.example.com/**"]}
+              signatures:
+                authorities:
+                  - name: payments-release
+                    trustedRoot: attest
+                    keyless:
+                      identities:
+                        - issuer: https://token.actions.githubusercontent.com
+                          subjectRegExp: '^https://github\.com/acme/payments/\.github/workflows/release\.yml@.*$'
+                          claims: {sourceRepositoryURI: "https://github.com/acme/payments", sourceRepositoryRef: refs/heads/main, buildTrigger: push}
+            """));
+        var own = Attest.Sigstore.TrustRoot.TrustedRoot.PublicGood;
+        var (set, errors) = PolicyDirectoryLoader.Load(directory.Path, new Dictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot> { ["attest"] = own });
+        Assert.Empty(errors);
+        var authority = Assert.IsType<KeylessAuthority>(set!.ImagePolicies[0].Authorities["payments-release"]);
+        Assert.Same(own, authority.TrustedRoot);
+        Assert.Equal("attest", authority.TrustedRootOrigin);
+        var identity = authority.Identities[0].ToCertificateIdentity();
+        Assert.Equal(new Dictionary<int, string> { [12] = "https://github.com/acme/payments", [14] = "refs/heads/main", [20] = "push" }, identity.Extensions);
+    }
+
     private static string Policy(string spec) => $"apiVersion: attest.dev/v1\nkind: ImagePolicy\nmetadata: {{name: p}}\nspec:\n{spec}";
 
     [Fact]
@@ -121,6 +147,9 @@ public sealed class ImagePolicyParserTests
         { "platforms without required", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {signed: true}\n", "p.yaml:7:14: spec.platforms needs 'required'" },
         { "unknown platforms field", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {required: [linux/amd64], sign: true}\n", "unknown field 'sign' in spec.platforms" },
         { "signed platforms without signatures", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c]}]\n  platforms: {required: [linux/amd64], signed: true}\n", "p.yaml:8:14: spec.platforms.signed needs spec.signatures" },
+        { "unknown identity claim", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s, claims: {sourceRepo: x}}]}}]}\n", "unknown claim 'sourceRepo'" },
+        { "claims not a mapping", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s, claims: [x]}]}}]}\n", "identity.claims must be a mapping" },
+        { "attest root outside the server", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, trustedRoot: attest, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "trustedRoot: attest names the Attest server's own trust root" },
         { "unknown sbom field", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {deniedLicences: [MIT]}}]\n", "unknown field 'deniedLicences' in sbom" },
     };
 

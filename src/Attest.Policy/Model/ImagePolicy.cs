@@ -95,9 +95,13 @@ public sealed record KeylessAuthority(
     string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, PolicyTrustedRoot TrustedRoot, IReadOnlyList<IdentityMatcher> Identities)
     : Authority(Name, Source, TransparencyLog, TrustedRoot);
 
-/// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression.</summary>
+/// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression, and the
+/// Fulcio extension claims (by arc) the certificate must carry exactly.</summary>
 public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string? Subject, Regex? SubjectRegExp)
 {
+    /// <summary>Claims by Fulcio extension arc (12 sourceRepositoryURI, 14 sourceRepositoryRef …), exact values.</summary>
+    public IReadOnlyDictionary<int, string> Claims { get; init; } = new Dictionary<int, string>();
+
     /// <summary>Whether a certificate's issuer and subject are this identity. An expression that runs out of time
     /// does not match (fail closed).</summary>
     public bool Matches(string? issuer, string? subject)
@@ -117,7 +121,19 @@ public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string
     }
 
     public override string ToString() =>
-        $"issuer {(Issuer ?? $"~/{IssuerRegExp}/")} subject {(Subject ?? $"~/{SubjectRegExp}/")}";
+        $"issuer {(Issuer ?? $"~/{IssuerRegExp}/")} subject {(Subject ?? $"~/{SubjectRegExp}/")}" +
+        (Claims.Count == 0 ? "" : " with " + string.Join(", ", Claims.Select(c => $"{ClaimName(c.Key)} {c.Value}")));
+
+    /// <summary>The policy name of a Fulcio extension arc: <c>sourceRepositoryURI</c> for 12.</summary>
+    public static string ClaimName(int arc)
+    {
+        var name = Attest.Core.X509.FulcioExtensions.NameOf(arc);
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+
+    /// <summary>Claims a policy may require: the Fulcio extensions 2–6 and 9–24 by their camel-case names.</summary>
+    public static readonly IReadOnlyDictionary<string, int> ClaimArcs =
+        Enumerable.Range(2, 23).Where(a => a is not (7 or 8)).ToDictionary(ClaimName, a => a, StringComparer.Ordinal);
 
     /// <summary>The same identity for the Sigstore verifier (which also matches regular expressions in full).</summary>
     public Sigstore.Verification.CertificateIdentity ToCertificateIdentity() => new()
@@ -126,6 +142,7 @@ public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string
         IssuerRegex = IssuerRegExp?.ToString(),
         SubjectAlternativeName = Subject,
         SubjectAlternativeNameRegex = SubjectRegExp?.ToString(),
+        Extensions = Claims,
     };
 }
 

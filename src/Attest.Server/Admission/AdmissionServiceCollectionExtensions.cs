@@ -23,6 +23,7 @@ public static class AdmissionServiceCollectionExtensions
             o.Insecure = ListSetting(registries, nameof(RegistryAccessOptions.Insecure), o.Insecure);
         });
         var registryOptions = CreateRegistryOptions(access); // now, so a bad CA or credentials file stops start-up
+        services.AddSingleton(registryOptions); // the egress rules, also for OIDC key sets (Identity/JwksSource)
         services.AddSingleton(provider => new RegistryClient(registryOptions, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ImagePinner>();
         services.AddSingleton<IEvidenceSource, RegistryEvidenceSource>();

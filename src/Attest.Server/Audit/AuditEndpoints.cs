@@ -23,7 +23,7 @@ public static class AuditEndpoints
     /// <summary>Leaf bytes in one page of entries: a page ends early (with a cursor) rather than grow past this.</summary>
     public const int MaxPageBytes = 4 * 1024 * 1024;
 
-    private static readonly string[] EntryFilters = ["kind", "image", "digest", "namespace", "verdict", "client", "from", "to", "order", "cursor", "limit"];
+    private static readonly string[] EntryFilters = ["kind", "image", "digest", "namespace", "verdict", "client", "identity", "from", "to", "order", "cursor", "limit"];
 
     /// <summary>Maps the API (returning its route group) and the page.</summary>
     public static RouteGroupBuilder MapAuditEndpoints(this IEndpointRouteBuilder endpoints)
@@ -44,6 +44,7 @@ public static class AuditEndpoints
                 ("namespace", JsonSchemaType.String, false, "Kubernetes namespace"),
                 ("verdict", JsonSchemaType.String, false, "allow, warn or deny"),
                 ("client", JsonSchemaType.String, false, "API client"),
+                ("identity", JsonSchemaType.String, false, "CI identity: a keyless certificate's subject (e.g. a workflow ref URI), exact"),
                 ("from", JsonSchemaType.String, false, "recorded at or after (RFC 3339 with offset)"),
                 ("to", JsonSchemaType.String, false, "recorded before (RFC 3339 with offset)"),
                 ("order", JsonSchemaType.String, false, "asc (oldest first, default) or desc"),
@@ -112,6 +113,7 @@ public static class AuditEndpoints
             Namespace = p.Text("namespace"),
             Verdict = p.Text("verdict"),
             Client = p.Text("client"),
+            Identity = p.Text("identity"),
             From = p.Time("from"),
             To = p.Time("to"),
         };
@@ -226,7 +228,7 @@ public static class AuditEndpoints
             return new EntryResponse(row.Index, null, null, null, null, null, null, null, null, leaf, $"entry bytes are unreadable: {error}");
         var e = entry.Entry;
         var mismatch = entry.Index == row.Index ? null : $"entry bytes name index {entry.Index}, stored at {row.Index}";
-        return new EntryResponse(row.Index, entry.RecordedAtText, e.Kind, e.Image, e.Digest, e.Namespace, e.Verdict, e.Client, e.Details, leaf, mismatch);
+        return new EntryResponse(row.Index, entry.RecordedAtText, e.Kind, e.Image, e.Digest, e.Namespace, e.Verdict, e.Client, e.Details, leaf, mismatch, e.Identity);
     }
 
     internal static bool TryParseIndex(string text, out long index)

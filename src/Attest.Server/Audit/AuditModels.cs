@@ -25,7 +25,8 @@ public sealed record EntryResponse(
     string? Client,
     JsonElement? Details,
     string Leaf,
-    string? Error);
+    string? Error,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Identity = null);
 
 /// <summary>A page of entries, in the order asked (oldest first by default). Pass <see cref="NextCursor"/> as <c>cursor</c> for the next page;
 /// null when this page is the last. Only entries that verify are listed; <see cref="Withheld"/> names the rows the

@@ -8,6 +8,7 @@ using Attest.Server.Auth;
 using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
+using Attest.Server.Keyless;
 using Attest.Server.Signing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -71,6 +72,7 @@ public static class AttestServer
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
         var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory);
         var signing = builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
+        builder.Services.AddAttestKeyless(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Api.LedgerExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
@@ -88,9 +90,10 @@ public static class AttestServer
         var opened = new Stack<object>();
         try
         {
+            // Policies are read first so that a broken policy directory is reported before anything is created; they
+            // are read again once the server's own trust root exists (trustedRoot: attest).
+            LoadPolicies(options.PolicyDirectory, null, allowUnresolved: true);
             var policies = new PolicyState();
-            policies.Publish(LoadPolicies(options.PolicyDirectory));
-            StartupLog.PoliciesLoaded(logger, policies.Current!.Documents.Count, policies.Current.Directory, policies.Current.Revision);
             builder.Services.AddSingleton(policies);
 
             CreateDataDirectory(dataDirectory, logger);
@@ -100,7 +103,6 @@ public static class AttestServer
 
             var ledger = await OpenLedgerAsync(options, dataDirectory, keys, integrity, time, logger, cancellationToken).ConfigureAwait(false);
             opened.Push(ledger);
-            await RecordAsync(ledger, PolicyLoadedEntry(policies.Current), options, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(_ => ledger);
             builder.Services.AddHostedService<LedgerCheckpointOnStop>();
 
@@ -109,11 +111,18 @@ public static class AttestServer
             await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
 
             var app = builder.Build();
+            KeylessSetup.Initialize(app, dataDirectory);
+            var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies())!;
+            policies.Publish(set);
+            StartupLog.PoliciesLoaded(logger, set.Documents.Count, set.Directory, set.Revision);
+            await RecordAsync(ledger, PolicyLoadedEntry(set), options, cancellationToken).ConfigureAwait(false);
+
             app.UseExceptionHandler();
             app.UseAttestAuth();
             app.MapHealthEndpoints();
             app.MapAdmissionEndpoints();
             app.MapSigningEndpoints();
+            app.MapKeylessEndpoints();
             app.MapImageEvaluationEndpoints();
             app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
             app.MapCheckEndpoints();
@@ -266,12 +275,14 @@ public static class AttestServer
         return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = LedgerEntry.DetailsFrom(details) };
     }
 
-    private static PolicySet LoadPolicies(string directory)
+    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots, bool allowUnresolved = false)
     {
         try
         {
-            var (set, errors) = PolicyDirectoryLoader.Load(directory);
-            if (set is null)
+            var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots);
+            // The early read knows no named roots yet: an error about one is for the second read to judge.
+            if (allowUnresolved) errors = [.. errors.Where(e => !e.Message.StartsWith("trustedRoot: attest", StringComparison.Ordinal))];
+            if (set is null && errors.Count > 0)
                 throw new StartupException(
                     $"policies in {Path.GetFullPath(directory)} are invalid: {string.Join("; ", errors.Take(5))}" +
                     (errors.Count > 5 ? $" (and {errors.Count - 5} more)" : ""));

@@ -12,7 +12,8 @@ namespace Attest.Server.Hosting;
 /// <c>/readyz</c>, and the last good set stays in force (an edit never leaves the webhook without policies).
 /// </summary>
 internal sealed partial class PolicyReloader(
-    PolicyState state, AuditLedger ledger, IOptions<AttestServerOptions> options, TimeProvider time, ILogger<PolicyReloader> logger) : BackgroundService
+    PolicyState state, AuditLedger ledger, IOptions<AttestServerOptions> options, TimeProvider time, ILogger<PolicyReloader> logger,
+    Signing.AttestTrustedRoot trustedRoot) : BackgroundService
 {
     /// <summary>Quiet time after the last change before reloading.</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
@@ -52,7 +53,7 @@ internal sealed partial class PolicyReloader(
     {
         try
         {
-            var load = PolicyDirectoryLoader.Load(directory);
+            var load = PolicyDirectoryLoader.Load(directory, trustedRoot.NamedForPolicies());
             if (load.Set is not { } set)
             {
                 Refuse(directory, [.. load.Errors.Select(e => e.ToString())]);

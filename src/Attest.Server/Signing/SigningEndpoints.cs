@@ -35,8 +35,14 @@ public static class SigningEndpoints
             .Produces<IssuedBundleResponse>(StatusCodes.Status201Created)
             .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status502BadGateway);
+        // Public: it holds only public keys, and Sigstore clients fetch it (and the signing config) without a token.
         api.MapGet("/trusted-root", (AttestTrustedRoot root) => Results.Bytes(root.ToJson(), "application/json"))
-            .WithName("GetTrustedRoot").WithTags("signing").RequireAuthorization(Scopes.Verify)
+            .WithName("GetTrustedRoot").WithTags("signing").AllowAnonymous()
+            .Produces<JsonElement>(StatusCodes.Status200OK);
+        api.MapGet("/signing-config", (HttpContext context, Microsoft.Extensions.Options.IOptions<Identity.KeylessOptions> keyless, Keyless.KeylessAuthorities authorities) =>
+                Results.Bytes(Sigstore.Keyless.SigningConfigWriter.Write(
+                    keyless.Value.PublicUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host}", authorities.Ca.Chain[0].NotBefore), "application/json"))
+            .WithName("GetSigningConfig").WithTags("signing").AllowAnonymous()
             .Produces<JsonElement>(StatusCodes.Status200OK);
         api.MapGet("/keys", (ManagedKeyRing keys) => Results.Json(new KeyList(keys.Keys.Select((k, i) => KeyInfo.From(k, i == 0)).ToList()), SigningJsonContext.Default.KeyList))
             .WithName("ListKeys").WithTags("signing").RequireAuthorization(Scopes.Verify)

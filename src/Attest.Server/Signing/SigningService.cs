@@ -73,17 +73,34 @@ public sealed class SigningService(AuditLedger ledger, ServiceKeys serviceKeys, 
 
 }
 
-/// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, so any Sigstore verifier given
-/// this file (and a managed public key) checks Attest's bundles offline.</summary>
+/// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, the keyless CA with its CT log, and
+/// the timestamp authority, so any Sigstore verifier given this file (and, for managed keys, the public key) checks
+/// Attest's bundles offline. It holds only public keys; it is served without a token.</summary>
 /// <param name="logStart">When the ledger started: the log key's validity begins there.</param>
-public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, SigningOptions options, string ledgerOrigin, DateTimeOffset logStart)
+public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, Keyless.KeylessAuthorities authorities, SigningOptions options, string ledgerOrigin,
+    DateTimeOffset logStart, Identity.KeylessOptions keyless)
 {
-    private readonly Lazy<byte[]> _json = new(() => new TrustedRootBuilder()
-        .AddTransparencyLog(options.LogUrlFor(ledgerOrigin), serviceKeys.SigningKey.ExportSubjectPublicKeyInfo(), logStart)
-        .ToJson());
+    private readonly Lazy<byte[]> _json = new(() =>
+    {
+        var logUrl = options.LogUrlFor(ledgerOrigin);
+        var authorityUrl = keyless.PublicUrl ?? logUrl;
+        return new TrustedRootBuilder()
+            .AddTransparencyLog(logUrl, serviceKeys.SigningKey.ExportSubjectPublicKeyInfo(), logStart)
+            .AddCertificateAuthority(authorityUrl, authorities.Ca.Chain, authorities.Ca.Chain[0].NotBefore)
+            .AddCertificateTransparencyLog(authorityUrl, authorities.CtLog.PublicKeyInfo, authorities.CtLogStart)
+            .AddTimestampAuthority(authorityUrl, authorities.Tsa.Chain, authorities.Tsa.Chain[0].NotBefore)
+            .ToJson();
+    });
 
     public DateTimeOffset LogStart => logStart;
 
-    /// <summary>The document, built once (its inputs are fixed at start-up).</summary>
+    /// <summary>The roots policies may name: <c>trustedRoot: attest</c> is this one.</summary>
+    public IReadOnlyDictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot> NamedForPolicies() =>
+        new Dictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot>(StringComparer.Ordinal)
+        {
+            [Attest.Policy.ImagePolicyParser.AttestTrustedRoot] = Attest.Sigstore.TrustRoot.TrustedRoot.Parse(ToJson()),
+        };
+
+    /// <summary>The document, built on first use (its inputs are fixed once start-up has opened the keyless authorities).</summary>
     public byte[] ToJson() => _json.Value;
 }

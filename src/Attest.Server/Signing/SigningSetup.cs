@@ -36,7 +36,8 @@ public static class SigningSetup
             await foreach (var first in ledger.Store.ReadEntriesAsync(0, 1, cancellationToken).ConfigureAwait(false))
                 if (LedgerEntryCodec.TryParse(first.Body, out var entry, out _))
                     logStart = entry.RecordedAt.AddSeconds(-1);
-            services.AddSingleton(new AttestTrustedRoot(serviceKeys, options, ledgerOrigin, logStart));
+            services.AddSingleton(provider => new AttestTrustedRoot(serviceKeys, provider.GetRequiredService<Keyless.KeylessAuthorities>(), options, ledgerOrigin,
+                logStart, provider.GetRequiredService<IOptions<Identity.KeylessOptions>>().Value));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException)
         {

@@ -286,7 +286,7 @@
       const tr = document.createElement('tr');
       tr.dataset.index = String(entry.index);
       tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.kind), cell(entry.image), cell(shortDigest(entry.digest), 'mono'),
-        cell(entry.namespace), cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), cell(entry.client));
+        cell(entry.namespace), cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), cell(entry.client ?? entry.identity));
       if (entry.digest) tr.cells[4].title = entry.digest;
       const proofCell = document.createElement('td');
       const button = document.createElement('button');
@@ -438,6 +438,8 @@
     const filters = { kind: $('search-kind').value, verdict: $('search-verdict').value, order: $('oldest-first').checked ? 'asc' : 'desc' };
     if (/^sha256:[0-9a-f]{64}$/.test(text)) filters.digest = text;
     else if (text) filters.image = text;
+    const identity = $('search-identity').value.trim();
+    if (identity) filters.identity = identity;
     return filters;
   }
 
