@@ -9,6 +9,7 @@ using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
 using Attest.Server.Signing;
+using Attest.Server.SumDb;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -79,9 +80,11 @@ public static class AttestServer
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks()
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<SumDbReadinessCheck>("sumdb", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory));
         builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
+        builder.Services.AddAttestSumDb(builder.Configuration);
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
@@ -93,6 +96,8 @@ public static class AttestServer
         app.MapImageEvaluationEndpoints();
         app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
         app.MapCheckEndpoints();
+        app.MapSumDbEndpoints();
+        app.MapModulePublishEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
@@ -154,6 +159,7 @@ public static class AttestServer
             throw new StartupException($"ledger {ledgerName} cannot be opened: {e.Message}", e);
         }
 
+        await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
         await AuthSetup.InitializeClientsAsync(app, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, logger, cancellationToken).ConfigureAwait(false);
         await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
     }
