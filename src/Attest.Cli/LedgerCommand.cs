@@ -23,9 +23,7 @@ internal static class LedgerCommand
 
     public static Command Build()
     {
-        var db = new StoreSource(
-            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
-            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+        var db = StoreSource.Create();
         var keyFile = new Option<FileInfo>("--key") { Description = "checkpoint signing key: a note signer key (PRIVATE+KEY+…, Ed25519) or an ECDSA P-256 PEM", Required = true };
         var origin = new Option<string?>("--origin") { Description = "log origin (default: the key name)" };
         var vkeys = new Option<string[]>("--vkey") { Description = "trusted checkpoint verifier key name+id+key (repeatable: the current key and previous ones after a rotation)", Required = true, AllowMultipleArgumentsPerToken = false };
@@ -328,10 +326,20 @@ internal static class LedgerCommand
     }
 
     /// <summary>Where the ledger lives: a SQLite file (--db) or PostgreSQL (--connection or ATTEST_LEDGER_CONNECTION).</summary>
-    private sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
+    internal sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
     {
-        /// <summary>Opens the store, or writes why not and returns null.</summary>
-        public async Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken)
+        public static StoreSource Create() => new(
+            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
+            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+
+        /// <summary>Opens the ledger's store, or writes why not and returns null.</summary>
+        public Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken) =>
+            OpenAsync<ILedgerStore>(parse, mustExist, async (file, c) => await SqliteLedgerStore.OpenAsync(file, c).ConfigureAwait(false),
+                async (connection, c) => await PostgresLedgerStore.OpenAsync(connection, c).ConfigureAwait(false), cancellationToken);
+
+        /// <summary>Opens a store of the ledger's database (the ledger's, or the checksum database's beside it).</summary>
+        public async Task<T?> OpenAsync<T>(ParseResult parse, bool mustExist, Func<string, CancellationToken, Task<T>> sqlite,
+            Func<string, CancellationToken, Task<T>> postgres, CancellationToken cancellationToken) where T : class
         {
             var error = parse.InvocationConfiguration.Error;
             var file = parse.GetValue(Db);
@@ -343,13 +351,13 @@ internal static class LedgerCommand
             }
             try
             {
-                if (file is null) return await PostgresLedgerStore.OpenAsync(connection!, cancellationToken).ConfigureAwait(false);
+                if (file is null) return await postgres(connection!, cancellationToken).ConfigureAwait(false);
                 if (mustExist && !file.Exists)
                 {
                     await error.WriteLineAsync($"attest: {file.FullName} does not exist").ConfigureAwait(false);
                     return null;
                 }
-                return await SqliteLedgerStore.OpenAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                return await sqlite(file.FullName, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
             {

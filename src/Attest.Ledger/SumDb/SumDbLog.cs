@@ -40,6 +40,9 @@ public sealed class SumDbLog : IAsyncDisposable
     /// <summary>How stale the cached tree head may be before a read looks again (another replica may have added).</summary>
     public static readonly TimeSpan HeadRefreshInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Tries of one add or signature while other replicas keep moving the tree.</summary>
+    private const int MaxAttempts = 10;
+
     private const int MaxCachedRecords = 50_000;
     private const int MaxCachedTiles = 2_048;
 
@@ -119,7 +122,7 @@ public sealed class SumDbLog : IAsyncDisposable
                 {
                     await _store.CommitAsync(row.Index, [row], cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is LedgerConflictException or SumDbDuplicateException && attempt < 3)
+                catch (Exception e) when (e is LedgerConflictException or SumDbDuplicateException && attempt < MaxAttempts)
                 {
                     // Another replica added first: continue from the tree it left (and find its record, if it was this one).
                     await ReloadAsync(cancellationToken).ConfigureAwait(false);
@@ -262,7 +265,7 @@ public sealed class SumDbLog : IAsyncDisposable
     /// previous signed head; if another replica moved the head first, takes theirs when it covers the tree.</summary>
     private async Task<StoredCheckpoint> PublishAsync(long size, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 3; attempt++)
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var previous = _head.Checkpoint;
             if (previous is not null && previous.Size >= size) return previous;
@@ -290,10 +293,11 @@ public sealed class SumDbLog : IAsyncDisposable
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {
+        // The head first: records only grow, so the size read after it covers it even while another replica adds.
+        var stored = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         var size = await _store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         var frontier = await _store.ReadNodesAsync(CompactRange.FrontierIds(size), cancellationToken).ConfigureAwait(false);
         var range = CompactRange.FromFrontier(size, frontier);
-        var stored = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         StoredCheckpoint? head = null;
         if (stored is not null)
         {
