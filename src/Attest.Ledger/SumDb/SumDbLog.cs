@@ -313,7 +313,9 @@ public sealed class SumDbLog : IAsyncDisposable
     private StoredCheckpoint Verified(StoredCheckpoint stored)
     {
         if (!Checkpoint.TryOpen(Encoding.UTF8.GetBytes(stored.Note), TreeOrigin, [_signer.VerifierKey], out var checkpoint, out var error))
-            throw new LedgerCorruptException($"the checksum database's signed head is refused: {error.Message}");
+            throw new LedgerCorruptException(error.Code == TransparencyCodes.NoteUnverified
+                ? $"the checksum database's signed head is refused: it is not signed by this database's key {_signer.Name}+{_signer.KeyHash:x8} (replicas share one key)"
+                : $"the checksum database's signed head is refused: {error.Message}");
         if (checkpoint.Size != stored.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(stored.RootHash))
             throw new LedgerCorruptException($"the checksum database's head row (size {stored.Size}) differs from the note it stores");
         return stored;
