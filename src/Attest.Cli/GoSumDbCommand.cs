@@ -98,12 +98,7 @@ internal static class GoSumDbCommand
             }
             if (parse.GetValue(url) is { } urlText)
             {
-                if (parse.GetValue(db.Db) is not null || parse.GetValue(db.Connection) is not null ||
-                    !Uri.TryCreate(urlText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
-                {
-                    await error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
-                    return AttestCommand.ExitCodes.UnusableInput;
-                }
+                if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 var audit = await SumDbLogAuditor.AuditAsync(http, baseUrl, key, GoModulesLimits.Default, cancellationToken).ConfigureAwait(false);
                 foreach (var finding in audit.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);

@@ -187,12 +187,7 @@ internal static class LedgerCommand
             LedgerAuditReport report;
             if (parse.GetValue(url) is { } urlText)
             {
-                if (parse.GetValue(db.Db) is not null || parse.GetValue(db.Connection) is not null ||
-                    !Uri.TryCreate(urlText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
-                {
-                    await error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
-                    return AttestCommand.ExitCodes.UnusableInput;
-                }
+                if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 // A running server serves its log to holders of an audit token (from `attest token --scope audit`).
                 if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
@@ -331,6 +326,17 @@ internal static class LedgerCommand
         public static StoreSource Create() => new(
             new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
             new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+
+        /// <summary>The --url of a verb that reads a log over HTTP instead of from a store: an absolute http(s) URL, given
+        /// without --db and --connection; otherwise null, with the reason written.</summary>
+        public async Task<Uri?> ReadUrlAsync(ParseResult parse, string urlText)
+        {
+            if (parse.GetValue(Db) is null && parse.GetValue(Connection) is null &&
+                Uri.TryCreate(urlText, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
+                return url;
+            await parse.InvocationConfiguration.Error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
+            return null;
+        }
 
         /// <summary>Opens the ledger's store, or writes why not and returns null.</summary>
         public Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken) =>

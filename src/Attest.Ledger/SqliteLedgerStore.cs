@@ -45,15 +45,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     internal static async Task<SqliteLedgerStore> OpenAsync(string path, SqliteWalOptions wal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wal);
-        SqliteProvider.EnsureInitialized();
-        var fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-        }.ToString();
+        var (fullPath, connectionString) = SqliteProvider.PrepareFile(path);
         var store = new SqliteLedgerStore(fullPath, connectionString, wal);
         await using var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Create, cancellationToken: cancellationToken))

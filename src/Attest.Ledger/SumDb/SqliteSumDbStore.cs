@@ -31,15 +31,7 @@ public sealed class SqliteSumDbStore : ISumDbStore
     /// file holds them, are untouched.</summary>
     public static async Task<SqliteSumDbStore> OpenAsync(string path, CancellationToken cancellationToken = default)
     {
-        SqliteProvider.EnsureInitialized();
-        var fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-        }.ToString();
+        var (fullPath, connectionString) = SqliteProvider.PrepareFile(path);
         var store = new SqliteSumDbStore(fullPath, connectionString);
         await using var connection = await store.OpenConnectionAsync(writer: true, cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSumDbSchema.Create, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -28,37 +28,8 @@ public static class SumDbAuditor
             firstBad = firstBad is { } f ? Math.Min(f, index) : index;
         }
 
-        var trust = new LedgerAuditOptions(SumDbLog.TreeOrigin, [key]);
-        var heads = new List<Checkpoint>();
-        var rows = 0;
-        await foreach (var stored in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows++;
-            if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(stored.Note), trust, out var head, out var refusal))
-            {
-                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"signed tree head row {stored.Size} refused: {refusal.Message}",
-                    new Dictionary<string, string>(refusal.Evidence ?? new Dictionary<string, string>()) { ["size"] = Str(stored.Size) }));
-                continue;
-            }
-            if (head.Size != stored.Size || !head.RootHash.AsSpan().SequenceEqual(stored.RootHash))
-            {
-                findings.Add(new Finding(LedgerCodes.CheckpointRowMismatch, $"signed tree head row {stored.Size} differs from the note it stores",
-                    new Dictionary<string, string> { ["size"] = Str(stored.Size), ["noteSize"] = Str(head.Size) }));
-                continue;
-            }
-            heads.Add(head);
-        }
-        try
-        {
-            var latest = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
-            if (latest?.Size != (heads.Count > 0 ? heads[^1].Size : null))
-                findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, "the head is not the latest verified signed tree head",
-                    new Dictionary<string, string> { ["head"] = Str(latest?.Size ?? -1), ["latest"] = Str(heads.Count > 0 ? heads[^1].Size : -1) }));
-        }
-        catch (LedgerCorruptException e)
-        {
-            findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, e.Message));
-        }
+        var (heads, rows) = await LedgerAuditor.ReadVerifiedCheckpointsAsync(store, new LedgerAuditOptions(SumDbLog.TreeOrigin, [key]), findings, cancellationToken)
+            .ConfigureAwait(false);
 
         var range = new CompactRange();
         var next = 0;

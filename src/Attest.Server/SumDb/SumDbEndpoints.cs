@@ -37,7 +37,8 @@ public static class SumDbEndpoints
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
             .Produces<string>(StatusCodes.Status400BadRequest, "text/plain")
             .Produces<string>(StatusCodes.Status404NotFound, "text/plain")
-            .Produces<string>(StatusCodes.Status502BadGateway, "text/plain");
+            .Produces<string>(StatusCodes.Status502BadGateway, "text/plain")
+            .Produces<string>(StatusCodes.Status503ServiceUnavailable, "text/plain");
 
         endpoints.MapGet("/sumdb/tile/{**tile}", (string? tile, SumDbService service, CancellationToken cancellationToken) =>
                 TileAsync(tile ?? "", service, cancellationToken))
@@ -52,7 +53,8 @@ public static class SumDbEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .Produces<string>(StatusCodes.Status400BadRequest, "text/plain")
             .Produces<string>(StatusCodes.Status404NotFound, "text/plain")
-            .Produces<string>(StatusCodes.Status502BadGateway, "text/plain");
+            .Produces<string>(StatusCodes.Status502BadGateway, "text/plain")
+            .Produces<string>(StatusCodes.Status503ServiceUnavailable, "text/plain");
 
         endpoints.MapGet("/v1/sumdb/verifier-key", (HttpContext context, SumDbService service, CancellationToken cancellationToken) =>
                 VerifierKeyAsync(context, service, cancellationToken))
@@ -75,6 +77,7 @@ public static class SumDbEndpoints
         {
             LookupStatus.Found => NoStore(Results.Bytes(Record(outcome.Row!.Index, outcome.Row.Text, outcome.Head!.Note), TextPlain)),
             LookupStatus.UpstreamFailed => Text(StatusCodes.Status502BadGateway, $"not found: {outcome.Reason}"),
+            LookupStatus.Busy => RetryLater(outcome.Reason!),
             _ => Text(StatusCodes.Status404NotFound, $"not found: {outcome.Reason}"),
         };
     }
@@ -149,16 +152,19 @@ public static class SumDbEndpoints
 
     private static IResult Text(int status, string message) => Results.Text(message + "\n", TextPlain, Encoding.UTF8, status);
 
+    private static IResult RetryLater(string message) => new HeaderResult(Text(StatusCodes.Status503ServiceUnavailable, message), "no-store", retryAfterSeconds: 5);
+
     private static IResult NoStore(IResult result) => new HeaderResult(result, "no-cache");
 
     private static string Clip(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
-    /// <summary>A result with a Cache-Control header.</summary>
-    private sealed class HeaderResult(IResult inner, string cacheControl) : IResult
+    /// <summary>A result with a Cache-Control header (and Retry-After, when given).</summary>
+    private sealed class HeaderResult(IResult inner, string cacheControl, int? retryAfterSeconds = null) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
             httpContext.Response.Headers.CacheControl = cacheControl;
+            if (retryAfterSeconds is { } seconds) httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             return inner.ExecuteAsync(httpContext);
         }
     }

@@ -39,6 +39,7 @@ public enum LookupStatus
     NotCovered,
     NotFound,
     UpstreamFailed,
+    Busy,
 }
 
 /// <summary>The audit ledger refused the entry for a change the checksum database made (the record stands).</summary>
@@ -50,7 +51,7 @@ public sealed class AuditEntryFailedException(string message, Exception inner) :
 /// record added, and every refused attempt to change one, is also an audit-ledger entry (<c>gosum.record</c>,
 /// <c>gosum.conflict</c>) naming the module version, the hashes and who offered them.
 /// </summary>
-public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptions<SumDbOptions> options, ILogger<SumDbService> logger)
+public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptions<SumDbOptions> options, TimeProvider time, ILogger<SumDbService> logger)
 {
     /// <summary>The audit ledger's client name for records fetched from the upstream proxy (client ids look like attest-…).</summary>
     public const string UpstreamClient = "upstream";
@@ -58,9 +59,19 @@ public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptio
     /// <summary>Upstream fetches in flight at once; more wait (each can move a module zip of up to 500 MiB).</summary>
     private const int MaxConcurrentFetches = 4;
 
+    /// <summary>Distinct module versions waiting for an upstream fetch; past it, lookups of others are 503 (a flood of
+    /// lookups of made-up versions must not queue without bound).</summary>
+    private const int MaxPendingFetches = 64;
+
+    /// <summary>How long the upstream's "not found" for a version is remembered, so repeated lookups do not hammer it.</summary>
+    public static readonly TimeSpan MissTtl = TimeSpan.FromMinutes(1);
+
+    private const int MaxRememberedMisses = 10_000;
+
     private readonly SumDbOptions _options = options.Value;
     private readonly ConcurrentDictionary<ModuleVersion, Lazy<Task<LookupOutcome>>> _fetches = new();
     private readonly SemaphoreSlim _fetchGate = new(MaxConcurrentFetches);
+    private readonly ConcurrentDictionary<ModuleVersion, DateTimeOffset> _misses = new();
 
     public SumDbOptions Options => _options;
 
@@ -133,6 +144,10 @@ public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptio
             return new LookupOutcome(LookupStatus.Found, found.Row, found.Head);
         if (holder.Upstream is null)
             return new LookupOutcome(LookupStatus.NotFound, Reason: $"{module} has not been published to this checksum database (POST /v1/gosum/modules or attest gosum publish)");
+        if (_misses.TryGetValue(module, out var until) && time.GetUtcNow() < until)
+            return new LookupOutcome(LookupStatus.NotFound, Reason: $"{module} has not been published, and the upstream module proxy does not have it");
+        if (_fetches.Count >= MaxPendingFetches && !_fetches.ContainsKey(module))
+            return new LookupOutcome(LookupStatus.Busy, Reason: $"{MaxPendingFetches} module versions are being fetched from the upstream module proxy; retry shortly");
         var fetch = _fetches.GetOrAdd(module, m => new Lazy<Task<LookupOutcome>>(() => FetchAsync(m)));
         // The fetch is shared and outlives a caller that gives up; it is bounded by the HTTP client's timeout.
         return await fetch.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -148,7 +163,11 @@ public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptio
             var zipPath = Path.Combine(scratch.FullName, "module.zip");
             var fetched = await upstream.FetchZipAsync(module, zipPath, CancellationToken.None).ConfigureAwait(false);
             if (fetched.Status == GoProxyFetchStatus.NotFound)
+            {
+                if (_misses.Count >= MaxRememberedMisses) _misses.Clear();
+                _misses[module] = time.GetUtcNow() + MissTtl;
                 return new LookupOutcome(LookupStatus.NotFound, Reason: $"{module} has not been published, and the upstream module proxy does not have it");
+            }
             if (fetched.Status == GoProxyFetchStatus.Failed)
                 return new LookupOutcome(LookupStatus.UpstreamFailed, Reason: $"{module} could not be fetched from the upstream module proxy: {fetched.Reason}");
             SumDbRecord? record;

@@ -129,6 +129,23 @@ public sealed class SumDbGoCommandTests(SumDbServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_upstream_miss_is_remembered_instead_of_asked_again_at_once()
+    {
+        var module = new ModuleVersion("corp.example/nowhere/remembered", "v1.0.0");
+        using (var first = await fixture.Server.SendAsync(HttpMethod.Get, $"sumdb/lookup/{module}", token: null))
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, first.StatusCode);
+        var asked = fixture.Upstream.Requests;
+        fixture.ServeUpstream(module, SumDbServerFixture.SimpleZip(module));
+        using (var again = await fixture.Server.SendAsync(HttpMethod.Get, $"sumdb/lookup/{module}", token: null))
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(asked, fixture.Upstream.Requests);
+        // Publishing is not held up by it.
+        Assert.Equal(201, (await fixture.PublishAsync(module, SumDbServerFixture.SimpleZip(module))).Status);
+        using var found = await fixture.Server.SendAsync(HttpMethod.Get, $"sumdb/lookup/{module}", token: null);
+        Assert.Equal(System.Net.HttpStatusCode.OK, found.StatusCode);
+    }
+
+    [Fact]
     public void A_module_outside_the_patterns_is_not_served()
     {
         using var go = fixture.NewGo();
