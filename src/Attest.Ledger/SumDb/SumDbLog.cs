@@ -41,7 +41,7 @@ public sealed class SumDbLog : IAsyncDisposable
     public static readonly TimeSpan HeadRefreshInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Tries of one add or signature while other replicas keep moving the tree.</summary>
-    private const int MaxAttempts = 10;
+    private const int MaxAttempts = 20;
 
     private const int MaxCachedRecords = 50_000;
     private const int MaxCachedTiles = 2_048;
@@ -124,7 +124,9 @@ public sealed class SumDbLog : IAsyncDisposable
                 }
                 catch (Exception e) when (e is LedgerConflictException or SumDbDuplicateException && attempt < MaxAttempts)
                 {
-                    // Another replica added first: continue from the tree it left (and find its record, if it was this one).
+                    // Another replica added first: continue from the tree it left (and find its record, if it was this one),
+                    // after a random pause that grows, so that a replica which keeps losing the race gets its turn.
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * (attempt + 1))), _time, cancellationToken).ConfigureAwait(false);
                     await ReloadAsync(cancellationToken).ConfigureAwait(false);
                     continue;
                 }
