@@ -93,7 +93,7 @@ public static class SumDbEndpoints
     private static async Task<IResult> TileAsync(string tile, SumDbService service, CancellationToken cancellationToken)
     {
         var path = "tile/" + tile;
-        if (path.Length > MaxTilePathLength || !TryParseTile(path, out var parsed))
+        if (path.Length > MaxTilePathLength || !SumDbTile.TryParsePath(path, out var parsed))
             return Text(StatusCodes.Status400BadRequest, "invalid tile path: expected tile/H/L/NNN[.p/W] with N in 3-digit groups and 1 ≤ W < 2^H");
         if (parsed.Height != SumDbTile.GoHeight)
             return Text(StatusCodes.Status404NotFound, $"not found: this checksum database serves tiles of height {SumDbTile.GoHeight}, not {parsed.Height}");
@@ -107,19 +107,6 @@ public static class SumDbEndpoints
         }
         // The content of a tile (of a given width) never changes: caches may keep it.
         return new HeaderResult(Results.Bytes(data, parsed.Level < 0 ? TextPlain : "application/octet-stream"), "public, max-age=86400, immutable");
-    }
-
-    private static bool TryParseTile(string path, out SumDbTile tile)
-    {
-        try
-        {
-            return SumDbTile.TryParsePath(path, out tile);
-        }
-        catch (OverflowException)
-        {
-            tile = default;
-            return false;
-        }
     }
 
     /// <summary><c>/sumdb/&lt;name&gt;/supported</c> and <c>/sumdb/&lt;name&gt;/&lt;protocol path&gt;</c>: the database as a

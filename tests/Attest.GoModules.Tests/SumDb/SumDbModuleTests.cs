@@ -55,4 +55,20 @@ public sealed class SumDbModuleTests
         Assert.False(SumDbModule.TryParseLookup(new string('a', 100_000) + "@v1.0.0", limits, out _, out error));
         Assert.Contains("lookup is longer", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("tile/8/0/x999/x999/x999/x999/x999/x999/x999/999")]
+    [InlineData("tile/8/0/x009/x223/x372/x036/x854/x775/808")]
+    public void Tile_paths_with_an_index_beyond_any_tree_are_refused_not_thrown(string path)
+    {
+        Assert.False(SumDbTile.TryParsePath(path, out _));
+    }
+
+    [Fact]
+    public void The_largest_index_a_tree_can_have_still_reads_back()
+    {
+        var tile = new SumDbTile(8, 0, long.MaxValue, 256);
+        Assert.True(SumDbTile.TryParsePath(tile.Path, out var back));
+        Assert.Equal(tile, back);
+    }
 }
