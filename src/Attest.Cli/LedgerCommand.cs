@@ -23,9 +23,7 @@ internal static class LedgerCommand
 
     public static Command Build()
     {
-        var db = new StoreSource(
-            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
-            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+        var db = StoreSource.Create();
         var keyFile = new Option<FileInfo>("--key") { Description = "checkpoint signing key: a note signer key (PRIVATE+KEY+…, Ed25519) or an ECDSA P-256 PEM", Required = true };
         var origin = new Option<string?>("--origin") { Description = "log origin (default: the key name)" };
         var vkeys = new Option<string[]>("--vkey") { Description = "trusted checkpoint verifier key name+id+key (repeatable: the current key and previous ones after a rotation)", Required = true, AllowMultipleArgumentsPerToken = false };
@@ -149,12 +147,7 @@ internal static class LedgerCommand
             LedgerAuditReport report;
             if (parse.GetValue(url) is { } urlText)
             {
-                if (parse.GetValue(db.Db) is not null || parse.GetValue(db.Connection) is not null ||
-                    !Uri.TryCreate(urlText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
-                {
-                    await error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
-                    return AttestCommand.ExitCodes.UnusableInput;
-                }
+                if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 // A running server serves its log to holders of an audit token (from `attest token --scope audit`).
                 if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
@@ -299,10 +292,31 @@ internal static class LedgerCommand
     }
 
     /// <summary>Where the ledger lives: a SQLite file (--db) or PostgreSQL (--connection or ATTEST_LEDGER_CONNECTION).</summary>
-    private sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
+    internal sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
     {
-        /// <summary>Opens the store, or writes why not and returns null.</summary>
-        public async Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken)
+        public static StoreSource Create() => new(
+            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
+            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+
+        /// <summary>The --url of a verb that reads a log over HTTP instead of from a store: an absolute http(s) URL, given
+        /// without --db and --connection; otherwise null, with the reason written.</summary>
+        public async Task<Uri?> ReadUrlAsync(ParseResult parse, string urlText)
+        {
+            if (parse.GetValue(Db) is null && parse.GetValue(Connection) is null &&
+                Uri.TryCreate(urlText, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
+                return url;
+            await parse.InvocationConfiguration.Error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
+            return null;
+        }
+
+        /// <summary>Opens the ledger's store, or writes why not and returns null.</summary>
+        public Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken) =>
+            OpenAsync<ILedgerStore>(parse, mustExist, async (file, c) => await SqliteLedgerStore.OpenAsync(file, c).ConfigureAwait(false),
+                async (connection, c) => await PostgresLedgerStore.OpenAsync(connection, c).ConfigureAwait(false), cancellationToken);
+
+        /// <summary>Opens a store of the ledger's database (the ledger's, or the checksum database's beside it).</summary>
+        public async Task<T?> OpenAsync<T>(ParseResult parse, bool mustExist, Func<string, CancellationToken, Task<T>> sqlite,
+            Func<string, CancellationToken, Task<T>> postgres, CancellationToken cancellationToken) where T : class
         {
             var error = parse.InvocationConfiguration.Error;
             var file = parse.GetValue(Db);
@@ -314,13 +328,13 @@ internal static class LedgerCommand
             }
             try
             {
-                if (file is null) return await PostgresLedgerStore.OpenAsync(connection!, cancellationToken).ConfigureAwait(false);
+                if (file is null) return await postgres(connection!, cancellationToken).ConfigureAwait(false);
                 if (mustExist && !file.Exists)
                 {
                     await error.WriteLineAsync($"attest: {file.FullName} does not exist").ConfigureAwait(false);
                     return null;
                 }
-                return await SqliteLedgerStore.OpenAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                return await sqlite(file.FullName, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
             {

@@ -237,12 +237,34 @@ public static class ModuleZip
     /// <summary>Reads the root go.mod of a module zip (bounded), or null when the zip has none or cannot be read.</summary>
     public static byte[]? ReadGoMod(string zipPath, ModuleVersion module, GoModulesLimits? limits = null)
     {
-        limits ??= GoModulesLimits.Default;
         try
         {
-            using var archive = new ZipArchive(Attest.Core.IO.RegularFile.OpenRead(zipPath), ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: StrictUtf8);
+            using var file = Attest.Core.IO.RegularFile.OpenRead(zipPath);
+            return ReadGoMod(file, module, limits, out _);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the root go.mod of a module zip from a stream (bounded, left open): null when the zip has none;
+    /// <paramref name="error"/> says why when it has one that cannot be read.</summary>
+    public static byte[]? ReadGoMod(Stream zip, ModuleVersion module, GoModulesLimits? limits, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        limits ??= GoModulesLimits.Default;
+        error = null;
+        try
+        {
+            using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: StrictUtf8);
             var entry = archive.Entries.LastOrDefault(e => e.FullName == module.ZipPrefix + "go.mod");
-            if (entry is null || entry.Length > limits.MaxGoModOrLicenseInZipBytes) return null;
+            if (entry is null) return null;
+            if (entry.Length > limits.MaxGoModOrLicenseInZipBytes)
+            {
+                error = $"go.mod declares {entry.Length} bytes, more than the limit of {limits.MaxGoModOrLicenseInZipBytes}";
+                return null;
+            }
             using var stream = OpenBounded(entry, limits);
             using var buffer = new MemoryStream((int)entry.Length);
             stream.CopyTo(buffer);
@@ -250,6 +272,7 @@ public static class ModuleZip
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or DecoderFallbackException or NotSupportedException)
         {
+            error = e.Message;
             return null;
         }
     }

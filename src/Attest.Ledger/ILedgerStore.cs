@@ -7,7 +7,7 @@ namespace Attest.Ledger;
 /// algorithm (leaf hashing, subtree integration, proofs) lives in Attest.Core/Transparency and in
 /// <see cref="AuditLedger"/>, never in a store.
 /// </summary>
-public interface ILedgerStore : IAsyncDisposable
+public interface ILedgerStore : IMerkleNodeReader, ICheckpointStore, IAsyncDisposable
 {
     /// <summary>Human-readable description of where the ledger lives (a file path or a host), never a secret.</summary>
     string Location { get; }
@@ -20,10 +20,6 @@ public interface ILedgerStore : IAsyncDisposable
     /// log does not hold exactly <paramref name="expectedSize"/> entries (another writer got there first).</summary>
     Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default);
 
-    /// <summary>Hashes of the given subtrees (level 0 = an entry's leaf hash), in the order asked. MUST throw
-    /// <see cref="LedgerCorruptException"/> when one is absent.</summary>
-    Task<IReadOnlyList<byte[]>> ReadNodesAsync(IReadOnlyList<MerkleNodeId> ids, CancellationToken cancellationToken = default);
-
     /// <summary>Entries with start ≤ index &lt; end as stored (no checks), in index order.</summary>
     IAsyncEnumerable<StoredEntry> ReadEntriesAsync(long start, long end, CancellationToken cancellationToken = default);
 
@@ -35,7 +31,19 @@ public interface ILedgerStore : IAsyncDisposable
     /// <see cref="LedgerLookup.LeafHash"/>, text otherwise), oldest first, at most <paramref name="limit"/>: an index
     /// lookup, for the transparency-log API (entries by UUID, duplicates, searches by artifact or identity).</summary>
     Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default);
+}
 
+/// <summary>The stored Merkle nodes of a log (the audit ledger, the checksum database): what proofs and tiles read.</summary>
+public interface IMerkleNodeReader
+{
+    /// <summary>Hashes of the given subtrees (level 0 = an entry's leaf hash), in the order asked. MUST throw
+    /// <see cref="LedgerCorruptException"/> when one is absent.</summary>
+    Task<IReadOnlyList<byte[]>> ReadNodesAsync(IReadOnlyList<MerkleNodeId> ids, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A log's signed checkpoints: the history, and a head that only moves forward by compare-and-swap.</summary>
+public interface ICheckpointStore
+{
     /// <summary>The checkpoint the head points at, or null before the first one.</summary>
     Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default);
 

@@ -59,37 +59,7 @@ public static class LedgerAuditor
         }
 
         // 1. Checkpoints: every signature, and the columns must say what the signed note says.
-        var checkpoints = new List<Checkpoint>();
-        var checkpointRows = 0;
-        await foreach (var row in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            checkpointRows++;
-            if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(row.Note), options, out var checkpoint, out var refusal))
-            {
-                var evidence = new Dictionary<string, string>(refusal.Evidence ?? new Dictionary<string, string>()) { ["size"] = Str(row.Size) };
-                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} refused: {refusal.Message}", evidence));
-                continue;
-            }
-            if (checkpoint.Size != row.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(row.RootHash))
-            {
-                findings.Add(new Finding(LedgerCodes.CheckpointRowMismatch, $"checkpoint row {row.Size} differs from the note it stores",
-                    new Dictionary<string, string> { ["size"] = Str(row.Size), ["noteSize"] = Str(checkpoint.Size) }));
-                continue;
-            }
-            checkpoints.Add(checkpoint);
-        }
-        try
-        {
-            var head = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
-            var last = checkpoints.Count > 0 ? checkpoints[^1] : null;
-            if (head?.Size != last?.Size)
-                findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, "the checkpoint head is not the latest verified checkpoint",
-                    new Dictionary<string, string> { ["head"] = Str(head?.Size ?? -1), ["latest"] = Str(last?.Size ?? -1) }));
-        }
-        catch (LedgerCorruptException e)
-        {
-            findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, e.Message));
-        }
+        var (checkpoints, checkpointRows) = await ReadVerifiedCheckpointsAsync(store, options, findings, cancellationToken).ConfigureAwait(false);
 
         // 2. Replay: entries in order, each checked against its position, stored leaf hash and search columns; stored
         //    subtree hashes compared as the tree completes them; roots compared at every checkpoint size. A tail audit
@@ -256,6 +226,46 @@ public static class LedgerAuditor
         if (findings.Count == 0 && range.Size > 0 && verifiedSize == 0)
             Bad(0, LedgerCodes.CheckpointNone, $"no checkpoint signed by a trusted key covers any of the {range.Size} entries");
         return new LedgerAuditReport(range.Size, checkpointRows, verifiedSize, firstBad, findings);
+    }
+
+    /// <summary>Every checkpoint row of a log whose note the trusted keys signed and whose columns say what the note says,
+    /// by size, with how many rows there were; each refused row, and a head that is not the latest verified checkpoint,
+    /// is a finding.</summary>
+    internal static async Task<(List<Checkpoint> Verified, int Rows)> ReadVerifiedCheckpointsAsync(ICheckpointStore store, LedgerAuditOptions options,
+        List<Finding> findings, CancellationToken cancellationToken)
+    {
+        var checkpoints = new List<Checkpoint>();
+        var rows = 0;
+        await foreach (var row in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows++;
+            if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(row.Note), options, out var checkpoint, out var refusal))
+            {
+                var evidence = new Dictionary<string, string>(refusal.Evidence ?? new Dictionary<string, string>()) { ["size"] = Str(row.Size) };
+                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} refused: {refusal.Message}", evidence));
+                continue;
+            }
+            if (checkpoint.Size != row.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(row.RootHash))
+            {
+                findings.Add(new Finding(LedgerCodes.CheckpointRowMismatch, $"checkpoint row {row.Size} differs from the note it stores",
+                    new Dictionary<string, string> { ["size"] = Str(row.Size), ["noteSize"] = Str(checkpoint.Size) }));
+                continue;
+            }
+            checkpoints.Add(checkpoint);
+        }
+        try
+        {
+            var head = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+            var last = checkpoints.Count > 0 ? checkpoints[^1] : null;
+            if (head?.Size != last?.Size)
+                findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, "the checkpoint head is not the latest verified checkpoint",
+                    new Dictionary<string, string> { ["head"] = Str(head?.Size ?? -1), ["latest"] = Str(last?.Size ?? -1) }));
+        }
+        catch (LedgerCorruptException e)
+        {
+            findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, e.Message));
+        }
+        return (checkpoints, rows);
     }
 
     /// <summary>Chunks of <see cref="ReadAheadRows"/> rows the reader may run ahead of the replay.</summary>

@@ -10,6 +10,11 @@ public static class LedgerCodes
     public const string EntryLeafHashMismatch = "ledger.entry.leaf-hash-mismatch";
     public const string EntryColumnMismatch = "ledger.entry.column-mismatch";
 
+    // ledger.record.*: a row of the checksum database's records table
+    public const string RecordMalformed = "ledger.record.malformed";
+    public const string RecordColumnMismatch = "ledger.record.column-mismatch";
+    public const string RecordDuplicate = "ledger.record.duplicate";
+
     // ledger.node.*: stored Merkle subtree hashes
     public const string NodeMismatch = "ledger.node.mismatch";
 

@@ -16,6 +16,12 @@ public static class LedgerEntryKinds
     public const string AttestationIssued = "dsse";
     public const string GoSumVerification = "gosum.verification";
     public const string SbomEvaluation = "sbom.evaluation";
+
+    /// <summary>A record added to the checksum database (the module version is the entry's <c>image</c>, the hashed zip its digest).</summary>
+    public const string GoSumRecord = "gosum.record";
+
+    /// <summary>A refused attempt to give a module version the checksum database already holds a different record.</summary>
+    public const string GoSumConflict = "gosum.conflict";
     public const string PolicyLoaded = "policy.loaded";
     public const string KeyCreated = "key.created";
     public const string KeyRotated = "key.rotated";

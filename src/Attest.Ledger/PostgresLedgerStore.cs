@@ -15,11 +15,14 @@ namespace Attest.Ledger;
 public sealed class PostgresLedgerStore : ILedgerStore
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresCheckpoints _checkpoints;
 
     private PostgresLedgerStore(NpgsqlDataSource dataSource, string location)
     {
         _dataSource = dataSource;
         Location = location;
+        _checkpoints = new PostgresCheckpoints(dataSource, location, new PostgresCheckpoints.Statements(
+            PostgresSchema.Head, PostgresSchema.CheckpointAt, PostgresSchema.Checkpoints, PostgresSchema.InsertCheckpoint, PostgresSchema.AdvanceHead));
     }
 
     public string Location { get; }
@@ -160,44 +163,12 @@ public sealed class PostgresLedgerStore : ILedgerStore
 
     private static string? Text(System.Data.Common.DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
-    public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var head = await connection.QuerySingleAsync<(long Size, string Note)>(
-            new CommandDefinition(PostgresSchema.Head, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (head.Size < 0) return null;
-        var row = await connection.QuerySingleOrDefaultAsync<(long Size, byte[] RootHash, string Note)?>(
-            new CommandDefinition(PostgresSchema.CheckpointAt, new { size = head.Size }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (row is not { } r || r.Note != head.Note)
-            throw new LedgerCorruptException($"checkpoint head at size {head.Size} has no matching history row in {Location}");
-        return new StoredCheckpoint(r.Size, r.RootHash, r.Note);
-    }
+    public Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default) => _checkpoints.GetLatestAsync(cancellationToken);
 
-    public async IAsyncEnumerable<StoredCheckpoint> ReadCheckpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(PostgresSchema.Checkpoints, connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            yield return new StoredCheckpoint(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetString(2));
-    }
+    public IAsyncEnumerable<StoredCheckpoint> ReadCheckpointsAsync(CancellationToken cancellationToken = default) => _checkpoints.ReadAllAsync(cancellationToken);
 
-    public async Task<bool> TryAdvanceCheckpointAsync(long expectedHeadSize, StoredCheckpoint next, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(next);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var moved = await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.AdvanceHead,
-            new { size = next.Size, note = next.Note, expected = expectedHeadSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (moved != 1)
-        {
-            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-        await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.InsertCheckpoint, next, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> TryAdvanceCheckpointAsync(long expectedHeadSize, StoredCheckpoint next, CancellationToken cancellationToken = default) =>
+        _checkpoints.TryAdvanceAsync(expectedHeadSize, next, cancellationToken);
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 

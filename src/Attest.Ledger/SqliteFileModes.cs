@@ -34,4 +34,20 @@ public static class SqliteFileModes
                 File.SetUnixFileMode(path, File.GetUnixFileMode(path) & ~GroupOrOther);
         }
     }
+
+    /// <summary>The full path of a database file (its directory created, the file owner-only) and the pooled read-write
+    /// connection string every store of that file uses.</summary>
+    public static (string FullPath, string ConnectionString) PrepareFile(string path)
+    {
+        var fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        MakeOwnerOnly(fullPath);
+        var connectionString = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+        }.ToString();
+        return (fullPath, connectionString);
+    }
 }

@@ -45,15 +45,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     internal static async Task<SqliteLedgerStore> OpenAsync(string path, SqliteWalOptions wal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wal);
-        var fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        SqliteFileModes.MakeOwnerOnly(fullPath);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-        }.ToString();
+        var (fullPath, connectionString) = SqliteFileModes.PrepareFile(path);
         var store = new SqliteLedgerStore(fullPath, connectionString, wal);
         await using var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Create, cancellationToken: cancellationToken))

@@ -37,7 +37,7 @@ public sealed class RegistryClient : IDisposable
         _options = options ?? new RegistryClientOptions();
         _time = time ?? TimeProvider.System;
         // Every request, and every hop a registry sends it on, passes the egress check.
-        _http = new HttpClient(new EgressHandler(_options, handler ?? CreateEgressHandler(_options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(new EgressHandler(_options, handler ?? EgressHttpHandler.Create(_options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
         _fallbackIndexLock = new SemaphoreSlim(1, 1);
         _ownsTransport = true;
@@ -613,59 +613,6 @@ public sealed class RegistryClient : IDisposable
         var host = RegistryHost.ApiHost(canonical);
         var scheme = _options.IsInsecure(canonical) ? "http" : "https";
         return new Uri($"{scheme}://{host}/v2/{repository}/{path}");
-    }
-
-    /// <summary>The egress rules' transport, for any outbound fetch Attest makes on configuration's behalf (registries,
-    /// OIDC key sets): the link-local guard at connection time and the configured CAs. The caller checks the host
-    /// against <see cref="RegistryClientOptions.IsAllowed"/> before each request.</summary>
-    public static SocketsHttpHandler CreateEgressHandler(RegistryClientOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false, // redirects are followed by EgressHandler, which checks every hop
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = options.AttemptTimeout,
-        };
-        if (!options.AllowLinkLocal) handler.ConnectCallback = ConnectRefusingLinkLocalAsync;
-        if (options.CaCertificates is { Count: > 0 } extra)
-            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TlsTrust.ChainsTo(extra, orSystemStore: true) };
-        return handler;
-    }
-
-    /// <summary>
-    /// Connects like the default handler, but first resolves the host and refuses if any address is link-local (the
-    /// cloud metadata service) or unspecified. Checked at connection time, so token realms, redirects and DNS answers
-    /// that change after a check are covered too.
-    /// </summary>
-    private static async ValueTask<Stream> ConnectRefusingLinkLocalAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
-        foreach (var address in addresses)
-        {
-            var mapped = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-            var linkLocal = mapped.IsIPv6LinkLocal || (mapped.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && mapped.GetAddressBytes() is [169, 254, _, _]);
-            if (linkLocal || mapped.Equals(IPAddress.Any) || mapped.Equals(IPAddress.IPv6Any))
-            {
-                throw new RegistryException(RegistryCodes.NotAllowed,
-                    $"connection to {host} refused: it resolves to {mapped}, a link-local or unspecified address (Attest:Registries:AllowLinkLocal)");
-            }
-        }
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false);
-            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     private sealed record CachedToken(string Value, DateTimeOffset ExpiresAt);

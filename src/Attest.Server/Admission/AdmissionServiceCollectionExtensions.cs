@@ -19,11 +19,11 @@ public static class AdmissionServiceCollectionExtensions
 
         var access = services.AddValidatedOptions<RegistryAccessOptions>(configuration, "Attest:Registries", _ => [], (o, registries) =>
         {
-            o.Allowed = ListSetting(registries, nameof(RegistryAccessOptions.Allowed), o.Allowed);
-            o.Insecure = ListSetting(registries, nameof(RegistryAccessOptions.Insecure), o.Insecure);
+            o.Allowed = ConfigurationLists.Read(registries, nameof(RegistryAccessOptions.Allowed), o.Allowed, "registry", "to mean any");
+            o.Insecure = ConfigurationLists.Read(registries, nameof(RegistryAccessOptions.Insecure), o.Insecure, "registry", "to mean any");
         });
         var registryOptions = CreateRegistryOptions(access); // now, so a bad CA or credentials file stops start-up
-        services.AddSingleton(registryOptions); // the egress rules, also for OIDC key sets (Identity/JwksSource)
+        services.AddSingleton(registryOptions); // the egress rules, also for OIDC key sets and the checksum database's upstream proxy
         services.AddSingleton(provider => new RegistryClient(registryOptions, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ImagePinner>();
         services.AddSingleton<IEvidenceSource, RegistryEvidenceSource>();
@@ -40,22 +40,6 @@ public static class AdmissionServiceCollectionExtensions
             provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<EvaluatorOptions>()));
         services.AddSingleton<DecisionRecorder>();
         return services;
-    }
-
-    /// <summary>
-    /// A list setting given either as items (<c>Allowed:0</c>, <c>Allowed:1</c>) or as one comma-separated value
-    /// (<c>--Attest:Registries:Allowed=ghcr.io,*.example.com</c>, an environment variable, a Helm value). The binder
-    /// alone ignores the second form, which for an allowlist would silently mean "any registry"; a value that names
-    /// nothing is refused for the same reason.
-    /// </summary>
-    private static string[] ListSetting(IConfigurationSection section, string key, string[] items)
-    {
-        var value = section[key];
-        if (value is null) return items;
-        var listed = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (listed.Length == 0)
-            throw new StartupException($"{section.Path}:{key} is set but names no registry; leave it unset to mean any");
-        return [.. items, .. listed];
     }
 
     private static RegistryClientOptions CreateRegistryOptions(RegistryAccessOptions access)

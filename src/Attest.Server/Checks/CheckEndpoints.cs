@@ -363,11 +363,11 @@ public static class CheckEndpoints
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    private static OpenApiSchema Binary(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
+    internal static OpenApiSchema Binary(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
 
-    private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
+    internal static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
 
-    private static OpenApiRequestBody Form(string description, string[] required, params (string Name, OpenApiSchema Schema)[] fields) => new()
+    internal static OpenApiRequestBody Form(string description, string[] required, params (string Name, OpenApiSchema Schema)[] fields) => new()
     {
         Required = true,
         Description = description,

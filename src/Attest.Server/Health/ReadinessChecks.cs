@@ -24,6 +24,25 @@ internal sealed class LedgerReadinessCheck(AuditLedger ledger, LedgerIntegrity i
     }
 }
 
+/// <summary>Ready when the checksum database is open and its signed tree head can be read.</summary>
+internal sealed class SumDbReadinessCheck(Attest.Server.SumDb.SumDbHolder sumdb) : IHealthCheck
+{
+    public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (sumdb.Log is not { } log) return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy("checksum database not opened yet");
+        try
+        {
+            var head = await log.LatestAsync(cancellationToken).ConfigureAwait(false);
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"{head.Size} records signed");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"checksum database query failed: {e.Message}");
+        }
+    }
+}
+
 /// <summary>Ready when a valid policy set has been loaded; degraded (still ready: the last good set serves) when a
 /// reload since was refused, with that reload's errors.</summary>
 internal sealed class PolicyReadinessCheck(PolicyState policies) : IHealthCheck

@@ -10,6 +10,7 @@ using Attest.Server.Evaluation;
 using Attest.Server.Health;
 using Attest.Server.Keyless;
 using Attest.Server.Signing;
+using Attest.Server.SumDb;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -69,10 +70,12 @@ public static class AttestServer
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks()
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<SumDbReadinessCheck>("sumdb", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
         var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory);
         var signing = builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
         builder.Services.AddAttestKeyless(builder.Configuration);
+        builder.Services.AddAttestSumDb(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Api.LedgerExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
@@ -112,6 +115,7 @@ public static class AttestServer
 
             var app = builder.Build();
             KeylessSetup.Initialize(app, dataDirectory);
+            await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
             var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies())!;
             policies.Publish(set);
             StartupLog.PoliciesLoaded(logger, set.Documents.Count, set.Directory, set.Revision);
@@ -126,6 +130,8 @@ public static class AttestServer
             app.MapImageEvaluationEndpoints();
             app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
             app.MapCheckEndpoints();
+            app.MapSumDbEndpoints();
+            app.MapModulePublishEndpoints();
             app.MapOpenApi("/openapi/{documentName}.json");
             return app;
         }

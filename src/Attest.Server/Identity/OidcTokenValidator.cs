@@ -40,7 +40,7 @@ public sealed class OidcTokenValidator
         {
             if (issuer.JwksUri is not null && http is null)
             {
-                var handler = RegistryClient.CreateEgressHandler(egress);
+                var handler = EgressHttpHandler.Create(egress);
                 handler.AllowAutoRedirect = false; // a key set is where the configuration says, not where a redirect points
                 http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
                 http.DefaultRequestHeaders.UserAgent.ParseAdd("attest/0.1");

@@ -335,6 +335,26 @@
       (page.entries.length ? ', entries ' + page.entries[0].index + '–' + page.entries[page.entries.length - 1].index : '');
   }
 
+  // ---- checksum database conflicts --------------------------------------------------------------------------
+  const CONFLICTS = 100;
+
+  async function loadConflicts() {
+    const page = await api('/entries?kind=gosum.conflict&order=desc&limit=' + CONFLICTS);
+    const body = $('conflicts').tBodies[0];
+    body.replaceChildren();
+    for (const entry of page.entries) {
+      const d = entry.details || {};
+      const tr = document.createElement('tr');
+      tr.dataset.index = String(entry.index);
+      tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.image), cell(d.recordedHash, 'mono'), cell(d.offeredHash, 'mono'),
+        cell(d.uploader ?? entry.client), cell(d.recordedBy));
+      body.append(tr);
+    }
+    $('conflicts-state').textContent = page.entries.length === 0
+      ? 'No refused changes.'
+      : page.entries.length + ' refused change' + (page.entries.length === 1 ? '' : 's') + (page.nextCursor ? ' (the ' + CONFLICTS + ' most recent)' : '');
+  }
+
   // ---- chart ------------------------------------------------------------------------------------------------
   const VERDICTS = ['allow', 'warn', 'deny'];
 
@@ -428,6 +448,7 @@
       await loadCheckpoint();
       await loadPage();
       await loadChart();
+      await loadConflicts();
     } catch (e) {
       report(e);
     }

@@ -1,11 +1,10 @@
 using System.Net;
-using Attest.Testing;
 
-namespace Attest.Ledger.Tests;
+namespace Attest.Testing;
 
 /// <summary>A plain static file server on a free loopback port (System.Net.HttpListener): serves the files under a
 /// directory by path, 404 for anything else, as any web server would serve an exported log.</summary>
-internal sealed class StaticFileServer : IAsyncDisposable
+public sealed class StaticFileServer : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly string _root;
@@ -23,7 +22,9 @@ internal sealed class StaticFileServer : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
-    public int Requests;
+    public int Requests => Volatile.Read(ref _requests);
+
+    private int _requests;
 
     private async Task ServeAsync()
     {
@@ -38,7 +39,7 @@ internal sealed class StaticFileServer : IAsyncDisposable
             {
                 return;
             }
-            Interlocked.Increment(ref Requests);
+            Interlocked.Increment(ref _requests);
             using var response = context.Response;
             var relative = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'));
             var path = Path.GetFullPath(Path.Combine(_root, relative));

@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
-using Attest.Testing;
+using Attest.GoModules;
 
-namespace Attest.GoModules.Tests;
+namespace Attest.Testing;
 
 /// <summary>The real go command as an offline oracle (shared/tools/go-oracle/README.md): modules are served from a
 /// <c>file://</c> GOPROXY written by the test, with GOPATH, GOMODCACHE, GOCACHE and HOME in a temporary directory,
 /// GOSUMDB off, no network. Fails (never skips) when go is not installed.</summary>
-internal sealed class GoOracle : IDisposable
+public sealed class GoOracle : IDisposable
 {
     private readonly TempDirectory _work = new("attest-go-oracle");
 
@@ -120,6 +120,7 @@ internal sealed class GoOracle : IDisposable
     /// <summary>Makes a module-cache file writable (the cache is read-only by design) so a test can tamper with it.</summary>
     public static void MakeWritable(string path)
     {
+        if (OperatingSystem.IsWindows()) return; // no Unix modes there
         if (Directory.Exists(path))
         {
             File.SetUnixFileMode(path, File.GetUnixFileMode(path) | UnixFileMode.UserWrite);
@@ -132,7 +133,7 @@ internal sealed class GoOracle : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(Work))
+        if (Directory.Exists(Work) && !OperatingSystem.IsWindows())
             foreach (var d in Directory.EnumerateDirectories(Work, "*", SearchOption.AllDirectories).Prepend(Work))
                 try { File.SetUnixFileMode(d, File.GetUnixFileMode(d) | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.UserRead); }
                 catch (IOException) { }
