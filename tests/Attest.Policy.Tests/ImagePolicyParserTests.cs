@@ -34,8 +34,8 @@ public sealed class ImagePolicyParserTests
         var (set, errors) = PolicyDirectoryLoader.Load(directory.Path, new Dictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot> { ["attest"] = own });
         Assert.Empty(errors);
         var authority = Assert.IsType<KeylessAuthority>(set!.ImagePolicies[0].Authorities["payments-release"]);
-        Assert.Same(own, authority.TrustedRoot);
-        Assert.Equal("attest", authority.TrustedRootOrigin);
+        Assert.Same(own, authority.TrustedRoot.Root);
+        Assert.Equal("attest", authority.TrustedRoot.Origin);
         var identity = authority.Identities[0].ToCertificateIdentity();
         Assert.Equal(new Dictionary<int, string> { [12] = "https://github.com/acme/payments", [14] = "refs/heads/main", [20] = "push" }, identity.Extensions);
     }

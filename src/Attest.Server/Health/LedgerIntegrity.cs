@@ -83,13 +83,13 @@ internal sealed partial class LedgerAuditService(AuditLedger ledger, LedgerInteg
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Ledger {Location} verified: {Entries} entries, signed through size {Size}")]
+        [LoggerMessage(EventId = LogEvents.LedgerAuditPassed, Level = LogLevel.Information, Message = "Ledger {Location} verified: {Entries} entries, signed through size {Size}")]
         public static partial void AuditPassed(ILogger logger, string location, long entries, long size);
 
-        [LoggerMessage(EventId = 1011, Level = LogLevel.Error, Message = "Ledger {Location}: {Problem}; no further checkpoint is signed, /readyz fails")]
+        [LoggerMessage(EventId = LogEvents.LedgerAuditFailed, Level = LogLevel.Error, Message = "Ledger {Location}: {Problem}; no further checkpoint is signed, /readyz fails")]
         public static partial void AuditFailed(ILogger logger, string location, string problem);
 
-        [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Audit of ledger {Location} did not complete: {Reason}")]
+        [LoggerMessage(EventId = LogEvents.LedgerAuditIncomplete, Level = LogLevel.Warning, Message = "Audit of ledger {Location} did not complete: {Reason}")]
         public static partial void AuditIncomplete(ILogger logger, string location, string reason);
     }
 }

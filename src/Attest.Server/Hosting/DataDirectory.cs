@@ -30,10 +30,10 @@ internal static partial class DataDirectory
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Data directory {Path} was mode {Mode}; narrowed to 700 (owner only)")]
+        [LoggerMessage(EventId = LogEvents.DataDirectoryNarrowed, Level = LogLevel.Warning, Message = "Data directory {Path} was mode {Mode}; narrowed to 700 (owner only)")]
         public static partial void Narrowed(ILogger logger, string path, string mode);
 
-        [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Data directory {Path} is mode {Mode} and cannot be narrowed to 700 ({Reason}); its files stay owner-only")]
+        [LoggerMessage(EventId = LogEvents.DataDirectoryOpen, Level = LogLevel.Warning, Message = "Data directory {Path} is mode {Mode} and cannot be narrowed to 700 ({Reason}); its files stay owner-only")]
         public static partial void Open(ILogger logger, string path, string mode, string reason);
     }
 }

@@ -45,7 +45,7 @@ public static class FulcioEndpoints
             .Produces<FulcioConfiguration>(StatusCodes.Status200OK);
     }
 
-    private static async Task<IResult> CreateSigningCertificateAsync(HttpContext context, OidcTokenValidator validator, KeylessAuthorities authorities, LedgerHolder ledger)
+    private static async Task<IResult> CreateSigningCertificateAsync(HttpContext context, OidcTokenValidator validator, KeylessAuthorities authorities, AuditLedger ledger)
     {
         if (!validator.HasIssuers)
             return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "keyless signing is not configured", "no OIDC issuer is configured (Attest:Keyless:Issuers)");
@@ -69,7 +69,7 @@ public static class FulcioEndpoints
         try
         {
             issued = await authorities.Ca.IssueAsync(key, identity, (precertificate, serial, cancellationToken) =>
-                ledger.Ledger!.AppendAsync(IssuedEntry(identity, precertificate, serial, authorities.Ca.Lifetime), cancellationToken), context.RequestAborted).ConfigureAwait(false);
+                ledger.AppendAsync(IssuedEntry(identity, precertificate, serial, authorities.Ca.Lifetime), cancellationToken), context.RequestAborted).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {

@@ -143,15 +143,15 @@ public static class RekorEndpoints
         return Json(results);
     }
 
-    private static async Task<IResult> GetLogInfoAsync(HttpContext context, LedgerHolder ledger, ServiceKeys keys)
+    private static async Task<IResult> GetLogInfoAsync(HttpContext context, AuditLedger ledger, ServiceKeys keys)
     {
         // The tree as it is now, as Rekor answers: a checkpoint over everything appended (the latest one if nothing is new).
-        var checkpoint = await ledger.Ledger!.CheckpointAsync(context.RequestAborted).ConfigureAwait(false);
+        var checkpoint = await ledger.CheckpointAsync(context.RequestAborted).ConfigureAwait(false);
         return Results.Json(new LogInfo(Convert.ToHexStringLower(checkpoint?.RootHash ?? MerkleHash.EmptyRoot()), checkpoint?.Size ?? 0,
             checkpoint?.Note ?? "", TreeId(keys), []), RekorJsonContext.Default.LogInfo);
     }
 
-    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, LedgerHolder ledger)
+    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, AuditLedger ledger)
     {
         var query = context.Request.Query;
         long first = 1;
@@ -159,7 +159,7 @@ public static class RekorEndpoints
             return Problem(StatusCodes.Status400BadRequest, "invalid firstSize", "firstSize must be a non-negative integer");
         if (query["lastSize"] is not { Count: 1 } l || !long.TryParse(l[0], NumberStyles.None, CultureInfo.InvariantCulture, out var last))
             return Problem(StatusCodes.Status400BadRequest, "invalid lastSize", "lastSize is required, a positive integer");
-        var log = ledger.Ledger!;
+        var log = ledger;
         var checkpoint = await log.GetLatestCheckpointAsync(context.RequestAborted).ConfigureAwait(false);
         if (first < 1 || first > last || checkpoint is null || last > checkpoint.Size)
             return Problem(StatusCodes.Status400BadRequest, "invalid sizes", $"need 1 <= firstSize <= lastSize <= {checkpoint?.Size ?? 0} (the latest checkpoint)");

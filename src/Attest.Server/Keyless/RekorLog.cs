@@ -30,7 +30,7 @@ public abstract record RekorAppendResult
 /// choice: by default a signer certified by Attest's CA (and valid now), a managed key, or a registered key.
 /// Entries are unique by kind and canonical spec, as in Rekor.
 /// </summary>
-public sealed class RekorLog(LedgerHolder ledger, ServiceKeys keys, KeylessAuthorities authorities, ManagedKeyRing managed,
+public sealed class RekorLog(AuditLedger ledger, ServiceKeys keys, KeylessAuthorities authorities, ManagedKeyRing managed,
     IOptions<KeylessOptions> options, TimeProvider time)
 {
     /// <summary>Entries of the same artifact compared for duplicates; beyond that an entry is appended anyway.</summary>
@@ -181,7 +181,7 @@ public sealed class RekorLog(LedgerHolder ledger, ServiceKeys keys, KeylessAutho
         return (identity, LedgerEntry.DetailsFrom(details), null);
     }
 
-    private AuditLedger Ledger => ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open");
+    private AuditLedger Ledger => ledger;
 
     private ECDsa LogKey => keys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded");
 

@@ -51,7 +51,7 @@ public sealed class AuditEntryFailedException(string message, Exception inner) :
 /// record added, and every refused attempt to change one, is also an audit-ledger entry (<c>gosum.record</c>,
 /// <c>gosum.conflict</c>) naming the module version, the hashes and who offered them.
 /// </summary>
-public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptions<SumDbOptions> options, TimeProvider time, ILogger<SumDbService> logger)
+public sealed class SumDbService(SumDbHolder holder, AuditLedger ledger, IOptions<SumDbOptions> options, TimeProvider time, ILogger<SumDbService> logger)
 {
     /// <summary>The audit ledger's client name for records fetched from the upstream proxy (client ids look like attest-…).</summary>
     public const string UpstreamClient = "upstream";
@@ -122,7 +122,7 @@ public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptio
             };
             SumDbEvents.ConflictRefused(logger, module.ToString(), recorded.Hash, record.Hash, client);
         }
-        var audit = ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open");
+        var audit = ledger;
         try
         {
             return new PublishOutcome(result, recorded, await audit.AppendAsync(entry, cancellationToken).ConfigureAwait(false));
@@ -204,7 +204,7 @@ public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptio
     /// <summary>Who published the record that stands (the client of its gosum.record entry), for a conflict entry.</summary>
     private async Task<string?> RecordedByAsync(ModuleVersion module, CancellationToken cancellationToken)
     {
-        if (ledger.Store is not { } store) return null;
+        var store = ledger.Store;
         var entries = await store.QueryAsync(new LedgerQuery { Kind = LedgerEntryKinds.GoSumRecord, Image = module.ToString(), Limit = 1 }, cancellationToken).ConfigureAwait(false);
         return entries.Count > 0 && LedgerEntryCodec.TryParse(entries[0].Body, out var parsed, out _) ? parsed.Entry.Client : null;
     }
@@ -218,9 +218,9 @@ public sealed class SumDbService(SumDbHolder holder, LedgerHolder ledger, IOptio
 
 internal static partial class SumDbEvents
 {
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Checksum database {Name} in {Location}: {Size} records; the go command verifies it with GOSUMDB=\"{VerifierKey} <this server's URL>/sumdb\"")]
+    [LoggerMessage(EventId = LogEvents.SumDbOpened, Level = LogLevel.Information, Message = "Checksum database {Name} in {Location}: {Size} records; the go command verifies it with GOSUMDB=\"{VerifierKey} <this server's URL>/sumdb\"")]
     public static partial void Opened(ILogger logger, string name, string location, long size, string verifierKey);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Checksum database refused a different record for {Module}: recorded {RecordedHash}, offered {OfferedHash} by {Client}")]
+    [LoggerMessage(EventId = LogEvents.SumDbRecordRefused, Level = LogLevel.Warning, Message = "Checksum database refused a different record for {Module}: recorded {RecordedHash}, offered {OfferedHash} by {Client}")]
     public static partial void ConflictRefused(ILogger logger, string module, string recordedHash, string offeredHash, string client);
 }
