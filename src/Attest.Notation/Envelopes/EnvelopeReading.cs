@@ -30,15 +30,6 @@ internal static partial class EnvelopeReading
     public static Finding? CheckSchemeAndCritical(
         string format, SigningScheme scheme, IReadOnlyCollection<string> critical, Func<string, bool> present, bool hasSigningTime, bool hasAuthenticTime, bool hasExpiry)
     {
-        if (critical.Count == 0) return Header(format, "the 'crit' header is missing or empty");
-        if (critical.Distinct(StringComparer.Ordinal).Count() != critical.Count) return Header(format, "the 'crit' header lists a name twice");
-        foreach (var name in critical)
-            if (!present(name)) return Header(format, $"'{name}' is marked critical but not present");
-        var required = new List<string> { NotationMediaTypes.SigningSchemeHeader };
-        if (hasExpiry) required.Add(NotationMediaTypes.ExpiryHeader);
-        if (scheme == SigningScheme.X509SigningAuthority) required.Add(NotationMediaTypes.AuthenticSigningTimeHeader);
-        var unmarked = required.Where(r => !critical.Contains(r)).ToList();
-        if (unmarked.Count > 0) return Header(format, $"required headers are not marked critical: {string.Join(", ", unmarked)}");
         if (scheme == SigningScheme.X509)
         {
             if (hasAuthenticTime) return Header(format, $"'{NotationMediaTypes.AuthenticSigningTimeHeader}' must not be present under notary.x509");
@@ -49,6 +40,15 @@ internal static partial class EnvelopeReading
             if (hasSigningTime) return Header(format, $"'{NotationMediaTypes.SigningTimeHeader}' must not be present under notary.x509.signingAuthority");
             if (!hasAuthenticTime) return Header(format, $"'{NotationMediaTypes.AuthenticSigningTimeHeader}' is required under notary.x509.signingAuthority");
         }
+        if (critical.Count == 0) return Header(format, "the 'crit' header is missing or empty");
+        if (critical.Distinct(StringComparer.Ordinal).Count() != critical.Count) return Header(format, "the 'crit' header lists a name twice");
+        foreach (var name in critical)
+            if (!present(name)) return Header(format, $"'{name}' is marked critical but not present");
+        var required = new List<string> { NotationMediaTypes.SigningSchemeHeader };
+        if (hasExpiry) required.Add(NotationMediaTypes.ExpiryHeader);
+        if (scheme == SigningScheme.X509SigningAuthority) required.Add(NotationMediaTypes.AuthenticSigningTimeHeader);
+        var unmarked = required.Where(r => !critical.Contains(r)).ToList();
+        if (unmarked.Count > 0) return Header(format, $"required headers are not marked critical: {string.Join(", ", unmarked)}");
         return null;
     }
 

@@ -63,7 +63,7 @@ public static class JwsEnvelope
         foreach (var member in root.EnumerateObject())
         {
             if (member.Name == "signatures") return EnvelopeReading.Malformed(Format, "the general serialization ('signatures') is not supported; Notary envelopes are flattened");
-            if (!TopLevel.Contains(member.Name)) return EnvelopeReading.Malformed(Format, $"unexpected member '{Short(member.Name)}'");
+            if (!TopLevel.Contains(member.Name)) return EnvelopeReading.Malformed(Format, $"unexpected member {Short(member.Name)}");
         }
         if (!TryString(root, "payload", out var payloadText) || !TryBase64Url(payloadText, out var payload))
             return EnvelopeReading.Malformed(Format, "'payload' must be an unpadded base64url string");
