@@ -25,12 +25,13 @@ public static class ImagePolicyParser
     private const long MaxKeyFileBytes = 64 << 10;
     private const long MaxTrustedRootBytes = 4 << 20;
 
-    public static ImagePolicy? Parse(PolicyDocument document, string policyDirectory, List<PolicyError> errors)
+    public static ImagePolicy? Parse(
+        PolicyDocument document, string policyDirectory, List<PolicyError> errors, DateTimeOffset? now = null, List<PolicyError>? warnings = null)
     {
         var before = errors.Count;
         var reader = new PolicyReader(document.Source.File, errors);
         var spec = reader.Fields(document.Body.Children[new YamlScalarNode("spec")], "spec",
-            "match", "mode", "authorities", "signatures", "attestations", "platforms");
+            "match", "mode", "authorities", "signatures", "attestations", "platforms", "vulnerabilities");
 
         var match = ParseMatch(reader, spec.Required("match", "spec"));
         var mode = PolicyMode.Enforce;
@@ -66,13 +67,17 @@ public static class ImagePolicyParser
                 }
         }
 
-        if (signatures is null && attestations.Count == 0)
-            reader.Error(spec.Node, "spec needs 'signatures' or 'attestations' (a policy that requires nothing would admit everything it matches)");
+        var vulnerabilities = spec.Optional("vulnerabilities") is { } vulnerabilitiesNode
+            ? VulnerabilityRequirementParser.Parse(reader, vulnerabilitiesNode, authorities, now ?? DateTimeOffset.UnixEpoch, warnings)
+            : null;
+
+        if (signatures is null && attestations.Count == 0 && vulnerabilities is null)
+            reader.Error(spec.Node, "spec needs 'signatures', 'attestations' or 'vulnerabilities' (a policy that requires nothing would admit everything it matches)");
 
         var platforms = spec.Optional("platforms") is { } platformsNode ? ParsePlatforms(reader, platformsNode, signatures) : null;
 
         if (errors.Count > before || match is null) return null;
-        return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations, platforms);
+        return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations, platforms, vulnerabilities);
     }
 
     private static ImageMatch? ParseMatch(PolicyReader reader, YamlNode? node)
@@ -175,14 +180,27 @@ public static class ImagePolicyParser
 
     private static Authority? AddAuthority(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
     {
-        var fields = reader.Fields(node, "authority", "name", "key", "keyless", "transparencyLog", "trustedRoot");
+        var fields = reader.Fields(node, "authority", "name", "key", "keyless", "notation", "transparencyLog", "trustedRoot");
         var name = fields.Required("name", "authority") is { } n ? reader.String(n, "authority name") : null;
         var keyNode = fields.Optional("key");
         var keylessNode = fields.Optional("keyless");
-        if ((keyNode is null) == (keylessNode is null))
+        var notationNode = fields.Optional("notation");
+        if ((keyNode is null ? 0 : 1) + (keylessNode is null ? 0 : 1) + (notationNode is null ? 0 : 1) != 1)
         {
-            reader.Error(node, $"authority '{name}' needs exactly one of 'key' or 'keyless'");
+            reader.Error(node, $"authority '{name}' needs exactly one of 'key', 'keyless' or 'notation'");
             return null;
+        }
+        if (notationNode is not null)
+        {
+            if (fields.Optional("transparencyLog") is { } tl) reader.Error(tl, $"authority '{name}': transparencyLog does not apply to Notary signatures");
+            if (fields.Optional("trustedRoot") is { } tr) reader.Error(tr, $"authority '{name}': trustedRoot does not apply to Notary signatures (use notation.trustStore)");
+            if (name is null || NotationAuthorityParser.Parse(reader, notationNode, name, policyDirectory) is not { } notation) return null;
+            if (!authorities.TryAdd(name, notation))
+            {
+                reader.Error(node, $"authority '{name}' is declared twice");
+                return null;
+            }
+            return notation;
         }
         var tlog = keylessNode is not null ? TransparencyLogRequirement.Required : TransparencyLogRequirement.Optional;
         if (fields.Optional("transparencyLog") is { } tlogNode)
@@ -333,7 +351,16 @@ public static class ImagePolicyParser
 
     private static PredicateCondition? ParseCondition(PolicyReader reader, YamlNode node)
     {
-        var fields = reader.Fields(node, "condition", "path", "equals", "matches", "oneOf", "exists");
+        var fields = reader.Fields(node, "condition", "path", "equals", "matches", "oneOf", "exists", "cel");
+        if (fields.Optional("cel") is { } celNode)
+        {
+            if (new[] { "path", "equals", "matches", "oneOf", "exists" }.Any(f => fields.Optional(f) is not null))
+            {
+                reader.Error(node, "a cel condition stands alone: it has no path, equals, matches, oneOf or exists");
+                return null;
+            }
+            return CelConditionParser.Parse(reader, celNode);
+        }
         var path = fields.Required("path", "condition") is { } p ? reader.String(p, "condition path") : null;
         if (path is not null && !path.StartsWith('/')) { reader.Error(node, $"condition path '{path}' must be a JSON pointer starting with '/'"); return null; }
         var operators = new[] { "equals", "matches", "oneOf", "exists" }.Where(o => fields.Optional(o) is not null).ToList();

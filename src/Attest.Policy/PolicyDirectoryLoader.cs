@@ -17,14 +17,14 @@ public static class PolicyDirectoryLoader
 
     public static readonly IReadOnlySet<string> KnownKinds = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ImagePolicy", "GoSumPolicy", "SbomPolicy",
+        "ImagePolicy", "GoSumPolicy", "SbomPolicy", "PolicyException",
     };
 
     private static readonly HashSet<string> TopLevelFields = new(StringComparer.Ordinal) { "apiVersion", "kind", "metadata", "spec" };
 
     /// <summary>Loads the directory. Throws <see cref="PolicyDirectoryException"/> when the directory itself cannot
     /// be read; problems inside files come back as errors.</summary>
-    public static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) Load(string directory)
+    public static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) Load(string directory, TimeProvider? time = null)
     {
         var fullPath = Path.GetFullPath(directory);
         if (File.Exists(fullPath))
@@ -47,20 +47,20 @@ public static class PolicyDirectoryLoader
         }
         if (files.Length > PolicyLimits.MaxFiles)
             throw new PolicyDirectoryException($"policy directory {fullPath} has more than {PolicyLimits.MaxFiles} policy files");
-        return LoadFiles(fullPath, files);
+        return LoadFiles(fullPath, files, time ?? TimeProvider.System);
     }
 
     /// <summary>Loads one policy file (the CLI's <c>--policy FILE</c>), or a whole directory when given one.
     /// Files it names (keys, trusted roots) resolve against the file's directory.</summary>
-    public static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFile(string path)
+    public static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFile(string path, TimeProvider? time = null)
     {
         var fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath)) return Load(fullPath);
+        if (Directory.Exists(fullPath)) return Load(fullPath, time);
         if (!File.Exists(fullPath)) throw new PolicyDirectoryException($"policy file {fullPath} does not exist");
-        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath]);
+        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath], time ?? TimeProvider.System);
     }
 
-    private static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFiles(string fullPath, string[] files)
+    private static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFiles(string fullPath, string[] files, TimeProvider time)
     {
         var errors = new List<PolicyError>();
         var documents = new List<PolicyDocument>();
@@ -99,9 +99,10 @@ public static class PolicyDirectoryLoader
                 seen[(document.Kind, document.Name)] = document;
         }
 
+        var warnings = new List<PolicyError>();
         var imagePolicies = new List<Model.ImagePolicy>();
         foreach (var document in documents.Where(d => d.Kind == "ImagePolicy"))
-            if (ImagePolicyParser.Parse(document, fullPath, errors) is { } policy) imagePolicies.Add(policy);
+            if (ImagePolicyParser.Parse(document, fullPath, errors, time.GetUtcNow(), warnings) is { } policy) imagePolicies.Add(policy);
         var goSumPolicies = new List<GoModules.GoSumPolicy>();
         foreach (var document in documents.Where(d => d.Kind == "GoSumPolicy"))
             if (GoSumPolicyParser.Parse(document, errors) is { } policy) goSumPolicies.Add(policy);
@@ -115,8 +116,17 @@ public static class PolicyDirectoryLoader
             if (errors.Count == before) sbomPolicies.Add(policy);
         }
 
+        var exceptions = new List<Model.PolicyException>();
+        var imagePolicyNames = documents.Where(d => d.Kind == "ImagePolicy").Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var document in documents.Where(d => d.Kind == "PolicyException"))
+            if (PolicyExceptionParser.Parse(document, imagePolicyNames, time.GetUtcNow(), errors, warnings) is { } exception) exceptions.Add(exception);
+
         if (errors.Count > 0) return (null, errors);
-        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies, sbomPolicies), errors);
+        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies, sbomPolicies)
+        {
+            Exceptions = exceptions,
+            Warnings = warnings,
+        }, errors);
     }
 
     private static void ParseFile(string name, byte[] bytes, List<PolicyDocument> documents, List<PolicyError> errors)

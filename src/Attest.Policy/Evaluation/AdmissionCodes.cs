@@ -16,6 +16,9 @@ public static class AdmissionCodes
     public const string AttestationUntrusted = "attestation.untrusted";
     public const string AttestationCondition = "attestation.condition-failed";
     public const string AttestationSbom = "attestation.sbom";
+
+    /// <summary>A CEL condition was stopped by its cost limit (the expression is too expensive, not false).</summary>
+    public const string AttestationCelCost = "attestation.cel-cost";
     public const string EvidenceTooMuch = "evidence.too-much";
     public const string PlatformNotIndex = "platform.not-index";
     public const string PlatformMissing = "platform.missing";

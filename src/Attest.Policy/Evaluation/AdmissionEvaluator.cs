@@ -61,10 +61,22 @@ public sealed class AdmissionEvaluator(
                 $"the image is given by tag, not by digest, so what is verified might not be what runs (the mutating webhook pins tags; is it installed, and could it reach the registry?)");
 
         var outcomes = await Task.WhenAll(matching.Select(p => OutcomeAsync(policies.Revision, p, reference, digest, cancellationToken))).ConfigureAwait(false);
-        var verdict = outcomes.Any(o => !o.Passed && o.Mode == PolicyMode.Enforce) ? Verdict.Deny
-            : outcomes.Any(o => !o.Passed && o.Mode == PolicyMode.Warn) ? Verdict.Warn
+        // Exceptions depend on the namespace and the time, so they apply per request, after the (cached) verdicts.
+        var now = time.GetUtcNow();
+        outcomes = outcomes.Select(o => Waive(o, policies.Exceptions, reference.Name, @namespace, now)).ToArray();
+        var verdict = outcomes.Any(o => o.Fails && o.Mode == PolicyMode.Enforce) ? Verdict.Deny
+            : outcomes.Any(o => !o.Passed && o.Mode != PolicyMode.Audit) ? Verdict.Warn
             : Verdict.Allow;
         return new ImageDecision(image.Image, image.Container, digest, verdict, outcomes, []);
+    }
+
+    /// <summary>A failed outcome is waived by the first active exception that covers the image, namespace and policy
+    /// and lists every reason code of the failure (or none).</summary>
+    private static PolicyOutcome Waive(PolicyOutcome outcome, IReadOnlyList<PolicyException> exceptions, string imageName, string? @namespace, DateTimeOffset now)
+    {
+        if (outcome.Passed) return outcome;
+        var exception = exceptions.FirstOrDefault(e => e.Covers(imageName, @namespace, outcome.Policy, now) && e.Waives(outcome.Reasons.Select(r => r.Code)));
+        return exception is null ? outcome : outcome with { WaivedBy = new Waiver(exception.Name, exception.Approver, exception.Reason, exception.Expires) };
     }
 
     private async Task<PolicyOutcome> OutcomeAsync(string revision, ImagePolicy policy, ImageReference reference, Digest digest, CancellationToken cancellationToken)
@@ -182,7 +194,7 @@ public sealed class AdmissionEvaluator(
                 continue;
             }
             var anyVerified = false;
-            foreach (var authority in policy.Authorities.Values)
+            foreach (var authority in policy.Authorities.Values.Where(a => a is not NotationAuthority))
             {
                 var result = verifier.Verify(authority, bundle, digest);
                 if (result.Verified)
@@ -200,7 +212,7 @@ public sealed class AdmissionEvaluator(
 
         foreach (var legacy in collected.LegacySignatures)
         {
-            foreach (var authority in policy.Authorities.Values)
+            foreach (var authority in policy.Authorities.Values.Where(a => a is not NotationAuthority))
             {
                 var result = verifier.VerifyLegacy(authority, legacy.Signature, digest);
                 if (result.Verified) verified.Add(new VerifiedEvidence(authority.Name, legacy.Source, null, null));
@@ -211,7 +223,7 @@ public sealed class AdmissionEvaluator(
         foreach (var legacy in collected.LegacyAttestations)
         {
             var anyVerified = false;
-            foreach (var authority in policy.Authorities.Values)
+            foreach (var authority in policy.Authorities.Values.Where(a => a is not NotationAuthority))
             {
                 var result = verifier.VerifyLegacyAttestation(authority, legacy.Attestation, digest);
                 if (result.Verified)
@@ -227,7 +239,30 @@ public sealed class AdmissionEvaluator(
             if (!anyVerified && legacy.Statement is not null) unverifiedTypes.Add(legacy.Statement.PredicateType);
         }
 
-        return new PolicyEvidence(collected.Count, verified, unverifiedTypes, firstFailure, collected.Problems);
+        var notes = new List<string>();
+        foreach (var signature in collected.NotationSignatures)
+        {
+            foreach (var authority in policy.Authorities.Values)
+            {
+                if (authority is not NotationAuthority notation)
+                {
+                    firstFailure.TryAdd(authority.Name, new Finding(AdmissionCodes.SignatureUntrusted, $"{signature.Source} is a Notary signature; '{authority.Name}' is not a Notary authority"));
+                    continue;
+                }
+                var result = verifier.VerifyNotation(notation, signature);
+                if (result.Verified)
+                {
+                    verified.Add(new VerifiedEvidence(authority.Name, signature.Source, null, null));
+                    foreach (var logged in result.Logged) notes.Add($"{authority.Name}: {signature.Source} verified at level {notation.TrustPolicy.Level.Name}, which only logs: {logged.Message} [{logged.Code}]");
+                }
+                else
+                {
+                    firstFailure.TryAdd(authority.Name, result.Failure!);
+                }
+            }
+        }
+
+        return new PolicyEvidence(collected.Count, verified, unverifiedTypes, firstFailure, collected.Problems) { Notes = notes };
     }
 
     private void Sweep(DateTimeOffset now)

@@ -30,17 +30,26 @@ public sealed class AuthorityVerifier(TimeProvider time)
     private readonly ConcurrentDictionary<(TrustedRoot, TransparencyLogRequirement), BundleVerifier> _verifiers = new();
 
     public VerificationResult Verify(Authority authority, Bundle bundle, Digest imageDigest) =>
-        VerifierFor(authority).Verify(bundle, Artifact.FromDigest(imageDigest), PolicyFor(authority));
+        authority is NotationAuthority
+            ? NotSigstore(authority)
+            : VerifierFor(authority).Verify(bundle, Artifact.FromDigest(imageDigest), PolicyFor(authority));
+
+    /// <summary>A Notary signature against a Notation authority, as of now.</summary>
+    public Notation.Verification.NotationResult VerifyNotation(NotationAuthority authority, FoundNotationSignature signature) =>
+        Notation.Verification.NotationVerifier.Verify(signature.MediaType, signature.Envelope, signature.Image, authority.TrustPolicy, time.GetUtcNow());
+
+    private static VerificationResult NotSigstore(Authority authority) =>
+        VerificationResult.Fail(new Finding(AdmissionCodes.SignatureUntrusted, $"'{authority.Name}' accepts Notary signatures only, not Sigstore bundles or cosign signatures"));
 
     /// <summary>A legacy cosign signature (<c>sha256-&lt;hex&gt;.sig</c> layer): the same checks on its equivalent
     /// bundle, plus the simple-signing claim that it names this image digest.</summary>
     public VerificationResult VerifyLegacy(Authority authority, LegacyCosignSignature signature, Digest imageDigest) =>
-        new LegacyCosignVerifier(VerifierFor(authority)).Verify(signature, imageDigest, PolicyFor(authority));
+        authority is NotationAuthority ? NotSigstore(authority) : new LegacyCosignVerifier(VerifierFor(authority)).Verify(signature, imageDigest, PolicyFor(authority));
 
     /// <summary>A legacy cosign attestation (<c>sha256-&lt;hex&gt;.att</c> layer): its DSSE envelope verified as a
     /// bundle would be, and the image digest a subject of its statement.</summary>
     public VerificationResult VerifyLegacyAttestation(Authority authority, LegacyCosignAttestation attestation, Digest imageDigest) =>
-        new LegacyCosignVerifier(VerifierFor(authority)).VerifyAttestation(attestation, imageDigest, PolicyFor(authority));
+        authority is NotationAuthority ? NotSigstore(authority) : new LegacyCosignVerifier(VerifierFor(authority)).VerifyAttestation(attestation, imageDigest, PolicyFor(authority));
 
     private BundleVerifier VerifierFor(Authority authority) =>
         _verifiers.GetOrAdd((authority.TrustedRoot, authority.TransparencyLog), key => new BundleVerifier(

@@ -47,13 +47,20 @@ public sealed record FoundLegacyAttestation(string Source, LegacyCosignAttestati
     public byte[]? StatementBytes => _statement.Value.Bytes;
 }
 
+/// <summary>A Notary Project signature envelope found as a referrer (JWS or COSE, by its layer media type), with the
+/// descriptor of the image it was found on (media type and size, from the image manifest the registry served for the
+/// digest): the signed payload must name exactly that. Nothing about it is trusted yet.</summary>
+public sealed record FoundNotationSignature(string Source, string MediaType, byte[] Envelope, Notation.Verification.ExpectedArtifact Image);
+
 public sealed record CollectedEvidence(
     IReadOnlyList<FoundBundle> Bundles,
     IReadOnlyList<FoundLegacySignature> LegacySignatures,
     IReadOnlyList<FoundLegacyAttestation> LegacyAttestations,
     IReadOnlyList<Finding> Problems)
 {
-    public int Count => Bundles.Count + LegacySignatures.Count + LegacyAttestations.Count;
+    public IReadOnlyList<FoundNotationSignature> NotationSignatures { get; init; } = [];
+
+    public int Count => Bundles.Count + LegacySignatures.Count + LegacyAttestations.Count + NotationSignatures.Count;
 }
 
 /// <summary>
@@ -80,6 +87,7 @@ public sealed class EvidenceCollector(RegistryClient registry)
         var legacyAttestations = CollectLegacyAsync(image, digest, CosignArtifact.Attestation, LegacyCosignAttestation.DsseMediaType, LegacyCosignAttestation.MaxEnvelopeBytes, cancellationToken);
         var referrers = await registry.GetReferrersAsync(image.Registry, image.Repository, digest, cancellationToken).ConfigureAwait(false);
         var candidates = referrers.Where(r => IsBundle(r.ArtifactType) || IsBundle(r.MediaType)).ToList();
+        var notation = CollectNotationAsync(image, digest, referrers.Where(r => r.ArtifactType == Notation.Envelopes.NotationMediaTypes.Signature).ToList(), cancellationToken);
         var problems = new List<Finding>();
         if (candidates.Count > MaxArtifacts)
         {
@@ -111,11 +119,54 @@ public sealed class EvidenceCollector(RegistryClient registry)
         problems.AddRange(legacyProblems);
         var (legacyAttestationLayers, attestationProblems) = await legacyAttestations.ConfigureAwait(false);
         problems.AddRange(attestationProblems);
+        var (notationSignatures, notationProblems) = await notation.ConfigureAwait(false);
+        problems.AddRange(notationProblems);
         return new CollectedEvidence(
             found.Where(f => f.Bundle is not null).Select(f => f.Bundle!).ToList(),
             legacySignatures.Select(l => new FoundLegacySignature(l.Source, new LegacyCosignSignature(l.Blob, l.Annotations))).ToList(),
             legacyAttestationLayers.Select(l => new FoundLegacyAttestation(l.Source, new LegacyCosignAttestation(l.Blob, l.Annotations))).ToList(),
-            problems);
+            problems)
+        {
+            NotationSignatures = notationSignatures,
+        };
+    }
+
+    /// <summary>Notary signatures among the referrers (artifactType <c>application/vnd.cncf.notary.signature</c>): each
+    /// signature manifest's single envelope layer (<c>application/jose+json</c> or <c>application/cose</c>). The image's own
+    /// manifest is fetched (only when there are any) for the media type and size the payload must name.</summary>
+    private async Task<(List<FoundNotationSignature> Signatures, List<Finding> Problems)> CollectNotationAsync(
+        ImageReference image, Digest digest, List<Descriptor> referrers, CancellationToken cancellationToken)
+    {
+        var signatures = new List<FoundNotationSignature>();
+        var problems = new List<Finding>();
+        if (referrers.Count == 0) return (signatures, problems);
+        if (referrers.Count > MaxArtifacts)
+        {
+            problems.Add(new Finding(AdmissionCodes.EvidenceTooMuch, $"{referrers.Count} Notary signatures are attached; only the first {MaxArtifacts} were examined"));
+            referrers = referrers.Take(MaxArtifacts).ToList();
+        }
+        var manifest = await GetManifestAsync(image, digest, cancellationToken).ConfigureAwait(false);
+        var expected = new Notation.Verification.ExpectedArtifact(digest, manifest.MediaType, manifest.Content.Length);
+        var found = await Task.WhenAll(referrers.Select(async descriptor =>
+        {
+            var source = $"Notary signature {descriptor.Digest}";
+            try
+            {
+                var signatureManifest = await registry.GetManifestAsync(ImageReference.Parse($"{image.Name}@{descriptor.Digest}"), cancellationToken).ConfigureAwait(false);
+                var layers = signatureManifest.Layers.Where(l => Notation.Envelopes.NotationEnvelope.IsEnvelopeMediaType(l.MediaType)).ToList();
+                if (layers.Count != 1 || signatureManifest.Layers.Count != 1)
+                    return (Signature: (FoundNotationSignature?)null, Problem: (Finding?)new Finding(AdmissionCodes.SignatureUntrusted, $"{source} must have exactly one envelope layer (application/jose+json or application/cose)"));
+                var envelope = await registry.GetBlobAsync(image.Registry, image.Repository, layers[0].Digest, Notation.NotationLimits.MaxEnvelopeBytes, cancellationToken).ConfigureAwait(false);
+                return (new FoundNotationSignature(source, layers[0].MediaType, envelope, expected), null);
+            }
+            catch (RegistryException e) when (!e.IsTransient)
+            {
+                return (null, new Finding(e.Code, $"{source} could not be read: {e.Message}"));
+            }
+        })).ConfigureAwait(false);
+        signatures.AddRange(found.Where(f => f.Signature is not null).Select(f => f.Signature!));
+        problems.AddRange(found.Where(f => f.Problem is not null).Select(f => f.Problem!));
+        return (signatures, problems);
     }
 
     private sealed record LegacyLayer(string Source, byte[] Blob, IReadOnlyDictionary<string, string> Annotations);

@@ -12,13 +12,18 @@ public sealed record PolicyEvidence(
     IReadOnlyList<VerifiedEvidence> Verified,
     IReadOnlyList<string> UnverifiedPredicateTypes,
     IReadOnlyDictionary<string, Finding> FirstFailureByAuthority,
-    IReadOnlyList<Finding> DiscoveryProblems);
+    IReadOnlyList<Finding> DiscoveryProblems)
+{
+    /// <summary>What verification only logged (a Notary verification level that logs instead of enforcing).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 /// <summary>Judges one image policy against verified evidence. Each failing requirement gives one reason that says
 /// what was required, what was found, and why it did not count.</summary>
 public sealed class PolicyChecker(TimeProvider time)
 {
     private readonly SbomChecker _sbom = new(time);
+    private readonly VulnerabilityGate _vulnerabilities = new(time);
 
     public PolicyOutcome Check(ImagePolicy policy, PolicyEvidence evidence, Digest digest)
     {
@@ -26,6 +31,8 @@ public sealed class PolicyChecker(TimeProvider time)
         var satisfiedBy = new List<string>();
         if (policy.Signatures is { } signatures) CheckSignatures(signatures, evidence, digest, reasons, satisfiedBy);
         foreach (var requirement in policy.Attestations) CheckAttestation(requirement, evidence, digest, reasons, satisfiedBy);
+        if (policy.Vulnerabilities is { } vulnerabilities) _vulnerabilities.Check(vulnerabilities, evidence, digest, reasons, satisfiedBy);
+        satisfiedBy.AddRange(evidence.Notes);
         // Evidence that could not be read may be why the policy failed: say so instead of dropping it.
         if (reasons.Count > 0) reasons.AddRange(evidence.DiscoveryProblems);
         return new PolicyOutcome(policy.Name, policy.Mode, reasons.Count == 0, reasons, satisfiedBy);
@@ -52,7 +59,7 @@ public sealed class PolicyChecker(TimeProvider time)
         if (evidence.BundlesFound == 0)
         {
             reasons.Add(new Finding(AdmissionCodes.SignatureNone,
-                $"the image is not signed: no Sigstore bundle or cosign signature is attached to {digest} (policy needs signatures from {needed})"));
+                $"the image is not signed: no Sigstore bundle, cosign or Notary signature is attached to {digest} (policy needs signatures from {needed})"));
             return;
         }
         if (signers.Count == 0)
@@ -104,6 +111,11 @@ public sealed class PolicyChecker(TimeProvider time)
         var predicate = attestation.Statement!.Predicate;
         foreach (var condition in requirement.Conditions)
         {
+            if (condition.Operator == ConditionOperator.Cel)
+            {
+                if (CelConditions.Check(condition, requirement, attestation, digest, time) is { } celFailure) failures.Add(celFailure);
+                continue;
+            }
             var found = predicate is { } p && JsonPointer.TryResolve(p, condition.Path, out var value) ? value : (JsonElement?)null;
             var text = found is { } f ? JsonPointer.ScalarText(f) : null;
             var ok = condition.Operator switch

@@ -25,7 +25,8 @@ public sealed record ImagePolicy(
     IReadOnlyDictionary<string, Authority> Authorities,
     SignatureRequirement? Signatures,
     IReadOnlyList<AttestationRequirement> Attestations,
-    PlatformRequirement? Platforms = null);
+    PlatformRequirement? Platforms = null,
+    VulnerabilityRequirement? Vulnerabilities = null);
 
 /// <summary>Platforms a multi-arch image must offer: the index (whose digest is what the other requirements verify)
 /// must list a manifest for each, and with <see cref="Signed"/> each such manifest must also meet the policy's
@@ -85,6 +86,13 @@ public sealed record KeylessAuthority(
     IReadOnlyList<IdentityMatcher> Identities)
     : Authority(Name, Source, TransparencyLog, TrustedRoot, TrustedRootOrigin);
 
+/// <summary>A Notary Project (Notation) authority: signatures attached as referrers of artifact type
+/// <c>application/vnd.cncf.notary.signature</c>, verified against a trust policy mapped from Notation's
+/// (trust stores, trusted identities, verification level, timestamp verification). The Sigstore fields of
+/// <see cref="Authority"/> do not apply to it.</summary>
+public sealed record NotationAuthority(string Name, SourceLocation Source, Notation.Verification.NotationTrustPolicy TrustPolicy, IReadOnlyList<string> TrustStoreFiles)
+    : Authority(Name, Source, TransparencyLogRequirement.Optional, TrustedRoot.PublicGood, "not used by Notary signatures");
+
 /// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression.</summary>
 public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string? Subject, Regex? SubjectRegExp)
 {
@@ -127,16 +135,33 @@ public enum ConditionOperator
     Matches,
     OneOf,
     Exists,
+
+    /// <summary>A CEL expression over the predicate (<see cref="PredicateCondition.Program"/>), true to pass.</summary>
+    Cel,
 }
 
-/// <summary>A check on one value of the predicate, addressed by a JSON pointer (RFC 6901).</summary>
-public sealed record PredicateCondition(string Path, ConditionOperator Operator, string? Value, Regex? Pattern, IReadOnlyList<string>? Values)
+/// <summary>A check on one value of the predicate, addressed by a JSON pointer (RFC 6901), or a CEL expression.</summary>
+public sealed record PredicateCondition(string Path, ConditionOperator Operator, string? Value, Regex? Pattern, IReadOnlyList<string>? Values, Cel.CelProgram? Program = null)
 {
     public override string ToString() => Operator switch
     {
         ConditionOperator.Equals => $"{Path} equals '{Value}'",
         ConditionOperator.Matches => $"{Path} matches /{Pattern}/",
         ConditionOperator.OneOf => $"{Path} is one of [{string.Join(", ", Values!)}]",
+        ConditionOperator.Cel => $"cel '{Program!.Source}'",
         _ => $"{Path} exists",
     };
 }
+
+/// <summary>A first-class vulnerability gate: the newest scan attestation of <see cref="PredicateType"/> signed by one of
+/// the authorities must meet <see cref="Rule"/>; VEX attestations from <see cref="Vex"/> clear what they declare
+/// not_affected or fixed.</summary>
+public sealed record VulnerabilityRequirement(
+    SourceLocation Source,
+    string PredicateType,
+    IReadOnlyList<string> AuthorityNames,
+    Sbom.Vulnerabilities.VulnerabilityRule Rule,
+    VexRequirement? Vex);
+
+/// <summary>Where VEX statements come from: attestations of a predicate type signed by one of the authorities.</summary>
+public sealed record VexRequirement(string PredicateType, IReadOnlyList<string> AuthorityNames);

@@ -30,6 +30,15 @@ public sealed class DecisionRecorder(LedgerHolder holder)
                     ["mode"] = o.Mode.ToString().ToLowerInvariant(),
                     ["passed"] = o.Passed,
                     ["reasons"] = Codes(o.Reasons.Select(r => r.Code)),
+                    ["waivedBy"] = o.WaivedBy is { } waiver
+                        ? new JsonObject
+                        {
+                            ["exception"] = waiver.Exception,
+                            ["approver"] = waiver.Approver,
+                            ["reason"] = waiver.Reason,
+                            ["expires"] = waiver.Expires.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                        }
+                        : null,
                 }).ToArray()),
             };
             var entry = new LedgerEntry
@@ -38,7 +47,10 @@ public sealed class DecisionRecorder(LedgerHolder holder)
                 Image = image.Image,
                 Digest = image.Digest?.ToString(),
                 Namespace = @namespace,
-                Verdict = image.Verdict.ToString().ToLowerInvariant(),
+                // A request admitted only because an exception waived a failure is recorded as such.
+                Verdict = image.Verdict == Verdict.Warn && image.Outcomes.Any(o => o.WaivedBy is not null && o.Mode == Policy.Model.PolicyMode.Enforce)
+                    ? "waived"
+                    : image.Verdict.ToString().ToLowerInvariant(),
                 Details = LedgerEntry.DetailsFrom(details),
             };
             return ledger.AppendAsync(entry, cancellationToken);

@@ -42,7 +42,7 @@ public static class AuditEndpoints
                 ("image", JsonSchemaType.String, false, "image reference, exact"),
                 ("digest", JsonSchemaType.String, false, "sha256:<hex>"),
                 ("namespace", JsonSchemaType.String, false, "Kubernetes namespace"),
-                ("verdict", JsonSchemaType.String, false, "allow, warn or deny"),
+                ("verdict", JsonSchemaType.String, false, "allow, warn, waived or deny"),
                 ("client", JsonSchemaType.String, false, "API client"),
                 ("from", JsonSchemaType.String, false, "recorded at or after (RFC 3339 with offset)"),
                 ("to", JsonSchemaType.String, false, "recorded before (RFC 3339 with offset)"),
