@@ -70,7 +70,7 @@ public sealed class PolicyExtensionsParserTests
     }
 
     [Theory]
-    [InlineData("trustStore: [missing.pem]\n        trustedIdentities: [\"*\"]", "p.yaml:9:21: authority 'notary' notation.trustStore: missing.pem cannot be read")]
+    [InlineData("trustStore: [missing.pem]\n        trustedIdentities: [\"*\"]", "p.yaml:10:23: authority 'notary' notation.trustStore: missing.pem cannot be read")]
     [InlineData("trustStore: [release.pub]\n        trustedIdentities: [\"*\"]", "release.pub is not a certificate file")]
     [InlineData("trustStore: [NotationTestRoot.pem]\n        trustedIdentities: [\"x509.subject: C=US, ST=WA, O=Notary\", \"x509.subject: C=US, ST=WA, O=Notary, OU=x\"]", "overlap")]
     [InlineData("trustStore: [NotationTestRoot.pem]\n        trustedIdentities: [\"x509.subject: CN=x\"]", "must name C, ST (or S) and O")]
@@ -94,7 +94,7 @@ public sealed class PolicyExtensionsParserTests
     }
 
     private static string WithCel(string expression) => Header + $$"""
-          authorities: [{name: k, key: {file: release.pub}}]
+          authorities: [{name: k, key: {file: release.pub} }]
           attestations:
             - name: scan
               predicateType: https://example.com/scan/v1
@@ -113,14 +113,23 @@ public sealed class PolicyExtensionsParserTests
     }
 
     [Theory]
-    // The expression starts at column 16 of line 12 (after the quote): the error's column is inside it.
-    [InlineData("\"predicate.x +\"", "p.yaml:12:29: cel: the expression ends where an operand was expected (expression 1:14)")]
-    [InlineData("'size(1) == 1'", "p.yaml:12:16: cel: found no matching overload for 'size' applied to '(int)' (expression 1:1)")]
-    [InlineData("\"subject == 'a'\"", "p.yaml:12:16: cel: undeclared reference to 'subject' (expression 1:1)")]
-    [InlineData("\"1 + 1\"", "a condition must give a bool")]
-    public void Cel_condition_that_does_not_compile_fails_the_load_at_its_file_line_and_column(string expression, string expected)
+    [InlineData("\"predicate.x +\"", 14, "cel: the expression ends where an operand was expected (expression 1:14)")]
+    [InlineData("'size(1) == 1'", 1, "cel: found no matching overload for 'size' applied to '(int)' (expression 1:1)")]
+    [InlineData("\"subject == 'a'\"", 1, "cel: undeclared reference to 'subject' (expression 1:1)")]
+    public void Cel_condition_that_does_not_compile_fails_the_load_at_its_file_line_and_column(string expression, int columnInExpression, string expected)
     {
-        Assert.Contains(expected, Error(WithCel(expression)), StringComparison.Ordinal);
+        // The position is the expression's own, inside the YAML line: after the opening quote, plus the column in the expression.
+        var yaml = WithCel(expression);
+        var lines = yaml.Split('\n');
+        var line = Array.FindIndex(lines, l => l.Contains("cel:", StringComparison.Ordinal));
+        var column = lines[line].IndexOf(expression, StringComparison.Ordinal) + 1 + columnInExpression; // +1: 1-based, then past the quote
+        Assert.Contains($"p.yaml:{line + 1}:{column}: {expected}", Error(yaml), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Cel_condition_that_is_not_a_bool_fails_the_load()
+    {
+        Assert.Contains("a condition must give a bool", Error(WithCel("\"1 + 1\"")), StringComparison.Ordinal);
     }
 
     [Fact]
