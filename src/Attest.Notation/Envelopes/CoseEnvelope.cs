@@ -66,11 +66,11 @@ public static class CoseEnvelope
         if (protectedValue is not CborValue.Map protectedMap) return EnvelopeReading.Malformed(Format, "the protected header is not a map");
         if (protectedMap.Entries.Count > NotationLimits.MaxHeaders) return EnvelopeReading.Header(Format, $"more than {NotationLimits.MaxHeaders} headers");
 
-        var failure = ReadProtected(protectedMap, out var headers);
+        var failure = ReadProtected(protectedMap, out var headers, out var protectedChain);
         if (failure is not null) return failure;
 
         // x5chain is unprotected by default; the specification allows it in the protected bucket instead.
-        var chainValue = Find(unprotected, X5ChainLabel) ?? headers!.ProtectedChain;
+        var chainValue = Find(unprotected, X5ChainLabel) ?? protectedChain;
         if (chainValue is null) return EnvelopeReading.Malformed(Format, "the x5chain certificate chain (label 33) is missing");
         var chain = new List<byte[]>();
         switch (chainValue)
@@ -101,23 +101,7 @@ public static class CoseEnvelope
             agent = text.Value;
         }
 
-        envelope = new SignatureEnvelope
-        {
-            Format = EnvelopeFormat.Cose,
-            Algorithm = headers!.Algorithm,
-            ContentType = headers.ContentType,
-            Scheme = headers.Scheme,
-            SigningTime = headers.SigningTime,
-            AuthenticSigningTime = headers.AuthenticSigningTime,
-            Expiry = headers.Expiry,
-            ExtendedAttributes = headers.Extended,
-            CertificateChain = chain,
-            TimestampToken = timestamp,
-            SigningAgent = agent,
-            Payload = payload,
-            Signature = signature,
-            SignedBytes = SigStructure(protectedBytes, payload),
-        };
+        envelope = headers!.Envelope(EnvelopeFormat.Cose, chain, timestamp, agent, payload, signature, SigStructure(protectedBytes, payload));
         return null;
     }
 
@@ -134,13 +118,11 @@ public static class CoseEnvelope
         return writer.Encode();
     }
 
-    private sealed record ProtectedHeaders(
-        NotationAlgorithm Algorithm, string ContentType, SigningScheme Scheme, DateTimeOffset? SigningTime,
-        DateTimeOffset? AuthenticSigningTime, DateTimeOffset? Expiry, IReadOnlyList<ExtendedAttribute> Extended, CborValue? ProtectedChain);
-
-    private static Finding? ReadProtected(CborValue.Map map, out ProtectedHeaders? headers)
+    /// <summary>The protected headers; <paramref name="protectedChain"/> is x5chain when it is in the protected bucket.</summary>
+    private static Finding? ReadProtected(CborValue.Map map, out SignedHeaders? headers, out CborValue? protectedChain)
     {
         headers = null;
+        protectedChain = null;
         if (Find(map, AlgLabel) is not CborValue.Integer alg) return EnvelopeReading.Header(Format, "'alg' (label 1) is missing or not an integer");
         if (NotationAlgorithms.FromCoseLabel(alg.Value) is not { } algorithm)
             return EnvelopeReading.Header(Format, $"'alg' {alg.Value} is not one of PS256 (-37), PS384 (-38), PS512 (-39), ES256 (-7), ES384 (-35), ES512 (-36)");
@@ -196,7 +178,6 @@ public static class CoseEnvelope
         if (problem is not null) return problem;
 
         var extended = new List<ExtendedAttribute>();
-        CborValue? protectedChain = null;
         foreach (var (key, value) in map.Entries)
         {
             if (key is CborValue.Integer { Value: AlgLabel or CritLabel or ContentTypeLabel }) continue;
@@ -209,7 +190,7 @@ public static class CoseEnvelope
             var name = key is CborValue.Text text ? text.Value : IntegerKey(((CborValue.Integer)key).Value);
             extended.Add(new ExtendedAttribute(name, value.Render(), critical.Contains(name)));
         }
-        headers = new ProtectedHeaders(algorithm, contentType.Value, scheme, signingTime, authenticTime, expiry, extended, protectedChain);
+        headers = new SignedHeaders(algorithm, contentType.Value, scheme, signingTime, authenticTime, expiry, extended);
         return null;
     }
 

@@ -5,6 +5,31 @@ using Attest.Core;
 
 namespace Attest.Notation.Envelopes;
 
+/// <summary>The signed attributes both envelope formats carry, as read from the protected headers.</summary>
+internal sealed record SignedHeaders(
+    NotationAlgorithm Algorithm, string ContentType, SigningScheme Scheme, DateTimeOffset? SigningTime,
+    DateTimeOffset? AuthenticSigningTime, DateTimeOffset? Expiry, IReadOnlyList<ExtendedAttribute> Extended)
+{
+    public SignatureEnvelope Envelope(
+        EnvelopeFormat format, IReadOnlyList<byte[]> chain, byte[]? timestamp, string? agent, byte[] payload, byte[] signature, byte[] signedBytes) => new()
+    {
+        Format = format,
+        Algorithm = Algorithm,
+        ContentType = ContentType,
+        Scheme = Scheme,
+        SigningTime = SigningTime,
+        AuthenticSigningTime = AuthenticSigningTime,
+        Expiry = Expiry,
+        ExtendedAttributes = Extended,
+        CertificateChain = chain,
+        TimestampToken = timestamp,
+        SigningAgent = agent,
+        Payload = payload,
+        Signature = signature,
+        SignedBytes = signedBytes,
+    };
+}
+
 /// <summary>Checks both envelope formats share once the headers are read: which headers must be critical, which
 /// may appear under which signing scheme, and that every critical header is present.</summary>
 internal static partial class EnvelopeReading

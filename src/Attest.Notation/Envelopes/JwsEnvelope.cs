@@ -117,32 +117,12 @@ public static class JwsEnvelope
             if (failure is not null) return failure;
             // JWS signing input (RFC 7515 §5.2): the two base64url texts exactly as they appear in the envelope.
             var signedBytes = Encoding.ASCII.GetBytes(protectedText + "." + payloadText);
-            envelope = new SignatureEnvelope
-            {
-                Format = EnvelopeFormat.Jws,
-                Algorithm = headers!.Algorithm,
-                ContentType = headers.ContentType,
-                Scheme = headers.Scheme,
-                SigningTime = headers.SigningTime,
-                AuthenticSigningTime = headers.AuthenticSigningTime,
-                Expiry = headers.Expiry,
-                ExtendedAttributes = headers.Extended,
-                CertificateChain = chain,
-                TimestampToken = timestamp,
-                SigningAgent = agent,
-                Payload = payload,
-                Signature = signature,
-                SignedBytes = signedBytes,
-            };
+            envelope = headers!.Envelope(EnvelopeFormat.Jws, chain, timestamp, agent, payload, signature, signedBytes);
             return null;
         }
     }
 
-    private sealed record ProtectedHeaders(
-        NotationAlgorithm Algorithm, string ContentType, SigningScheme Scheme, DateTimeOffset? SigningTime,
-        DateTimeOffset? AuthenticSigningTime, DateTimeOffset? Expiry, IReadOnlyList<ExtendedAttribute> Extended);
-
-    private static Finding? ReadProtected(JsonElement root, out ProtectedHeaders? headers)
+    private static Finding? ReadProtected(JsonElement root, out SignedHeaders? headers)
     {
         headers = null;
         if (root.ValueKind != JsonValueKind.Object) return EnvelopeReading.Malformed(Format, "the protected header is not a JSON object");
@@ -195,7 +175,7 @@ public static class JwsEnvelope
             if (member.Name is "alg" or "cty" or "crit" || EnvelopeReading.StandardHeaders.Contains(member.Name)) continue;
             extended.Add(new ExtendedAttribute(member.Name, member.Value.GetRawText(), critical.Contains(member.Name)));
         }
-        headers = new ProtectedHeaders(algorithm, contentType, scheme, signingTime, authenticTime, expiry, extended);
+        headers = new SignedHeaders(algorithm, contentType, scheme, signingTime, authenticTime, expiry, extended);
         return null;
     }
 

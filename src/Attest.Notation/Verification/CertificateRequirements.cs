@@ -115,16 +115,7 @@ public static class CertificateRequirements
     /// <summary>Verifies a certificate's signature with its issuer's key (PKCS#1 v1.5 or ECDSA with SHA-2; SHA-1 refused).</summary>
     public static string? VerifySignature(CertificateFields certificate, X509Certificate2 issuer)
     {
-        SignatureScheme? scheme = certificate.SignatureAlgorithmOid switch
-        {
-            "1.2.840.10045.4.3.2" => SignatureScheme.EcdsaSha256,
-            "1.2.840.10045.4.3.3" => SignatureScheme.EcdsaSha384,
-            "1.2.840.10045.4.3.4" => SignatureScheme.EcdsaSha512,
-            "1.2.840.113549.1.1.11" => SignatureScheme.RsaPkcs1Sha256,
-            "1.2.840.113549.1.1.12" => SignatureScheme.RsaPkcs1Sha384,
-            "1.2.840.113549.1.1.13" => SignatureScheme.RsaPkcs1Sha512,
-            _ => null,
-        };
+        var scheme = certificate.SignatureScheme;
         if (scheme is null)
         {
             return certificate.SignatureAlgorithmOid is "1.2.840.113549.1.1.5" or "1.2.840.10045.4.1"

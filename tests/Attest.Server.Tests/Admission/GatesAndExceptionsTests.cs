@@ -69,19 +69,9 @@ public sealed class GateAdmissionTests(RegistryFixture registry) : IAsyncLifetim
         _workspace.Dispose();
     }
 
-    private async Task<JsonElement> ValidateAsync(string image)
-    {
-        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", image);
-        var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/validate", review);
-        Assert.Equal(200, status);
-        return body.RootElement.GetProperty("response").Clone();
-    }
+    private Task<JsonElement> ValidateAsync(string image) => AdmissionRequests.ValidateImageAsync(_server.Client, image);
 
-    private static string Denied(JsonElement response)
-    {
-        Assert.False(response.GetProperty("allowed").GetBoolean(), "expected a denial");
-        return response.GetProperty("status").GetProperty("message").GetString()!;
-    }
+    private static string Denied(JsonElement response) => AdmissionRequests.DeniedMessage(response);
 
     private static string Provenance(params string[] materials) =>
         new JsonObject { ["materials"] = new JsonArray(materials.Select(m => (JsonNode)new JsonObject { ["uri"] = m }).ToArray()) }.ToJsonString();
@@ -196,14 +186,7 @@ public sealed class PolicyExceptionAdmissionTests(RegistryFixture registry)
 
         await using (var server = await workspace.Start($"--Attest:Registries:Insecure:0={registry.Host}", "--Attest:Admission:VerdictCacheSeconds=0").WaitUntilListeningAsync())
         {
-            async Task<JsonElement> Validate(string image, string @namespace = "test-connaisseur")
-            {
-                var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", image);
-                review["request"]!["namespace"] = @namespace;
-                review["request"]!["object"]!["metadata"]!["namespace"] = @namespace;
-                var (_, body) = await AdmissionRequests.PostAsync(server.Client, "admission/validate", review);
-                return body.RootElement.GetProperty("response").Clone();
-            }
+            Task<JsonElement> Validate(string image, string @namespace = "test-connaisseur") => AdmissionRequests.ValidateImageAsync(server.Client, image, @namespace);
 
             var waived = await Validate($"{registry.Host}/waived/app@{named}");
             Assert.True(waived.GetProperty("allowed").GetBoolean(), waived.ToString());

@@ -85,22 +85,11 @@ public sealed class NotationAdmissionTests(RegistryFixture registry) : IAsyncLif
         _workspace.Dispose();
     }
 
-    private async Task<JsonElement> ValidateAsync(string image)
-    {
-        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", image);
-        var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/validate", review);
-        Assert.Equal(200, status);
-        return body.RootElement.GetProperty("response").Clone();
-    }
+    private Task<JsonElement> ValidateAsync(string image) => AdmissionRequests.ValidateImageAsync(_server.Client, image);
 
-    private static void AssertAllowed(JsonElement response) =>
-        Assert.True(response.GetProperty("allowed").GetBoolean(), response.TryGetProperty("status", out var s) ? s.GetProperty("message").GetString() : "denied");
+    private static void AssertAllowed(JsonElement response) => AdmissionRequests.AssertAllowed(response);
 
-    private static string Denied(JsonElement response)
-    {
-        Assert.False(response.GetProperty("allowed").GetBoolean(), "expected a denial");
-        return response.GetProperty("status").GetProperty("message").GetString()!;
-    }
+    private static string Denied(JsonElement response) => AdmissionRequests.DeniedMessage(response);
 
     /// <summary>The alpine manifest of notation-go's OCI layout, pushed byte for byte (its config and layer too).</summary>
     private async Task<Digest> PushNotationGoAlpineAsync(string repository)
