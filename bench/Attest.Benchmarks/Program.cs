@@ -3,9 +3,16 @@ using BenchmarkDotNet.Running;
 
 // "verify-throughput MANIFEST [SECONDS]" mirrors the sigstore-js peer's bench-verify.cjs (bench/verify-vs-sigstore-js.sh);
 // anything else goes to BenchmarkDotNet.
-if (args.Length == 4 && args[0] == "webhook-fixture")
-    return await Attest.Benchmarks.WebhookFixture.RunAsync(args[1], args[2], args[3]);
 if (args.Length >= 2 && args[0] == "verify-throughput")
     return Attest.Benchmarks.VerifyThroughput.Run(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5);
+// "signed-image REGISTRY REPOSITORY DIRECTORY [TRIVY_REPORT]": bench/webhook/run.sh's cold signed-image cases.
+if (args.Length is 4 or 5 && args[0] == "signed-image")
+    return await Attest.Benchmarks.SignedImage.RunAsync(args[1], args[2], args[3], args.Length > 4 ? args[4] : null);
+// "keyless-issuer DIR" and "keyless-load URL TOKEN_FILE [CLIENTS] [SECONDS]": bench/keyless/run.sh.
+if (args.Length >= 2 && args[0] == "keyless-issuer")
+    return Attest.Benchmarks.KeylessLoad.WriteIssuer(args[1]);
+if (args.Length >= 3 && args[0] == "keyless-load")
+    return Attest.Benchmarks.KeylessLoad.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 16,
+        args.Length > 4 ? double.Parse(args[4], CultureInfo.InvariantCulture) : 20);
 BenchmarkSwitcher.FromAssembly(typeof(Attest.Benchmarks.DigestBenchmarks).Assembly).Run(args);
 return 0;

@@ -24,6 +24,9 @@ internal static class PostgresSchema
         );
         CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
         CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS entries_leaf_hash ON entries (leaf_hash);
+        ALTER TABLE entries ADD COLUMN IF NOT EXISTS identity text;
+        CREATE INDEX IF NOT EXISTS entries_identity ON entries (identity) WHERE identity IS NOT NULL;
 
         CREATE TABLE IF NOT EXISTS checkpoints (
             size      bigint PRIMARY KEY,
@@ -79,13 +82,13 @@ internal static class PostgresSchema
 
     /// <summary>One statement per batch: arrays unnested into rows.</summary>
     public const string InsertEntries = """
-        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, body, leaf_hash, subtree_hashes)
-        SELECT * FROM unnest(@idx, @kind, @recorded_at, @image, @digest, @namespace, @verdict, @client, @body, @leaf_hash, @subtree_hashes)
+        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, identity, body, leaf_hash, subtree_hashes)
+        SELECT * FROM unnest(@idx, @kind, @recorded_at, @image, @digest, @namespace, @verdict, @client, @identity, @body, @leaf_hash, @subtree_hashes)
         """;
 
     public const string Hashes = "SELECT idx, leaf_hash, subtree_hashes FROM entries WHERE idx = ANY(@ids)";
 
-    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
+    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
 
     public const string Head = "SELECT size AS Size, note AS Note FROM checkpoint_head WHERE id = 1";
 
@@ -98,7 +101,7 @@ internal static class PostgresSchema
     public const string AdvanceHead = "UPDATE checkpoint_head SET size = @size, note = @note WHERE id = 1 AND size = @expected";
 
     public const string Query = """
-        SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries
+        SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (CAST(@Kind AS text) IS NULL OR kind = @Kind)
           AND (CAST(@Image AS text) IS NULL OR image = @Image)
@@ -106,11 +109,19 @@ internal static class PostgresSchema
           AND (CAST(@Namespace AS text) IS NULL OR namespace = @Namespace)
           AND (CAST(@Verdict AS text) IS NULL OR verdict = @Verdict)
           AND (CAST(@Client AS text) IS NULL OR client = @Client)
+          AND (CAST(@Identity AS text) IS NULL OR identity = @Identity)
           AND (CAST(@From AS text) IS NULL OR recorded_at >= @From)
           AND (CAST(@To AS text) IS NULL OR recorded_at < @To)
         ORDER BY idx
         LIMIT @Limit
         """;
+
+    /// <summary>Index lookups by one column (<see cref="ILedgerStore.LookupAsync"/>).</summary>
+    public const string ByLeafHash = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE leaf_hash = @value ORDER BY idx LIMIT @limit";
+
+    public const string ByDigest = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE digest = @value ORDER BY idx LIMIT @limit";
+
+    public const string ByIdentity = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE identity = @value ORDER BY idx LIMIT @limit";
 
     /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
     public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);

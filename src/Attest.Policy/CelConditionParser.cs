@@ -21,7 +21,9 @@ internal static class CelConditionParser
         ["now"] = CelType.Timestamp,
     });
 
-    public static PredicateCondition? Parse(PolicyReader reader, YamlNode node)
+    /// <param name="condition">The condition's mapping (where it is in the policy).</param>
+    /// <param name="node">The expression's scalar.</param>
+    public static PredicateCondition? Parse(PolicyReader reader, YamlNode condition, YamlNode node)
     {
         if (reader.String(node, "condition cel") is not { } source) return null;
         var program = Environment.Compile(source, out var issues);
@@ -32,7 +34,7 @@ internal static class CelConditionParser
             reader.Error(node, $"cel: the expression gives {program.ResultType}, but a condition must give a bool");
             return null;
         }
-        return new PredicateCondition("", ConditionOperator.Cel, null, null, null, program);
+        return new CelCondition(reader.Locate(condition), program);
     }
 
     /// <summary>The YAML position of an issue: the expression's first line starts after the scalar's opening quote (if

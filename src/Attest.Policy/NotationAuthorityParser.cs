@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Attest.Core.IO;
 using Attest.Notation.Trust;
 using Attest.Notation.Verification;
 using Attest.Policy.Model;
@@ -11,30 +13,30 @@ namespace Attest.Policy;
 /// <c>signingAuthority</c>), <c>trustedIdentities</c> (<c>*</c> or <c>x509.subject: …</c>, not overlapping),
 /// <c>verificationLevel</c> (strict, permissive, audit), <c>override</c> (authenticity, authenticTimestamp, expiry: enforce
 /// or log) and <c>timestamping</c> (<c>trustStore</c> of TSA roots, <c>verify</c>: always or afterCertExpiry). Files are
-/// read now: a missing or unreadable certificate fails the load.
+/// read now (a missing or unreadable certificate fails the load) and are part of the policy revision, so that replacing
+/// one takes effect at once.
 /// </summary>
 internal static class NotationAuthorityParser
 {
     private const long MaxCertificateFileBytes = 1 << 20;
     private const int MaxFiles = 64;
 
-    public static NotationAuthority? Parse(PolicyReader reader, YamlNode node, string name, string policyDirectory)
+    public static NotationAuthority? Parse(PolicyReader reader, YamlNode node, string name, ReferencedFiles files)
     {
         var what = $"authority '{name}' notation";
         var fields = reader.Fields(node, what, "trustStore", "trustedIdentities", "verificationLevel", "override", "timestamping");
         var store = new TrustStore();
-        var files = new List<string>();
         if (fields.Required("trustStore", what) is { } storeNode)
         {
             if (storeNode is YamlMappingNode)
             {
                 var stores = reader.Fields(storeNode, $"{what}.trustStore", "ca", "signingAuthority");
-                if (stores.Optional("ca") is { } ca) Load(reader, ca, TrustStoreType.CertificateAuthority, policyDirectory, store, files, $"{what}.trustStore.ca");
-                if (stores.Optional("signingAuthority") is { } sa) Load(reader, sa, TrustStoreType.SigningAuthority, policyDirectory, store, files, $"{what}.trustStore.signingAuthority");
+                if (stores.Optional("ca") is { } ca) Load(reader, ca, TrustStoreType.CertificateAuthority, files, store, $"{what}.trustStore.ca");
+                if (stores.Optional("signingAuthority") is { } sa) Load(reader, sa, TrustStoreType.SigningAuthority, files, store, $"{what}.trustStore.signingAuthority");
             }
             else
             {
-                Load(reader, storeNode, TrustStoreType.CertificateAuthority, policyDirectory, store, files, $"{what}.trustStore");
+                Load(reader, storeNode, TrustStoreType.CertificateAuthority, files, store, $"{what}.trustStore");
             }
             if (!store.Has(TrustStoreType.CertificateAuthority) && !store.Has(TrustStoreType.SigningAuthority) && !reader.HasErrors)
                 reader.Error(storeNode, $"{what}.trustStore holds no certificate");
@@ -96,7 +98,7 @@ internal static class NotationAuthorityParser
         {
             var ts = reader.Fields(timestampingNode, $"{what}.timestamping", "trustStore", "verify");
             if (ts.Required("trustStore", $"{what}.timestamping") is { } tsaNode)
-                Load(reader, tsaNode, TrustStoreType.TimestampAuthority, policyDirectory, store, files, $"{what}.timestamping.trustStore");
+                Load(reader, tsaNode, TrustStoreType.TimestampAuthority, files, store, $"{what}.timestamping.trustStore");
             if (ts.Optional("verify") is { } verifyNode && reader.String(verifyNode, $"{what}.timestamping.verify") is { } verify)
             {
                 switch (verify)
@@ -108,54 +110,76 @@ internal static class NotationAuthorityParser
             }
         }
         if (reader.HasErrors) return null;
-        return new NotationAuthority(name, reader.Locate(node), new NotationTrustPolicy(store, identities, level, timestamping), files);
+        return new NotationAuthority(name, reader.Locate(node), new NotationTrustPolicy(store, identities, level, timestamping));
     }
 
     /// <summary>Certificate files (PEM or DER: .pem, .crt, .cer) or directories of them (not recursive; symbolic links
-    /// refused, as the Notary trust store specification requires), resolved beside the policies.</summary>
-    private static void Load(PolicyReader reader, YamlNode node, TrustStoreType type, string policyDirectory, TrustStore store, List<string> files, string what)
+    /// refused, as the Notary trust store specification requires), resolved beside the policies and read through
+    /// <paramref name="files"/>: each is trust material of the revision, and a directory is watched for files added.</summary>
+    private static void Load(PolicyReader reader, YamlNode node, TrustStoreType type, ReferencedFiles files, TrustStore store, string what)
     {
         foreach (var entry in reader.StringList(node, what, MaxFiles))
         {
-            var path = Path.GetFullPath(Path.Combine(policyDirectory, entry));
-            try
+            var path = Path.GetFullPath(Path.Combine(files.PolicyDirectory, entry));
+            var status = RegularFile.Status(path);
+            List<string> paths;
+            if (status.Kind == FileKind.Directory)
             {
-                var paths = Directory.Exists(path)
-                    ? Directory.EnumerateFiles(path).Where(f => f.EndsWith(".pem", StringComparison.Ordinal) || f.EndsWith(".crt", StringComparison.Ordinal) || f.EndsWith(".cer", StringComparison.Ordinal))
-                        .Order(StringComparer.Ordinal).Take(MaxFiles + 1).ToList()
-                    : [path];
+                files.NameDirectory(path);
+                try
+                {
+                    paths = Directory.EnumerateFiles(path)
+                        .Where(f => f.EndsWith(".pem", StringComparison.Ordinal) || f.EndsWith(".crt", StringComparison.Ordinal) || f.EndsWith(".cer", StringComparison.Ordinal))
+                        .Order(StringComparer.Ordinal).Take(MaxFiles + 1).ToList();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    reader.Error(node, $"{what}: {entry} cannot be read: {e.Message}");
+                    continue;
+                }
                 if (paths.Count > MaxFiles)
                 {
                     reader.Error(node, $"{what}: {entry} holds more than {MaxFiles} certificate files");
                     continue;
                 }
-                if (Directory.Exists(path) && paths.Count == 0) reader.Error(node, $"{what}: directory {entry} holds no .pem, .crt or .cer file");
-                foreach (var file in paths)
-                {
-                    var info = new FileInfo(file);
-                    if (info.LinkTarget is not null)
-                    {
-                        reader.Error(node, $"{what}: {Path.GetFileName(file)} is a symbolic link, which a trust store may not hold");
-                        continue;
-                    }
-                    if (info.Length > MaxCertificateFileBytes)
-                    {
-                        reader.Error(node, $"{what}: {Path.GetFileName(file)} is larger than {MaxCertificateFileBytes} bytes");
-                        continue;
-                    }
-                    var certificates = TrustStore.ReadCertificates(File.ReadAllBytes(file), out var problem);
-                    if (problem is not null)
-                    {
-                        reader.Error(node, $"{what}: {Path.GetFileName(file)} is not a certificate file: {problem}");
-                        continue;
-                    }
-                    foreach (var certificate in certificates) store.Add(type, certificate);
-                    files.Add(file);
-                }
+                if (paths.Count == 0) reader.Error(node, $"{what}: directory {entry} holds no .pem, .crt or .cer file");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            else
             {
-                reader.Error(node, $"{what}: {entry} cannot be read: {e.Message}");
+                paths = [path];
+            }
+            foreach (var file in paths)
+            {
+                var shown = files.Display(file);
+                // Never opened unless regular: a named pipe would block the load, a device stream forever.
+                if (RegularFile.Status(file).Kind is not (FileKind.Regular or FileKind.Missing) and var kind)
+                {
+                    files.NameDirectory(Path.GetDirectoryName(file)!);
+                    reader.Error(node, kind == FileKind.SymbolicLink
+                        ? $"{what}: {shown} is a symbolic link, which a trust store may not hold"
+                        : $"{what}: {shown} is not a regular file ({IrregularFileException.Describe(kind)})");
+                    continue;
+                }
+                if (files.Read(reader, node, shown, $"{what}: certificate", MaxCertificateFileBytes) is not { } bytes) continue;
+                var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+                var (certificates, problem) = files.Parsed(digest, () =>
+                {
+                    var read = TrustStore.ReadCertificates(bytes, out var why);
+                    return (read, why);
+                });
+                if (problem is not null)
+                {
+                    reader.Error(node, $"{what}: {shown} is not a certificate file: {problem}");
+                    continue;
+                }
+                try
+                {
+                    foreach (var certificate in certificates) store.Add(type, certificate);
+                }
+                catch (InvalidOperationException e)
+                {
+                    reader.Error(node, $"{what}: {e.Message}");
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Attest.Cel;
 using Attest.Policy.Model;
 using Attest.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Attest.Policy.Tests;
 
@@ -12,11 +13,6 @@ namespace Attest.Policy.Tests;
 public sealed partial class DocumentationExamplesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     private static string Example(string heading)
     {
@@ -36,7 +32,7 @@ public sealed partial class DocumentationExamplesTests
         }
         prepare?.Invoke(directory);
         File.WriteAllText(directory.Combine("example.yaml"), yaml);
-        var (set, errors) = PolicyDirectoryLoader.Load(directory.Path, new FixedTime(Now));
+        var (set, errors) = PolicyDirectoryLoader.Load(directory.Path, time: new FakeTimeProvider(Now));
         Assert.True(errors.Count == 0, string.Join(" | ", errors));
         return set!;
     }
@@ -59,9 +55,9 @@ public sealed partial class DocumentationExamplesTests
     public void Cel_example_loads_and_its_conditions_decide()
     {
         var policy = Assert.Single(Load(Example("### CEL conditions")).ImagePolicies);
-        var materials = policy.Attestations[0].Conditions[0].Program!;
-        var age = policy.Attestations[0].Conditions[1].Program!;
-        var critical = policy.Attestations[1].Conditions[0].Program!;
+        var materials = Assert.IsType<CelCondition>(policy.Attestations[0].Conditions[0]).Program;
+        var age = Assert.IsType<CelCondition>(policy.Attestations[0].Conditions[1]).Program;
+        var critical = Assert.IsType<CelCondition>(policy.Attestations[1].Conditions[0]).Program;
 
         Assert.True(materials.Evaluate(Variables("""{"materials": [{"uri": "git+https://github.com/example/app"}]}""")).IsTrue);
         Assert.False(materials.Evaluate(Variables("""{"materials": [{"uri": "git+https://github.com/example/app"}, {"uri": "git+https://gitlab.com/x/y"}]}""")).IsTrue);

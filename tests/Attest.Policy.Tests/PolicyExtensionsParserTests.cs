@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Attest.Policy.Model;
 using Attest.Sbom.Vulnerabilities;
 using Attest.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Attest.Policy.Tests;
 
@@ -10,11 +11,6 @@ namespace Attest.Policy.Tests;
 public sealed class PolicyExtensionsParserTests
 {
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 12, 0, 0, TimeSpan.Zero);
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 
     private static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) Load(string yaml)
     {
@@ -26,7 +22,7 @@ public sealed class PolicyExtensionsParserTests
         Directory.CreateDirectory(directory.Combine("tsa"));
         File.Copy(RepositoryPaths.Vectors("notation", "notation-go", "verifier", "testdata", "truststore", "x509", "tsa", "test-timestamp", "globalsignRoot.cer"), directory.Combine("tsa", "globalsignRoot.cer"));
         File.WriteAllText(directory.Combine("p.yaml"), yaml);
-        return PolicyDirectoryLoader.Load(directory.Path, new FixedTime(Now));
+        return PolicyDirectoryLoader.Load(directory.Path, time: new FakeTimeProvider(Now));
     }
 
     private static PolicySet Loads(string yaml)
@@ -70,7 +66,7 @@ public sealed class PolicyExtensionsParserTests
     }
 
     [Theory]
-    [InlineData("trustStore: [missing.pem]\n        trustedIdentities: [\"*\"]", "p.yaml:10:23: authority 'notary' notation.trustStore: missing.pem cannot be read")]
+    [InlineData("trustStore: [missing.pem]\n        trustedIdentities: [\"*\"]", "p.yaml:10:23: authority 'notary' notation.trustStore: certificate file missing.pem cannot be read")]
     [InlineData("trustStore: [release.pub]\n        trustedIdentities: [\"*\"]", "release.pub is not a certificate file")]
     [InlineData("trustStore: [NotationTestRoot.pem]\n        trustedIdentities: [\"x509.subject: C=US, ST=WA, O=Notary\", \"x509.subject: C=US, ST=WA, O=Notary, OU=x\"]", "overlap")]
     [InlineData("trustStore: [NotationTestRoot.pem]\n        trustedIdentities: [\"x509.subject: CN=x\"]", "must name C, ST (or S) and O")]
@@ -108,8 +104,7 @@ public sealed class PolicyExtensionsParserTests
     {
         var set = Loads(WithCel("\"predicate.summary.critical == 0 && predicate.items.all(i, i.ok)\""));
         var condition = Assert.Single(set.ImagePolicies[0].Attestations[0].Conditions);
-        Assert.Equal(ConditionOperator.Cel, condition.Operator);
-        Assert.Equal("predicate.summary.critical == 0 && predicate.items.all(i, i.ok)", condition.Program!.Source);
+        Assert.Equal("predicate.summary.critical == 0 && predicate.items.all(i, i.ok)", Assert.IsType<CelCondition>(condition).Program.Source);
     }
 
     [Theory]

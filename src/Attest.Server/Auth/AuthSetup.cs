@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using Attest.Ledger;
 using Attest.Server.Hosting;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
@@ -17,20 +18,11 @@ public static class AuthSetup
 {
     public const string ApiRateLimit = "api-per-client";
 
-    public static IServiceCollection AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    /// <summary>Registers authentication, authorization and rate limits; returns the validated options (the client
+    /// store is opened before the host is built, by <see cref="OpenClientsAsync"/>).</summary>
+    public static AuthOptions AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
     {
-        var options = new AuthOptions();
-        try
-        {
-            configuration.GetSection(AuthOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"configuration section {AuthOptions.Section} is invalid: {e.Message}", e);
-        }
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
-        services.AddSingleton(Options.Create(options));
+        var options = services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section, o => o.Validate());
 
         // Tokens are protected with these keys; replicas that share a ledger must share this directory too.
         services.AddDataProtection()
@@ -58,8 +50,7 @@ public static class AuthSetup
             o.AddPolicy(TokenEndpoint.RateLimitPolicy, context => RateLimitPartition.GetTokenBucketLimiter(
                 Address(context), _ => Bucket(options.TokenRequestsPerSecond, options.TokenRequestsPerSecond)));
         });
-        services.AddSingleton<ClientDirectory>();
-        return services;
+        return options;
     }
 
     /// <summary>Under the owner-only keys directory (the signing key's), so the token keys are not readable by others.</summary>
@@ -67,6 +58,7 @@ public static class AuthSetup
 
     public static void UseAttestAuth(this WebApplication app)
     {
+        app.UseQueryStringCredentialGuard();
         app.UseAuthentication();
         app.Use(RejectRevokedClientsAsync);
         app.UseRateLimiter();
@@ -77,19 +69,19 @@ public static class AuthSetup
 
     /// <summary>Opens the client store and, on the very first start, creates the bootstrap administrator whose
     /// credentials are written to an owner-only file (never logged).</summary>
-    public static async Task InitializeClientsAsync(WebApplication app, string dataDirectory, string? postgresConnectionString, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<ClientDirectory> OpenClientsAsync(AuditLedger ledger, AuthOptions options, string dataDirectory, string? postgresConnectionString,
+        TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
-        var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
-        var directory = app.Services.GetRequiredService<ClientDirectory>();
         var storePath = postgresConnectionString is null ? Path.GetFullPath(Path.Combine(dataDirectory, "clients.db")) : "the PostgreSQL ledger database";
         try
         {
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
             else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            directory.Store = postgresConnectionString is null
+            var store = postgresConnectionString is null
                 ? await ClientStore.OpenSqliteAsync(storePath, cancellationToken).ConfigureAwait(false)
                 : await ClientStore.OpenPostgresAsync(postgresConnectionString, cancellationToken).ConfigureAwait(false);
-            if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return;
+            var directory = new ClientDirectory(ledger, store, time);
+            if (await store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return directory;
 
             var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
             // The file is written before the client exists, so a failed start never leaves an administrator nobody can
@@ -103,6 +95,7 @@ public static class AuthSetup
             }
             await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
             AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
+            return directory;
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
         {
@@ -110,14 +103,35 @@ public static class AuthSetup
         }
     }
 
-    /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.</summary>
+    /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.
+    /// Only a file this server could have written is adopted: a regular file (not a link), owned by this user, mode
+    /// 0600. Anything else was put there by someone else (say, 0644 with a secret of their choosing) and stops the start.</summary>
     private static ClientCredentials? ReadCredentials(string path)
     {
-        if (!File.Exists(path)) return null;
+        var status = Attest.Core.IO.RegularFile.Status(path);
+        if (status.Kind == Attest.Core.IO.FileKind.Missing) return null;
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var problem = !status.IsRegular ? $"it is not a regular file ({Attest.Core.IO.IrregularFileException.Describe(status.Kind)})"
+                : status.OwnerId != Attest.Core.IO.RegularFile.CurrentUserId ? $"it is owned by user {status.OwnerId}, not by this server's user {Attest.Core.IO.RegularFile.CurrentUserId}"
+                : status.Mode != ownerOnly ? $"its mode is {Convert.ToString((int)status.Mode, 8)}, not 600"
+                : status.Links != 1 ? "it has other hard links"
+                : null;
+            if (problem is not null)
+                throw new StartupException($"{path} exists, but this server did not write it ({problem}), so it is not adopted as the administrator's credentials; " +
+                                           "remove it (or move it aside) and start again to create a new administrator");
+        }
         try
         {
-            if (new FileInfo(path).Length > 64 * 1024) throw new IOException($"{path} is too large to be a credentials file");
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (status.Size > 64 * 1024) throw new IOException($"{path} is too large to be a credentials file");
+            byte[] bytes;
+            using (var stream = Attest.Core.IO.RegularFile.OpenRead(path))
+            {
+                bytes = new byte[Math.Min(stream.Length, 64 * 1024)];
+                stream.ReadExactly(bytes);
+            }
+            using var document = JsonDocument.Parse(bytes, Attest.Core.Json.StrictJson.DocumentOptions(4));
             var id = document.RootElement.GetProperty("client_id").GetString();
             var secret = document.RootElement.GetProperty("client_secret").GetString();
             return string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret)
@@ -171,6 +185,6 @@ public static class AuthSetup
 
 internal static partial class AuthLog
 {
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Created bootstrap administrator client {ClientId}; its credentials are in {Path} (owner-only): create your own clients with it, then revoke it")]
+    [LoggerMessage(EventId = LogEvents.BootstrapClientCreated, Level = LogLevel.Warning, Message = "Created bootstrap administrator client {ClientId}; its credentials are in {Path} (owner-only): create your own clients with it, then revoke it")]
     public static partial void BootstrapClientCreated(ILogger logger, string clientId, string path);
 }

@@ -21,7 +21,7 @@ public sealed record ManagedKey(string KeyId, string Algorithm, byte[] SubjectPu
 /// The managed signing keys in <c>&lt;DataDirectory&gt;/keys/signing/</c>: one cosign-format encrypted key file per key
 /// (<c>&lt;created&gt;-&lt;keyid&gt;.key</c>, owner-only), the newest one active. Creation and rotation are ledger entries.
 /// </summary>
-public sealed class ManagedKeyRing(LedgerHolder ledger, TimeProvider time)
+public sealed class ManagedKeyRing(AuditLedger ledger, TimeProvider time)
 {
     private const string FileTimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
     private readonly Lock _lock = new();
@@ -92,7 +92,7 @@ public sealed class ManagedKeyRing(LedgerHolder ledger, TimeProvider time)
         var details = new JsonObject { ["keyId"] = key.KeyId, ["algorithm"] = key.Algorithm, ["publicKey"] = key.PublicKeyPem };
         if (previous is not null) details["previousKeyId"] = previous.KeyId;
         if (by is not null) details["by"] = by;
-        await (ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open")).AppendAsync(new LedgerEntry
+        await ledger.AppendAsync(new LedgerEntry
         {
             Kind = kind,
             Details = LedgerEntry.DetailsFrom(details),

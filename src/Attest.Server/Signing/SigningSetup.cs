@@ -9,40 +9,35 @@ namespace Attest.Server.Signing;
 /// <summary>Registers the signing API and, at start-up, opens the managed keys and dates the log.</summary>
 public static class SigningSetup
 {
-    public static IServiceCollection AddAttestSigning(this IServiceCollection services, IConfiguration configuration, string ledgerOrigin)
+    /// <summary>Registers the signing API; returns the validated options (the managed keys are opened before the host
+    /// is built, by <see cref="OpenSigningAsync"/>).</summary>
+    public static SigningOptions AddAttestSigning(this IServiceCollection services, IConfiguration configuration, string ledgerOrigin)
     {
-        var options = new SigningOptions();
-        try
-        {
-            configuration.GetSection(SigningOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"configuration section {SigningOptions.Section} is invalid: {e.Message}", e);
-        }
-        var errors = options.Validate(ledgerOrigin);
-        if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
-        services.AddSingleton(Options.Create(options));
-        services.AddSingleton<ManagedKeyRing>();
+        var options = services.AddValidatedOptions<SigningOptions>(configuration, SigningOptions.Section, o => o.Validate(ledgerOrigin));
         services.AddSingleton<SigningService>();
-        services.AddSingleton<AttestTrustedRoot>();
         services.AddSingleton<RegistryPublisher>();
-        return services;
+        return options;
     }
 
-    public static async Task InitializeSigningAsync(WebApplication app, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Opens the managed keys (creating the first one) and dates the log for Attest's trusted root; registers
+    /// both, finished.</summary>
+    public static async Task OpenSigningAsync(IServiceCollection services, AuditLedger ledger, ServiceKeys serviceKeys, SigningOptions options, string ledgerOrigin,
+        string dataDirectory, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
-        var options = app.Services.GetRequiredService<IOptions<SigningOptions>>().Value;
         var keysDirectory = Path.Combine(dataDirectory, "keys", "signing");
         try
         {
             var password = options.KeyPassword is { } configured ? Encoding.UTF8.GetBytes(configured) : DevelopmentPassword(dataDirectory, logger);
-            await app.Services.GetRequiredService<ManagedKeyRing>().InitializeAsync(keysDirectory, password, options.Algorithm, cancellationToken).ConfigureAwait(false);
+            var ring = new ManagedKeyRing(ledger, time);
+            await ring.InitializeAsync(keysDirectory, password, options.Algorithm, cancellationToken).ConfigureAwait(false);
+            services.AddSingleton(ring);
 
-            var ledger = app.Services.GetRequiredService<LedgerHolder>().Ledger!;
+            var logStart = default(DateTimeOffset);
             await foreach (var first in ledger.Store.ReadEntriesAsync(0, 1, cancellationToken).ConfigureAwait(false))
                 if (LedgerEntryCodec.TryParse(first.Body, out var entry, out _))
-                    app.Services.GetRequiredService<AttestTrustedRoot>().LogStart = entry.RecordedAt.AddSeconds(-1);
+                    logStart = entry.RecordedAt.AddSeconds(-1);
+            services.AddSingleton(provider => new AttestTrustedRoot(serviceKeys, provider.GetRequiredService<Keyless.KeylessAuthorities>(), options, ledgerOrigin,
+                logStart, provider.GetRequiredService<IOptions<Identity.KeylessOptions>>().Value));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException)
         {
@@ -69,6 +64,6 @@ public static class SigningSetup
 
 internal static partial class SigningLog
 {
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Generated a development password for the managed signing keys at {Path}; set Attest:Signing:KeyPassword (environment ATTEST_Attest__Signing__KeyPassword) for production")]
+    [LoggerMessage(EventId = LogEvents.DevelopmentKeyPassword, Level = LogLevel.Warning, Message = "Generated a development password for the managed signing keys at {Path}; set Attest:Signing:KeyPassword (environment ATTEST_Attest__Signing__KeyPassword) for production")]
     public static partial void DevelopmentPassword(ILogger logger, string path);
 }

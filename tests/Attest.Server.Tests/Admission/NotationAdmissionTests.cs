@@ -38,6 +38,9 @@ public sealed class NotationAdmissionTests(RegistryFixture registry) : IAsyncLif
             LeafNotBefore = DateTimeOffset.UtcNow.AddDays(-30), LeafNotAfter = DateTimeOffset.UtcNow.AddDays(-1),
         });
         File.Copy(_expired.Root.CertificateFile, Path.Combine(_workspace.PolicyDirectory, "expired-root.crt"));
+        // A trust store directory outside the policy directory, holding at first only a root that is not acme's.
+        Directory.CreateDirectory(RotatingStore);
+        File.Copy(_expired.Root.CertificateFile, Path.Combine(RotatingStore, "expired-root.crt"));
         // notation-go's envelopes are signed by a self-signed "alpine" certificate: that certificate is the trust store.
         Assert.True(JwsEnvelope.TryParse(File.ReadAllBytes(Vector("jws_signature.sig")), out var envelope, out _));
         await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "alpine.pem"), X509CertificateLoader.LoadCertificate(envelope.CertificateChain[0]).ExportCertificatePem());
@@ -74,6 +77,14 @@ public sealed class NotationAdmissionTests(RegistryFixture registry) : IAsyncLif
               match: {images: ["{{registry.Host}}/notation-expired/**"]}
               signatures:
                 authorities: [{name: expired-ca, notation: {trustStore: [expired-root.crt], trustedIdentities: ["*"]} }]
+            ---
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: rotating-trust}
+            spec:
+              match: {images: ["{{registry.Host}}/notation-rotating/**"]}
+              signatures:
+                authorities: [{name: rotating, notation: {trustStore: ["{{RotatingStore}}"], trustedIdentities: ["*"]} }]
             """);
         _server = await _workspace.StartWebhookAsync($"--Attest:Registries:Insecure:0={registry.Host}", "--Attest:Admission:VerdictCacheSeconds=0");
     }
@@ -84,6 +95,8 @@ public sealed class NotationAdmissionTests(RegistryFixture registry) : IAsyncLif
         _images.Dispose();
         _workspace.Dispose();
     }
+
+    private string RotatingStore => _workspace.Combine("rotating-store");
 
     private Task<JsonElement> ValidateAsync(string image) => AdmissionRequests.ValidateImageAsync(_server.Client, image);
 
@@ -187,5 +200,22 @@ public sealed class NotationAdmissionTests(RegistryFixture registry) : IAsyncLif
         var message = Denied(await ValidateAsync($"{registry.Host}/notation/swap@{unsigned}"));
         Assert.Contains("[notation.payload.mismatch]", message, StringComparison.Ordinal);
         Assert.Contains($"the signature is for {signed}", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_root_added_to_a_trust_store_directory_outside_the_policy_directory_admits_without_a_restart()
+    {
+        var (digest, size) = await PushAsync("notation-rotating/app");
+        await _images.AttachNotationSignatureAsync("notation-rotating/app", digest, NotationMediaTypes.Jws, NotationSigner.SignJws(Request(_chain, digest, size)));
+        var image = $"{registry.Host}/notation-rotating/app@{digest}";
+        Assert.Contains("[notation.chain.untrusted]", Denied(await ValidateAsync(image)), StringComparison.Ordinal);
+
+        File.Copy(_chain.Root.CertificateFile, Path.Combine(RotatingStore, "acme-root.crt"));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(await ValidateAsync(image)).GetProperty("allowed").GetBoolean())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the image is still denied 10 s after its root was added to the trust store directory");
+            await Task.Delay(100);
+        }
     }
 }

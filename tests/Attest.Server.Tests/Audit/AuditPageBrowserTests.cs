@@ -81,10 +81,11 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
     private static List<string> Bars(JsonElement bars) =>
         [.. bars.EnumerateArray().Select(b => $"{b.GetProperty("bucket").GetString()} {b.GetProperty("verdict").GetString()} {b.GetProperty("count").GetInt32()}")];
 
-    private static async Task<JsonDocument> RunAsync(Dictionary<string, string> environment)
+    /// <summary>Runs a playwright-core script of tests/Attest.Server.Tests/browser in headless Chromium; its JSON output.</summary>
+    internal static async Task<JsonDocument> RunAsync(Dictionary<string, string> environment, string scriptName = "audit-page.mjs")
     {
         var chromium = Prerequisites.Executable("chromium", "chromium");
-        var script = BrowserTooling.Install();
+        var script = BrowserTooling.Install(scriptName);
         var start = new ProcessStartInfo("node", [script])
         {
             RedirectStandardOutput = true,
@@ -105,9 +106,9 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"audit-page.mjs did not finish in 3 minutes: {await stderr}");
+            throw new TimeoutException($"{scriptName} did not finish in 3 minutes: {await stderr}");
         }
-        Assert.True(process.ExitCode == 0, $"audit-page.mjs failed ({process.ExitCode}): {await stderr}\n{await stdout}");
+        Assert.True(process.ExitCode == 0, $"{scriptName} failed ({process.ExitCode}): {await stderr}\n{await stdout}");
         return JsonDocument.Parse(await stdout);
     }
 }
@@ -118,8 +119,14 @@ internal static class BrowserTooling
 {
     private static readonly Lazy<string> Installed = new(InstallOnce, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The path of audit-page.mjs inside the installed tool directory.</summary>
-    public static string Install() => Installed.Value;
+    /// <summary>The path of <paramref name="script"/> (a file of tests/Attest.Server.Tests/browser) inside the installed
+    /// tool directory.</summary>
+    public static string Install(string script)
+    {
+        var target = Path.Combine(Installed.Value, script);
+        File.Copy(Path.Combine(RepositoryPaths.Root, "tests", "Attest.Server.Tests", "browser", script), target, overwrite: true);
+        return target;
+    }
 
     private static string InstallOnce()
     {
@@ -162,8 +169,6 @@ internal static class BrowserTooling
                     throw new InvalidOperationException($"npm ci (playwright-core) failed with exit code {process.ExitCode}; is the npm registry reachable? {error.Result}");
             }
         }
-        var script = Path.Combine(tools, "audit-page.mjs");
-        File.Copy(Path.Combine(source, "audit-page.mjs"), script, overwrite: true);
-        return script;
+        return tools;
     }
 }

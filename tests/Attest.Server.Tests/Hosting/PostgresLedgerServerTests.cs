@@ -17,12 +17,15 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
         {
             ["ATTEST_Attest__Ledger__Provider"] = "postgresql",
             ["ATTEST_Attest__Ledger__ConnectionString"] = postgres.ConnectionString,
+            ["ATTEST_Attest__SumDb__Patterns"] = "corp.example",
         };
         // Replicas share the ledger key (it signs the shared log's checkpoints).
         await using var a = await ServerProcess.Start(first.Path, null, environment).WaitUntilListeningAsync();
         Directory.CreateDirectory(Path.Combine(second.DataDirectory, "keys"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.Copy(Path.Combine(first.DataDirectory, "keys", "signing-key.pem"), Path.Combine(second.DataDirectory, "keys", "signing-key.pem"));
         File.SetUnixFileMode(Path.Combine(second.DataDirectory, "keys", "signing-key.pem"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Copy(Path.Combine(first.DataDirectory, "keys", "sumdb-key"), Path.Combine(second.DataDirectory, "keys", "sumdb-key"));
+        File.SetUnixFileMode(Path.Combine(second.DataDirectory, "keys", "sumdb-key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await using var b = await ServerProcess.Start(second.Path, null, environment).WaitUntilListeningAsync();
 
         // Clients live in the shared database: the first replica's bootstrap administrator registers a client on the
@@ -57,6 +60,24 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
         // One log: the replicas' entries interleave in one sequence.
         Assert.Equal(indexes.Order(), indexes);
         Assert.Equal(indexes.Count, indexes.Distinct().Count());
+
+        // One checksum database too (its key shared as well): a record published through one replica is served by the
+        // other, whose refusal of other content for the version names the first.
+        var module = new Attest.GoModules.ModuleVersion("corp.example/replicated", "v1.0.0");
+        async Task<HttpStatusCode> PublishAsync(ServerProcess server, string marker)
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new StringContent(module.Path), "module");
+            form.Add(new StringContent(module.Version), "version");
+            form.Add(new ByteArrayContent(SumDb.SumDbServerFixture.SimpleZip(module, marker)), "zip", "m.zip");
+            using var response = await server.SendAsync(HttpMethod.Post, "v1/gosum/modules", await server.TokenAsync(ci), form);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.Created, await PublishAsync(a, "first"));
+        var lookup = await b.Client.GetStringAsync($"sumdb/lookup/{module}");
+        Assert.Contains($"{module.Path} {module.Version} h1:", lookup, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, await PublishAsync(b, "second"));
+        Assert.Equal(await a.Client.GetStringAsync("sumdb/latest"), await b.Client.GetStringAsync("sumdb/latest"));
     }
 
     [Fact]
