@@ -8,9 +8,8 @@ namespace Attest.Policy.Evaluation;
 /// The collect stage: finds what is attached to an image digest through an <see cref="IEvidenceSource"/>, with the
 /// request's credentials: Sigstore bundles and (when a policy has a Notation authority) Notary signatures among its
 /// OCI 1.1 referrers (referrers API, every page up to a bound, or the <c>sha256-&lt;hex&gt;</c> fallback index), legacy
-/// cosign signatures and attestations under the
-/// <c>.sig</c>/<c>.att</c> tags, and, when a policy checks platforms, the index and each required platform manifest's
-/// own evidence. Discovery only: nothing counts until it verifies against an authority of a matching policy.
+/// cosign signatures and attestations under the <c>.sig</c>/<c>.att</c> tags, and, when a policy checks platforms, the
+/// index and each required platform manifest's own evidence. Discovery only: nothing counts until it verifies against an authority of a matching policy.
 /// <para>Selection is not crowdable into an allow: the work is bounded (<see cref="EvidenceLimits"/>), bundles whose
 /// annotated predicate type a policy looks for are examined first, a referrer whose manifest names another subject is
 /// refused, and every candidate left out is named in the problems a failing policy reports.</para>
