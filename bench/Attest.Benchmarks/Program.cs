@@ -5,8 +5,9 @@ using BenchmarkDotNet.Running;
 // anything else goes to BenchmarkDotNet.
 if (args.Length >= 2 && args[0] == "verify-throughput")
     return Attest.Benchmarks.VerifyThroughput.Run(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5);
-if (args.Length == 4 && args[0] == "signed-image")
-    return await Attest.Benchmarks.SignedImage.RunAsync(args[1], args[2], args[3]);
+// "signed-image REGISTRY REPOSITORY DIRECTORY [TRIVY_REPORT]": bench/webhook/run.sh's cold signed-image cases.
+if (args.Length is 4 or 5 && args[0] == "signed-image")
+    return await Attest.Benchmarks.SignedImage.RunAsync(args[1], args[2], args[3], args.Length > 4 ? args[4] : null);
 // "keyless-issuer DIR" and "keyless-load URL TOKEN_FILE [CLIENTS] [SECONDS]": bench/keyless/run.sh.
 if (args.Length >= 2 && args[0] == "keyless-issuer")
     return Attest.Benchmarks.KeylessLoad.WriteIssuer(args[1]);

@@ -24,6 +24,7 @@ internal static class PolicyCommand
                 var (set, errors) = PolicyDirectoryLoader.Load(dir.FullName);
                 foreach (var error in errors) parse.InvocationConfiguration.Error.WriteLine(error.ToString());
                 if (set is null) return AttestCommand.ExitCodes.Findings;
+                foreach (var warning in set.Warnings) parse.InvocationConfiguration.Error.WriteLine($"{warning} (warning)");
                 parse.InvocationConfiguration.Output.WriteLine($"{set.Documents.Count} policy documents valid (revision {set.Revision})");
                 return AttestCommand.ExitCodes.Success;
             }
@@ -113,7 +114,7 @@ internal static class PolicyCommand
             foreach (var reason in imageDecision.Reasons) output.WriteLine($"  [{reason.Code}] {reason.Message}");
             foreach (var outcome in imageDecision.Outcomes)
             {
-                output.WriteLine($"policy '{outcome.Policy}' ({outcome.Mode.ToString().ToLowerInvariant()}): {(outcome.Passed ? "pass" : "fail")}");
+                output.WriteLine($"policy '{outcome.Policy}' ({outcome.Mode.ToString().ToLowerInvariant()}): {(outcome.Passed ? "pass" : outcome.WaivedBy is { } waiver ? $"fail, waived by {waiver}" : "fail")}");
                 foreach (var satisfied in outcome.SatisfiedBy) output.WriteLine($"  + {satisfied}");
                 foreach (var reason in outcome.Reasons) output.WriteLine($"  - [{reason.Code}] {reason.Message}");
             }

@@ -21,6 +21,8 @@ internal sealed partial class PolicyReader(string file, List<PolicyError> errors
     public void Error(YamlNode node, string message) =>
         errors.Add(new PolicyError(new SourceLocation(file, (int)node.Start.Line, (int)node.Start.Column), message));
 
+    public void Error(SourceLocation location, string message) => errors.Add(new PolicyError(location, message));
+
     public SourceLocation Locate(YamlNode node) => new(file, (int)node.Start.Line, (int)node.Start.Column);
 
     /// <summary>The mapping's fields, after reporting any key not in <paramref name="known"/>.</summary>

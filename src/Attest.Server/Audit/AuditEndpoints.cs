@@ -42,7 +42,7 @@ public static class AuditEndpoints
                 ("image", JsonSchemaType.String, false, "image reference, exact"),
                 ("digest", JsonSchemaType.String, false, "sha256:<hex>"),
                 ("namespace", JsonSchemaType.String, false, "Kubernetes namespace"),
-                ("verdict", JsonSchemaType.String, false, "allow, warn or deny"),
+                ("verdict", JsonSchemaType.String, false, "allow, warn, waived or deny"),
                 ("client", JsonSchemaType.String, false, "API client"),
                 ("identity", JsonSchemaType.String, false, "CI identity: a keyless certificate's subject (e.g. a workflow ref URI), exact"),
                 ("from", JsonSchemaType.String, false, "recorded at or after (RFC 3339 with offset)"),

@@ -95,7 +95,7 @@ public static class AttestServer
         {
             // Policies are read first so that a broken policy directory is reported before anything is created; they
             // are read again once the server's own trust root exists (trustedRoot: attest).
-            LoadPolicies(options.PolicyDirectory, null, allowUnresolved: true);
+            LoadPolicies(options.PolicyDirectory, null, time, allowUnresolved: true);
             var policies = new PolicyState();
             builder.Services.AddSingleton(policies);
 
@@ -116,9 +116,11 @@ public static class AttestServer
             var app = builder.Build();
             KeylessSetup.Initialize(app, dataDirectory);
             await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
-            var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies())!;
+            var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies(),
+                app.Services.GetRequiredService<TimeProvider>())!;
             policies.Publish(set);
             StartupLog.PoliciesLoaded(logger, set.Documents.Count, set.Directory, set.Revision);
+            StartupLog.WarnAbout(logger, set);
             await RecordAsync(ledger, PolicyLoadedEntry(set), options, cancellationToken).ConfigureAwait(false);
 
             app.UseExceptionHandler();
@@ -281,11 +283,12 @@ public static class AttestServer
         return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = LedgerEntry.DetailsFrom(details) };
     }
 
-    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots, bool allowUnresolved = false)
+    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots, TimeProvider time,
+        bool allowUnresolved = false)
     {
         try
         {
-            var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots);
+            var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots, time);
             // The early read knows no named roots yet: an error about one is for the second read to judge.
             if (allowUnresolved) errors = [.. errors.Where(e => !e.Message.StartsWith("trustedRoot: attest", StringComparison.Ordinal))];
             if (set is null && errors.Count > 0)
@@ -339,6 +342,15 @@ internal static partial class StartupLog
 {
     [LoggerMessage(EventId = LogEvents.PoliciesLoaded, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
     public static partial void PoliciesLoaded(ILogger logger, int count, string directory, string revision);
+
+    [LoggerMessage(EventId = LogEvents.PolicyWarnings, Level = LogLevel.Warning, Message = "Policies of revision {Revision} load with {Count} warnings: {Warnings}")]
+    private static partial void PolicyWarnings(ILogger logger, string revision, int count, string warnings);
+
+    /// <summary>What a loaded set only warns about (an expired exception or allowance: it has no effect), at every (re)load.</summary>
+    public static void WarnAbout(ILogger logger, PolicySet set)
+    {
+        if (set.Warnings.Count > 0) PolicyWarnings(logger, set.Revision, set.Warnings.Count, string.Join("; ", set.Warnings.Take(10)));
+    }
 
     [LoggerMessage(EventId = LogEvents.LedgerOpened, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries; origin {Origin}, checkpoints verify with {VerifierKey}")]
     public static partial void LedgerOpened(ILogger logger, string location, long size, string origin, string verifierKey);

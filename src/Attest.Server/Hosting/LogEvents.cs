@@ -18,6 +18,7 @@ internal static class LogEvents
     public const int PoliciesReloaded = 1010;
     public const int PolicyReloadRefused = 1011;
     public const int PolicyWatchFailed = 1012;
+    public const int PolicyWarnings = 1013;
 
     public const int LedgerAuditPassed = 1020;
     public const int LedgerAuditFailed = 1021;

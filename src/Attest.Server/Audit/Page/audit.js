@@ -356,7 +356,7 @@
   }
 
   // ---- chart ------------------------------------------------------------------------------------------------
-  const VERDICTS = ['allow', 'warn', 'deny'];
+  const VERDICTS = ['allow', 'warn', 'waived', 'deny'];
 
   function bucketStart(time, bucket) {
     const d = new Date(time);
