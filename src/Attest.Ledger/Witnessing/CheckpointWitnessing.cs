@@ -62,10 +62,16 @@ public sealed class CheckpointWitnessing(ILedgerStore store, CosignatureStore co
                 switch (answer)
                 {
                     case WitnessAnswer.Cosigned cosigned:
-                        await cosignatures.AddAsync(checkpoint.Size, witness.Key, cosigned.Line, cancellationToken).ConfigureAwait(false);
+                        await cosignatures.AddAsync(checkpoint, witness.Key, cosigned.Line, cancellationToken).ConfigureAwait(false);
                         _witnessSizes[witness.Name] = checkpoint.Size;
                         return new WitnessOutcome(witness.Name, WitnessOutcomeKind.Cosigned);
                     case WitnessAnswer.Conflict conflict when conflict.WitnessSize > checkpoint.Size:
+                        // Another replica may have published (and had cosigned) a newer checkpoint; if the log itself has
+                        // none that large, the witness saw a history this database no longer has: a rollback or a fork.
+                        var newest = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+                        if (newest is null || newest.Size < conflict.WitnessSize)
+                            return new WitnessOutcome(witness.Name, WitnessOutcomeKind.Refused,
+                                $"the witness has cosigned size {conflict.WitnessSize}, larger than this log's latest checkpoint {newest?.Size ?? 0}: the log was rolled back or forked");
                         _witnessSizes[witness.Name] = conflict.WitnessSize;
                         return new WitnessOutcome(witness.Name, WitnessOutcomeKind.WitnessAhead, conflict.Message);
                     case WitnessAnswer.Conflict conflict when conflict.WitnessSize == oldSize:

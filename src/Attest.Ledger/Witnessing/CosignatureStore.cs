@@ -17,6 +17,7 @@ public sealed class CosignatureStore
             size      INTEGER NOT NULL,
             witness   TEXT NOT NULL,
             line      TEXT NOT NULL,
+            note      TEXT NOT NULL,
             PRIMARY KEY (size, witness)
         );
         """;
@@ -26,6 +27,7 @@ public sealed class CosignatureStore
             size      bigint NOT NULL,
             witness   text NOT NULL,
             line      text NOT NULL,
+            note      text NOT NULL,
             PRIMARY KEY (size, witness)
         );
         """;
@@ -41,15 +43,41 @@ public sealed class CosignatureStore
         return new CosignatureStore(database);
     }
 
-    /// <summary>Keeps a witness's cosignature line (<c>— name base64…\n</c>) of the checkpoint of <paramref name="size"/>;
-    /// a later one by the same witness for the same size replaces nothing (the first stands).</summary>
-    public async Task AddAsync(long size, NoteVerifierKey witness, string line, CancellationToken cancellationToken = default)
+    /// <summary>Keeps a witness's cosignature line (<c>— name base64…\n</c>) of <paramref name="checkpoint"/> (whose log
+    /// note is kept with it, so a witnessed checkpoint can be served without the checkpoint history); a later one by the
+    /// same witness for the same size replaces nothing (the first stands).</summary>
+    public async Task AddAsync(StoredCheckpoint checkpoint, NoteVerifierKey witness, string line, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentNullException.ThrowIfNull(witness);
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO checkpoint_cosignatures (size, witness, line) VALUES (@size, @witness, @line) ON CONFLICT (size, witness) DO NOTHING",
-            new { size, witness = WitnessId(witness), line }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            "INSERT INTO checkpoint_cosignatures (size, witness, line, note) VALUES (@size, @witness, @line, @note) ON CONFLICT (size, witness) DO NOTHING",
+            new { size = checkpoint.Size, witness = WitnessId(witness), line, note = checkpoint.Note }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>The newest checkpoint whose stored cosignatures meet <paramref name="quorum"/> (each verified), as
+    /// published (log note plus cosignature lines); null when none of the newest <paramref name="maxCandidates"/> does.</summary>
+    public async Task<StoredCheckpoint?> NewestWitnessedAsync(CosignatureQuorum quorum, LedgerAuditOptions trust, int maxCandidates = 16,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(quorum);
+        ArgumentNullException.ThrowIfNull(trust);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var sizes = await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT size FROM checkpoint_cosignatures GROUP BY size HAVING count(*) >= @minimum ORDER BY size DESC LIMIT @limit",
+            new { minimum = Math.Max(1, quorum.Required), limit = maxCandidates }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        foreach (var size in sizes)
+        {
+            var rows = (await connection.QueryAsync<(string Line, string Note)>(new CommandDefinition(
+                "SELECT line AS Line, note AS Note FROM checkpoint_cosignatures WHERE size = @size ORDER BY witness", new { size },
+                cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+            var note = Merge(rows[0].Note, rows.Select(r => r.Line));
+            var bytes = System.Text.Encoding.UTF8.GetBytes(note);
+            if (!LedgerTrust.TryOpenCheckpoint(bytes, trust, out var checkpoint, out _) || checkpoint.Size != size) continue;
+            if (SignedNote.TryParse(bytes, out var parsed, out _) && quorum.IsMetBy(parsed)) return new StoredCheckpoint(size, checkpoint.RootHash, note);
+        }
+        return null;
     }
 
     /// <summary>The cosignature lines stored for the checkpoint of <paramref name="size"/>, by witness.</summary>
@@ -70,6 +98,16 @@ public sealed class CosignatureStore
             "SELECT size FROM checkpoint_cosignatures GROUP BY size HAVING count(*) >= @minimum ORDER BY size DESC LIMIT @limit",
             new { minimum, limit }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. sizes];
+    }
+
+    /// <summary>The published form of the checkpoint of <paramref name="size"/> if any witness cosigned it, else null.</summary>
+    public async Task<string?> NoteAtAsync(long size, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = (await connection.QueryAsync<(string Line, string Note)>(new CommandDefinition(
+            "SELECT line AS Line, note AS Note FROM checkpoint_cosignatures WHERE size = @size ORDER BY witness", new { size },
+            cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+        return rows.Count == 0 ? null : Merge(rows[0].Note, rows.Select(r => r.Line));
     }
 
     /// <summary>The published form of a checkpoint: the log's note with the stored cosignature lines after its own.</summary>

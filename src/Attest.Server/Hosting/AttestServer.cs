@@ -9,6 +9,7 @@ using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
 using Attest.Server.Signing;
+using Attest.Server.Witnessing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -82,6 +83,7 @@ public static class AttestServer
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
         builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory));
         builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
+        builder.Services.AddAttestWitnessing(builder.Configuration);
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
@@ -93,6 +95,7 @@ public static class AttestServer
         app.MapImageEvaluationEndpoints();
         app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
         app.MapCheckEndpoints();
+        app.MapWitnessEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
         return app;
     }
@@ -156,6 +159,7 @@ public static class AttestServer
 
         await AuthSetup.InitializeClientsAsync(app, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, logger, cancellationToken).ConfigureAwait(false);
         await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
+        await WitnessingSetup.InitializeAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The ledger entry recording which policy set came into force.</summary>

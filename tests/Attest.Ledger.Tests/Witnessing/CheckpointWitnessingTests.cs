@@ -70,7 +70,11 @@ public sealed class CheckpointWitnessingTests : IAsyncLifetime
 
         var note = await _cosignatures.CosignedNoteAsync(second);
         Assert.True(new CosignatureQuorum([w1.Endpoint.Key, w2.Endpoint.Key], 2).IsMetBy(SignedNote.Parse(note)));
-        var report = await WitnessAudit.CheckStoreAsync(_ledger.Store, _cosignatures, _log.AuditOptions, new CosignatureQuorum([w1.Endpoint.Key, w2.Endpoint.Key], 2));
+        var quorum = new CosignatureQuorum([w1.Endpoint.Key, w2.Endpoint.Key], 2);
+        var published = await _cosignatures.NewestWitnessedAsync(quorum, _log.AuditOptions);
+        Assert.Equal(second.Size, published!.Size);
+        Assert.Equal(note, published.Note);
+        var report = await WitnessAudit.CheckStoreAsync(_ledger.Store, _cosignatures, _log.AuditOptions, quorum);
         Assert.True(report.IsValid, string.Join("; ", report.Findings));
         Assert.Equal(35, report.WitnessedSize);
     }
@@ -110,7 +114,7 @@ public sealed class CheckpointWitnessingTests : IAsyncLifetime
         var impostor = new Ed25519CosignatureSigner("w1.test", Ed25519.GenerateSeed(), TimeProvider.System);
         var forged = SignedNote.Sign(SignedNote.Parse(checkpoint.Note).Text, impostor).Signatures.Single();
         var line = WitnessClient.Line(forged with { KeyHash = w1.Endpoint.Key.KeyHash });
-        await _cosignatures.AddAsync(checkpoint.Size, w1.Endpoint.Key, line);
+        await _cosignatures.AddAsync(checkpoint, w1.Endpoint.Key, line);
         var report = await WitnessAudit.CheckStoreAsync(_ledger.Store, _cosignatures, _log.AuditOptions, new CosignatureQuorum([w1.Endpoint.Key], 1));
         Assert.Contains(report.Findings, f => f.Code == LedgerCodes.CheckpointUnwitnessed);
         Assert.Contains(report.Findings, f => f.Code == LedgerCodes.CosignatureInvalid);
