@@ -81,10 +81,13 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
     private static List<string> Bars(JsonElement bars) =>
         [.. bars.EnumerateArray().Select(b => $"{b.GetProperty("bucket").GetString()} {b.GetProperty("verdict").GetString()} {b.GetProperty("count").GetInt32()}")];
 
-    private static async Task<JsonDocument> RunAsync(Dictionary<string, string> environment)
+    private static Task<JsonDocument> RunAsync(Dictionary<string, string> environment) => RunScriptAsync("audit-page.mjs", environment);
+
+    /// <summary>Runs one of the browser scripts beside audit-page.mjs in headless Chromium; returns the JSON it prints.</summary>
+    internal static async Task<JsonDocument> RunScriptAsync(string name, Dictionary<string, string> environment)
     {
         var chromium = Prerequisites.Executable("chromium", "chromium");
-        var script = BrowserTooling.Install();
+        var script = Path.Combine(Path.GetDirectoryName(BrowserTooling.Install())!, name);
         var start = new ProcessStartInfo("node", [script])
         {
             RedirectStandardOutput = true,
@@ -105,9 +108,9 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"audit-page.mjs did not finish in 3 minutes: {await stderr}");
+            throw new TimeoutException($"{name} did not finish in 3 minutes: {await stderr}");
         }
-        Assert.True(process.ExitCode == 0, $"audit-page.mjs failed ({process.ExitCode}): {await stderr}\n{await stdout}");
+        Assert.True(process.ExitCode == 0, $"{name} failed ({process.ExitCode}): {await stderr}\n{await stdout}");
         return JsonDocument.Parse(await stdout);
     }
 }
@@ -162,8 +165,7 @@ internal static class BrowserTooling
                     throw new InvalidOperationException($"npm ci (playwright-core) failed with exit code {process.ExitCode}; is the npm registry reachable? {error.Result}");
             }
         }
-        var script = Path.Combine(tools, "audit-page.mjs");
-        File.Copy(Path.Combine(source, "audit-page.mjs"), script, overwrite: true);
-        return script;
+        foreach (var file in Directory.GetFiles(source, "*.mjs")) File.Copy(file, Path.Combine(tools, Path.GetFileName(file)), overwrite: true);
+        return Path.Combine(tools, "audit-page.mjs");
     }
 }

@@ -87,6 +87,28 @@ public sealed class WitnessServerTests
             var overUrl = await RunCliAsync(logSpace.Path, new Dictionary<string, string> { ["ATTEST_TOKEN"] = await AuditAccess.TokenAsync(log) },
                 "ledger", "verify", "--url", $"{log.BaseUri}v1/ledger/log/", "--vkey", logKey.ToString(), "--witness-vkey", witnessKey.ToString());
             Assert.True(overUrl.ExitCode == 0, overUrl.StandardError + overUrl.StandardOutput);
+
+            // The auditors' page, told to require the witness, verifies against the witnessed checkpoint in the browser.
+            var wrongWitness = NoteVerifierKey.ForEd25519Cosignature("witness.attest.test/other", Ed25519.PublicKeyFromSeed(Ed25519.GenerateSeed()));
+            using var page = await AuditPageBrowserTests.RunScriptAsync("audit-witness.mjs", new Dictionary<string, string>
+            {
+                ["AUDIT_URL"] = log.BaseUri.ToString(),
+                ["AUDIT_TOKEN"] = await AuditAccess.TokenAsync(log),
+                ["VERIFY_INDEX"] = "1",
+                ["WITNESS_KEY"] = witnessKey.ToString(),
+                ["WRONG_WITNESS_KEY"] = wrongWitness.ToString(),
+            });
+            var r = page.RootElement;
+            Assert.Empty(r.GetProperty("consoleErrors").EnumerateArray());
+            Assert.StartsWith("size ", r.GetProperty("witnessed").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith("1 of 1 witness cosignatures required", r.GetProperty("policyState").GetString(), StringComparison.Ordinal);
+            Assert.Equal("verified", r.GetProperty("withWitness").GetString());
+            Assert.StartsWith("FAILED: witness cosignatures: 0 of the 1 required", r.GetProperty("wrongWitness").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith("2 of 2 witness cosignatures required", r.GetProperty("bothState").GetString(), StringComparison.Ordinal);
+            Assert.Equal($"FAILED: witness cosignatures: 1 of the 2 required cosignatures verify ({WitnessName})", r.GetProperty("twoRequired").GetString());
+            Assert.StartsWith("FAILED: witness cosignatures: 0 of the 1 required", r.GetProperty("tamperedCosignature").GetString(), StringComparison.Ordinal);
+            Assert.Equal("verified", r.GetProperty("verifiedAgain").GetString());
+            Assert.StartsWith("witness keys unusable:", r.GetProperty("unusableState").GetString(), StringComparison.Ordinal);
         }
 
         // Offline, on the log's database: passes with the witness, fails when a second (absent) witness is also required.
