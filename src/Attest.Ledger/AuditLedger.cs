@@ -161,6 +161,10 @@ public sealed class AuditLedger : IAsyncDisposable
         }
     }
 
+    /// <summary>Commits a batch retries after another replica appended first. Replicas that all write take turns under
+    /// the sequencer lock, so a batch may lose several times in a row under load; each retry costs one reload.</summary>
+    private const int MaxConflictRetries = 32;
+
     /// <summary>Thread-pool turns the sequencer gives arriving appends before it commits a batch.</summary>
     private const int MaxGatherRounds = 8;
 
@@ -241,7 +245,7 @@ public sealed class AuditLedger : IAsyncDisposable
                 // Another process appended: continue from its tree and try again. Anything else (the database went
                 // away, the outcome of the commit is unknown) fails the batch; reloading re-syncs with what the
                 // store holds, and if the store is still away the next commit finds out the same way.
-                var retry = e is LedgerConflictException && attempt < 3;
+                var retry = e is LedgerConflictException && attempt < MaxConflictRetries;
                 try
                 {
                     await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
@@ -331,10 +335,12 @@ public sealed class AuditLedger : IAsyncDisposable
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {
+        // The checkpoint first, then the size: another replica may append and publish in between, and the log only
+        // grows, so read in this order the size is never below the checkpoint's unless entries were removed.
+        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         var size = await _store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         var frontier = await _store.ReadNodesAsync(CompactRange.FrontierIds(size), cancellationToken).ConfigureAwait(false);
         _range = CompactRange.FromFrontier(size, frontier);
-        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (latest is not null)
         {
             // Trust only what our own keys (current, or previous ones after a rotation) signed, and only if it matches

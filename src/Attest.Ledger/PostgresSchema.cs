@@ -35,6 +35,10 @@ internal static class PostgresSchema
             size bigint NOT NULL,
             note text   NOT NULL
         );
+        -- A replica (re)starting while another writes: the trigger statements below lock these tables, and a writer
+        -- publishing a checkpoint locks checkpoint_head, then checkpoints. Taking all three now, in the writer's order,
+        -- makes start-up wait for that writer instead of deadlocking with it.
+        LOCK TABLE checkpoint_head, checkpoints, entries IN SHARE ROW EXCLUSIVE MODE;
         INSERT INTO checkpoint_head (id, size, note) VALUES (1, -1, '') ON CONFLICT (id) DO NOTHING;
 
         CREATE OR REPLACE FUNCTION attest_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
