@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Attest.Server.Hosting;
+using Attest.Server.Secrets;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -17,7 +18,7 @@ public static class AuthSetup
 {
     public const string ApiRateLimit = "api-per-client";
 
-    public static IServiceCollection AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    public static IServiceCollection AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory, bool keysInDatabase = false)
     {
         var options = new AuthOptions();
         try
@@ -32,10 +33,16 @@ public static class AuthSetup
         if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
         services.AddSingleton(Options.Create(options));
 
-        // Tokens are protected with these keys; replicas that share a ledger must share this directory too.
-        services.AddDataProtection()
-            .SetApplicationName("attest")
-            .PersistKeysToFileSystem(new DirectoryInfo(DataProtectionDirectory(dataDirectory)));
+        // Tokens are protected with these keys: owner-only files beside a SQLite ledger, the shared database's key store
+        // (encrypted) for replicas of a PostgreSQL ledger.
+        var dataProtection = services.AddDataProtection().SetApplicationName("attest");
+        if (keysInDatabase)
+        {
+            services.AddSingleton<DatabaseXmlRepository>();
+            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+                .Configure<DatabaseXmlRepository>((o, repository) => o.XmlRepository = repository);
+        }
+        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(DataProtectionDirectory(dataDirectory)));
         services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
             .AddBearerToken(o => o.BearerTokenExpiration = options.TokenLifetime);
         services.AddAuthorization(o =>
@@ -89,12 +96,17 @@ public static class AuthSetup
             directory.Store = postgresConnectionString is null
                 ? await ClientStore.OpenSqliteAsync(storePath, cancellationToken).ConfigureAwait(false)
                 : await ClientStore.OpenPostgresAsync(postgresConnectionString, cancellationToken).ConfigureAwait(false);
+            var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
+            IReadOnlyList<string> scopes = [Scopes.Admin, Scopes.Audit];
+            if (app.Services.GetRequiredService<ServerSecrets>().Store is { } secrets)
+            {
+                await BootstrapSharedAdminAsync(secrets, directory, path, scopes, logger, cancellationToken).ConfigureAwait(false);
+                return;
+            }
             if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return;
 
-            var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
             // The file is written before the client exists, so a failed start never leaves an administrator nobody can
             // use; a start that failed after writing it registers the credentials it holds.
-            IReadOnlyList<string> scopes = [Scopes.Admin, Scopes.Audit];
             var credentials = ReadCredentials(path);
             if (credentials is null)
             {
@@ -104,9 +116,39 @@ public static class AuthSetup
             await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
             AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException or SecretStoreException)
         {
             throw new StartupException($"client store {storePath} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Replicas of a shared ledger: the bootstrap administrator's credentials are kept (encrypted) in the database's key
+    /// store, decided once by the first replica (from the bootstrap file if the operator gave one, else generated), and
+    /// every replica registers them if no replica has yet and writes them to its own owner-only file when it has none.
+    /// Replicas starting together therefore agree on one administrator instead of each creating its own.
+    /// </summary>
+    private static async Task BootstrapSharedAdminAsync(SecretStore secrets, ClientDirectory directory, string path, IReadOnlyList<string> scopes,
+        ILogger logger, CancellationToken cancellationToken)
+    {
+        var (value, _) = await ServerSecretsSetup.GetOrCreateAsync(secrets, ServerSecrets.Kinds.BootstrapAdmin, () =>
+        {
+            var given = ReadCredentials(path) ?? new ClientCredentials(ClientSecrets.NewClientId(), ClientSecrets.NewSecret());
+            return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["client_id"] = given.ClientId, ["client_secret"] = given.Secret });
+        }, cancellationToken).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(value);
+        var credentials = new ClientCredentials(document.RootElement.GetProperty("client_id").GetString()!, document.RootElement.GetProperty("client_secret").GetString()!);
+        if (!File.Exists(path)) WriteCredentials(path, credentials, scopes);
+        if (await directory.Store.FindAsync(credentials.ClientId, cancellationToken).ConfigureAwait(false) is not null) return;
+        if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return; // administrators exist already
+        try
+        {
+            await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
+            AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation)
+        {
+            // Another replica registered the same administrator a moment earlier.
         }
     }
 

@@ -8,6 +8,7 @@ using Attest.Server.Auth;
 using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
+using Attest.Server.Secrets;
 using Attest.Server.Signing;
 using Attest.Server.Witnessing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -81,9 +82,10 @@ public static class AttestServer
         builder.Services.AddHealthChecks()
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
-        builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory));
+        builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory), keysInDatabase: options.Ledger.IsPostgres);
         builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
         builder.Services.AddAttestWitnessing(builder.Configuration);
+        builder.Services.AddServerSecrets();
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
 
@@ -121,17 +123,24 @@ public static class AttestServer
             throw new StartupException($"data directory {dataDirectory} cannot be created: {e.Message}", e);
         }
 
+        // With the PostgreSQL ledger every key lives in its database (encrypted with Attest:Signing:KeyPassword).
+        await ServerSecretsSetup.OpenAsync(app, options, dataDirectory, cancellationToken).ConfigureAwait(false);
+        var secrets = app.Services.GetRequiredService<ServerSecrets>().Store;
         var keyPath = options.SigningKey.Path ?? Path.Combine(dataDirectory, "keys", "signing-key.pem");
+        var keyName = secrets is not null && options.SigningKey.Path is null ? $"the ledger key in {secrets.Location}" : Path.GetFullPath(keyPath);
         ECDsa key;
         try
         {
-            (key, var created) = SigningKeyStore.LoadOrCreate(keyPath);
-            if (created) StartupLog.SigningKeyCreated(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
-            else StartupLog.SigningKeyLoaded(logger, Path.GetFullPath(keyPath), SigningKeyStore.KeyId(key));
+            bool created;
+            if (secrets is not null && options.SigningKey.Path is null)
+                (key, created) = await DatabaseLedgerKey.LoadOrCreateAsync(secrets, keyPath, cancellationToken).ConfigureAwait(false);
+            else (key, created) = SigningKeyStore.LoadOrCreate(keyPath);
+            if (created) StartupLog.SigningKeyCreated(logger, keyName, SigningKeyStore.KeyId(key));
+            else StartupLog.SigningKeyLoaded(logger, keyName, SigningKeyStore.KeyId(key));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or SecretStoreException or Npgsql.NpgsqlException)
         {
-            throw new StartupException($"signing key {Path.GetFullPath(keyPath)} cannot be created: {e.Message}", e);
+            throw new StartupException($"signing key {keyName} cannot be loaded or created: {e.Message}", e);
         }
         app.Services.GetRequiredService<ServiceKeys>().SigningKey = key;
 

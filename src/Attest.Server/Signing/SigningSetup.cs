@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Attest.Ledger;
 using Attest.Server.Hosting;
+using Attest.Server.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Attest.Server.Signing;
@@ -34,19 +35,31 @@ public static class SigningSetup
     {
         var options = app.Services.GetRequiredService<IOptions<SigningOptions>>().Value;
         var keysDirectory = Path.Combine(dataDirectory, "keys", "signing");
+        var secrets = app.Services.GetRequiredService<ServerSecrets>().Store;
+        var location = secrets?.Location ?? keysDirectory;
         try
         {
-            var password = options.KeyPassword is { } configured ? Encoding.UTF8.GetBytes(configured) : DevelopmentPassword(dataDirectory, logger);
-            await app.Services.GetRequiredService<ManagedKeyRing>().InitializeAsync(keysDirectory, password, options.Algorithm, cancellationToken).ConfigureAwait(false);
+            var ring = app.Services.GetRequiredService<ManagedKeyRing>();
+            if (secrets is not null)
+            {
+                // Shared by every replica; a rotation through any of them is loaded here within seconds.
+                await ring.InitializeAsync(new ManagedKeyStorage.Database(secrets), options.Algorithm, cancellationToken).ConfigureAwait(false);
+                app.Services.GetRequiredService<SecretWatcher>().Subscribe(ring.ReloadAsync);
+            }
+            else
+            {
+                var password = options.KeyPassword is { } configured ? Encoding.UTF8.GetBytes(configured) : DevelopmentPassword(dataDirectory, logger);
+                await ring.InitializeAsync(new ManagedKeyStorage.Files(keysDirectory, password), options.Algorithm, cancellationToken).ConfigureAwait(false);
+            }
 
             var ledger = app.Services.GetRequiredService<LedgerHolder>().Ledger!;
             await foreach (var first in ledger.Store.ReadEntriesAsync(0, 1, cancellationToken).ConfigureAwait(false))
                 if (LedgerEntryCodec.TryParse(first.Body, out var entry, out _))
                     app.Services.GetRequiredService<AttestTrustedRoot>().LogStart = entry.RecordedAt.AddSeconds(-1);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException or SecretStoreException)
         {
-            throw new StartupException($"managed signing keys in {keysDirectory} cannot be opened: {e.Message}", e);
+            throw new StartupException($"managed signing keys in {location} cannot be opened: {e.Message}", e);
         }
     }
 

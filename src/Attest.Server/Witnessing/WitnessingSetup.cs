@@ -47,7 +47,6 @@ public static class WitnessingSetup
         if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
         services.AddSingleton(Options.Create(witnessing));
         services.AddSingleton(Options.Create(witness));
-        services.AddSingleton<LedgerDatabase>();
         services.AddSingleton<WitnessingState>();
         services.AddSingleton<PublishedCheckpoints>();
         services.AddHostedService<WitnessingService>();
@@ -91,14 +90,24 @@ public static class WitnessingSetup
             {
                 var (logs, _) = witness.Resolve();
                 var name = witness.Name ?? $"{ledger.Origin}/witness";
-                var keyPath = Path.GetFullPath(witness.KeyPath ?? Path.Combine(dataDirectory, "keys", "witness.key"));
-                var signer = LoadOrCreateKey(keyPath, name, app.Services.GetRequiredService<TimeProvider>());
+                var time = app.Services.GetRequiredService<TimeProvider>();
+                Ed25519CosignatureSigner signer;
+                if (app.Services.GetRequiredService<Secrets.ServerSecrets>().Store is { } secrets && witness.KeyPath is null)
+                {
+                    // Replicas of a shared ledger share the witness key (and its state, in the same database).
+                    var (skey, _) = await Secrets.ServerSecretsSetup.GetOrCreateAsync(secrets, Secrets.ServerSecrets.Kinds.WitnessKey,
+                        () => System.Text.Encoding.UTF8.GetBytes(new Ed25519NoteSigner(name, Ed25519.GenerateSeed()).ToPrivateKeyString()), cancellationToken).ConfigureAwait(false);
+                    signer = Ed25519CosignatureSigner.FromPrivateKeyString(System.Text.Encoding.UTF8.GetString(skey), time);
+                    if (signer.Name != name)
+                        throw new StartupException($"the witness key in {secrets.Location} is named '{signer.Name}', but {WitnessOptions.Section}:Name is '{name}'");
+                }
+                else signer = LoadOrCreateKey(Path.GetFullPath(witness.KeyPath ?? Path.Combine(dataDirectory, "keys", "witness.key")), name, time);
                 state.Witness = new Witness(signer, logs, await WitnessStateStore.OpenAsync(database, cancellationToken).ConfigureAwait(false));
                 WitnessingLog.WitnessEnabled(logger, signer.VerifierKey.ToString(), string.Join(", ", logs.Select(l => l.Origin)));
             }
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException
-                                       or FormatException or CryptographicException)
+                                       or FormatException or CryptographicException or Secrets.SecretStoreException)
         {
             throw new StartupException($"witnessing cannot start: {e.Message}", e);
         }
