@@ -2,8 +2,15 @@ using System.Globalization;
 using BenchmarkDotNet.Running;
 
 // "verify-throughput MANIFEST [SECONDS]" mirrors the sigstore-js peer's bench-verify.cjs (bench/verify-vs-sigstore-js.sh);
+// "ledger-replicas CONNECTION [SECONDS] [REPLICAS] [WRITERS]": appends/s of replicas sharing one PostgreSQL ledger;
 // anything else goes to BenchmarkDotNet.
 if (args.Length >= 2 && args[0] == "verify-throughput")
     return Attest.Benchmarks.VerifyThroughput.Run(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5);
+if (args.Length >= 2 && args[0] == "ledger-replicas")
+{
+    static int[] List(string text) => [.. text.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
+    return await Attest.Benchmarks.ReplicaAppendThroughput.RunAsync(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10,
+        List(args.Length > 3 ? args[3] : "1,2,3"), List(args.Length > 4 ? args[4] : "8,64"));
+}
 BenchmarkSwitcher.FromAssembly(typeof(Attest.Benchmarks.DigestBenchmarks).Assembly).Run(args);
 return 0;

@@ -141,6 +141,13 @@ public sealed class SecretStore
             await connection.ExecuteAsync(new CommandDefinition("UPDATE attest_secrets_version SET version = version + 1 WHERE id = 1",
                 transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (inserted == 1)
+        {
+            // What this replica wrote it need not decrypt again.
+            var secret = new StoredSecret(kind, name, DateTimeOffset.ParseExact(created, TimeFormat, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal), value.ToArray());
+            lock (_lock) _opened.TryAdd((kind, name), secret);
+        }
         return inserted == 1;
     }
 

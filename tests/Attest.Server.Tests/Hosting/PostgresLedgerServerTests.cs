@@ -15,8 +15,9 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
         using var second = new ServerWorkspace();
         // Replicas share the ledger key and every other key through the database (no key file is copied).
         var environment = SharedKeysServerTests.Environment(postgres.ConnectionString);
-        await using var a = await ServerProcess.Start(first.Path, null, environment).WaitUntilListeningAsync();
-        await using var b = await ServerProcess.Start(second.Path, null, environment).WaitUntilListeningAsync();
+        // Start-up decrypts the shared keys (scrypt, deliberately slow): allow for a loaded machine.
+        await using var a = await ServerProcess.Start(first.Path, null, environment).WaitUntilListeningAsync(TimeSpan.FromSeconds(120));
+        await using var b = await ServerProcess.Start(second.Path, null, environment).WaitUntilListeningAsync(TimeSpan.FromSeconds(120));
 
         // Clients live in the shared database: the first replica's bootstrap administrator registers a client on the
         // second, and that client's credentials work on both.
