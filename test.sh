@@ -21,6 +21,7 @@ have curl            || missing+=(curl)
 have node            || missing+=(nodejs)            # sigstore-js peer and npm-generated SBOMs
 have npm             || missing+=(npm)
 have chromium        || missing+=(chromium)          # headless browser for the audit page test (driven by playwright-core)
+have afl-fuzz        || missing+=(afl++)             # coverage-guided fuzzing of the parsers (tests/fuzz, with SharpFuzz)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)   # real PostgreSQL server
 # (grep without -q: with pipefail, -q's early exit would SIGPIPE ldconfig and report the library missing)
 { ldconfig -p 2>/dev/null | grep 'libsodium\.so\.2' >/dev/null; } || missing+=(libsodium23) # Ed25519, scrypt, secretbox
@@ -46,6 +47,7 @@ npm_tool tests/tools/sigstore-js      # sigstore-js: independent verifier of the
 
 # --- build and test ---------------------------------------------------------------------------------------------
 dotnet restore Attest.sln --nologo -v quiet
+dotnet tool restore >/dev/null                        # SharpFuzz.CommandLine (pinned in .config/dotnet-tools.json)
 dotnet build Attest.sln --no-restore --nologo -v quiet -clp:ErrorsOnly
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -53,6 +55,16 @@ set +e
 # A hung test is reported (with a dump) after 10 minutes instead of eating CI's 90.
 dotnet test Attest.sln --no-build --nologo --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# Fuzzing smoke run: every fuzz target briefly under afl-fuzz on a SharpFuzz-instrumented copy of this build, so that
+# harnesses never rot (the seeds and regression inputs also run through the plain harness in Attest.Fuzz.Tests).
+if [ $# -eq 0 ]; then
+  fuzz_work=$(mktemp -d)
+  started=$SECONDS
+  FUZZ_WORK=$fuzz_work FUZZ_PREBUILT=tests/fuzz/Attest.Fuzz/bin/Debug/net10.0 tests/fuzz/fuzz.sh smoke 3 || status=1
+  echo "fuzz smoke: $((SECONDS - started)) s"
+  rm -rf "$fuzz_work"
+fi
 set -e
 
 # One line for humans and CI: totals over every test assembly.

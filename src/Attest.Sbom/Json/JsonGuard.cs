@@ -89,12 +89,23 @@ internal static class JsonGuard
                         AdvanceArrayIndex(frames);
                         if (TooLong(ref reader, limits))
                             return StringTooLong(frames, json, limits);
+                        // The readers decode strings later; an escape that decodes to no text (a lone surrogate) is
+                        // refused here, with the other malformed JSON, rather than there as an exception.
+                        if (reader.ValueIsEscaped) reader.GetString();
                         break;
                     default:
                         AdvanceArrayIndex(frames);
                         break;
                 }
             }
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader.GetString on an escape such as "\ud800" that decodes to no valid text (property names are
+            // decoded for the duplicate check; escaped values above).
+            return new Finding(SbomCodes.InputInvalidJson,
+                $"The document is not valid JSON: a string escape decodes to no valid text ({e.Message})",
+                new Dictionary<string, string> { ["path"] = "$" });
         }
         catch (JsonException e)
         {

@@ -27,6 +27,11 @@ internal static class AdmissionReviewReader
             body = buffer.ToArray();
         }
 
+        // The serializer leaves the strings of JsonElement members (the workload objects) undecoded: invalid UTF-8
+        // there surfaced later, as an InvalidOperationException (a 500) when an image was read. Refuse it once, here.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+            return (null, StatusCodes.Status400BadRequest, "AdmissionReview is not valid UTF-8");
+
         AdmissionReviewRequest? review;
         try
         {

@@ -27,9 +27,9 @@ namespace Attest.Server.Checks;
 public static class CheckEndpoints
 {
     private static readonly HashSet<string> GoEnvironment = ["GONOSUMDB", "GOPRIVATE", "GOSUMDB", "GOFLAGS", "GOINSECURE", "GONOSUMCHECK"];
-    private static readonly HashSet<string> GoSumText = ["subjectName", "subjectDigest", "policy", .. GoEnvironment];
-    private static readonly HashSet<string> GoSumFiles = ["go.mod", "go.sum", "modules.txt", "vendor", "modcache"];
-    private static readonly HashSet<string> GoSumRepeatable = ["module"];
+    internal static readonly HashSet<string> GoSumText = ["subjectName", "subjectDigest", "policy", .. GoEnvironment];
+    internal static readonly HashSet<string> GoSumFiles = ["go.mod", "go.sum", "modules.txt", "vendor", "modcache"];
+    internal static readonly HashSet<string> GoSumRepeatable = ["module"];
     private static readonly HashSet<string> SbomText = ["subjectName", "subjectDigest", "policy", "requireSubjectBinding"];
     private static readonly HashSet<string> SbomFiles = ["sbom"];
 

@@ -32,7 +32,17 @@ public sealed class ExtractionBudget
         }
         using (archive)
         {
-            foreach (var entry in archive.Entries)
+            // The central directory is read on first use of Entries, and refused there when it is malformed.
+            IReadOnlyCollection<ZipArchiveEntry> entries;
+            try
+            {
+                entries = archive.Entries;
+            }
+            catch (InvalidDataException e)
+            {
+                return MultipartUpload.Invalid($"part '{field}' is not a readable zip file: {e.Message}");
+            }
+            foreach (var entry in entries)
             {
                 if (--_entries < 0)
                     return MultipartUpload.Invalid($"part '{field}': the uploaded zips hold more than {CheckLimits.MaxExtractedEntries} entries");

@@ -14,6 +14,8 @@ public sealed class BadInputTests
     [InlineData("duplicate key at the top level", """{"bomFormat":"CycloneDX","bomFormat":"CycloneDX","specVersion":"1.6"}""", SbomCodes.InputDuplicateKey, "$.bomFormat")]
     [InlineData("duplicate key in a nested component", """{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"a"},{"type":"library","name":"b","name":"c"}]}""", SbomCodes.InputDuplicateKey, "$.components[1].name")]
     [InlineData("duplicate key written with an escape", """{"bomFormat":"CycloneDX","specVersion":"1.6","n\u0061me":1,"name":2}""", SbomCodes.InputDuplicateKey, "$.name")]
+    [InlineData("lone surrogate escape in a key (found by fuzzing)", """{"bomFormat":"CycloneDX","specVersion":"1.6","\ud800":1}""", SbomCodes.InputInvalidJson, null)]
+    [InlineData("lone surrogate escape in a value (found by fuzzing)", """{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"a\udc00"}]}""", SbomCodes.InputInvalidJson, null)]
     [InlineData("trailing comma", """{"bomFormat":"CycloneDX","specVersion":"1.6",}""", SbomCodes.InputInvalidJson, null)]
     [InlineData("comment", """{"bomFormat":"CycloneDX", /* x */ "specVersion":"1.6"}""", SbomCodes.InputInvalidJson, null)]
     [InlineData("truncated", """{"bomFormat":"CycloneDX","specVersion":"1.6","components":[""", SbomCodes.InputInvalidJson, null)]

@@ -126,6 +126,22 @@ public sealed class MutateTests(RegistryFixture registry) : IAsyncLifetime
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
     }
 
+    [Theory]
+    [InlineData("admission/mutate")]
+    [InlineData("admission/validate")]
+    public async Task Review_with_invalid_utf8_inside_the_workload_gets_400_not_500(string path)
+    {
+        // Found by the admission-review fuzz target: the serializer accepted the body and the image's bytes failed
+        // only when read, as an unhandled exception (500).
+        var body = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", "registry.example.com/prod/app@@").ToJsonString();
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var at = Array.IndexOf(bytes, (byte)'@');
+        bytes[at] = 0xC3; // a lead byte followed by '@': not UTF-8
+        var (status, problem) = await AdmissionRequests.PostRawAsync(_server.Client, path, bytes);
+        Assert.Equal(400, status);
+        Assert.Contains("UTF-8", problem.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Wrong_content_type_gets_415()
     {

@@ -1,0 +1,3 @@
+module example.com/attest/a
+
+go 1.17
