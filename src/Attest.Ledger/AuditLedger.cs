@@ -202,43 +202,16 @@ public sealed class AuditLedger : IAsyncDisposable
     {
         var awaiting = new List<(AppendWork, SequencedEntry)>();
         if (appends.Count == 0) return awaiting;
+        if (_store is ISequencedLedgerStore sequencedStore) return await CommitInTurnAsync(sequencedStore, appends).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            var start = _range.Size;
-            var working = _range.Clone();
-            var rows = new List<LedgerRow>(appends.Count);
-            var sequenced = new List<AppendWork>(appends.Count);
-            var now = _time.GetUtcNow();
-            var time = new byte[LedgerEntryCodec.TimeLength]; // one time for the whole batch
-            LedgerEntryCodec.WriteTime(now, time);
-            foreach (var append in appends)
-            {
-                var index = start + rows.Count;
-                byte[] bytes;
-                try
-                {
-                    bytes = append.Prepared.Build(index, time);
-                }
-                catch (ArgumentException e)
-                {
-                    append.Done.TrySetException(e); // too large: this entry fails, the batch goes on without it
-                    continue;
-                }
-                var leaf = MerkleHash.Leaf(bytes);
-                rows.Add(new LedgerRow(new SequencedEntry(index, now, append.Entry, bytes), leaf, AppendLeaf(working, leaf)));
-                sequenced.Add(append);
-            }
-            if (rows.Count == 0) return awaiting;
+            var batch = Build(appends, _range);
+            if (batch.Rows.Count == 0) return awaiting;
             try
             {
-                await _store.CommitAsync(start, rows, _stopping.Token).ConfigureAwait(false);
-                _range = working;
-                for (var i = 0; i < sequenced.Count; i++)
-                {
-                    if (sequenced[i].WantsCheckpoint) awaiting.Add((sequenced[i], rows[i].Entry));
-                    else sequenced[i].Done.TrySetResult((rows[i].Entry, null));
-                }
-                return awaiting;
+                await _store.CommitAsync(batch.Start, batch.Rows, _stopping.Token).ConfigureAwait(false);
+                _range = batch.Range;
+                return Complete(batch);
             }
             catch (Exception e)
             {
@@ -260,6 +233,83 @@ public sealed class AuditLedger : IAsyncDisposable
                 return awaiting;
             }
         }
+    }
+
+    /// <summary>A store shared by replicas: the batch is built inside the store's turn (under its sequencer lock) at the
+    /// size the log has then, catching up first with what other replicas appended, so it never loses a race and retries.</summary>
+    private async Task<List<(AppendWork Work, SequencedEntry Entry)>> CommitInTurnAsync(ISequencedLedgerStore store, List<AppendWork> appends)
+    {
+        Batch? batch = null;
+        try
+        {
+            await store.CommitInTurnAsync(async (size, cancellationToken) =>
+            {
+                if (size != _range.Size)
+                    _range = CompactRange.FromFrontier(size, await _store.ReadNodesAsync(CompactRange.FrontierIds(size), cancellationToken).ConfigureAwait(false));
+                batch = Build(appends, _range);
+                return batch.Rows;
+            }, _stopping.Token).ConfigureAwait(false);
+            if (batch is null || batch.Rows.Count == 0) return [];
+            _range = batch.Range;
+            return Complete(batch);
+        }
+        catch (Exception e)
+        {
+            // The outcome is unknown (the database went away mid-commit): fail the batch and re-sync with the store.
+            try
+            {
+                await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception reload) when (reload is not OperationCanceledException)
+            {
+            }
+            foreach (var a in appends) a.Done.TrySetException(e);
+            return [];
+        }
+    }
+
+    /// <summary>The rows of a batch at the end of <paramref name="range"/>, and the tree they make.</summary>
+    private sealed record Batch(long Start, List<LedgerRow> Rows, List<AppendWork> Sequenced, CompactRange Range);
+
+    private Batch Build(List<AppendWork> appends, CompactRange range)
+    {
+        var start = range.Size;
+        var working = range.Clone();
+        var rows = new List<LedgerRow>(appends.Count);
+        var sequenced = new List<AppendWork>(appends.Count);
+        var now = _time.GetUtcNow();
+        var time = new byte[LedgerEntryCodec.TimeLength]; // one time for the whole batch
+        LedgerEntryCodec.WriteTime(now, time);
+        foreach (var append in appends)
+        {
+            var index = start + rows.Count;
+            byte[] bytes;
+            try
+            {
+                bytes = append.Prepared.Build(index, time);
+            }
+            catch (ArgumentException e)
+            {
+                append.Done.TrySetException(e); // too large: this entry fails, the batch goes on without it
+                continue;
+            }
+            var leaf = MerkleHash.Leaf(bytes);
+            rows.Add(new LedgerRow(new SequencedEntry(index, now, append.Entry, bytes), leaf, AppendLeaf(working, leaf)));
+            sequenced.Add(append);
+        }
+        return new Batch(start, rows, sequenced, working);
+    }
+
+    /// <summary>Completes the committed appends that need no checkpoint; returns those that wait for one.</summary>
+    private static List<(AppendWork Work, SequencedEntry Entry)> Complete(Batch batch)
+    {
+        var awaiting = new List<(AppendWork, SequencedEntry)>();
+        for (var i = 0; i < batch.Sequenced.Count; i++)
+        {
+            if (batch.Sequenced[i].WantsCheckpoint) awaiting.Add((batch.Sequenced[i], batch.Rows[i].Entry));
+            else batch.Sequenced[i].Done.TrySetResult((batch.Rows[i].Entry, null));
+        }
+        return awaiting;
     }
 
     /// <summary>Appends a leaf and returns the hashes of the subtrees it completes, bottom-up, as stored with it.</summary>

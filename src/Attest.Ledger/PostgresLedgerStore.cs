@@ -12,7 +12,7 @@ namespace Attest.Ledger;
 /// <see cref="AuditLedger"/> still groups its own concurrent appends into one transaction. Append-only triggers are
 /// ENABLE ALWAYS, and the checkpoint head moves only by compare-and-swap.
 /// </summary>
-public sealed class PostgresLedgerStore : ILedgerStore
+public sealed class PostgresLedgerStore : ISequencedLedgerStore
 {
     private readonly NpgsqlDataSource _dataSource;
 
@@ -65,6 +65,13 @@ public sealed class PostgresLedgerStore : ILedgerStore
         if (size != expectedSize)
             throw new LedgerConflictException($"the log holds {size} entries, the writer expected {expectedSize}");
 
+        await InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+        // PostgreSQL's commit waits for the WAL flush (synchronous_commit=on, the default): durable on return.
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken)
+    {
         await using (var insert = new NpgsqlCommand(PostgresSchema.InsertEntries, connection, transaction))
         {
             Add(insert, "idx", NpgsqlDbType.Bigint, rows.Select(r => r.Entry.Index).ToArray());
@@ -80,7 +87,21 @@ public sealed class PostgresLedgerStore : ILedgerStore
             Add(insert, "subtree_hashes", NpgsqlDbType.Bytea, rows.Select(r => r.SubtreeHashes).ToArray());
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        // PostgreSQL's commit waits for the WAL flush (synchronous_commit=on, the default): durable on return.
+    }
+
+    public async Task CommitInTurnAsync(Func<long, CancellationToken, Task<IReadOnlyList<LedgerRow>>> build, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.LockSequencer, new { key = PostgresSchema.SequencerLock },
+            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var size = await connection.ExecuteScalarAsync<long>(new CommandDefinition(PostgresSchema.Size, transaction: transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await build(size, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0) return;
+        if (rows[0].Entry.Index != size) throw new InvalidOperationException($"rows built for index {rows[0].Entry.Index}, the log holds {size} entries");
+        await InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
