@@ -23,8 +23,6 @@ have npm             || missing+=(npm)
 have chromium        || missing+=(chromium)          # headless browser for the audit page test (driven by playwright-core)
 have afl-fuzz        || missing+=(afl++)             # coverage-guided fuzzing of the parsers (tests/fuzz, with SharpFuzz)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)   # real PostgreSQL server
-# (grep without -q: with pipefail, -q's early exit would SIGPIPE ldconfig and report the library missing)
-{ ldconfig -p 2>/dev/null | grep 'libsodium\.so\.2' >/dev/null; } || missing+=(libsodium23) # Ed25519, scrypt, secretbox
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"
   if [ "$(id -u)" != 0 ]; then

@@ -20,7 +20,7 @@ internal static class ClientCommand
     private const string SecretVariable = "ATTEST_CLIENT_SECRET";
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    private sealed record Connection(Option<string> Url, Option<FileInfo?> Credentials, Option<FileInfo?> CaFile);
+    internal sealed record Connection(Option<string> Url, Option<FileInfo?> Credentials, Option<FileInfo?> CaFile);
 
     public static Command Build()
     {
@@ -50,7 +50,7 @@ internal static class ClientCommand
         return command;
     }
 
-    private static Connection Connect() => new(
+    internal static Connection Connect() => new(
         new Option<string>("--url") { Description = "the Attest server, e.g. https://attest.example.com", Required = true },
         new Option<FileInfo?>("--credentials") { Description = $"JSON file with client_id and client_secret (default: the {IdVariable} and {SecretVariable} environment variables)" },
         new Option<FileInfo?>("--ca-file") { Description = "PEM CA certificates to trust for the server's TLS certificate (default: the system's)" });
@@ -118,7 +118,8 @@ internal static class ClientCommand
 
     /// <summary>Builds the HTTP client, gets a token with <paramref name="scope"/> when given, runs the verb, and maps
     /// every failure to one line on stderr and an exit code.</summary>
-    private static async Task<int> RunAsync(ParseResult parse, Connection connection, Func<HttpClient, string?, Task<int>> verb, string? scope = null)
+    internal static async Task<int> RunAsync(ParseResult parse, Connection connection, Func<HttpClient, string?, Task<int>> verb, string? scope = null,
+        TimeSpan? timeout = null)
     {
         var error = parse.InvocationConfiguration.Error;
         try
@@ -129,7 +130,7 @@ internal static class ClientCommand
             // Client secrets travel in the token request: plain HTTP only to this machine.
             if (server.Scheme == "http" && !server.IsLoopback)
                 throw new CommandFailure($"--url '{url}' is plain HTTP to another host; client secrets go only over HTTPS (or to loopback)", AttestCommand.ExitCodes.UnusableInput);
-            using var http = CreateHttpClient(server, parse.GetValue(connection.CaFile));
+            using var http = CreateHttpClient(server, parse.GetValue(connection.CaFile), timeout ?? TimeSpan.FromSeconds(30));
             string? token = null;
             if (scope is not null)
             {
@@ -199,7 +200,7 @@ internal static class ClientCommand
         }
     }
 
-    private static HttpClient CreateHttpClient(Uri url, FileInfo? caFile)
+    private static HttpClient CreateHttpClient(Uri url, FileInfo? caFile, TimeSpan timeout)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         if (caFile is not null)
@@ -216,10 +217,10 @@ internal static class ClientCommand
             handler.SslOptions.RemoteCertificateValidationCallback = Attest.Core.Crypto.TlsTrust.ChainsTo(anchors, orSystemStore: true);
         }
         var baseUrl = url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
-        return new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };
+        return new HttpClient(handler) { BaseAddress = baseUrl, Timeout = timeout };
     }
 
-    private static async Task<JsonNode?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<JsonNode?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (text.Length == 0) return null;
@@ -233,7 +234,7 @@ internal static class ClientCommand
         }
     }
 
-    private static async Task<int> Refused(ParseResult parse, HttpResponseMessage response, JsonNode? body)
+    internal static async Task<int> Refused(ParseResult parse, HttpResponseMessage response, JsonNode? body)
     {
         var detail = body?["detail"]?.ToString() ?? body?["error_description"]?.ToString() ?? response.ReasonPhrase;
         await parse.InvocationConfiguration.Error.WriteLineAsync($"attest: the server refused: {(int)response.StatusCode} {detail}").ConfigureAwait(false);

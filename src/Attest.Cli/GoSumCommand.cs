@@ -11,7 +11,10 @@ namespace Attest.Cli;
 /// checks a module's go.sum against the module cache, vendored files, the checksum database and policy.</summary>
 internal static class GoSumCommand
 {
-    public static Command Build() => new("gosum", "Compute and verify go.sum hashes (h1) of Go modules.") { BuildHash(), BuildVerify() };
+    public static Command Build() => new("gosum", "Compute and verify go.sum hashes (h1) of Go modules; publish to and audit a private checksum database.")
+    {
+        BuildHash(), BuildVerify(), GoSumDbCommand.BuildPublish(), GoSumDbCommand.BuildAudit(),
+    };
 
     private static Command BuildHash()
     {
@@ -60,13 +63,14 @@ internal static class GoSumCommand
         var directory = new Argument<string?>("MODULE_DIR") { Description = "main module directory (go.mod, go.sum, vendor/); default: the current directory, or only the cache when --modcache is given alone", Arity = ArgumentArity.ZeroOrOne };
         var modcache = new Option<string?>("--modcache") { Description = "module cache (GOMODCACHE) whose zips, .mod files and extracted trees are re-hashed; default: $GOMODCACHE" };
         var sumdbCache = new Option<string?>("--sumdb-cache") { Description = "checksum-database cache (GOMODCACHE/cache/download/sumdb) whose signed records go.sum is compared with" };
-        var sumdbUrl = new Option<string?>("--sumdb-url") { Description = "fetch records and tiles from this checksum database (https://sum.golang.org, or PROXY/sumdb/sum.golang.org) into --sumdb-cache (default: a temporary directory) before verifying" };
+        var sumdbUrl = new Option<string?>("--sumdb-url") { Description = "fetch records and tiles from this checksum database (https://sum.golang.org, PROXY/sumdb/sum.golang.org, or an Attest server's URL/sumdb) into --sumdb-cache (default: a temporary directory) before verifying" };
+        var sumdbKey = new Option<string?>("--sumdb-key") { Description = "verifier key name+hash+key of the checksum database (default: the key in $GOSUMDB, else sum.golang.org's); an Attest server gives its own at GET /v1/sumdb/verifier-key" };
         var sumdbLatest = new Option<string?>("--sumdb-latest") { Description = "the client's signed latest tree note (default: $GOPATH/pkg/sumdb/sum.golang.org/latest beside the cache)" };
         var json = new Option<bool>("--json") { Description = "print the report as JSON" };
         var policyFile = new Option<string?>("--policy") { Description = "policy file or directory; its GoSumPolicy documents (deniedModules, allowLocalReplace, privatePatterns) apply" };
         var verify = new Command("verify", "Verify go.sum against the module cache, vendored files and policy; exit 0 when everything verifies, 1 with findings, 2 on unusable input.")
         {
-            directory, modcache, sumdbCache, sumdbUrl, sumdbLatest, json, policyFile,
+            directory, modcache, sumdbCache, sumdbUrl, sumdbKey, sumdbLatest, json, policyFile,
         };
         verify.SetAction(parse =>
         {
@@ -79,7 +83,7 @@ internal static class GoSumCommand
                 ModuleCache = cache,
                 GoNoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMDB")),
                 GoPrivate = NullIfEmpty(Environment.GetEnvironmentVariable("GOPRIVATE")),
-                GoSumDb = NullIfEmpty(Environment.GetEnvironmentVariable("GOSUMDB")),
+                GoSumDb = parse.GetValue(sumdbKey) ?? NullIfEmpty(Environment.GetEnvironmentVariable("GOSUMDB")),
                 GoFlags = NullIfEmpty(Environment.GetEnvironmentVariable("GOFLAGS")),
                 GoInsecure = NullIfEmpty(Environment.GetEnvironmentVariable("GOINSECURE")),
                 GoNoSumCheck = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMCHECK")),
@@ -128,9 +132,14 @@ internal static class GoSumCommand
                 fetchedInto = parse.GetValue(sumdbCache) ?? Directory.CreateTempSubdirectory("attest-sumdb-").FullName;
                 var goSumPath = Path.Combine(target, "go.sum");
                 var modules = File.Exists(goSumPath) ? GoSumFile.Load(goSumPath, options.Limits).Modules.ToList() : [];
+                if (!Attest.Core.Transparency.NoteVerifierKey.TryParse(GoSumDbCommandSupport.KeyOf(options), out var databaseKey, out var keyError))
+                {
+                    error.WriteLine($"attest: the checksum database key is not a verifier key: {keyError.Message}");
+                    return AttestCommand.ExitCodes.UnusableInput;
+                }
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
                 var fetched = new Attest.GoModules.SumDb.SumDbClient(http, options.Limits)
-                    .FetchAsync(url, "sum.golang.org", modules, fetchedInto).GetAwaiter().GetResult();
+                    .FetchAsync(url, databaseKey.Name, modules, fetchedInto).GetAwaiter().GetResult();
                 findings.AddRange(fetched.Findings);
                 fetchedLatest = fetched.LatestNote;
             }
@@ -191,10 +200,7 @@ internal static class GoSumDbCommandSupport
     public static IReadOnlyList<Finding>? Verify(string moduleDirectory, string sumdbCache, string? latest, GoSumVerifierOptions options)
     {
         if (!Directory.Exists(sumdbCache)) return null;
-        // GOSUMDB may name another database by its verifier key ("name+hash+key [URL]"); otherwise sum.golang.org.
-        var key = options.GoSumDb?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } first && first.Contains('+', StringComparison.Ordinal)
-            ? first
-            : Attest.GoModules.SumDb.SumDbVerifier.GoSumDbKey;
+        var key = KeyOf(options);
         if (!Attest.Core.Transparency.NoteVerifierKey.TryParse(key, out _, out var keyError))
             return [new Finding(GoSumCodes.SumDbNoteMalformed, $"GOSUMDB key \"{key}\" is not a verifier key: {keyError.Message}")];
         var verifier = new Attest.GoModules.SumDb.SumDbVerifier(key, options.Limits);
@@ -209,6 +215,13 @@ internal static class GoSumDbCommandSupport
             .. Attest.GoModules.SumDb.SumDbVerifier.CompareGoSum(goSum, report, p => patterns.Length > 0 && ModulePath.MatchPrefixPatterns(patterns, p)),
         ];
     }
+
+    /// <summary>The checksum database's verifier key: GOSUMDB (or --sumdb-key) may name a database by its key
+    /// ("name+hash+key [URL]"); otherwise sum.golang.org's.</summary>
+    public static string KeyOf(GoSumVerifierOptions options) =>
+        options.GoSumDb?.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() is { } first && first.Contains('+', StringComparison.Ordinal)
+            ? first
+            : Attest.GoModules.SumDb.SumDbVerifier.GoSumDbKey;
 }
 
 internal sealed record GoSumVerifyJson(string Verdict, int ModulesChecked, int FilesHashed, IReadOnlyList<GoSumFindingJson> Findings);

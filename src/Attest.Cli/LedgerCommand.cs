@@ -25,9 +25,7 @@ internal static class LedgerCommand
 
     public static Command Build()
     {
-        var db = new StoreSource(
-            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
-            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+        var db = StoreSource.Create();
         var keyFile = new Option<FileInfo>("--key") { Description = "checkpoint signing key: a note signer key (PRIVATE+KEY+…, Ed25519) or an ECDSA P-256 PEM", Required = true };
         var origin = new Option<string?>("--origin") { Description = "log origin (default: the key name)" };
         var vkeys = new Option<string[]>("--vkey") { Description = "trusted checkpoint verifier key name+id+key (repeatable: the current key and previous ones after a rotation)", Required = true, AllowMultipleArgumentsPerToken = false };
@@ -118,54 +116,14 @@ internal static class LedgerCommand
             await using var ledgerLifetime = log;
 
             var lines = parse.GetValue(json) is { } single ? ToAsync([single]) : ReadLinesAsync(parse.GetValue(jsonl)!, cancellationToken);
-            var failed = 0;
-            var gate = new SemaphoreSlim(LedgerLimits.MaxBatchEntries);
-            var printing = new object();
-            var pending = new List<Task>();
-            var lineNumber = 0;
-            await foreach (var line in lines.ConfigureAwait(false))
-            {
-                lineNumber++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                LedgerEntry entry;
-                try
+            var failed = await JsonLinesAppender.AppendAsync(log, parse.GetValue(kind)!, lines,
+                (index, line) =>
                 {
-                    using var doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = LedgerLimits.MaxJsonDepth });
-                    entry = new LedgerEntry { Kind = parse.GetValue(kind)!, Details = doc.RootElement.Clone() };
-                    LedgerEntryCodec.Validate(entry);
-                }
-                catch (Exception e) when (e is JsonException or ArgumentException)
-                {
-                    await error.WriteLineAsync($"attest: line {lineNumber}: {e.Message}").ConfigureAwait(false);
-                    failed++;
-                    continue;
-                }
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                var number = lineNumber;
-                // Many appends in flight so the sequencer can group them into one transaction.
-                pending.Add(Task.Run(async () =>
-                {
-                    try
-                    {
-                        var index = await log.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
-                        lock (printing)
-                        {
-                            output.WriteLine($"{index.ToString(CultureInfo.InvariantCulture)}\t{number.ToString(CultureInfo.InvariantCulture)}");
-                            output.Flush();
-                        }
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        lock (printing) error.WriteLine($"attest: line {number}: {e.Message}");
-                        Interlocked.Increment(ref failed);
-                    }
-                    finally
-                    {
-                        gate.Release();
-                    }
-                }, CancellationToken.None));
-            }
-            await Task.WhenAll(pending).ConfigureAwait(false);
+                    output.WriteLine($"{index.ToString(CultureInfo.InvariantCulture)}\t{line.ToString(CultureInfo.InvariantCulture)}");
+                    output.Flush();
+                },
+                (line, why) => error.WriteLine($"attest: line {line}: {why}"),
+                cancellationToken).ConfigureAwait(false);
             var checkpoint = await log.CheckpointAsync(cancellationToken).ConfigureAwait(false);
             if (checkpoint is not null) await error.WriteLineAsync($"checkpoint {checkpoint.Size}").ConfigureAwait(false);
             return failed == 0 ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
@@ -198,12 +156,7 @@ internal static class LedgerCommand
             WitnessAuditReport? witnessed = null;
             if (parse.GetValue(url) is { } urlText)
             {
-                if (parse.GetValue(db.Db) is not null || parse.GetValue(db.Connection) is not null ||
-                    !Uri.TryCreate(urlText, UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
-                {
-                    await error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
-                    return AttestCommand.ExitCodes.UnusableInput;
-                }
+                if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 // A running server serves its log to holders of an audit token (from `attest token --scope audit`).
                 if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
@@ -328,7 +281,8 @@ internal static class LedgerCommand
         var to = new Option<DateTimeOffset?>("--to") { Description = "recorded before (ISO 8601)" };
         var after = new Option<long>("--after") { Description = "only entries after this index (paging)", DefaultValueFactory = _ => -1 };
         var limit = new Option<int>("--limit") { DefaultValueFactory = _ => 100 };
-        var command = new Command("query", "Print matching entries as JSON lines, oldest first.") { db.Db, db.Connection, kind, image, digest, ns, verdict, client, from, to, after, limit };
+        var command = new Command("query", "Print matching entries as JSON lines, oldest first; rows whose bytes do not hash to their leaf or whose search columns differ from their bytes are withheld (named on stderr, exit 1).")
+            { db.Db, db.Connection, kind, image, digest, ns, verdict, client, from, to, after, limit };
         command.SetAction(async (parse, cancellationToken) =>
         {
             await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
@@ -339,22 +293,53 @@ internal static class LedgerCommand
                 Verdict = parse.GetValue(verdict), Client = parse.GetValue(client), From = parse.GetValue(from), To = parse.GetValue(to),
                 AfterIndex = parse.GetValue(after), Limit = parse.GetValue(limit),
             }, cancellationToken).ConfigureAwait(false);
-            foreach (var row in rows) await parse.InvocationConfiguration.Output.WriteLineAsync(Encoding.UTF8.GetString(row.Body)).ConfigureAwait(false);
-            return AttestCommand.ExitCodes.Success;
+            var withheld = 0;
+            foreach (var (row, problem) in await VerifiedEntries.CheckAsync(store, trust: null, rows, cancellationToken).ConfigureAwait(false))
+            {
+                if (problem is null)
+                {
+                    await parse.InvocationConfiguration.Output.WriteLineAsync(Encoding.UTF8.GetString(row.Body)).ConfigureAwait(false);
+                    continue;
+                }
+                withheld++;
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"attest: entry {row.Index} withheld: {problem}; run attest ledger verify").ConfigureAwait(false);
+            }
+            return withheld == 0 ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
         });
         return command;
     }
 
     /// <summary>Where the ledger lives: a SQLite file (--db) or PostgreSQL (--connection or ATTEST_LEDGER_CONNECTION).</summary>
-    private sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
+    internal sealed record StoreSource(Option<FileInfo?> Db, Option<string?> Connection)
     {
+        public static StoreSource Create() => new(
+            new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
+            new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
+
         /// <summary>The same database, for the tables beside the ledger (witness cosignatures); call after <see cref="OpenAsync"/> succeeded.</summary>
         public SqlDatabase OpenDatabase(ParseResult parse) => parse.GetValue(Db) is { } file
             ? SqlDatabase.Sqlite(file.FullName)
             : SqlDatabase.Postgres(parse.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!);
 
-        /// <summary>Opens the store, or writes why not and returns null.</summary>
-        public async Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken)
+        /// <summary>The --url of a verb that reads a log over HTTP instead of from a store: an absolute http(s) URL, given
+        /// without --db and --connection; otherwise null, with the reason written.</summary>
+        public async Task<Uri?> ReadUrlAsync(ParseResult parse, string urlText)
+        {
+            if (parse.GetValue(Db) is null && parse.GetValue(Connection) is null &&
+                Uri.TryCreate(urlText, UriKind.Absolute, out var url) && url.Scheme is "http" or "https")
+                return url;
+            await parse.InvocationConfiguration.Error.WriteLineAsync("attest: --url takes an absolute http(s) URL and excludes --db and --connection").ConfigureAwait(false);
+            return null;
+        }
+
+        /// <summary>Opens the ledger's store, or writes why not and returns null.</summary>
+        public Task<ILedgerStore?> OpenAsync(ParseResult parse, bool mustExist, CancellationToken cancellationToken) =>
+            OpenAsync<ILedgerStore>(parse, mustExist, async (file, c) => await SqliteLedgerStore.OpenAsync(file, c).ConfigureAwait(false),
+                async (connection, c) => await PostgresLedgerStore.OpenAsync(connection, c).ConfigureAwait(false), cancellationToken);
+
+        /// <summary>Opens a store of the ledger's database (the ledger's, or the checksum database's beside it).</summary>
+        public async Task<T?> OpenAsync<T>(ParseResult parse, bool mustExist, Func<string, CancellationToken, Task<T>> sqlite,
+            Func<string, CancellationToken, Task<T>> postgres, CancellationToken cancellationToken) where T : class
         {
             var error = parse.InvocationConfiguration.Error;
             var file = parse.GetValue(Db);
@@ -366,13 +351,13 @@ internal static class LedgerCommand
             }
             try
             {
-                if (file is null) return await PostgresLedgerStore.OpenAsync(connection!, cancellationToken).ConfigureAwait(false);
+                if (file is null) return await postgres(connection!, cancellationToken).ConfigureAwait(false);
                 if (mustExist && !file.Exists)
                 {
                     await error.WriteLineAsync($"attest: {file.FullName} does not exist").ConfigureAwait(false);
                     return null;
                 }
-                return await SqliteLedgerStore.OpenAsync(file.FullName, cancellationToken).ConfigureAwait(false);
+                return await sqlite(file.FullName, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or ArgumentException or IOException or Microsoft.Data.Sqlite.SqliteException)
             {

@@ -106,9 +106,9 @@ internal static class PolicyCommand
             }
 
             var time = TimeProvider.System;
-            var evaluator = new AdmissionEvaluator(new EvidenceCollector(registry), new AuthorityVerifier(time), new PolicyChecker(time), time, new EvaluatorOptions());
+            var evaluator = new AdmissionEvaluator(new RegistryEvidenceSource(registry), new AuthorityVerifier(time), new PolicyJudge(time), time, new EvaluatorOptions());
             var container = new ContainerImage(reference.ToString(), "/spec/containers/0/image", "test", "containers");
-            var decision = await evaluator.EvaluateAsync(set, parse.GetValue(kind)!, parse.GetValue(ns), [container], cancellationToken).ConfigureAwait(false);
+            var decision = await evaluator.EvaluateAsync(set, parse.GetValue(kind)!, parse.GetValue(ns), [container], null, cancellationToken).ConfigureAwait(false);
             var imageDecision = decision.Images[0];
             foreach (var reason in imageDecision.Reasons) output.WriteLine($"  [{reason.Code}] {reason.Message}");
             foreach (var outcome in imageDecision.Outcomes)

@@ -26,8 +26,9 @@ public static class DirHash
     private const int BufferSize = 1 << 17;
 
     /// <summary>Hash1 over the given files. Throws <see cref="ArgumentException"/> for a name containing a newline
-    /// (callers check names first and report a finding).</summary>
-    public static string Hash1(IEnumerable<DirHashFile> files, FileDigestSink? onFile = null)
+    /// (callers check names first and report a finding), and <see cref="OperationCanceledException"/> once
+    /// <paramref name="cancellationToken"/> is cancelled (checked between reads: the time bound of every walk).</summary>
+    public static string Hash1(IEnumerable<DirHashFile> files, FileDigestSink? onFile = null, CancellationToken cancellationToken = default)
     {
         var sorted = files.ToArray();
         Array.Sort(sorted, static (a, b) => Utf8Order.Compare(a.Name, b.Name));
@@ -42,10 +43,15 @@ public static class DirHash
             {
                 if (file.Name.Contains('\n', StringComparison.Ordinal))
                     throw new ArgumentException("dirhash: filenames with newlines are not supported", nameof(files));
+                cancellationToken.ThrowIfCancellationRequested();
                 using (var stream = file.Open())
                 {
                     int read;
-                    while ((read = stream.Read(buffer, 0, BufferSize)) > 0) content.AppendData(buffer, 0, read);
+                    while ((read = stream.Read(buffer, 0, BufferSize)) > 0)
+                    {
+                        content.AppendData(buffer, 0, read);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
                 }
                 content.GetHashAndReset(digest);
                 onFile?.Invoke(file.Name, digest);

@@ -45,4 +45,11 @@ public sealed record GoModulesLimits
 
     /// <summary>Largest sumdb lookup, note or tile file read (bytes).</summary>
     public long MaxSumDbFileBytes { get; init; } = 1L << 20;
+
+    /// <summary>Longest module path a checksum database accepts (characters); the go command has no limit, real
+    /// paths are far shorter, and a record must fit the audit ledger's fields.</summary>
+    public int MaxModulePathLength { get; init; } = 1024;
+
+    /// <summary>Longest module version a checksum database accepts (characters; pseudo-versions are about 50).</summary>
+    public int MaxVersionLength { get; init; } = 256;
 }

@@ -77,6 +77,9 @@ public static class GoSumCodes
     public const string PolicySumDbExempt = "gosum.policy.sumdb-exempt";
     public const string CacheZipHashMismatch = "gosum.cache.ziphash-mismatch";
 
+    /// <summary>go.mod requires no module and go.sum lists none: a pass says nothing about any dependency.</summary>
+    public const string NothingChecked = "gosum.gomod.nothing-checked";
+
     // gosum.env.*: go command settings seen by the build (advisory)
     public const string EnvModMod = "gosum.env.mod-mod";
     public const string EnvModCacheRw = "gosum.env.modcacherw";
@@ -106,7 +109,7 @@ public static class GoSumCodes
     public static bool IsWarning(string code) => code switch
     {
         LineOrder or LineDuplicate or ZipDirectoryEntry or ReplaceModule or ReplaceLocal or SumDbExempt
-            or ModuleNotInCache or VendorUnverified or EnvModMod or EnvModCacheRw or EnvInsecure or EnvNoSumCheck => true,
+            or ModuleNotInCache or VendorUnverified or NothingChecked or EnvModMod or EnvModCacheRw or EnvInsecure or EnvNoSumCheck => true,
         _ => false,
     };
 }

@@ -87,6 +87,11 @@ public sealed record GoSumVerifierOptions
     /// <summary>Also hash the extracted module directories (what the build compiles).</summary>
     public bool CheckExtractedDirectories { get; init; } = true;
 
+    /// <summary>Whether a <c>replace … =&gt; ./dir</c> directory is read (its h1 reported, vendored copies compared with
+    /// it). True for a developer's own checkout; false wherever go.mod comes from someone else (the server's check
+    /// API): such a path names the uploader's machine, and following it would read this machine's files.</summary>
+    public bool FollowLocalReplacements { get; init; } = true;
+
     public GoModulesLimits Limits { get; init; } = GoModulesLimits.Default;
 
     /// <summary>Parallel hashing; 0 means one per processor.</summary>

@@ -6,6 +6,12 @@ namespace Attest.GoModules;
 /// <summary>The outcome of <see cref="GoSumVerifier"/>: every finding (sorted by code, then evidence), and counts.</summary>
 public sealed record GoSumReport(IReadOnlyList<Finding> Findings, int ModulesChecked, int FilesHashed)
 {
+    /// <summary>The main module's path (go.mod's <c>module</c> line), when it has one.</summary>
+    public string? ModulePath { get; init; }
+
+    /// <summary>Number of <c>require</c> lines in go.mod.</summary>
+    public int Requirements { get; init; }
+
     /// <summary>True when no finding fails verification (warnings allowed).</summary>
     public bool Passed => Findings.All(f => GoSumCodes.IsWarning(f.Code));
 
@@ -30,9 +36,13 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
 {
     private readonly ConcurrentDictionary<ModuleVersion, (HashResult Result, bool Verified)> _zips = new();
     private int _filesHashed;
+    private CancellationToken _cancellation;
 
-    public GoSumReport Verify(string moduleDirectory)
+    /// <summary>Verifies the main module in <paramref name="moduleDirectory"/>. Throws
+    /// <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> is cancelled (the time bound).</summary>
+    public GoSumReport Verify(string moduleDirectory, CancellationToken cancellationToken = default)
     {
+        _cancellation = cancellationToken;
         var findings = new ConcurrentBag<Finding>();
         var limits = options.Limits;
         var goModPath = Path.Combine(moduleDirectory, "go.mod");
@@ -59,14 +69,19 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
         CheckSumDbExemptions(goMod, goSum, findings);
         CheckEnvironment(findings);
         CheckDenied(goMod, goSum, findings);
-        return Report(findings, modules.Count);
+        if (goMod.Requires.Count == 0 && goSum.Entries.Count == 0 && vendor is null)
+            findings.Add(FindingFactory.Create(GoSumCodes.NothingChecked,
+                $"{goMod.ModulePath ?? "the main module"} requires no module and go.sum lists none: no dependency was checked",
+                ("module", goMod.ModulePath)));
+        return Report(findings, modules.Count) with { ModulePath = goMod.ModulePath, Requirements = goMod.Requires.Count };
     }
 
     /// <summary>Verifies a whole module cache on its own (no main module), like <c>go mod verify</c> for every module
     /// in it: each <c>cache/download/…/@v/V.zip</c> and extracted <c>path@V</c> tree against the cache's
     /// <c>V.ziphash</c>. Weaker than <see cref="Verify"/>: the cache vouches for itself.</summary>
-    public GoSumReport VerifyCache(string cache)
+    public GoSumReport VerifyCache(string cache, CancellationToken cancellationToken = default)
     {
+        _cancellation = cancellationToken;
         var findings = new ConcurrentBag<Finding>();
         var download = Path.Combine(cache, "cache", "download");
         if (!Directory.Exists(download))
@@ -75,7 +90,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
             .Where(z => Path.GetFileName(Path.GetDirectoryName(z)) == "@v")
             .Take(options.Limits.MaxModules)
             .ToList();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism > 0 ? options.MaxParallelism : Environment.ProcessorCount };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism > 0 ? options.MaxParallelism : Environment.ProcessorCount, CancellationToken = _cancellation };
         var done = 0;
         Parallel.ForEach(zips, parallel, zip =>
         {
@@ -105,7 +120,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
             var module = new ModuleVersion(path, version);
             var zipHashFile = Path.ChangeExtension(zip, ".ziphash");
             var want = File.Exists(zipHashFile) ? TextLines.ReadBounded(zipHashFile, 1024, out _) is { } b ? System.Text.Encoding.UTF8.GetString(b).Trim() : null : null;
-            var result = ModuleZip.Hash(zip, module, options.Limits);
+            var result = ModuleZip.Hash(zip, module, options.Limits, _cancellation);
             Interlocked.Add(ref _filesHashed, result.FileDigests.Count);
             foreach (var f in result.Findings) findings.Add(f);
             if (want is null)
@@ -119,7 +134,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
             var dir = Path.Combine(cache, escPath + "@" + escVersion);
             if (options.CheckExtractedDirectories && Directory.Exists(dir))
             {
-                var dirResult = ModuleDirectory.Hash(dir, module, options.Limits);
+                var dirResult = ModuleDirectory.Hash(dir, module, options.Limits, _cancellation);
                 Interlocked.Add(ref _filesHashed, dirResult.FileDigests.Count);
                 foreach (var f in dirResult.Findings) findings.Add(f);
                 if (dirResult.Hash is not null && dirResult.Hash != want)
@@ -189,14 +204,35 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
                     ("module", old), ("replacement", $"{replace.NewPath}@{replace.NewVersion}"), ("line", replace.Line)));
                 continue;
             }
-            var dir = Path.GetFullPath(Path.Combine(moduleDirectory, replace.NewPath));
-            // The h1 the module zip built from this directory would have (x/mod CreateFromDir rules), for the record.
-            var hash = Directory.Exists(dir)
-                ? ModuleFiles.HashAsZip(dir, new ModuleVersion(replace.OldPath, replace.OldVersion.Length == 0 ? "v0.0.0" : replace.OldVersion), options.Limits).Hash
-                : null;
-            findings.Add(FindingFactory.Create(GoSumCodes.ReplaceLocal,
-                $"{old} is replaced by the local directory {replace.NewPath} (go.mod line {replace.Line}); its content has no checksum{(hash is null ? " and the directory does not exist" : $" (directory h1 now {hash})")}",
-                ("module", old), ("directory", replace.NewPath), ("line", replace.Line), ("dirHash", hash)));
+            if (!options.FollowLocalReplacements)
+            {
+                // The directory is on the machine that built the module, not here: whatever this machine has at that
+                // path says nothing about it, and reading it would let the uploader probe this machine's files.
+                findings.Add(FindingFactory.Create(GoSumCodes.ReplaceLocal,
+                    $"{old} is replaced by the local directory {replace.NewPath} (go.mod line {replace.Line}); its content has no checksum and was not read (local directories are never read here)",
+                    ("module", old), ("directory", replace.NewPath), ("line", replace.Line)));
+            }
+            else
+            {
+                var dir = Path.GetFullPath(Path.Combine(moduleDirectory, replace.NewPath));
+                // The h1 the module zip built from this directory would have (x/mod CreateFromDir rules), for the record.
+                string? hash = null;
+                string? problem = null;
+                try
+                {
+                    hash = Directory.Exists(dir)
+                        ? ModuleFiles.HashAsZip(dir, new ModuleVersion(replace.OldPath, replace.OldVersion.Length == 0 ? "v0.0.0" : replace.OldVersion), options.Limits, _cancellation).Hash
+                        : null;
+                    if (hash is null && !Directory.Exists(dir)) problem = "the directory does not exist";
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    problem = $"the directory cannot be read: {e.Message}";
+                }
+                findings.Add(FindingFactory.Create(GoSumCodes.ReplaceLocal,
+                    $"{old} is replaced by the local directory {replace.NewPath} (go.mod line {replace.Line}); its content has no checksum{(hash is not null ? $" (directory h1 now {hash})" : problem is null ? "" : $" and {problem}")}",
+                    ("module", old), ("directory", replace.NewPath), ("line", replace.Line), ("dirHash", hash)));
+            }
             if (!policy.AllowLocalReplace)
                 findings.Add(FindingFactory.Create(GoSumCodes.PolicyLocalReplace, $"policy does not allow local replacements: {old} => {replace.NewPath}",
                     ("module", old), ("directory", replace.NewPath), ("line", replace.Line)));
@@ -205,7 +241,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
 
     private void CheckCache(string cache, GoSumFile goSum, string goSumPath, List<ModuleVersion> modules, ConcurrentBag<Finding> findings)
     {
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism > 0 ? options.MaxParallelism : Environment.ProcessorCount };
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism > 0 ? options.MaxParallelism : Environment.ProcessorCount, CancellationToken = _cancellation };
         var done = 0;
         Parallel.ForEach(modules, parallel, module =>
         {
@@ -247,7 +283,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
         if (wantZip is not null && File.Exists(zipPath))
         {
             found = true;
-            var result = ModuleZip.Hash(zipPath, module, options.Limits);
+            var result = ModuleZip.Hash(zipPath, module, options.Limits, _cancellation);
             Interlocked.Add(ref _filesHashed, result.FileDigests.Count);
             foreach (var f in result.Findings) findings.Add(f);
             var verified = result.Hash == wantZip;
@@ -269,7 +305,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
         if (wantZip is not null && options.CheckExtractedDirectories && Directory.Exists(dirPath))
         {
             found = true;
-            var result = ModuleDirectory.Hash(dirPath, module, options.Limits);
+            var result = ModuleDirectory.Hash(dirPath, module, options.Limits, _cancellation);
             Interlocked.Add(ref _filesHashed, result.FileDigests.Count);
             foreach (var f in result.Findings) findings.Add(f);
             if (result.Hash is not null && result.Hash != wantZip)
@@ -412,15 +448,18 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
                 findings.Add(FindingFactory.Create(GoSumCodes.VendorFileExtra, $"vendor/{rel} is not a file of {vm.Source}", ("file", file), ("module", vm.Source.ToString())));
                 continue;
             }
+            _cancellation.ThrowIfCancellationRequested();
             byte[] actual;
-            if (new FileInfo(file).Length == 0)
+            try
             {
-                actual = System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty); // never open FIFOs or devices
-            }
-            else
-            {
-                using var stream = new BoundedReadStream(File.OpenRead(file), options.Limits.MaxFileBytes, file);
+                // Regular files only (never a pipe or device), read no further than the limit.
+                using var stream = new BoundedReadStream(Attest.Core.IO.RegularFile.OpenRead(file), options.Limits.MaxFileBytes, file);
                 actual = System.Security.Cryptography.SHA256.HashData(stream);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                findings.Add(FindingFactory.Create(GoSumCodes.FileUnreadable, $"vendor/{rel}: {e.Message}", ("file", file)));
+                continue;
             }
             Interlocked.Increment(ref _filesHashed);
             if (!actual.AsSpan().SequenceEqual(want))
@@ -437,8 +476,9 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
         var replacement = goMod.ReplacementFor(vm.Path, vm.Version);
         if (replacement is { IsLocal: true })
         {
+            if (!options.FollowLocalReplacements) return null;
             var dir = Path.GetFullPath(Path.Combine(moduleDirectory, replacement.NewPath));
-            return Directory.Exists(dir) ? ModuleDirectory.Hash(dir, vm.Path + "@v0.0.0", options.Limits).FileDigests : null;
+            return Directory.Exists(dir) ? ModuleDirectory.Hash(dir, vm.Path + "@v0.0.0", options.Limits, _cancellation).FileDigests : null;
         }
         var source = vm.Source;
         if (_zips.TryGetValue(source, out var cached)) return cached.Verified ? cached.Result.FileDigests : null;
@@ -446,7 +486,7 @@ public sealed class GoSumVerifier(GoSumVerifierOptions options, GoSumPolicy poli
         if (ModulePath.Escape(source.Path) is not { } esc || ModulePath.EscapeVersion(source.Version) is not { } escV) return null;
         var zip = Path.Combine(cache, "cache", "download", esc, "@v", escV + ".zip");
         if (!File.Exists(zip)) return null;
-        var result = ModuleZip.Hash(zip, source, options.Limits);
+        var result = ModuleZip.Hash(zip, source, options.Limits, _cancellation);
         var verified = result.Hash == want;
         _zips[source] = (result, verified);
         return verified ? result.FileDigests : null;

@@ -61,8 +61,10 @@ public static class ModuleFiles
 
     /// <summary>The files <c>CreateFromDir</c> would consider: regular files under <paramref name="directory"/>,
     /// skipping VCS directories and directories holding their own go.mod (nested modules), with the omitted
-    /// directories listed. Symbolic links and other irregular files are skipped as the go command skips them.</summary>
-    public static (IReadOnlyList<string> Files, IReadOnlyList<ModuleFileCheck> OmittedDirectories) ListDirectory(string directory, GoModulesLimits? limits = null)
+    /// directories listed. Symbolic links, pipes, devices and sockets are skipped as the go command skips them
+    /// (never opened).</summary>
+    public static (IReadOnlyList<string> Files, IReadOnlyList<ModuleFileCheck> OmittedDirectories) ListDirectory(string directory, GoModulesLimits? limits = null,
+        CancellationToken cancellationToken = default)
     {
         limits ??= GoModulesLimits.Default;
         var files = new List<string>();
@@ -71,15 +73,18 @@ public static class ModuleFiles
         {
             foreach (var entry in dir.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }).OrderBy(e => e.Name, Utf8Order.Instance))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var childRel = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
-                if (entry.LinkTarget is not null) continue;
-                if (entry is DirectoryInfo sub)
+                var kind = Attest.Core.IO.RegularFile.Status(entry.FullName).Kind;
+                if (kind is not (Attest.Core.IO.FileKind.Regular or Attest.Core.IO.FileKind.Directory)) continue;
+                if (kind == Attest.Core.IO.FileKind.Directory && entry is DirectoryInfo sub)
                 {
                     if (VcsDirectories.Contains(sub.Name)) { omitted.Add(new(childRel, ModuleFileStatus.Omitted, "directory is a version control repository")); continue; }
                     if (File.Exists(Path.Combine(sub.FullName, "go.mod"))) { omitted.Add(new(childRel, ModuleFileStatus.Omitted, "directory is in another module")); continue; }
                     Walk(sub, childRel);
                     continue;
                 }
+                if (entry is not FileInfo) continue;
                 if (files.Count >= limits.MaxFilesPerModule) throw new IOException($"{directory}: more than {limits.MaxFilesPerModule} files");
                 files.Add(childRel);
             }
@@ -89,18 +94,32 @@ public static class ModuleFiles
     }
 
     /// <summary>The h1 of the module zip the go command would create from <paramref name="directory"/>; null with the
-    /// invalid files when it would refuse to create one.</summary>
-    public static (string? Hash, IReadOnlyList<ModuleFileCheck> Checks) HashAsZip(string directory, ModuleVersion module, GoModulesLimits? limits = null)
+    /// invalid files when it would refuse to create one. Throws <see cref="IOException"/> (or
+    /// <see cref="UnauthorizedAccessException"/>) when the tree cannot be read within the limits.</summary>
+    public static (string? Hash, IReadOnlyList<ModuleFileCheck> Checks) HashAsZip(string directory, ModuleVersion module, GoModulesLimits? limits = null,
+        CancellationToken cancellationToken = default)
     {
         limits ??= GoModulesLimits.Default;
-        var (files, omittedDirectories) = ListDirectory(directory, limits);
+        var (files, omittedDirectories) = ListDirectory(directory, limits, cancellationToken);
         var goModPath = Path.Combine(directory, "go.mod");
         var goVersion = File.Exists(goModPath) ? GoModFile.Load(goModPath, limits).GoVersion : null;
         var checks = Check(files, goVersion);
         var all = omittedDirectories.Concat(checks).ToList();
         if (checks.Any(c => c.Status == ModuleFileStatus.Invalid)) return (null, all);
+        long total = 0;
         var hash = DirHash.Hash1(checks.Where(c => c.Status == ModuleFileStatus.Valid)
-            .Select(c => new DirHashFile(module.ZipPrefix + c.Path, () => File.OpenRead(Path.Combine(directory, c.Path)))));
+            .Select(c => new DirHashFile(module.ZipPrefix + c.Path, () =>
+            {
+                var path = Path.Combine(directory, c.Path);
+                var stream = Attest.Core.IO.RegularFile.OpenRead(path);
+                total += stream.Length;
+                if (stream.Length > limits.MaxFileBytes || total > limits.MaxModuleUncompressedBytes)
+                {
+                    stream.Dispose();
+                    throw new IOException($"{path}: the module's files are larger than the limit of {Math.Min(limits.MaxFileBytes, limits.MaxModuleUncompressedBytes)} bytes");
+                }
+                return new BoundedReadStream(stream, stream.Length, path);
+            })), cancellationToken: cancellationToken);
         return (hash, all);
     }
 

@@ -19,7 +19,7 @@ public static class ModuleZip
     private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Hashes the zip at <paramref name="zipPath"/> as the content of <paramref name="module"/>.</summary>
-    public static HashResult Hash(string zipPath, ModuleVersion module, GoModulesLimits? limits = null)
+    public static HashResult Hash(string zipPath, ModuleVersion module, GoModulesLimits? limits = null, CancellationToken cancellationToken = default)
     {
         limits ??= GoModulesLimits.Default;
         FileInfo info;
@@ -38,8 +38,8 @@ public static class ModuleZip
                 ("file", zipPath), ("size", info.Length), ("limit", limits.MaxZipFileBytes))]);
         try
         {
-            using var stream = new FileStream(zipPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            return Hash(stream, module, limits, zipPath);
+            using var stream = Attest.Core.IO.RegularFile.OpenRead(zipPath, 1 << 16, FileOptions.SequentialScan);
+            return Hash(stream, module, limits, zipPath, cancellationToken);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -48,7 +48,8 @@ public static class ModuleZip
     }
 
     /// <summary>Hashes a module zip from a seekable stream; <paramref name="displayName"/> names it in findings.</summary>
-    public static HashResult Hash(Stream zip, ModuleVersion module, GoModulesLimits? limits = null, string displayName = "module.zip")
+    public static HashResult Hash(Stream zip, ModuleVersion module, GoModulesLimits? limits = null, string displayName = "module.zip",
+        CancellationToken cancellationToken = default)
     {
         limits ??= GoModulesLimits.Default;
         if (zip.CanSeek && zip.Length > limits.MaxZipFileBytes)
@@ -80,7 +81,7 @@ public static class ModuleZip
             }
             var safe = CheckEntries(entries, module, limits, displayName, findings);
             if (!safe) return HashResult.Failed(findings);
-            return HashEntries(entries, module, limits, displayName, findings);
+            return HashEntries(entries, module, limits, displayName, findings, cancellationToken);
         }
     }
 
@@ -197,7 +198,8 @@ public static class ModuleZip
         rel.StartsWith('/') || rel.Contains('\\', StringComparison.Ordinal) || rel.Contains(':', StringComparison.Ordinal)
         || rel.Split('/').Any(e => e == "..");
 
-    private static HashResult HashEntries(IReadOnlyList<ZipArchiveEntry> entries, ModuleVersion module, GoModulesLimits limits, string zipName, List<Finding> findings)
+    private static HashResult HashEntries(IReadOnlyList<ZipArchiveEntry> entries, ModuleVersion module, GoModulesLimits limits, string zipName, List<Finding> findings,
+        CancellationToken cancellationToken)
     {
         // Like HashZip: every stored name; for a repeated name the last entry is what opening it yields.
         var byName = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
@@ -210,7 +212,7 @@ public static class ModuleZip
             var hash = DirHash.Hash1(inputs, (name, sha) =>
             {
                 if (name.StartsWith(prefix, StringComparison.Ordinal) && !name.EndsWith('/')) digests[name[prefix.Length..]] = sha.ToArray();
-            });
+            }, cancellationToken);
             return new HashResult(hash, findings, digests);
         }
         catch (EntryTooLargeException e)
@@ -235,12 +237,34 @@ public static class ModuleZip
     /// <summary>Reads the root go.mod of a module zip (bounded), or null when the zip has none or cannot be read.</summary>
     public static byte[]? ReadGoMod(string zipPath, ModuleVersion module, GoModulesLimits? limits = null)
     {
-        limits ??= GoModulesLimits.Default;
         try
         {
-            using var archive = new ZipArchive(File.OpenRead(zipPath), ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: StrictUtf8);
+            using var file = Attest.Core.IO.RegularFile.OpenRead(zipPath);
+            return ReadGoMod(file, module, limits, out _);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the root go.mod of a module zip from a stream (bounded, left open): null when the zip has none;
+    /// <paramref name="error"/> says why when it has one that cannot be read.</summary>
+    public static byte[]? ReadGoMod(Stream zip, ModuleVersion module, GoModulesLimits? limits, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        limits ??= GoModulesLimits.Default;
+        error = null;
+        try
+        {
+            using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true, entryNameEncoding: StrictUtf8);
             var entry = archive.Entries.LastOrDefault(e => e.FullName == module.ZipPrefix + "go.mod");
-            if (entry is null || entry.Length > limits.MaxGoModOrLicenseInZipBytes) return null;
+            if (entry is null) return null;
+            if (entry.Length > limits.MaxGoModOrLicenseInZipBytes)
+            {
+                error = $"go.mod declares {entry.Length} bytes, more than the limit of {limits.MaxGoModOrLicenseInZipBytes}";
+                return null;
+            }
             using var stream = OpenBounded(entry, limits);
             using var buffer = new MemoryStream((int)entry.Length);
             stream.CopyTo(buffer);
@@ -248,6 +272,7 @@ public static class ModuleZip
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or DecoderFallbackException or NotSupportedException)
         {
+            error = e.Message;
             return null;
         }
     }

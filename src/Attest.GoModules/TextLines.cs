@@ -13,7 +13,8 @@ internal static class TextLines
         error = null;
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            // Regular files only: a named pipe would block the open, a device would stream forever.
+            using var stream = Attest.Core.IO.RegularFile.OpenRead(path);
             if (stream.Length > maxBytes)
             {
                 error = $"file is {stream.Length} bytes, more than the limit of {maxBytes}";

@@ -21,6 +21,8 @@ public sealed class AuditLedger : IAsyncDisposable
     private StoredCheckpoint? _lastCheckpoint;
     private DateTimeOffset _lastCheckpointAt;
     private Task _sequencer = Task.CompletedTask;
+    private string? _quarantine;
+    private bool _closed;
 
     private AuditLedger(ILedgerStore store, AuditLedgerOptions options, NoteSigner[] signers, TimeProvider time)
     {
@@ -28,7 +30,7 @@ public sealed class AuditLedger : IAsyncDisposable
         _options = options;
         _signers = signers;
         _time = time;
-        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(LedgerLimits.MaxPendingAppends)
+        _queue = Channel.CreateBounded<Work>(new BoundedChannelOptions(options.MaxPendingAppends)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -43,6 +45,20 @@ public sealed class AuditLedger : IAsyncDisposable
     /// <summary>The keys that verify this ledger's checkpoints (give them to auditors).</summary>
     public IReadOnlyList<NoteVerifierKey> VerifierKeys { get; }
 
+    /// <summary>What an audit of this ledger trusts: its origin, current keys and the previous ones of a rotation.</summary>
+    public LedgerAuditOptions Trust => new(_options.Origin, [.. VerifierKeys, .. _options.PreviousVerifierKeys]);
+
+    /// <summary>The checkpoint this ledger had verified before it opened (its high-water mark, or else the store's latest
+    /// signed checkpoint): everything after it is what a start-up audit still has to replay. Null before any checkpoint.</summary>
+    public Checkpoint? OpenedFrom { get; private set; }
+
+    /// <summary>Why checkpoints are no longer signed (an audit found the log altered), or null.</summary>
+    public string? Quarantine => Volatile.Read(ref _quarantine);
+
+    /// <summary>Stops signing checkpoints: a log an audit found altered must not be vouched for further. Appends go on
+    /// (nothing is lost); checkpoint requests fail with the reason.</summary>
+    public void StopSigning(string reason) => Interlocked.CompareExchange(ref _quarantine, reason, null);
+
     /// <summary>Loads the tree state from the store and starts the sequencer.</summary>
     public static async Task<AuditLedger> OpenAsync(ILedgerStore store, AuditLedgerOptions options, IReadOnlyList<NoteSigner> signers, TimeProvider time,
         CancellationToken cancellationToken = default)
@@ -56,6 +72,7 @@ public sealed class AuditLedger : IAsyncDisposable
         if (signers.Count == 0) throw new ArgumentException("the ledger needs at least one checkpoint signer", nameof(signers));
         var ledger = new AuditLedger(store, options, [.. signers], time);
         await ledger.ReloadAsync(cancellationToken).ConfigureAwait(false);
+        ledger.OpenedFrom = ledger._openedFrom;
         ledger._lastCheckpointAt = time.GetUtcNow();
         ledger._sequencer = Task.Run(ledger.RunAsync, CancellationToken.None);
         return ledger;
@@ -81,7 +98,13 @@ public sealed class AuditLedger : IAsyncDisposable
         var prepared = LedgerEntryCodec.Prepare(entry);
         var work = new AppendWork(entry, prepared, wantsCheckpoint,
             new TaskCompletionSource<(SequencedEntry, StoredCheckpoint?)>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        // Pushback, as Tessera's ErrPushback: a full queue answers now, so the caller can answer its own caller
+        // (deny, 503 with Retry-After) instead of sitting out its deadline behind thousands of appends.
+        if (!_queue.Writer.TryWrite(work))
+        {
+            if (Volatile.Read(ref _closed)) throw new ObjectDisposedException(nameof(AuditLedger), "the ledger is closed");
+            throw new LedgerBusyException(_options.MaxPendingAppends);
+        }
         return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -361,6 +384,7 @@ public sealed class AuditLedger : IAsyncDisposable
     /// first (the state is reloaded and the caller may retry).</summary>
     private async Task<bool> PublishAsync(long size)
     {
+        if (Quarantine is { } reason) throw new LedgerCorruptException($"refusing to sign size {size}: {reason}");
         var root = _range.Root();
         var previous = _lastCheckpoint;
         if (previous is not null)
@@ -375,6 +399,9 @@ public sealed class AuditLedger : IAsyncDisposable
         var next = new StoredCheckpoint(size, root, note);
         if (await _store.TryAdvanceCheckpointAsync(previous?.Size ?? -1, next, _stopping.Token).ConfigureAwait(false))
         {
+            // The mark moves only once the checkpoint is stored: a crash in between leaves the older mark, which the
+            // stored history still satisfies.
+            _options.HighWaterMark?.Write(note);
             _lastCheckpoint = next;
             _lastCheckpointAt = _time.GetUtcNow();
             return true;
@@ -400,12 +427,52 @@ public sealed class AuditLedger : IAsyncDisposable
                 throw new LedgerCorruptException($"latest checkpoint is refused: {refusal.Message}");
             if (checkpoint.Size != latest.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(latest.RootHash) || checkpoint.Size > size)
                 throw new LedgerCorruptException($"latest checkpoint (size {checkpoint.Size}) does not match the stored log of size {size}");
+            _openedFrom ??= checkpoint;
         }
+        if (_options.HighWaterMark is { } mark) await CheckHighWaterMarkAsync(mark, latest, cancellationToken).ConfigureAwait(false);
         _lastCheckpoint = latest;
+    }
+
+    private Checkpoint? _openedFrom;
+
+    /// <summary>The store's latest checkpoint, if our keys signed it.</summary>
+    private async Task<StoredCheckpoint?> LatestSignedAsync(CancellationToken cancellationToken)
+    {
+        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        return latest is not null && LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(latest.Note), Trust, out var checkpoint, out _) &&
+               checkpoint.Size == latest.Size && checkpoint.RootHash.AsSpan().SequenceEqual(latest.RootHash)
+            ? latest
+            : null;
+    }
+
+    /// <summary>Refuses a store rolled back below (or forked from) the highest checkpoint this ledger signed or verified,
+    /// and raises the mark to the store's latest checkpoint once that is shown to extend it.</summary>
+    private async Task CheckHighWaterMarkAsync(CheckpointHighWaterMark mark, StoredCheckpoint? latest, CancellationToken cancellationToken)
+    {
+        var note = mark.ReadNote();
+        Checkpoint? marked = null;
+        if (note is not null)
+        {
+            if (!LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(note), Trust, out marked, out var refusal))
+                throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the checkpoint high-water mark {mark.Path} is refused: {refusal.Message}");
+            // The mark can be newer than the checkpoint read before it: a replica sharing this data directory published
+            // and marked in between. The store's checkpoint only moves forward and the mark only after it, so read again
+            // now (after the mark) it covers the mark unless the log was rolled back.
+            if (latest is null || latest.Size < marked.Size) latest = await LatestSignedAsync(cancellationToken).ConfigureAwait(false);
+            if (latest is null || latest.Size < marked.Size)
+                throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the store's signed history ends at size {latest?.Size ?? 0}, below the checkpoint of " +
+                                                 $"size {marked.Size} this ledger signed ({mark.Path}): the log was rolled back");
+            var root = latest.Size == marked.Size ? latest.RootHash : await _store.GetRootAsync(marked.Size, cancellationToken).ConfigureAwait(false);
+            if (!root.AsSpan().SequenceEqual(marked.RootHash))
+                throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the stored tree at size {marked.Size} differs from the checkpoint this ledger signed ({mark.Path}): the log was rewritten");
+            if (_openedFrom is null || _openedFrom.Size > marked.Size) _openedFrom = marked;
+        }
+        if (latest is not null && (marked is null || latest.Size > marked.Size)) mark.Write(latest.Note);
     }
 
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _closed, true);
         _queue.Writer.TryComplete();
         try
         {

@@ -19,8 +19,16 @@ public sealed record AuditLedgerOptions
     /// signed by one of them (new checkpoints are signed by the current signers only).</summary>
     public IReadOnlyList<Attest.Core.Transparency.NoteVerifierKey> PreviousVerifierKeys { get; init; } = [];
 
+    /// <summary>Where the highest checkpoint this ledger signed is kept, outside the store (null: nowhere, as for the CLI).
+    /// With it, a store rolled back below that checkpoint is refused (<see cref="CheckpointHighWaterMark"/>).</summary>
+    public CheckpointHighWaterMark? HighWaterMark { get; init; }
+
     /// <summary>Entries committed in one transaction at most.</summary>
     public int MaxBatchEntries { get; init; } = LedgerLimits.MaxBatchEntries;
+
+    /// <summary>Appends waiting for the sequencer at most; one more is refused at once with
+    /// <see cref="LedgerBusyException"/> (pushback) instead of waiting for room.</summary>
+    public int MaxPendingAppends { get; init; } = LedgerLimits.MaxPendingAppends;
 
     /// <summary>Every problem with these options (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -30,6 +38,7 @@ public sealed record AuditLedgerOptions
         if (CheckpointEveryEntries < 1) errors.Add("CheckpointEveryEntries must be at least 1");
         if (CheckpointInterval <= TimeSpan.Zero) errors.Add("CheckpointInterval must be positive");
         if (MaxBatchEntries is < 1 or > LedgerLimits.MaxBatchEntries) errors.Add($"MaxBatchEntries must be within 1..{LedgerLimits.MaxBatchEntries}");
+        if (MaxPendingAppends < 1) errors.Add("MaxPendingAppends must be at least 1");
         return errors;
     }
 }

@@ -27,12 +27,24 @@ public sealed record LedgerAuditReport(long EntriesChecked, int CheckpointsCheck
 
 /// <summary>
 /// <c>attest ledger verify</c>: replays every entry from the store, recomputes every leaf, stored subtree and
-/// checkpoint root, checks every checkpoint signature, and names the first bad index. Trusts nothing in the
-/// database except what the configured keys signed.
+/// checkpoint root, checks every checkpoint signature and every stored search column against the body it copies, and
+/// names the first bad index. Trusts nothing in the database except what the configured keys signed.
 /// </summary>
 public static class LedgerAuditor
 {
-    public static async Task<LedgerAuditReport> AuditAsync(ILedgerStore store, LedgerAuditOptions options, CancellationToken cancellationToken = default)
+    /// <summary>Column mismatches listed one by one before the rest are only counted.</summary>
+    private const int MaxColumnFindings = 100;
+
+    public static Task<LedgerAuditReport> AuditAsync(ILedgerStore store, LedgerAuditOptions options, CancellationToken cancellationToken = default) =>
+        AuditAsync(store, options, from: null, cancellationToken);
+
+    /// <summary>Audits only what follows <paramref name="from"/>, a checkpoint already verified (a server's start-up):
+    /// the stored frontier at its size must lead to its root, then every later entry is replayed and checked as in a
+    /// full audit, and every later checkpoint compared. Entries before it are left to the full audit.</summary>
+    public static Task<LedgerAuditReport> AuditTailAsync(ILedgerStore store, LedgerAuditOptions options, Checkpoint from, CancellationToken cancellationToken = default) =>
+        AuditAsync(store, options, from ?? throw new ArgumentNullException(nameof(from)), cancellationToken);
+
+    private static async Task<LedgerAuditReport> AuditAsync(ILedgerStore store, LedgerAuditOptions options, Checkpoint? from, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -47,44 +59,43 @@ public static class LedgerAuditor
         }
 
         // 1. Checkpoints: every signature, and the columns must say what the signed note says.
-        var checkpoints = new List<Checkpoint>();
-        var checkpointRows = 0;
-        await foreach (var row in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            checkpointRows++;
-            if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(row.Note), options, out var checkpoint, out var refusal))
-            {
-                var evidence = new Dictionary<string, string>(refusal.Evidence ?? new Dictionary<string, string>()) { ["size"] = Str(row.Size) };
-                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} refused: {refusal.Message}", evidence));
-                continue;
-            }
-            if (checkpoint.Size != row.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(row.RootHash))
-            {
-                findings.Add(new Finding(LedgerCodes.CheckpointRowMismatch, $"checkpoint row {row.Size} differs from the note it stores",
-                    new Dictionary<string, string> { ["size"] = Str(row.Size), ["noteSize"] = Str(checkpoint.Size) }));
-                continue;
-            }
-            checkpoints.Add(checkpoint);
-        }
-        try
-        {
-            var head = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
-            var last = checkpoints.Count > 0 ? checkpoints[^1] : null;
-            if (head?.Size != last?.Size)
-                findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, "the checkpoint head is not the latest verified checkpoint",
-                    new Dictionary<string, string> { ["head"] = Str(head?.Size ?? -1), ["latest"] = Str(last?.Size ?? -1) }));
-        }
-        catch (LedgerCorruptException e)
-        {
-            findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, e.Message));
-        }
+        var (checkpoints, checkpointRows) = await ReadVerifiedCheckpointsAsync(store, options, findings, cancellationToken).ConfigureAwait(false);
 
-        // 2. Replay: entries in order, each checked against its position and stored leaf hash; stored subtree
-        //    hashes compared as the tree completes them; roots compared at every checkpoint size.
+        // 2. Replay: entries in order, each checked against its position, stored leaf hash and search columns; stored
+        //    subtree hashes compared as the tree completes them; roots compared at every checkpoint size. A tail audit
+        //    starts from the stored frontier of a verified checkpoint, which must lead to that checkpoint's root.
         var range = new CompactRange();
         var nextCheckpoint = 0;
         long verifiedSize = 0;
         var nodeProblem = false;
+        var columnProblems = 0;
+        if (from is not null)
+        {
+            byte[] root;
+            try
+            {
+                range = CompactRange.FromFrontier(from.Size, await store.ReadNodesAsync(CompactRange.FrontierIds(from.Size), cancellationToken).ConfigureAwait(false));
+                root = range.Root();
+            }
+            catch (LedgerCorruptException e)
+            {
+                Bad(from.Size, LedgerCodes.CheckpointRootMismatch, $"the stored tree at size {from.Size} cannot be read: {e.Message}");
+                return new LedgerAuditReport(0, checkpointRows, from.Size, firstBad, findings);
+            }
+            if (!root.AsSpan().SequenceEqual(from.RootHash))
+            {
+                Bad(from.Size, LedgerCodes.CheckpointRootMismatch, $"the stored tree at size {from.Size} does not lead to the root of the checkpoint verified before",
+                    new Dictionary<string, string> { ["size"] = Str(from.Size), ["expectedRoot"] = Convert.ToHexStringLower(from.RootHash), ["calculatedRoot"] = Convert.ToHexStringLower(root) });
+                return new LedgerAuditReport(0, checkpointRows, from.Size, firstBad, findings);
+            }
+            verifiedSize = from.Size;
+            while (nextCheckpoint < checkpoints.Count && checkpoints[nextCheckpoint].Size <= from.Size)
+            {
+                var earlier = checkpoints[nextCheckpoint++];
+                if (earlier.Size == from.Size && !earlier.RootHash.AsSpan().SequenceEqual(from.RootHash))
+                    Bad(from.Size, LedgerCodes.CheckpointRootMismatch, $"the stored checkpoint of size {from.Size} differs from the one verified before");
+            }
+        }
         while (nextCheckpoint < checkpoints.Count && checkpoints[nextCheckpoint].Size == 0)
         {
             if (!checkpoints[nextCheckpoint].RootHash.AsSpan().SequenceEqual(MerkleHash.EmptyRoot()))
@@ -97,7 +108,7 @@ public static class LedgerAuditor
         var chunks = Channel.CreateBounded<ReplayedRow[]>(new BoundedChannelOptions(ReadAheadChunks) { SingleReader = true, SingleWriter = true });
         // Two stages on two threads of about equal cost: reading and parsing run ahead of hashing and the tree
         // (position checks, leaf and subtree hashes, roots at checkpoints), which is all this loop does.
-        var reading = Task.Run(() => ReadAndHashAsync(store, chunks.Writer, replay.Token), CancellationToken.None);
+        var reading = Task.Run(() => ReadAndHashAsync(store, from?.Size ?? 0, chunks.Writer, replay.Token), CancellationToken.None);
         try
         {
             await foreach (var chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -129,7 +140,7 @@ public static class LedgerAuditor
         // The sequential part of the replay for one row; false once the audit cannot go on past it.
         bool Replay(ReplayedRow item)
         {
-            var (row, entryIndex, parseError) = item;
+            var (row, entryIndex, parseError, column) = item;
             var expected = range.Size;
             if (row.Index != expected)
             {
@@ -154,14 +165,30 @@ public static class LedgerAuditor
                     new Dictionary<string, string> { ["expected"] = Convert.ToHexStringLower(row.LeafHash), ["calculated"] = Convert.ToHexStringLower(leaf) });
                 return false;
             }
+            if (column is not null)
+            {
+                // The body is intact (its hash is the leaf); the copy a search filters on is not: searches would miss or
+                // misname the entry.
+                if (++columnProblems <= MaxColumnFindings)
+                    Bad(expected, LedgerCodes.EntryColumnMismatch, $"the '{column}' column of entry {expected} differs from the entry's own '{column}'",
+                        new Dictionary<string, string> { ["column"] = column });
+            }
             var subtrees = AuditLedger.AppendLeaf(range, leaf);
             if (!nodeProblem && !subtrees.AsSpan().SequenceEqual(row.SubtreeHashes))
             {
-                // Proofs served over these subtrees would be wrong (and fail at the client); the entries are intact.
+                // Either a stored subtree was changed (proofs served over it would fail at the client) or a leaf under it
+                // was rewritten together with its leaf hash: the smallest differing subtree bounds where.
                 nodeProblem = true;
-                findings.Add(new Finding(LedgerCodes.NodeMismatch, $"the subtree hashes stored with entry {expected} differ from the replayed ones",
-                    new Dictionary<string, string> { ["entry"] = Str(expected), ["expected"] = Convert.ToHexStringLower(subtrees),
-                        ["found"] = Convert.ToHexStringLower(row.SubtreeHashes) }));
+                var level = 1;
+                while (level * MerkleHash.Size <= Math.Min(subtrees.Length, row.SubtreeHashes.Length)
+                       && subtrees.AsSpan((level - 1) * MerkleHash.Size, MerkleHash.Size).SequenceEqual(row.SubtreeHashes.AsSpan((level - 1) * MerkleHash.Size, MerkleHash.Size)))
+                    level++;
+                var first = Math.Max(0, expected - (1L << Math.Min(level, 62)) + 1);
+                // Not counted against an entry by itself: the stored node may be what changed (a checkpoint root decides).
+                findings.Add(new Finding(LedgerCodes.NodeMismatch,
+                    $"the subtree hashes stored with entry {expected} differ from the replayed ones: an entry in [{first}, {expected}] was rewritten with its leaf hash, or the stored subtree was",
+                    new Dictionary<string, string> { ["entry"] = Str(expected), ["firstSuspect"] = Str(first), ["lastSuspect"] = Str(expected),
+                        ["expected"] = Convert.ToHexStringLower(subtrees), ["found"] = Convert.ToHexStringLower(row.SubtreeHashes) }));
             }
             while (nextCheckpoint < checkpoints.Count && checkpoints[nextCheckpoint].Size == range.Size)
             {
@@ -192,10 +219,70 @@ public static class LedgerAuditor
                 Bad(range.Size, LedgerCodes.CheckpointBeyondLog, $"checkpoint of size {checkpoint.Size} covers entries the log no longer has",
                     new Dictionary<string, string> { ["size"] = Str(checkpoint.Size), ["logSize"] = Str(range.Size) });
         }
+        if (columnProblems > MaxColumnFindings)
+            findings.Add(new Finding(LedgerCodes.EntryColumnMismatch, $"{columnProblems - MaxColumnFindings} more entries have columns that differ from their bodies",
+                new Dictionary<string, string> { ["count"] = Str(columnProblems) }));
         // Entries that no trusted checkpoint covers prove nothing: the whole log could have been written by anyone.
         if (findings.Count == 0 && range.Size > 0 && verifiedSize == 0)
             Bad(0, LedgerCodes.CheckpointNone, $"no checkpoint signed by a trusted key covers any of the {range.Size} entries");
         return new LedgerAuditReport(range.Size, checkpointRows, verifiedSize, firstBad, findings);
+    }
+
+    /// <summary>Every checkpoint row of a log whose note the trusted keys signed and whose columns say what the note says,
+    /// by size, with how many rows there were; each refused row, and a head that is not the latest verified checkpoint,
+    /// is a finding.</summary>
+    internal static async Task<(List<Checkpoint> Verified, int Rows)> ReadVerifiedCheckpointsAsync(ICheckpointStore store, LedgerAuditOptions options,
+        List<Finding> findings, CancellationToken cancellationToken)
+    {
+        var checkpoints = new List<Checkpoint>();
+        var rows = 0;
+        // The head is read before the rows and again after them: replicas (or this server) may publish while the audit
+        // runs, so the rows can end past the first head, and the second head past the rows. What cannot happen
+        // honestly is a head read before the rows that has no row among them, or one read after them that is behind.
+        StoredCheckpoint? before = null;
+        string? unreadable = null;
+        try
+        {
+            before = await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (LedgerCorruptException e)
+        {
+            unreadable = e.Message;
+        }
+        await foreach (var row in store.ReadCheckpointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows++;
+            if (!LedgerTrust.TryOpenCheckpoint(Encoding.UTF8.GetBytes(row.Note), options, out var checkpoint, out var refusal))
+            {
+                var evidence = new Dictionary<string, string>(refusal.Evidence ?? new Dictionary<string, string>()) { ["size"] = Str(row.Size) };
+                findings.Add(new Finding(LedgerCodes.CheckpointSignature, $"checkpoint row {row.Size} refused: {refusal.Message}", evidence));
+                continue;
+            }
+            if (checkpoint.Size != row.Size || !checkpoint.RootHash.AsSpan().SequenceEqual(row.RootHash))
+            {
+                findings.Add(new Finding(LedgerCodes.CheckpointRowMismatch, $"checkpoint row {row.Size} differs from the note it stores",
+                    new Dictionary<string, string> { ["size"] = Str(row.Size), ["noteSize"] = Str(checkpoint.Size) }));
+                continue;
+            }
+            checkpoints.Add(checkpoint);
+        }
+        try
+        {
+            var after = unreadable is null ? await store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false) : null;
+            var last = checkpoints.Count > 0 ? checkpoints[^1].Size : -1;
+            if (unreadable is not null) findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, unreadable));
+            else if ((before?.Size ?? -1) > last || (after?.Size ?? -1) < last)
+            {
+                var head = (before?.Size ?? -1) > last ? before : after;
+                findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, "the checkpoint head is not the latest verified checkpoint",
+                    new Dictionary<string, string> { ["head"] = Str(head?.Size ?? -1), ["latest"] = Str(last) }));
+            }
+        }
+        catch (LedgerCorruptException e)
+        {
+            findings.Add(new Finding(LedgerCodes.CheckpointHeadMismatch, e.Message));
+        }
+        return (checkpoints, rows);
     }
 
     /// <summary>Chunks of <see cref="ReadAheadRows"/> rows the reader may run ahead of the replay.</summary>
@@ -203,19 +290,20 @@ public static class LedgerAuditor
 
     private const int ReadAheadRows = 512;
 
-    /// <summary>A row with the index its bytes carry (or why they cannot be read).</summary>
-    private readonly record struct ReplayedRow(StoredEntry Row, long EntryIndex, string? ParseError);
+    /// <summary>A row with the index its bytes carry (or why they cannot be read), and the first search column that
+    /// differs from the body (null when they agree).</summary>
+    private readonly record struct ReplayedRow(StoredEntry Row, long EntryIndex, string? ParseError, string? ColumnMismatch);
 
-    private static async Task ReadAndHashAsync(ILedgerStore store, ChannelWriter<ReplayedRow[]> output, CancellationToken cancellationToken)
+    private static async Task ReadAndHashAsync(ILedgerStore store, long start, ChannelWriter<ReplayedRow[]> output, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
         {
             var chunk = new List<ReplayedRow>(ReadAheadRows);
-            await foreach (var row in store.ReadEntriesAsync(0, long.MaxValue, cancellationToken).ConfigureAwait(false))
+            await foreach (var row in store.ReadEntriesAsync(start, long.MaxValue, cancellationToken).ConfigureAwait(false))
             {
-                LedgerEntryCodec.TryReadIndex(row.Body, out var entryIndex, out var parseError);
-                chunk.Add(new ReplayedRow(row, entryIndex, parseError));
+                LedgerColumns.TryRead(row.Body, row.Columns, out var entryIndex, out var column, out var parseError);
+                chunk.Add(new ReplayedRow(row, entryIndex, parseError, column));
                 if (chunk.Count == ReadAheadRows)
                 {
                     await output.WriteAsync([.. chunk], cancellationToken).ConfigureAwait(false);

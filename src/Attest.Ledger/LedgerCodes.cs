@@ -8,6 +8,12 @@ public static class LedgerCodes
     public const string EntryMalformed = "ledger.entry.malformed";
     public const string EntryIndexMismatch = "ledger.entry.index-mismatch";
     public const string EntryLeafHashMismatch = "ledger.entry.leaf-hash-mismatch";
+    public const string EntryColumnMismatch = "ledger.entry.column-mismatch";
+
+    // ledger.record.*: a row of the checksum database's records table
+    public const string RecordMalformed = "ledger.record.malformed";
+    public const string RecordColumnMismatch = "ledger.record.column-mismatch";
+    public const string RecordDuplicate = "ledger.record.duplicate";
 
     // ledger.node.*: stored Merkle subtree hashes
     public const string NodeMismatch = "ledger.node.mismatch";
@@ -20,6 +26,7 @@ public static class LedgerCodes
     public const string CheckpointHeadMismatch = "ledger.checkpoint.head-mismatch";
     public const string CheckpointInconsistent = "ledger.checkpoint.inconsistent";
     public const string CheckpointNone = "ledger.checkpoint.none";
+    public const string CheckpointRollback = "ledger.checkpoint.rollback";
 
     // ledger.witness.*: witness cosignatures (c2sp.org/tlog-cosignature)
     public const string CheckpointUnwitnessed = "ledger.witness.quorum-not-met";

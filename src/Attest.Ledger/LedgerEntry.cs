@@ -16,6 +16,12 @@ public static class LedgerEntryKinds
     public const string AttestationIssued = "dsse";
     public const string GoSumVerification = "gosum.verification";
     public const string SbomEvaluation = "sbom.evaluation";
+
+    /// <summary>A record added to the checksum database (the module version is the entry's <c>image</c>, the hashed zip its digest).</summary>
+    public const string GoSumRecord = "gosum.record";
+
+    /// <summary>A refused attempt to give a module version the checksum database already holds a different record.</summary>
+    public const string GoSumConflict = "gosum.conflict";
     public const string PolicyLoaded = "policy.loaded";
     public const string KeyCreated = "key.created";
     public const string KeyRotated = "key.rotated";
@@ -23,6 +29,12 @@ public static class LedgerEntryKinds
     public const string ClientRevoked = "client.revoked";
     /// <summary>An operator's manual record (e.g. a key-compromise notice), appended with <c>attest ledger append</c>.</summary>
     public const string Note = "note";
+
+    /// <summary>A keyless signing certificate issued for a CI identity; details hold the precertificate (RFC 6962) and the claims.</summary>
+    public const string CertificateIssued = "certificate.issued";
+
+    /// <summary>A DSSE envelope logged through the Rekor API as an <c>intoto</c> 0.0.2 entry (also its Rekor body).</summary>
+    public const string IntotoLogged = "intoto";
 }
 
 /// <summary>
@@ -42,6 +54,10 @@ public sealed record LedgerEntry
     public string? Verdict { get; init; }
 
     public string? Client { get; init; }
+
+    /// <summary>The CI identity an entry is about: a keyless certificate's subject (its SAN: e-mail address or URI such as a
+    /// workflow ref), so the ledger answers "what did this pipeline sign". Issuer and claims go in <see cref="Details"/>.</summary>
+    public string? Identity { get; init; }
 
     /// <summary>Kind-specific evidence (reasons, policy revision, key id …); must be a JSON object.</summary>
     public JsonElement? Details { get; init; }

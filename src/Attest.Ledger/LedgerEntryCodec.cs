@@ -15,7 +15,7 @@ namespace Attest.Ledger;
 /// the caller's) and string escapes are canonical too: the same entry always has the same leaf bytes.</remarks>
 public static class LedgerEntryCodec
 {
-    private const int FormatVersion = 1;
+    internal const int FormatVersion = 1;
     private static readonly JsonDocumentOptions ReadOptions = new()
     {
         MaxDepth = LedgerLimits.MaxJsonDepth,
@@ -32,7 +32,7 @@ public static class LedgerEntryCodec
         ArgumentNullException.ThrowIfNull(entry);
         if (string.IsNullOrEmpty(entry.Kind) || entry.Kind.Length > 64 || !entry.Kind.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '-'))
             throw new ArgumentException("entry kind must be 1-64 characters of a-z, 0-9, '.', '-'", nameof(entry));
-        foreach (var field in new[] { entry.Image, entry.Digest, entry.Namespace, entry.Verdict, entry.Client })
+        foreach (var field in new[] { entry.Image, entry.Digest, entry.Namespace, entry.Verdict, entry.Client, entry.Identity })
             if (field is { Length: > LedgerLimits.MaxFieldLength })
                 throw new ArgumentException($"entry fields are limited to {LedgerLimits.MaxFieldLength} characters", nameof(entry));
         if (entry.Details is { } details && details.ValueKind != JsonValueKind.Object)
@@ -87,6 +87,7 @@ public static class LedgerEntryCodec
                 head.Write(CanonicalJson.Canonicalize(details));
             }
             WriteMember(head, "digest", entry.Digest, ref first);
+            WriteMember(head, "identity", entry.Identity, ref first);
             WriteMember(head, "image", entry.Image, ref first);
             head.Write(first ? "\"index\":"u8 : ",\"index\":"u8);
 
@@ -163,6 +164,7 @@ public static class LedgerEntryCodec
                 Client = Optional(root, "client"),
                 Digest = Optional(root, "digest"),
                 Image = Optional(root, "image"),
+                Identity = Optional(root, "identity"),
                 Namespace = Optional(root, "namespace"),
                 Verdict = Optional(root, "verdict"),
                 Details = root.TryGetProperty("details", out var details) ? details.Clone() : null,
@@ -182,50 +184,8 @@ public static class LedgerEntryCodec
 
     /// <summary>The audit's fast path: checks that the bytes are one well-formed JSON object of this format
     /// (strict syntax, depth limit, known version) and returns its index, without building a document.</summary>
-    public static bool TryReadIndex(ReadOnlySpan<byte> bytes, out long index, [NotNullWhen(false)] out string? error)
-    {
-        index = -1;
-        if (bytes.Length > LedgerLimits.MaxEntryBytes)
-        {
-            error = $"entry is {bytes.Length} bytes, the limit is {LedgerLimits.MaxEntryBytes}";
-            return false;
-        }
-        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = LedgerLimits.MaxJsonDepth });
-        var version = 0;
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                error = "entry is not a JSON object";
-                return false;
-            }
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1)
-                {
-                    var isIndex = reader.ValueTextEquals("index"u8);
-                    var isVersion = !isIndex && reader.ValueTextEquals("v"u8);
-                    reader.Read();
-                    if (isIndex && (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out index))) index = -1;
-                    if (isVersion && (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out version))) version = 0;
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
-                }
-            }
-            // The reader has now seen the whole object; trailing bytes would have thrown.
-        }
-        catch (JsonException e)
-        {
-            error = $"entry is not valid JSON: {e.Message}";
-            return false;
-        }
-        if (version != FormatVersion || index < 0)
-        {
-            error = version != FormatVersion ? "entry has an unknown format version" : "entry has no valid index";
-            return false;
-        }
-        error = null;
-        return true;
-    }
+    public static bool TryReadIndex(ReadOnlySpan<byte> bytes, out long index, [NotNullWhen(false)] out string? error) =>
+        LedgerColumns.TryRead(bytes, columns: null, out index, out _, out error);
 
     private static string? Optional(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

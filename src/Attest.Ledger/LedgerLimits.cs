@@ -16,7 +16,7 @@ public static class LedgerLimits
     /// <summary>Entries committed in one transaction (Tessera's default batch is 256).</summary>
     public const int MaxBatchEntries = 256;
 
-    /// <summary>Appends waiting for the sequencer; beyond this, appends wait (back-pressure).</summary>
+    /// <summary>Appends waiting for the sequencer by default; beyond this, appends are refused at once (pushback).</summary>
     public const int MaxPendingAppends = 4096;
 
     /// <summary>Rows returned by one query or export page.</summary>

@@ -5,14 +5,14 @@ namespace Attest.Ledger;
 /// <summary>Proofs served from any store: the plan comes from Attest.Core, the store only reads the nodes.</summary>
 public static class LedgerProofs
 {
-    public static async Task<InclusionProof> GetInclusionProofAsync(this ILedgerStore store, long index, long treeSize, CancellationToken cancellationToken = default)
+    public static async Task<InclusionProof> GetInclusionProofAsync(this IMerkleNodeReader store, long index, long treeSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         var plan = ProofPlan.Inclusion(index, treeSize);
         return new InclusionProof(index, treeSize, await AssembleAsync(store, plan, cancellationToken).ConfigureAwait(false));
     }
 
-    public static async Task<ConsistencyProof> GetConsistencyProofAsync(this ILedgerStore store, long size1, long size2, CancellationToken cancellationToken = default)
+    public static async Task<ConsistencyProof> GetConsistencyProofAsync(this IMerkleNodeReader store, long size1, long size2, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         var plan = ProofPlan.Consistency(size1, size2);
@@ -20,7 +20,7 @@ public static class LedgerProofs
     }
 
     /// <summary>The root of the first <paramref name="size"/> entries, from the stored frontier nodes.</summary>
-    public static async Task<byte[]> GetRootAsync(this ILedgerStore store, long size, CancellationToken cancellationToken = default)
+    public static async Task<byte[]> GetRootAsync(this IMerkleNodeReader store, long size, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         var ids = CompactRange.FrontierIds(size);
@@ -28,7 +28,7 @@ public static class LedgerProofs
         return CompactRange.FromFrontier(size, hashes).Root();
     }
 
-    private static async Task<byte[][]> AssembleAsync(ILedgerStore store, ProofPlan plan, CancellationToken cancellationToken)
+    private static async Task<byte[][]> AssembleAsync(IMerkleNodeReader store, ProofPlan plan, CancellationToken cancellationToken)
     {
         var hashes = await store.ReadNodesAsync(plan.Nodes, cancellationToken).ConfigureAwait(false);
         var byId = new Dictionary<MerkleNodeId, byte[]>(plan.Nodes.Count);

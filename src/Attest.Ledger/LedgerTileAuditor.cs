@@ -183,15 +183,8 @@ public static class LedgerTileAuditor
             throw new HttpRequestException($"GET {url} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
         if (response.Content.Headers.ContentLength > limit) throw new InvalidDataException($"{url} is larger than {limit} bytes");
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit) throw new InvalidDataException($"{url} is larger than {limit} bytes");
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
+        return await Attest.Core.IO.BoundedRead.ReadAllAsync(body, limit, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"{url} is larger than {limit} bytes");
     }
 
     private static string Str(long value) => value.ToString(CultureInfo.InvariantCulture);

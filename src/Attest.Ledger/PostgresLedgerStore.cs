@@ -15,11 +15,14 @@ namespace Attest.Ledger;
 public sealed class PostgresLedgerStore : ISequencedLedgerStore
 {
     private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresCheckpoints _checkpoints;
 
     private PostgresLedgerStore(NpgsqlDataSource dataSource, string location)
     {
         _dataSource = dataSource;
         Location = location;
+        _checkpoints = new PostgresCheckpoints(dataSource, location, new PostgresCheckpoints.Statements(
+            PostgresSchema.Head, PostgresSchema.CheckpointAt, PostgresSchema.Checkpoints, PostgresSchema.InsertCheckpoint, PostgresSchema.AdvanceHead));
     }
 
     public string Location { get; }
@@ -52,22 +55,12 @@ public sealed class PostgresLedgerStore : ISequencedLedgerStore
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(PostgresSchema.Size, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default)
+    public Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // The sequencer lock: held until commit, so the size check and the inserts are one step for all replicas.
-        await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.LockSequencer, new { key = PostgresSchema.SequencerLock },
-            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var size = await connection.ExecuteScalarAsync<long>(new CommandDefinition(PostgresSchema.Size, transaction: transaction,
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (size != expectedSize)
-            throw new LedgerConflictException($"the log holds {size} entries, the writer expected {expectedSize}");
-
-        await InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
-        // PostgreSQL's commit waits for the WAL flush (synchronous_commit=on, the default): durable on return.
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return CommitInTurnAsync((size, _) => size == expectedSize
+            ? Task.FromResult(rows)
+            : throw new LedgerConflictException($"the log holds {size} entries, the writer expected {expectedSize}"), cancellationToken);
     }
 
     private static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken)
@@ -82,6 +75,7 @@ public sealed class PostgresLedgerStore : ISequencedLedgerStore
             Add(insert, "namespace", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Namespace).ToArray());
             Add(insert, "verdict", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Verdict).ToArray());
             Add(insert, "client", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Client).ToArray());
+            Add(insert, "identity", NpgsqlDbType.Text, rows.Select(r => r.Entry.Entry.Identity).ToArray());
             Add(insert, "body", NpgsqlDbType.Bytea, rows.Select(r => r.Entry.Bytes).ToArray());
             Add(insert, "leaf_hash", NpgsqlDbType.Bytea, rows.Select(r => r.LeafHash).ToArray());
             Add(insert, "subtree_hashes", NpgsqlDbType.Bytea, rows.Select(r => r.SubtreeHashes).ToArray());
@@ -94,6 +88,7 @@ public sealed class PostgresLedgerStore : ISequencedLedgerStore
         ArgumentNullException.ThrowIfNull(build);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The sequencer lock: held until commit, so reading the size and inserting are one step for all replicas.
         await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.LockSequencer, new { key = PostgresSchema.SequencerLock },
             transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
         var size = await connection.ExecuteScalarAsync<long>(new CommandDefinition(PostgresSchema.Size, transaction: transaction,
@@ -102,6 +97,7 @@ public sealed class PostgresLedgerStore : ISequencedLedgerStore
         if (rows.Count == 0) return;
         if (rows[0].Entry.Index != size) throw new InvalidOperationException($"rows built for index {rows[0].Entry.Index}, the log holds {size} entries");
         await InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
+        // PostgreSQL's commit waits for the WAL flush (synchronous_commit=on, the default): durable on return.
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -142,55 +138,50 @@ public sealed class PostgresLedgerStore : ISequencedLedgerStore
         command.Parameters.AddWithValue("end", end);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            yield return new StoredEntry(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2), reader.GetFieldValue<byte[]>(3));
+            yield return ReadEntry(reader);
+    }
+
+    public async Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var sql = column switch
+        {
+            LedgerLookup.LeafHash => PostgresSchema.ByLeafHash,
+            LedgerLookup.Digest => PostgresSchema.ByDigest,
+            _ => PostgresSchema.ByIdentity,
+        };
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(sql,
+            new { value, limit = Math.Clamp(limit, 1, LedgerLimits.MaxPageSize) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
     }
 
     public async Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(query.NewestFirst ? PostgresSchema.QueryNewestFirst : PostgresSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
-        return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(query.NewestFirst ? PostgresSchema.QueryNewestFirst : PostgresSchema.Query,
+            query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = new List<StoredEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(ReadEntry(reader));
+        return rows;
     }
 
-    public async Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var head = await connection.QuerySingleAsync<(long Size, string Note)>(
-            new CommandDefinition(PostgresSchema.Head, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (head.Size < 0) return null;
-        var row = await connection.QuerySingleOrDefaultAsync<(long Size, byte[] RootHash, string Note)?>(
-            new CommandDefinition(PostgresSchema.CheckpointAt, new { size = head.Size }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (row is not { } r || r.Note != head.Note)
-            throw new LedgerCorruptException($"checkpoint head at size {head.Size} has no matching history row in {Location}");
-        return new StoredCheckpoint(r.Size, r.RootHash, r.Note);
-    }
-
-    public async IAsyncEnumerable<StoredCheckpoint> ReadCheckpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(PostgresSchema.Checkpoints, connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            yield return new StoredCheckpoint(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetString(2));
-    }
-
-    public async Task<bool> TryAdvanceCheckpointAsync(long expectedHeadSize, StoredCheckpoint next, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(next);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        var moved = await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.AdvanceHead,
-            new { size = next.Size, note = next.Note, expected = expectedHeadSize }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (moved != 1)
+    /// <summary>A row of the entry columns (idx, body, leaf_hash, subtree_hashes, then the search columns).</summary>
+    private static StoredEntry ReadEntry(System.Data.Common.DbDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<byte[]>(2), reader.GetFieldValue<byte[]>(3))
         {
-            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-        await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.InsertCheckpoint, next, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
-    }
+            Columns = new StoredColumns(Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10)),
+        };
+
+    private static string? Text(System.Data.Common.DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default) => _checkpoints.GetLatestAsync(cancellationToken);
+
+    public IAsyncEnumerable<StoredCheckpoint> ReadCheckpointsAsync(CancellationToken cancellationToken = default) => _checkpoints.ReadAllAsync(cancellationToken);
+
+    public Task<bool> TryAdvanceCheckpointAsync(long expectedHeadSize, StoredCheckpoint next, CancellationToken cancellationToken = default) =>
+        _checkpoints.TryAdvanceAsync(expectedHeadSize, next, cancellationToken);
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 

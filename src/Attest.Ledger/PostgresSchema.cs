@@ -22,9 +22,6 @@ internal static class PostgresSchema
             leaf_hash      bytea  NOT NULL,
             subtree_hashes bytea  NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
-        CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
-
         CREATE TABLE IF NOT EXISTS checkpoints (
             size      bigint PRIMARY KEY,
             root_hash bytea  NOT NULL,
@@ -35,11 +32,24 @@ internal static class PostgresSchema
             size bigint NOT NULL,
             note text   NOT NULL
         );
-        -- A replica (re)starting while another writes: the trigger statements below lock these tables, and a writer
-        -- publishing a checkpoint locks checkpoint_head, then checkpoints. Taking all three now, in the writer's order,
-        -- makes start-up wait for that writer instead of deadlocking with it.
+        -- A replica (re)starting while another writes: the index, column and trigger statements below lock these
+        -- tables, and a writer publishing a checkpoint locks checkpoint_head, then checkpoints. Taking all three now,
+        -- before any of those statements and in the writer's order, makes start-up wait for that writer instead of
+        -- deadlocking with it.
         LOCK TABLE checkpoint_head, checkpoints, entries IN SHARE ROW EXCLUSIVE MODE;
         INSERT INTO checkpoint_head (id, size, note) VALUES (1, -1, '') ON CONFLICT (id) DO NOTHING;
+        CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
+        CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS entries_leaf_hash ON entries (leaf_hash);
+        -- Added by a later version: altered only when missing, since ALTER TABLE takes an exclusive lock even when
+        -- there is nothing to add, and would deadlock with a replica committing entries.
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                           WHERE table_schema = current_schema() AND table_name = 'entries' AND column_name = 'identity') THEN
+                ALTER TABLE entries ADD COLUMN identity text;
+            END IF;
+        END $$;
+        CREATE INDEX IF NOT EXISTS entries_identity ON entries (identity) WHERE identity IS NOT NULL;
 
         CREATE OR REPLACE FUNCTION attest_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -83,13 +93,13 @@ internal static class PostgresSchema
 
     /// <summary>One statement per batch: arrays unnested into rows.</summary>
     public const string InsertEntries = """
-        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, body, leaf_hash, subtree_hashes)
-        SELECT * FROM unnest(@idx, @kind, @recorded_at, @image, @digest, @namespace, @verdict, @client, @body, @leaf_hash, @subtree_hashes)
+        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, identity, body, leaf_hash, subtree_hashes)
+        SELECT * FROM unnest(@idx, @kind, @recorded_at, @image, @digest, @namespace, @verdict, @client, @identity, @body, @leaf_hash, @subtree_hashes)
         """;
 
     public const string Hashes = "SELECT idx, leaf_hash, subtree_hashes FROM entries WHERE idx = ANY(@ids)";
 
-    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
+    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
 
     public const string Head = "SELECT size AS Size, note AS Note FROM checkpoint_head WHERE id = 1";
 
@@ -102,7 +112,7 @@ internal static class PostgresSchema
     public const string AdvanceHead = "UPDATE checkpoint_head SET size = @size, note = @note WHERE id = 1 AND size = @expected";
 
     public const string Query = """
-        SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries
+        SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (CAST(@Kind AS text) IS NULL OR kind = @Kind)
           AND (CAST(@Image AS text) IS NULL OR image = @Image)
@@ -110,11 +120,19 @@ internal static class PostgresSchema
           AND (CAST(@Namespace AS text) IS NULL OR namespace = @Namespace)
           AND (CAST(@Verdict AS text) IS NULL OR verdict = @Verdict)
           AND (CAST(@Client AS text) IS NULL OR client = @Client)
+          AND (CAST(@Identity AS text) IS NULL OR identity = @Identity)
           AND (CAST(@From AS text) IS NULL OR recorded_at >= @From)
           AND (CAST(@To AS text) IS NULL OR recorded_at < @To)
         ORDER BY idx
         LIMIT @Limit
         """;
+
+    /// <summary>Index lookups by one column (<see cref="ILedgerStore.LookupAsync"/>).</summary>
+    public const string ByLeafHash = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE leaf_hash = @value ORDER BY idx LIMIT @limit";
+
+    public const string ByDigest = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE digest = @value ORDER BY idx LIMIT @limit";
+
+    public const string ByIdentity = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE identity = @value ORDER BY idx LIMIT @limit";
 
     /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
     public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);

@@ -45,19 +45,17 @@ public sealed class SqliteLedgerStore : ILedgerStore
     internal static async Task<SqliteLedgerStore> OpenAsync(string path, SqliteWalOptions wal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(wal);
-        SqliteProvider.EnsureInitialized();
-        var fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = fullPath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-        }.ToString();
+        var (fullPath, connectionString) = SqliteFileModes.PrepareFile(path);
         var store = new SqliteLedgerStore(fullPath, connectionString, wal);
         await using var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Create, cancellationToken: cancellationToken))
             .ConfigureAwait(false);
+        foreach (var (column, add) in SqliteSchema.AddedColumns)
+        {
+            if (await connection.ExecuteScalarAsync<long>(new CommandDefinition(SqliteSchema.HasColumn, new { name = column }, cancellationToken: cancellationToken)).ConfigureAwait(false) == 0)
+                await connection.ExecuteAsync(new CommandDefinition(add, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        await connection.ExecuteAsync(new CommandDefinition(SqliteSchema.Indexes, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return store;
     }
 
@@ -105,9 +103,10 @@ public sealed class SqliteLedgerStore : ILedgerStore
                 p[5].Value = (object?)e.Entry.Namespace ?? DBNull.Value;
                 p[6].Value = (object?)e.Entry.Verdict ?? DBNull.Value;
                 p[7].Value = (object?)e.Entry.Client ?? DBNull.Value;
-                p[8].Value = e.Bytes;
-                p[9].Value = row.LeafHash;
-                p[10].Value = row.SubtreeHashes;
+                p[8].Value = (object?)e.Entry.Identity ?? DBNull.Value;
+                p[9].Value = e.Bytes;
+                p[10].Value = row.LeafHash;
+                p[11].Value = row.SubtreeHashes;
                 insert.ExecuteNonQuery(); // SQLite has no async I/O; the async overload only adds overhead here
             }
             // synchronous=FULL: the WAL is fsynced before Commit returns, so the caller may acknowledge.
@@ -171,7 +170,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new StoredEntry(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2), ReadBlob(reader, 3));
+            yield return ReadEntry(reader);
         }
     }
 
@@ -179,7 +178,42 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(query.NewestFirst ? SqliteSchema.QueryNewestFirst : SqliteSchema.Query, query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await using var reader = await connection.ExecuteReaderAsync(new CommandDefinition(query.NewestFirst ? SqliteSchema.QueryNewestFirst : SqliteSchema.Query,
+            query.ToParameters(), cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = new List<StoredEntry>();
+        while (reader.Read()) rows.Add(ReadEntry(reader));
+        return rows;
+    }
+
+    /// <summary>A row of <see cref="SqliteSchema.EntryColumns"/>, as stored whatever the types.</summary>
+    private static StoredEntry ReadEntry(System.Data.Common.DbDataReader reader) =>
+        new(reader.GetInt64(0), ReadBlob(reader, 1), ReadBlob(reader, 2), ReadBlob(reader, 3))
+        {
+            Columns = new StoredColumns(ReadText(reader, 4), ReadText(reader, 5), ReadText(reader, 6), ReadText(reader, 7), ReadText(reader, 8),
+                ReadText(reader, 9), ReadText(reader, 10)),
+        };
+
+    /// <summary>A column as text; an edited value of another type becomes text that cannot equal the body's member.</summary>
+    private static string? ReadText(System.Data.Common.DbDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        DBNull => null,
+        string text => text,
+        byte[] bytes => "x'" + Convert.ToHexStringLower(bytes) + "'",
+        var other => Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    public async Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var sql = column switch
+        {
+            LedgerLookup.LeafHash => SqliteSchema.ByLeafHash,
+            LedgerLookup.Digest => SqliteSchema.ByDigest,
+            _ => SqliteSchema.ByIdentity,
+        };
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(sql,
+            new { value, limit = Math.Clamp(limit, 1, LedgerLimits.MaxPageSize) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
         return [.. rows.Select(r => new StoredEntry(r.Idx, r.Body, r.LeafHash, r.SubtreeHashes))];
     }
 
@@ -292,7 +326,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     /// <summary>Rows are read as stored, whatever their type: an edited row (say, text where a blob was) must reach
     /// the audit as bytes that fail to hash, not crash it.</summary>
-    private static byte[] ReadBlob(SqliteDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    private static byte[] ReadBlob(System.Data.Common.DbDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
     {
         byte[] bytes => bytes,
         DBNull => [],
@@ -423,7 +457,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     private sealed class WriterStatements : IAsyncDisposable
     {
         private static readonly string[] InsertNames =
-            ["@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Body", "@LeafHash", "@SubtreeHashes"];
+            ["@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Identity", "@Body", "@LeafHash", "@SubtreeHashes"];
 
         private WriterStatements(SqliteConnection connection)
         {

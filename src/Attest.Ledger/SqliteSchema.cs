@@ -23,6 +23,7 @@ internal static class SqliteSchema
         );
         CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
         CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS entries_leaf_hash ON entries (leaf_hash);
         CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
         BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
         CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
@@ -51,16 +52,30 @@ internal static class SqliteSchema
         BEGIN SELECT RAISE(ABORT, 'the checkpoint head cannot be deleted'); END;
         """;
 
+    /// <summary>Columns added after the first release, each with the statement that adds it to an older ledger
+    /// (SQLite has no ADD COLUMN IF NOT EXISTS); <see cref="Indexes"/> runs after them.</summary>
+    public static readonly (string Column, string Add)[] AddedColumns =
+    [
+        ("identity", "ALTER TABLE entries ADD COLUMN identity TEXT"),
+    ];
+
+    public const string HasColumn = "SELECT count(*) FROM pragma_table_info('entries') WHERE name = @name";
+
+    public const string Indexes = "CREATE INDEX IF NOT EXISTS entries_identity ON entries (identity) WHERE identity IS NOT NULL";
+
     public const string Size = "SELECT coalesce(max(idx) + 1, 0) FROM entries";
 
     public const string InsertEntry = """
-        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, body, leaf_hash, subtree_hashes)
-        VALUES (@Index, @Kind, @RecordedAt, @Image, @Digest, @Namespace, @Verdict, @Client, @Body, @LeafHash, @SubtreeHashes)
+        INSERT INTO entries (idx, kind, recorded_at, image, digest, namespace, verdict, client, identity, body, leaf_hash, subtree_hashes)
+        VALUES (@Index, @Kind, @RecordedAt, @Image, @Digest, @Namespace, @Verdict, @Client, @Identity, @Body, @LeafHash, @SubtreeHashes)
         """;
 
     public const string Hashes = "SELECT leaf_hash, subtree_hashes FROM entries WHERE idx = @idx";
 
-    public const string EntriesRange = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
+    /// <summary>What every entry read selects: the row, its Merkle data and its search columns (checked against the body).</summary>
+    public const string EntryColumns = "idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client";
+
+    public const string EntriesRange = "SELECT " + EntryColumns + " FROM entries WHERE idx >= @start AND idx < @end ORDER BY idx";
 
     public const string Head = "SELECT size, note FROM checkpoint_head WHERE id = 1";
 
@@ -74,7 +89,7 @@ internal static class SqliteSchema
     public const string AdvanceHead = "UPDATE checkpoint_head SET size = @size, note = @note WHERE id = 1 AND size = @expected";
 
     public const string Query = """
-        SELECT idx, body, leaf_hash, subtree_hashes FROM entries
+        SELECT idx, body, leaf_hash, subtree_hashes, kind, recorded_at, image, digest, namespace, verdict, client FROM entries
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (@Kind IS NULL OR kind = @Kind)
           AND (@Image IS NULL OR image = @Image)
@@ -82,11 +97,19 @@ internal static class SqliteSchema
           AND (@Namespace IS NULL OR namespace = @Namespace)
           AND (@Verdict IS NULL OR verdict = @Verdict)
           AND (@Client IS NULL OR client = @Client)
+          AND (@Identity IS NULL OR identity = @Identity)
           AND (@From IS NULL OR recorded_at >= @From)
           AND (@To IS NULL OR recorded_at < @To)
         ORDER BY idx
         LIMIT @Limit
         """;
+
+    /// <summary>Index lookups by one column (<see cref="ILedgerStore.LookupAsync"/>).</summary>
+    public const string ByLeafHash = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE leaf_hash = @value ORDER BY idx LIMIT @limit";
+
+    public const string ByDigest = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE digest = @value ORDER BY idx LIMIT @limit";
+
+    public const string ByIdentity = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE identity = @value ORDER BY idx LIMIT @limit";
 
     /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
     public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);

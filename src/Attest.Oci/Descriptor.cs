@@ -13,6 +13,10 @@ public sealed record Descriptor(
     IReadOnlyDictionary<string, string>? Annotations = null,
     Platform? Platform = null);
 
+/// <summary>One page of a referrers listing: the descriptors, the link to the next page (null on the last), and
+/// whether it came from the referrers API or from the tag-schema fallback index (always one page).</summary>
+public sealed record ReferrersPage(IReadOnlyList<Descriptor> Referrers, string? Next, bool FromApi);
+
 public sealed record Platform(string Os, string Architecture, string? Variant = null)
 {
     public override string ToString() => Variant is null ? $"{Os}/{Architecture}" : $"{Os}/{Architecture}/{Variant}";

@@ -5,10 +5,12 @@ using Attest.Core;
 namespace Attest.Oci;
 
 /// <summary>
-/// A parsed, normalized image reference (<c>registry/repository[:tag][@digest]</c>), following the Distribution
+/// A parsed, canonical image reference (<c>registry/repository[:tag][@digest]</c>), following the Distribution
 /// reference grammar: the first path component is a registry when it contains '.' or ':' or is <c>localhost</c>;
 /// otherwise the registry is Docker Hub (<c>docker.io</c>) and single-component names get <c>library/</c>.
-/// A reference with neither tag nor digest means tag <c>latest</c>.
+/// A reference with neither tag nor digest means tag <c>latest</c>. The registry is canonicalised here, once
+/// (<see cref="RegistryHost"/>): every alias of a registry parses to the same <see cref="Name"/>, which is what
+/// policies match, caches key on and the ledger records.
 /// </summary>
 public sealed partial record ImageReference
 {
@@ -23,7 +25,7 @@ public sealed partial record ImageReference
         Digest = digest;
     }
 
-    /// <summary>Registry host as written (lowercase), with port if any; <c>docker.io</c> for Docker Hub.</summary>
+    /// <summary>Registry host in canonical form (<see cref="RegistryHost.Canonicalize"/>), with port if any; <c>docker.io</c> for Docker Hub.</summary>
     public string Registry { get; }
 
     /// <summary>Repository path, e.g. <c>library/nginx</c>.</summary>
@@ -34,7 +36,7 @@ public sealed partial record ImageReference
     public Digest? Digest { get; }
 
     /// <summary>The host to call for the registry API (Docker Hub's API lives at registry-1.docker.io).</summary>
-    public string ApiHost => Registry == DockerHub ? "registry-1.docker.io" : Registry;
+    public string ApiHost => RegistryHost.ApiHost(Registry);
 
     /// <summary>What to ask the registry for: the digest when pinned, else the tag.</summary>
     public string ManifestReference => Digest?.ToString() ?? Tag ?? "latest";
@@ -91,14 +93,18 @@ public sealed partial record ImageReference
         {
             registry = rest[..firstSlash].ToLowerInvariant();
             path = rest[(firstSlash + 1)..];
-            if (!RegistryPattern().IsMatch(registry)) { error = $"image reference '{Printable(text)}' has an invalid registry '{Printable(registry)}'"; return false; }
+            if (!RegistryPattern().IsMatch(registry) || RegistryHost.Canonicalize(registry) is not { } canonical)
+            {
+                error = $"image reference '{Printable(text)}' has an invalid registry '{Printable(registry)}'";
+                return false;
+            }
+            registry = canonical;
         }
         else
         {
             registry = DockerHub;
             path = rest;
         }
-        if (registry is "index.docker.io" or "registry-1.docker.io") registry = DockerHub;
         if (registry == DockerHub && !path.Contains('/', StringComparison.Ordinal)) path = "library/" + path;
 
         if (path.Length == 0 || !path.Split('/').All(component => PathComponentPattern().IsMatch(component)))

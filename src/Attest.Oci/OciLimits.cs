@@ -11,6 +11,9 @@ public static class OciLimits
     public const long DefaultMaxBlobBytes = 64L << 20;
 
     public const int MaxDescriptors = 1_000;
+
+    /// <summary>Pages of a referrers listing followed by <see cref="RegistryClient.GetReferrersAsync"/>.</summary>
+    public const int MaxReferrerPages = 16;
     public const int MaxTokenResponseBytes = 1 << 20;
     public const int MaxErrorBodyBytes = 16 << 10;
     public const int MaxTags = 100_000;

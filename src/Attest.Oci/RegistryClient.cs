@@ -24,39 +24,48 @@ public sealed class RegistryClient : IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _basicHosts = new(StringComparer.OrdinalIgnoreCase);
-    private readonly SemaphoreSlim _fallbackIndexLock = new(1, 1);
+    private readonly SemaphoreSlim _fallbackIndexLock;
 
-    /// <summary>Credentials of the current call flow (a workload's image pull secrets), tried before the configured ones.</summary>
-    private static readonly AsyncLocal<IRegistryCredentialProvider?> ScopedCredentials = new();
+    /// <summary>Credentials of this view (a workload's image pull secrets), tried before the configured ones.</summary>
+    private readonly IRegistryCredentialProvider? _callerCredentials;
+
+    /// <summary>Whether this instance created the connection pool (views made by <see cref="WithCredentials"/> share it).</summary>
+    private readonly bool _ownsTransport;
 
     public RegistryClient(RegistryClientOptions? options = null, TimeProvider? time = null, HttpMessageHandler? handler = null)
     {
         _options = options ?? new RegistryClientOptions();
         _time = time ?? TimeProvider.System;
-        _http = new HttpClient(handler ?? CreateHandler(_options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        // Every request, and every hop a registry sends it on, passes the egress check.
+        _http = new HttpClient(new EgressHandler(_options, handler ?? EgressHttpHandler.Create(_options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
+        _fallbackIndexLock = new SemaphoreSlim(1, 1);
+        _ownsTransport = true;
+    }
+
+    private RegistryClient(RegistryClient shared, IRegistryCredentialProvider credentials)
+    {
+        _http = shared._http;
+        _options = shared._options;
+        _time = shared._time;
+        _tokens = shared._tokens;
+        _basicHosts = shared._basicHosts;
+        _fallbackIndexLock = shared._fallbackIndexLock;
+        _callerCredentials = credentials;
     }
 
     /// <summary>
-    /// Makes <paramref name="credentials"/> the first credentials every registry call of the current asynchronous flow
-    /// uses (the configured ones remain the fallback), until the returned scope is disposed: a workload's image pull
-    /// secrets for the registries it pulls from. Bearer tokens are cached per registry, scope and credential, so one
-    /// workload's credentials never sign in another with a different identity.
+    /// The same client (connections, token cache) signing in with <paramref name="credentials"/> first and the
+    /// configured ones as the fallback: a workload's image pull secrets, passed with each request rather than kept
+    /// in ambient state. Bearer tokens are cached per registry, scope and credential, so one workload's credentials
+    /// never sign in another with a different identity. Disposing a view leaves the shared client open.
     /// </summary>
-    public static IDisposable UseCredentials(IRegistryCredentialProvider? credentials)
-    {
-        var previous = ScopedCredentials.Value;
-        ScopedCredentials.Value = credentials;
-        return new CredentialScope(previous);
-    }
+    public RegistryClient WithCredentials(IRegistryCredentialProvider? credentials) =>
+        credentials is null ? this : new RegistryClient(this, credentials);
 
-    private sealed class CredentialScope(IRegistryCredentialProvider? previous) : IDisposable
-    {
-        public void Dispose() => ScopedCredentials.Value = previous;
-    }
-
-    private RegistryCredential? CredentialFor(string registry) =>
-        ScopedCredentials.Value?.GetCredential(registry) ?? _options.Credentials?.GetCredential(registry);
+    /// <summary>The credential a call to <paramref name="registry"/> signs in with (null: anonymous).</summary>
+    public RegistryCredential? CredentialFor(string registry) =>
+        _callerCredentials?.GetCredential(registry) ?? _options.Credentials?.GetCredential(registry);
 
     /// <summary>Resolves a reference to the digest of what it names now (the index digest for multi-arch images).
     /// A digest-pinned reference is returned as is.</summary>
@@ -146,15 +155,41 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    /// <summary>Artifacts that name <paramref name="subject"/> as their subject: the OCI 1.1 referrers API, or, where
-    /// the registry does not have it (Distribution 2.8 answers 404 text/plain), the fallback index under the tag
-    /// <c>sha256-&lt;hex&gt;</c>. Listing is discovery only: nothing here is trusted until its signature verifies.</summary>
+    /// <summary>Artifacts that name <paramref name="subject"/> as their subject, every page of them up to
+    /// <see cref="OciLimits.MaxReferrerPages"/> and <see cref="OciLimits.MaxDescriptors"/> (beyond that,
+    /// <see cref="RegistryCodes.TooLarge"/>). Listing is discovery only: nothing here is trusted until its signature
+    /// verifies. Callers that must bound the work and name what they left out page with <see cref="GetReferrersPageAsync"/>.</summary>
     public async Task<IReadOnlyList<Descriptor>> GetReferrersAsync(
         string registry, string repository, Digest subject, CancellationToken cancellationToken = default)
     {
+        var all = new List<Descriptor>();
+        string? next = null;
+        for (var page = 0; page < OciLimits.MaxReferrerPages; page++)
+        {
+            var listed = await GetReferrersPageAsync(registry, repository, subject, next, cancellationToken).ConfigureAwait(false);
+            all.AddRange(listed.Referrers);
+            if (all.Count > OciLimits.MaxDescriptors)
+                throw new RegistryException(RegistryCodes.TooLarge, $"{registry}/{repository} lists more than {OciLimits.MaxDescriptors} referrers of {subject}");
+            if ((next = listed.Next) is null) return all;
+        }
+        throw new RegistryException(RegistryCodes.TooLarge, $"{registry}/{repository} pages the referrers of {subject} over more than {OciLimits.MaxReferrerPages} pages");
+    }
+
+    /// <summary>
+    /// One page of the artifacts that name <paramref name="subject"/>: the OCI 1.1 referrers API
+    /// (<c>GET /v2/&lt;name&gt;/referrers/&lt;digest&gt;</c>, distribution-spec 1.1 "Listing Referrers"; further pages
+    /// through the <c>Link: &lt;…&gt;; rel="next"</c> header, passed back as <paramref name="next"/>), or, where the
+    /// registry does not have the API (Distribution 2.8 answers 404 text/plain), the fallback index under the tag
+    /// <c>sha256-&lt;hex&gt;</c>, which is a single page. A next link may only stay on the registry's own origin.
+    /// </summary>
+    public async Task<ReferrersPage> GetReferrersPageAsync(
+        string registry, string repository, Digest subject, string? next, CancellationToken cancellationToken = default)
+    {
+        var first = RepositoryUri(registry, repository, $"referrers/{subject}");
+        var uri = next is null ? first : NextPage(first, next, registry, subject);
         using (var response = await SendAsync(registry, repository, write: false, () =>
                {
-                   var request = new HttpRequestMessage(HttpMethod.Get, RepositoryUri(registry, repository, $"referrers/{subject}"));
+                   var request = new HttpRequestMessage(HttpMethod.Get, uri);
                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(OciMediaTypes.ImageIndex));
                    return request;
                }, cancellationToken).ConfigureAwait(false))
@@ -162,14 +197,50 @@ public sealed class RegistryClient : IDisposable
             if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == OciMediaTypes.ImageIndex)
             {
                 var content = await ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"referrers of {subject}", cancellationToken).ConfigureAwait(false);
-                return Manifest.Parse(Digest.Sha256(content), content, OciMediaTypes.ImageIndex).Manifests;
+                var referrers = Manifest.Parse(Digest.Sha256(content), content, OciMediaTypes.ImageIndex).Manifests;
+                return new ReferrersPage(referrers, NextLink(response), FromApi: true);
+            }
+            if (next is not null)
+            {
+                await EnsureSuccessAsync(response, $"referrers of {subject} (next page)", cancellationToken).ConfigureAwait(false);
+                throw new RegistryException(RegistryCodes.Malformed, $"a next page of the referrers of {subject} is not an image index");
             }
             if (response.StatusCode is not (HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.MethodNotAllowed))
                 await EnsureSuccessAsync(response, $"referrers of {subject}", cancellationToken).ConfigureAwait(false);
         }
         var fallback = ImageReference.Parse($"{registry}/{repository}:{ReferrersTag(subject)}");
         var index = await TryGetManifestAsync(fallback, cancellationToken).ConfigureAwait(false);
-        return index?.Manifests ?? [];
+        return new ReferrersPage(index?.Manifests ?? [], null, FromApi: false);
+    }
+
+    /// <summary>The <c>rel="next"</c> target of an RFC 8288 <c>Link</c> header, as sent (resolved by the next call).</summary>
+    private static string? NextLink(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var values)) return null;
+        foreach (var value in values)
+        {
+            foreach (var link in value.Split(',', StringSplitOptions.TrimEntries))
+            {
+                var open = link.IndexOf('<', StringComparison.Ordinal);
+                var close = link.IndexOf('>', StringComparison.Ordinal);
+                if (open != 0 || close < 0) continue;
+                var parameters = link[(close + 1)..].Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                if (parameters.Any(p => p.Replace(" ", "", StringComparison.Ordinal) is "rel=\"next\"" or "rel=next"))
+                    return link[1..close];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A next-page link resolved against the first page; it must stay on the same origin and on this
+    /// subject's referrers path (a registry cannot send the client, or its credentials, elsewhere).</summary>
+    private static Uri NextPage(Uri first, string next, string registry, Digest subject)
+    {
+        if (next.Length > 2048 || !Uri.TryCreate(first, next, out var uri) ||
+            !string.Equals(uri.GetLeftPart(UriPartial.Authority), first.GetLeftPart(UriPartial.Authority), StringComparison.OrdinalIgnoreCase) ||
+            uri.AbsolutePath != first.AbsolutePath)
+            throw new RegistryException(RegistryCodes.Malformed, $"registry {registry} sent a next-page link for the referrers of {subject} that leaves their listing");
+        return uri;
     }
 
     /// <summary>Cosign's tag for an artifact attached to <paramref name="subject"/>: <c>sha256-&lt;hex&gt;.sig</c>.</summary>
@@ -271,6 +342,7 @@ public sealed class RegistryClient : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsTransport) return;
         _http.Dispose();
         _fallbackIndexLock.Dispose();
     }
@@ -339,6 +411,8 @@ public sealed class RegistryClient : IDisposable
 
     private void AddAuthorization(HttpRequestMessage request, string registry, string scope)
     {
+        // The registry's credentials are for the registry's origin only: an upload location or redirect elsewhere goes without them.
+        request.Options.Set(EgressHandler.AuthorizedOrigin, RepositoryUri(registry, "", ""));
         var credential = CredentialFor(registry);
         if (_tokens.TryGetValue(TokenKey(registry, scope, credential), out var token) && token.ExpiresAt > _time.GetUtcNow())
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
@@ -374,7 +448,14 @@ public sealed class RegistryClient : IDisposable
 
         using var request = new HttpRequestMessage(HttpMethod.Get, tokenUri);
         if (credential is { Username: { } user, Password: { } password })
+        {
+            // The realm the registry named receives the credentials (Docker's token protocol), if the egress check allows
+            // its host; never over plain HTTP when the registry itself is reached over HTTPS.
+            if (realmUri.Scheme != Uri.UriSchemeHttps && !_options.IsInsecure(registry))
+                throw new RegistryException(RegistryCodes.AuthFailed, $"registry {registry} names a token service over plain HTTP ({realmUri.GetLeftPart(UriPartial.Path)}); credentials are not sent there");
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+            request.Options.Set(EgressHandler.AuthorizedOrigin, realmUri);
+        }
         HttpResponseMessage response;
         try
         {
@@ -448,10 +529,7 @@ public sealed class RegistryClient : IDisposable
 
     /// <summary>Tokens are per credential (a hash of it: ECR and GCR share one user name among all accounts).</summary>
     private static string TokenKey(string registry, string scope, RegistryCredential? credential) =>
-        credential is null
-            ? registry + " " + scope
-            : registry + " " + scope + " " + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
-                Encoding.UTF8.GetBytes($"{credential.Username}\n{credential.Password}\n{credential.IdentityToken}")), 0, 16);
+        credential is null ? registry + " " + scope : registry + " " + scope + " " + credential.Fingerprint;
 
     private static bool IsTransient(HttpStatusCode status) =>
         status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
@@ -531,59 +609,10 @@ public sealed class RegistryClient : IDisposable
 
     private Uri RepositoryUri(string registry, string repository, string path)
     {
-        var host = registry == ImageReference.DockerHub ? "registry-1.docker.io" : registry;
-        var scheme = _options.InsecureRegistries.Contains(registry) ? "http" : "https";
+        var canonical = RegistryHost.Canonicalize(registry) ?? registry;
+        var host = RegistryHost.ApiHost(canonical);
+        var scheme = _options.IsInsecure(canonical) ? "http" : "https";
         return new Uri($"{scheme}://{host}/v2/{repository}/{path}");
-    }
-
-    private static SocketsHttpHandler CreateHandler(RegistryClientOptions options)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = true, // blob downloads redirect to storage; .NET drops Authorization across hosts
-            MaxAutomaticRedirections = OciLimits.MaxRedirects,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = options.AttemptTimeout,
-        };
-        if (!options.AllowLinkLocal) handler.ConnectCallback = ConnectRefusingLinkLocalAsync;
-        if (options.CaCertificates is { Count: > 0 } extra)
-            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TlsTrust.ChainsTo(extra, orSystemStore: true) };
-        return handler;
-    }
-
-    /// <summary>
-    /// Connects like the default handler, but first resolves the host and refuses if any address is link-local (the
-    /// cloud metadata service) or unspecified. Checked at connection time, so token realms, redirects and DNS answers
-    /// that change after a check are covered too.
-    /// </summary>
-    private static async ValueTask<Stream> ConnectRefusingLinkLocalAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
-        foreach (var address in addresses)
-        {
-            var mapped = address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-            var linkLocal = mapped.IsIPv6LinkLocal || (mapped.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && mapped.GetAddressBytes() is [169, 254, _, _]);
-            if (linkLocal || mapped.Equals(IPAddress.Any) || mapped.Equals(IPAddress.IPv6Any))
-            {
-                throw new RegistryException(RegistryCodes.NotAllowed,
-                    $"connection to {host} refused: it resolves to {mapped}, a link-local or unspecified address (Attest:Registries:AllowLinkLocal)");
-            }
-        }
-        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, cancellationToken).ConfigureAwait(false);
-            return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     private sealed record CachedToken(string Value, DateTimeOffset ExpiresAt);

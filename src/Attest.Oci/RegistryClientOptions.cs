@@ -33,19 +33,35 @@ public sealed class RegistryClientOptions
     /// reach the node's credentials.</summary>
     public bool AllowLinkLocal { get; init; }
 
-    /// <summary>Whether <paramref name="registry"/> (host[:port]) is one <see cref="AllowedRegistries"/> permits.</summary>
+    /// <summary>Whether <paramref name="registry"/> (host[:port]) is one <see cref="AllowedRegistries"/> permits. Both sides
+    /// are compared in canonical form (<see cref="RegistryHost"/>), so <c>localhost:5000</c> in the list allows
+    /// <c>127.0.0.1:5000</c> and <c>docker.io</c> allows <c>registry-1.docker.io</c>.</summary>
     public bool IsAllowed(string registry)
     {
         if (AllowedRegistries.Count == 0) return true;
-        foreach (var pattern in AllowedRegistries)
+        var canonical = RegistryHost.Canonicalize(registry) ?? registry.ToLowerInvariant();
+        foreach (var pattern in _allowed.Value)
         {
-            if (string.Equals(pattern, registry, StringComparison.OrdinalIgnoreCase)) return true;
-            if (pattern.StartsWith("*.", StringComparison.Ordinal) && registry.Length > pattern.Length - 1
-                && registry.EndsWith(pattern[1..], StringComparison.OrdinalIgnoreCase))
+            if (pattern == canonical) return true;
+            if (pattern.StartsWith("*.", StringComparison.Ordinal) && canonical.Length > pattern.Length - 1
+                && canonical.EndsWith(pattern[1..], StringComparison.Ordinal))
             {
                 return true;
             }
         }
         return false;
+    }
+
+    /// <summary>Whether <paramref name="registry"/> is reached over plain HTTP (<see cref="InsecureRegistries"/>, compared canonically).</summary>
+    public bool IsInsecure(string registry) =>
+        InsecureRegistries.Count > 0 && _insecure.Value.Contains(RegistryHost.Canonicalize(registry) ?? registry.ToLowerInvariant());
+
+    private readonly Lazy<string[]> _allowed;
+    private readonly Lazy<HashSet<string>> _insecure;
+
+    public RegistryClientOptions()
+    {
+        _allowed = new(() => [.. AllowedRegistries.Select(p => p.StartsWith("*.", StringComparison.Ordinal) ? p.ToLowerInvariant() : RegistryHost.Canonicalize(p) ?? p.ToLowerInvariant())]);
+        _insecure = new(() => new HashSet<string>(InsecureRegistries.Select(r => RegistryHost.Canonicalize(r) ?? r.ToLowerInvariant()), StringComparer.Ordinal));
     }
 }

@@ -7,6 +7,12 @@ namespace Attest.Oci;
 /// (refresh) token as <c>docker login</c> stores for OAuth2 registries.</summary>
 public sealed record RegistryCredential(string? Username, string? Password, string? IdentityToken = null)
 {
+    /// <summary>Who signs in, without the secret: a truncated SHA-256 over user name, password and identity token
+    /// (ECR and GCR share one user name among all accounts, so the name alone would not tell them apart). Verdicts
+    /// and tokens obtained with one credential are kept apart from those of another by it.</summary>
+    public string Fingerprint => "cred:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        Encoding.UTF8.GetBytes($"{Username}\n{Password}\n{IdentityToken}")), 0, 16);
+
     // Never print secrets, even by accident through a log of the record.
     public override string ToString() => $"RegistryCredential {{ Username = {Username}, Password = ***, IdentityToken = {(IdentityToken is null ? "none" : "***")} }}";
 }
@@ -108,7 +114,8 @@ public sealed class DockerConfigCredentials : IRegistryCredentialProvider
     private static string? String(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    /// <summary><c>https://index.docker.io/v1/</c> → <c>docker.io</c>; <c>http://host:5000/v2/</c> → <c>host:5000</c>.</summary>
+    /// <summary><c>https://index.docker.io/v1/</c> → <c>docker.io</c>; <c>http://host:5000/v2/</c> → <c>host:5000</c>;
+    /// <c>localhost:5000</c> → <c>127.0.0.1:5000</c>.</summary>
     internal static string NormalizeKey(string key)
     {
         var host = key.Trim();
@@ -116,8 +123,8 @@ public sealed class DockerConfigCredentials : IRegistryCredentialProvider
         if (scheme >= 0) host = host[(scheme + 3)..];
         var slash = host.IndexOf('/', StringComparison.Ordinal);
         if (slash >= 0) host = host[..slash];
-        host = host.ToLowerInvariant();
-        return host is "index.docker.io" or "registry-1.docker.io" or "registry.hub.docker.com" ? ImageReference.DockerHub : host;
+        // The same canonical form references have (aliases, default port, loopback spellings).
+        return RegistryHost.Canonicalize(host) ?? host.ToLowerInvariant();
     }
 
     private sealed class Composite(IRegistryCredentialProvider[] providers) : IRegistryCredentialProvider

@@ -25,10 +25,12 @@ public static class ImagePolicyParser
     private const long MaxKeyFileBytes = 64 << 10;
     private const long MaxTrustedRootBytes = 4 << 20;
 
-    public static ImagePolicy? Parse(PolicyDocument document, string policyDirectory, List<PolicyError> errors)
+    /// <param name="namedTrustedRoots">Roots a policy may name (<c>trustedRoot: attest</c> in the server).</param>
+    public static ImagePolicy? Parse(PolicyDocument document, ReferencedFiles files, List<PolicyError> errors,
+        IReadOnlyDictionary<string, TrustedRoot>? namedTrustedRoots = null)
     {
         var before = errors.Count;
-        var reader = new PolicyReader(document.Source.File, errors);
+        var reader = new PolicyReader(document.Source.File, errors) { NamedTrustedRoots = namedTrustedRoots ?? new Dictionary<string, TrustedRoot>() };
         var spec = reader.Fields(document.Body.Children[new YamlScalarNode("spec")], "spec",
             "match", "mode", "authorities", "signatures", "attestations", "platforms");
 
@@ -48,11 +50,11 @@ public static class ImagePolicyParser
         var authorities = new Dictionary<string, Authority>(StringComparer.Ordinal);
         if (spec.Optional("authorities") is { } shared)
             foreach (var node in reader.Sequence(shared, "spec.authorities", MaxAuthorities))
-                AddAuthority(reader, node, policyDirectory, authorities);
+                AddAuthority(reader, node, files, authorities);
 
         SignatureRequirement? signatures = null;
         if (spec.Optional("signatures") is { } signaturesNode)
-            signatures = ParseSignatures(reader, signaturesNode, policyDirectory, authorities);
+            signatures = ParseSignatures(reader, signaturesNode, files, authorities);
 
         var attestations = new List<AttestationRequirement>();
         if (spec.Optional("attestations") is { } attestationsNode)
@@ -70,6 +72,11 @@ public static class ImagePolicyParser
             reader.Error(spec.Node, "spec needs 'signatures' or 'attestations' (a policy that requires nothing would admit everything it matches)");
 
         var platforms = spec.Optional("platforms") is { } platformsNode ? ParsePlatforms(reader, platformsNode, signatures) : null;
+
+        // A declared authority that no requirement names would look like trust the policy grants, yet count for nothing.
+        foreach (var authority in authorities.Values)
+            if (signatures?.AuthorityNames.Contains(authority.Name) != true && !attestations.Any(a => a.AuthorityNames.Contains(authority.Name)))
+                errors.Add(new PolicyError(authority.Source, $"authority '{authority.Name}' is declared but no signature or attestation requirement names it"));
 
         if (errors.Count > before || match is null) return null;
         return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations, platforms);
@@ -102,8 +109,12 @@ public static class ImagePolicyParser
         return new ImageMatch(images, namespaces, kinds);
     }
 
-    /// <summary>Patterns are normalized like references: <c>nginx</c> means <c>docker.io/library/nginx</c>,
-    /// <c>team/*</c> means <c>docker.io/team/*</c>. Patterns starting with a wildcard are taken as written.</summary>
+    /// <summary>Patterns are matched against canonical references (<see cref="RegistryHost"/>), so a pattern must be
+    /// written in that form: <c>nginx</c> still means <c>docker.io/library/nginx</c> and <c>team/*</c> means
+    /// <c>docker.io/team/*</c> (the reference grammar's short names), but a pattern that can never match is an error
+    /// naming what to write instead: capitals (names are lower case), a registry alias (<c>index.docker.io</c>,
+    /// <c>docker.io:443</c>, <c>localhost</c>, <c>127.1</c>, <c>[::1]</c>, <c>:443</c>), a Docker Hub repository
+    /// without its namespace. Patterns starting with a wildcard are taken as written.</summary>
     internal static bool NormalizeImagePattern(string pattern, out string normalized, out string? error)
     {
         normalized = pattern;
@@ -113,19 +124,46 @@ public static class ImagePolicyParser
             error = $"pattern '{pattern}' must name repositories (registry/path globs), not digests";
             return false;
         }
+        if (pattern.Any(char.IsUpper))
+        {
+            error = $"pattern '{pattern}' can never match: image names are matched in lower case; write '{pattern.ToLowerInvariant()}'";
+            return false;
+        }
         if (pattern.StartsWith('*')) return true;
         var slash = pattern.IndexOf('/', StringComparison.Ordinal);
         var first = slash < 0 ? pattern : pattern[..slash];
-        var hasRegistry = slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost");
-        if (hasRegistry)
+        var hasRegistry = slash > 0 && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"
+                                        || first.StartsWith('['));
+        if (!hasRegistry)
         {
-            normalized = first.ToLowerInvariant() + pattern[slash..];
-            if (normalized.StartsWith("index.docker.io/", StringComparison.Ordinal)) normalized = "docker.io/" + normalized["index.docker.io/".Length..];
+            normalized = ImageReference.DockerHub + "/" + (slash < 0 ? "library/" : "") + pattern;
             return true;
         }
-        normalized = ImageReference.DockerHub + "/" + (slash < 0 ? "library/" : "") + pattern;
+        var rest = pattern[(slash + 1)..];
+        if (!first.Contains('*', StringComparison.Ordinal) && !first.Contains('?', StringComparison.Ordinal))
+        {
+            var canonical = RegistryHost.Canonicalize(first);
+            if (canonical is null)
+            {
+                error = $"pattern '{pattern}' names '{first}', which is not a registry host[:port]";
+                return false;
+            }
+            if (canonical != first)
+            {
+                error = $"pattern '{pattern}' can never match: references to registry '{first}' are matched as '{canonical}'; write '{Suggest(canonical, rest)}'";
+                return false;
+            }
+            if (canonical == ImageReference.DockerHub && !rest.Contains('/', StringComparison.Ordinal) && !rest.Contains("**", StringComparison.Ordinal))
+            {
+                error = $"pattern '{pattern}' can never match: every Docker Hub repository has a namespace; write '{Suggest(canonical, rest)}'";
+                return false;
+            }
+        }
         return true;
     }
+
+    private static string Suggest(string canonical, string rest) =>
+        canonical + "/" + (canonical == ImageReference.DockerHub && !rest.Contains('/', StringComparison.Ordinal) && !rest.Contains("**", StringComparison.Ordinal) ? "library/" : "") + rest;
 
     /// <summary><c>platforms: {required: [linux/amd64, linux/arm64], signed: true}</c>.</summary>
     private static PlatformRequirement? ParsePlatforms(PolicyReader reader, YamlNode node, SignatureRequirement? signatures)
@@ -151,7 +189,7 @@ public static class ImagePolicyParser
         return new PlatformRequirement(reader.Locate(node), required, signed);
     }
 
-    private static SignatureRequirement? ParseSignatures(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
+    private static SignatureRequirement? ParseSignatures(PolicyReader reader, YamlNode node, ReferencedFiles files, Dictionary<string, Authority> authorities)
     {
         var fields = reader.Fields(node, "spec.signatures", "threshold", "authorities");
         var names = new List<string>();
@@ -164,7 +202,7 @@ public static class ImagePolicyParser
                     if (authorities.ContainsKey(reference)) names.Add(reference);
                     else reader.Error(item, $"authority '{reference}' is not declared in spec.authorities");
                 }
-                else if (AddAuthority(reader, item, policyDirectory, authorities) is { } declared) names.Add(declared.Name);
+                else if (AddAuthority(reader, item, files, authorities) is { } declared) names.Add(declared.Name);
             }
         }
         var threshold = fields.Optional("threshold") is { } t ? reader.Integer(t, "spec.signatures.threshold", 1, MaxAuthorities) : 1;
@@ -173,7 +211,7 @@ public static class ImagePolicyParser
         return new SignatureRequirement(threshold ?? 1, names);
     }
 
-    private static Authority? AddAuthority(PolicyReader reader, YamlNode node, string policyDirectory, Dictionary<string, Authority> authorities)
+    private static Authority? AddAuthority(PolicyReader reader, YamlNode node, ReferencedFiles files, Dictionary<string, Authority> authorities)
     {
         var fields = reader.Fields(node, "authority", "name", "key", "keyless", "transparencyLog", "trustedRoot");
         var name = fields.Required("name", "authority") is { } n ? reader.String(n, "authority name") : null;
@@ -195,12 +233,12 @@ public static class ImagePolicyParser
             }
         }
         if (name is null) return null;
-        var (root, rootOrigin) = LoadTrustedRoot(reader, fields.Optional("trustedRoot"), policyDirectory);
+        var root = LoadTrustedRoot(reader, fields.Optional("trustedRoot"), files);
         if (root is null) return null;
 
         Authority? authority = keyNode is not null
-            ? ParseKey(reader, keyNode, name, tlog, root, rootOrigin, policyDirectory)
-            : ParseKeyless(reader, keylessNode!, name, tlog, root, rootOrigin);
+            ? ParseKey(reader, keyNode, name, tlog, root, files)
+            : ParseKeyless(reader, keylessNode!, name, tlog, root);
         if (authority is null) return null;
         if (!authorities.TryAdd(name, authority))
         {
@@ -210,52 +248,53 @@ public static class ImagePolicyParser
         return authority;
     }
 
-    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; anything else is a
-    /// trusted_root.json file beside the policies (air-gapped and private deployments).</summary>
-    private static (TrustedRoot? Root, string Origin) LoadTrustedRoot(PolicyReader reader, YamlNode? node, string policyDirectory)
+    /// <summary>The name of the server's own trust root in policies.</summary>
+    public const string AttestTrustedRoot = "attest";
+
+    /// <summary><c>trustedRoot: default</c> (or absent) is the embedded Sigstore public-good root; <c>attest</c> the
+    /// server's own (its keyless CA, ledger and TSA); anything else is a trusted_root.json file beside the policies
+    /// (air-gapped and private deployments).</summary>
+    private static PolicyTrustedRoot? LoadTrustedRoot(PolicyReader reader, YamlNode? node, ReferencedFiles files)
     {
-        if (node is null) return (TrustedRoot.PublicGood, "default");
+        if (node is null) return PolicyTrustedRoot.PublicGood;
         var file = reader.String(node, "trustedRoot");
-        if (file is null) return (null, "");
-        if (file == "default") return (TrustedRoot.PublicGood, "default");
-        var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
-        byte[] bytes;
-        try
+        if (file is null) return null;
+        if (file == "default") return PolicyTrustedRoot.PublicGood;
+        if (file == AttestTrustedRoot)
         {
-            if (new FileInfo(path).Length > MaxTrustedRootBytes) { reader.Error(node, $"trusted root {file} is larger than {MaxTrustedRootBytes} bytes"); return (null, ""); }
-            bytes = File.ReadAllBytes(path);
+            // The server's own root is fixed for the life of the process: its name stands for its content.
+            if (reader.NamedTrustedRoots.TryGetValue(AttestTrustedRoot, out var own)) return new PolicyTrustedRoot(own, AttestTrustedRoot, AttestTrustedRoot);
+            reader.Error(node, "trustedRoot: attest names the Attest server's own trust root (CA, log, TSA); it exists only where the server loads the policies (elsewhere give the file GET /v1/trusted-root serves)");
+            return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        if (files.Read(reader, node, file, "trusted root", MaxTrustedRootBytes) is not { } bytes) return null;
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var (root, finding) = files.Parsed(digest, () => TrustedRoot.TryParse(bytes, out var parsed, out var failure) ? (parsed, (Core.Finding?)null) : (null, failure));
+        if (root is null)
         {
-            reader.Error(node, $"trusted root file {file} cannot be read: {e.Message}");
-            return (null, "");
+            reader.Error(node, $"trusted root file {file} is not a valid trusted_root.json: {finding!.Message}");
+            return null;
         }
-        if (!TrustedRoot.TryParse(bytes, out var root, out var finding))
-        {
-            reader.Error(node, $"trusted root file {file} is not a valid trusted_root.json: {finding.Message}");
-            return (null, "");
-        }
-        return (root, path);
+        return new PolicyTrustedRoot(root, Path.GetFullPath(Path.Combine(files.PolicyDirectory, file)), digest);
     }
 
     private static KeyAuthority? ParseKey(
-        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin, string policyDirectory)
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, PolicyTrustedRoot root, ReferencedFiles files)
     {
         var fields = reader.Fields(node, $"authority '{name}' key", "file", "pem");
         string? pem = null;
         string origin;
         if (fields.Optional("file") is { } fileNode && reader.String(fileNode, "key.file") is { } file)
         {
-            var path = Path.GetFullPath(Path.Combine(policyDirectory, file));
-            origin = path;
+            origin = Path.GetFullPath(Path.Combine(files.PolicyDirectory, file));
+            if (files.Read(reader, fileNode, file, "key", MaxKeyFileBytes) is not { } bytes) return null;
             try
             {
-                if (new FileInfo(path).Length > MaxKeyFileBytes) { reader.Error(fileNode, $"key file {file} is larger than {MaxKeyFileBytes} bytes"); return null; }
-                pem = File.ReadAllText(path);
+                pem = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (System.Text.DecoderFallbackException)
             {
-                reader.Error(fileNode, $"key file {file} cannot be read: {e.Message}");
+                reader.Error(fileNode, $"key file {file} is not UTF-8 text");
                 return null;
             }
         }
@@ -281,11 +320,11 @@ public static class ImagePolicyParser
             reader.Error(node, $"authority '{name}' key cannot be used: {keyError}");
             return null;
         }
-        return new KeyAuthority(name, reader.Locate(node), tlog, root, rootOrigin, key, origin);
+        return new KeyAuthority(name, reader.Locate(node), tlog, root, key, origin);
     }
 
     private static KeylessAuthority? ParseKeyless(
-        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, TrustedRoot root, string rootOrigin)
+        PolicyReader reader, YamlNode node, string name, TransparencyLogRequirement tlog, PolicyTrustedRoot root)
     {
         var fields = reader.Fields(node, $"authority '{name}' keyless", "identities");
         var identities = new List<IdentityMatcher>();
@@ -293,7 +332,7 @@ public static class ImagePolicyParser
         {
             foreach (var item in reader.Sequence(list, "keyless.identities", 64))
             {
-                var identity = reader.Fields(item, "identity", "issuer", "issuerRegExp", "subject", "subjectRegExp");
+                var identity = reader.Fields(item, "identity", "issuer", "issuerRegExp", "subject", "subjectRegExp", "claims");
                 var issuer = identity.Optional("issuer") is { } i ? reader.String(i, "identity.issuer") : null;
                 var issuerRegExp = identity.Optional("issuerRegExp") is { } ir ? reader.Regex(ir, "identity.issuerRegExp") : null;
                 var subject = identity.Optional("subject") is { } s ? reader.String(s, "identity.subject") : null;
@@ -301,11 +340,26 @@ public static class ImagePolicyParser
                 // Keyless without an issuer and a subject would accept anyone Fulcio certifies.
                 if ((issuer is null) == (issuerRegExp is null)) reader.Error(item, "identity needs exactly one of 'issuer' or 'issuerRegExp'");
                 if ((subject is null) == (subjectRegExp is null)) reader.Error(item, "identity needs exactly one of 'subject' or 'subjectRegExp'");
-                identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp));
+                var claims = new Dictionary<int, string>();
+                if (identity.Optional("claims") is { } claimsNode)
+                {
+                    if (claimsNode is not YamlMappingNode claimsMap) reader.Error(claimsNode, "identity.claims must be a mapping of claim name to exact value");
+                    else
+                    {
+                        foreach (var (key, value) in claimsMap.Children)
+                        {
+                            var claim = key.ToString();
+                            if (!IdentityMatcher.ClaimArcs.TryGetValue(claim, out var arc))
+                                reader.Error(key, $"unknown claim '{claim}' (expected {string.Join(", ", IdentityMatcher.ClaimArcs.Keys.Order(StringComparer.Ordinal))})");
+                            else claims[arc] = reader.String(value, $"identity.claims.{claim}") ?? "";
+                        }
+                    }
+                }
+                identities.Add(new IdentityMatcher(issuer, issuerRegExp, subject, subjectRegExp) { Claims = claims });
             }
             if (identities.Count == 0) reader.Error(list, $"authority '{name}' keyless needs at least one identity");
         }
-        return new KeylessAuthority(name, reader.Locate(node), tlog, root, rootOrigin, identities);
+        return new KeylessAuthority(name, reader.Locate(node), tlog, root, identities);
     }
 
     private static AttestationRequirement? ParseAttestation(PolicyReader reader, YamlNode node, Dictionary<string, Authority> authorities)
@@ -339,14 +393,22 @@ public static class ImagePolicyParser
         var operators = new[] { "equals", "matches", "oneOf", "exists" }.Where(o => fields.Optional(o) is not null).ToList();
         if (operators.Count != 1) { reader.Error(node, "condition needs exactly one of equals, matches, oneOf, exists"); return null; }
         var value = fields.Optional(operators[0])!;
+        var at = reader.Locate(node);
         return (path, operators[0]) switch
         {
             (null, _) => null,
-            (_, "equals") => reader.String(value, "condition equals") is { } v ? new PredicateCondition(path, ConditionOperator.Equals, v, null, null) : null,
-            (_, "matches") => reader.Regex(value, "condition matches") is { } r ? new PredicateCondition(path, ConditionOperator.Matches, null, r, null) : null,
-            (_, "oneOf") => new PredicateCondition(path, ConditionOperator.OneOf, null, null, reader.StringList(value, "condition oneOf")),
-            _ => reader.Boolean(value, "condition exists") == true ? new PredicateCondition(path, ConditionOperator.Exists, null, null, null) : null,
+            (_, "equals") => reader.String(value, "condition equals") is { } v ? new EqualsCondition(at, path, v) : null,
+            (_, "matches") => reader.Regex(value, "condition matches") is { } r ? new MatchesCondition(at, path, r) : null,
+            (_, "oneOf") => reader.StringList(value, "condition oneOf") is { Count: > 0 } values ? new OneOfCondition(at, path, values) : OneOfEmpty(reader, value),
+            _ => reader.Boolean(value, "condition exists") is { } expected ? new ExistsCondition(at, path, expected) : null,
         };
+    }
+
+    private static PredicateCondition? OneOfEmpty(PolicyReader reader, YamlNode node)
+    {
+        // An empty list can never be met: the policy would deny every image it covers, which is surely not meant.
+        if (node is YamlSequenceNode { Children.Count: 0 }) reader.Error(node, "condition oneOf must list at least one value");
+        return null;
     }
 
     /// <summary>The SBOM checks of an attestation, validated now with Attest.Sbom's own rules (component patterns,

@@ -9,7 +9,9 @@ namespace Attest.Policy;
 /// <summary>
 /// Reads every <c>*.yaml</c>/<c>*.yml</c> file of a policy directory (not recursive; README and other files are
 /// ignored), checks each document's identity (<c>apiVersion</c>, <c>kind</c>, <c>metadata.name</c>) and returns
-/// either the whole set or every error found, each with file:line:column.
+/// either the whole set or every error found, each with file:line:column. The revision is a digest over the policy
+/// files and every file they reference (keys, trusted roots): the same files always give the same revision, and a
+/// changed key gives a new one.
 /// </summary>
 public static class PolicyDirectoryLoader
 {
@@ -24,7 +26,7 @@ public static class PolicyDirectoryLoader
 
     /// <summary>Loads the directory. Throws <see cref="PolicyDirectoryException"/> when the directory itself cannot
     /// be read; problems inside files come back as errors.</summary>
-    public static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) Load(string directory)
+    public static PolicyLoad Load(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null)
     {
         var fullPath = Path.GetFullPath(directory);
         if (File.Exists(fullPath))
@@ -47,23 +49,25 @@ public static class PolicyDirectoryLoader
         }
         if (files.Length > PolicyLimits.MaxFiles)
             throw new PolicyDirectoryException($"policy directory {fullPath} has more than {PolicyLimits.MaxFiles} policy files");
-        return LoadFiles(fullPath, files);
+        return LoadFiles(fullPath, files, namedTrustedRoots);
     }
 
     /// <summary>Loads one policy file (the CLI's <c>--policy FILE</c>), or a whole directory when given one.
     /// Files it names (keys, trusted roots) resolve against the file's directory.</summary>
-    public static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFile(string path)
+    public static PolicyLoad LoadFile(string path, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null)
     {
         var fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath)) return Load(fullPath);
+        if (Directory.Exists(fullPath)) return Load(fullPath, namedTrustedRoots);
         if (!File.Exists(fullPath)) throw new PolicyDirectoryException($"policy file {fullPath} does not exist");
-        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath]);
+        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath], namedTrustedRoots);
     }
 
-    private static (PolicySet? Set, IReadOnlyList<PolicyError> Errors) LoadFiles(string fullPath, string[] files)
+    private static PolicyLoad LoadFiles(string fullPath, string[] files, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots)
     {
         var errors = new List<PolicyError>();
         var documents = new List<PolicyDocument>();
+        var policyFiles = new List<PolicyFile>();
+        var referenced = new ReferencedFiles(fullPath);
         using var revision = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var file in files)
         {
@@ -87,6 +91,7 @@ public static class PolicyDirectoryLoader
             // Name and length prefix each file so that moving bytes between files changes the revision.
             revision.AppendData(Encoding.UTF8.GetBytes($"{name}\n{bytes.Length}\n"));
             revision.AppendData(bytes);
+            policyFiles.Add(new PolicyFile(name, "policy", "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes))));
             ParseFile(name, bytes, documents, errors);
         }
 
@@ -101,7 +106,7 @@ public static class PolicyDirectoryLoader
 
         var imagePolicies = new List<Model.ImagePolicy>();
         foreach (var document in documents.Where(d => d.Kind == "ImagePolicy"))
-            if (ImagePolicyParser.Parse(document, fullPath, errors) is { } policy) imagePolicies.Add(policy);
+            if (ImagePolicyParser.Parse(document, referenced, errors, namedTrustedRoots) is { } policy) imagePolicies.Add(policy);
         var goSumPolicies = new List<GoModules.GoSumPolicy>();
         foreach (var document in documents.Where(d => d.Kind == "GoSumPolicy"))
             if (GoSumPolicyParser.Parse(document, errors) is { } policy) goSumPolicies.Add(policy);
@@ -115,8 +120,17 @@ public static class PolicyDirectoryLoader
             if (errors.Count == before) sbomPolicies.Add(policy);
         }
 
-        if (errors.Count > 0) return (null, errors);
-        return (new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies, sbomPolicies), errors);
+        // Trust material is part of what decides: each referenced file by path and content digest.
+        foreach (var file in referenced.Files)
+            revision.AppendData(Encoding.UTF8.GetBytes($"referenced {file.Role}\n{file.Path}\n{file.Digest}\n"));
+
+        var named = referenced.Named;
+        if (errors.Count > 0) return new PolicyLoad(null, errors, named);
+        var set = new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies, sbomPolicies)
+        {
+            Files = [.. policyFiles, .. referenced.Files],
+        };
+        return new PolicyLoad(set, errors, named);
     }
 
     private static void ParseFile(string name, byte[] bytes, List<PolicyDocument> documents, List<PolicyError> errors)
@@ -221,6 +235,19 @@ public static class PolicyDirectoryLoader
     }
 
     private static SourceLocation Locate(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
+}
+
+/// <summary>What loading a policy directory gave: the set, or every error; and the full path of every file the
+/// policies named (keys, trusted roots), read or not, which a reloader watches besides the directory.</summary>
+public sealed record PolicyLoad(PolicySet? Set, IReadOnlyList<PolicyError> Errors, IReadOnlyList<string> ReferencedPaths)
+{
+    public void Deconstruct(out PolicySet? set, out IReadOnlyList<PolicyError> errors)
+    {
+        set = Set;
+        errors = Errors;
+    }
+
+    public static implicit operator (PolicySet? Set, IReadOnlyList<PolicyError> Errors)(PolicyLoad load) => (load.Set, load.Errors);
 }
 
 /// <summary>The policy directory as a whole cannot be used (missing, not a directory, unreadable).</summary>

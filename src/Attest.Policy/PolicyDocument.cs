@@ -12,8 +12,9 @@ public readonly record struct SourceLocation(string File, int Line, int Column)
 /// kind-specific readers.</summary>
 public sealed record PolicyDocument(string Kind, string Name, SourceLocation Source, YamlMappingNode Body);
 
-/// <summary>A loaded, validated set of policy documents. The revision is a digest over the files' names and
-/// bytes, so the same files always give the same revision (it is what verdict caches and the ledger key on).</summary>
+/// <summary>A loaded, validated set of policy documents. The revision is a digest over the policy files' names and
+/// bytes and over every file they reference (keys, trusted roots), so the same files always give the same revision
+/// and changed trust material a new one (it is what verdict caches and the ledger key on).</summary>
 public sealed record PolicySet(
     string Directory,
     string Revision,
@@ -22,6 +23,9 @@ public sealed record PolicySet(
     IReadOnlyList<GoModules.GoSumPolicy> GoSumPolicies,
     IReadOnlyList<Sbom.Checks.SbomPolicy> SbomPolicies)
 {
+    /// <summary>Every file the set was made of (policy files, then referenced trust material), each with its digest.</summary>
+    public IReadOnlyList<PolicyFile> Files { get; init; } = [];
+
     /// <summary>The go.sum rules of every GoSumPolicy document together: any document's denial denies, local
     /// replacements are allowed only if every document allows them.</summary>
     public GoModules.GoSumPolicy CombinedGoSumPolicy => GoSumPolicies.Count == 0

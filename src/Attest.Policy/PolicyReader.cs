@@ -12,6 +12,10 @@ internal sealed partial class PolicyReader(string file, List<PolicyError> errors
 {
     public string File => file;
 
+    /// <summary>Trusted roots a policy may name instead of a file (<c>trustedRoot: attest</c>, the server's own).</summary>
+    public IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot> NamedTrustedRoots { get; init; } =
+        new Dictionary<string, Sigstore.TrustRoot.TrustedRoot>();
+
     public bool HasErrors => errors.Count > 0;
 
     public void Error(YamlNode node, string message) =>

@@ -9,11 +9,10 @@ public static class Program
         WebApplication? app = null;
         try
         {
-            app = AttestServer.Build(args);
-            await AttestServer.InitializeAsync(app).ConfigureAwait(false);
+            app = await AttestServer.BuildAsync(args).ConfigureAwait(false);
             await app.StartAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is StartupException or IOException)
+        catch (Exception e) when (e is StartupException or IOException or Microsoft.Extensions.Options.OptionsValidationException)
         {
             // One line a person can act on; IOException here is Kestrel failing to bind ("address already in use").
             await Console.Error.WriteLineAsync($"attest-server: error: {e.Message}").ConfigureAwait(false);

@@ -76,6 +76,7 @@ public static class SigstoreCodes
     // identity.*
     public const string IdentitySanMismatch = "identity.san-mismatch";
     public const string IdentityIssuerMismatch = "identity.issuer-mismatch";
+    public const string IdentityClaimMismatch = "identity.claim-mismatch";
 
     // key.*: managed keys
     public const string KeyRequired = "key.required";

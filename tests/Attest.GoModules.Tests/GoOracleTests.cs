@@ -1,4 +1,5 @@
 using System.Text;
+using Attest.Testing;
 
 namespace Attest.GoModules.Tests;
 

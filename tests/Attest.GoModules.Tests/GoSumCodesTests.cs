@@ -22,6 +22,7 @@ public class GoSumCodesTests
             gosum.file.unreadable
             gosum.gomod.directive
             gosum.gomod.missing
+            gosum.gomod.nothing-checked
             gosum.gomod.syntax
             gosum.hash.conflict
             gosum.hash.dir-mismatch

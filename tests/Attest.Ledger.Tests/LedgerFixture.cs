@@ -24,7 +24,8 @@ internal sealed class LedgerFixture : IAsyncDisposable
 
     public LedgerAuditOptions AuditOptions => new(Origin, [Signer.VerifierKey]);
 
-    public async Task<AuditLedger> OpenAsync(int checkpointEvery = 1_000_000, TimeSpan? interval = null, TimeProvider? time = null)
+    public async Task<AuditLedger> OpenAsync(int checkpointEvery = 1_000_000, TimeSpan? interval = null, TimeProvider? time = null,
+        int maxPendingAppends = LedgerLimits.MaxPendingAppends)
     {
         var store = await SqliteLedgerStore.OpenAsync(Path);
         return await AuditLedger.OpenAsync(store, new AuditLedgerOptions
@@ -32,6 +33,7 @@ internal sealed class LedgerFixture : IAsyncDisposable
             Origin = Origin,
             CheckpointEveryEntries = checkpointEvery,
             CheckpointInterval = interval ?? TimeSpan.FromHours(1),
+            MaxPendingAppends = maxPendingAppends,
         }, [Signer], time ?? TimeProvider.System);
     }
 

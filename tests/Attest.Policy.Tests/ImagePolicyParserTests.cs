@@ -14,6 +14,32 @@ public sealed class ImagePolicyParserTests
         return PolicyDirectoryLoader.Load(directory.Path);
     }
 
+    [Fact]
+    public void Keyless_identity_claims_and_the_servers_own_trusted_root_are_read()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.Combine("p.yaml"), Policy("""
+              match: {images: ["registry.example.com/**"]}
+              signatures:
+                authorities:
+                  - name: payments-release
+                    trustedRoot: attest
+                    keyless:
+                      identities:
+                        - issuer: https://token.actions.githubusercontent.com
+                          subjectRegExp: '^https://github\.com/acme/payments/\.github/workflows/release\.yml@.*$'
+                          claims: {sourceRepositoryURI: "https://github.com/acme/payments", sourceRepositoryRef: refs/heads/main, buildTrigger: push}
+            """));
+        var own = Attest.Sigstore.TrustRoot.TrustedRoot.PublicGood;
+        var (set, errors) = PolicyDirectoryLoader.Load(directory.Path, new Dictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot> { ["attest"] = own });
+        Assert.Empty(errors);
+        var authority = Assert.IsType<KeylessAuthority>(set!.ImagePolicies[0].Authorities["payments-release"]);
+        Assert.Same(own, authority.TrustedRoot.Root);
+        Assert.Equal("attest", authority.TrustedRoot.Origin);
+        var identity = authority.Identities[0].ToCertificateIdentity();
+        Assert.Equal(new Dictionary<int, string> { [12] = "https://github.com/acme/payments", [14] = "refs/heads/main", [20] = "push" }, identity.Extensions);
+    }
+
     private static string Policy(string spec) => $"apiVersion: attest.dev/v1\nkind: ImagePolicy\nmetadata: {{name: p}}\nspec:\n{spec}";
 
     [Fact]
@@ -72,7 +98,7 @@ public sealed class ImagePolicyParserTests
         Assert.Equal(key.ExportSubjectPublicKeyInfo(), releaseKey.Key.SubjectPublicKeyInfo.ToArray());
         Assert.Equal(TransparencyLogRequirement.Optional, releaseKey.TransparencyLog);
         var ci = Assert.IsType<KeylessAuthority>(policy.Authorities["ci"]);
-        Assert.Equal("default", ci.TrustedRootOrigin);
+        Assert.Equal("default", ci.TrustedRoot.Origin);
         Assert.Equal(TransparencyLogRequirement.Required, ci.TransparencyLog);
         Assert.True(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/example/x"));
         Assert.False(ci.Identities[0].Matches("https://token.actions.githubusercontent.com", "https://github.com/evil/x"));
@@ -82,8 +108,8 @@ public sealed class ImagePolicyParserTests
 
         Assert.Equal(["sbom", "provenance"], policy.Attestations.Select(a => a.Name));
         Assert.Equal(TimeSpan.FromHours(720), policy.Attestations[0].Sbom!.MaxAge);
-        Assert.Equal([ConditionOperator.Equals, ConditionOperator.Matches, ConditionOperator.OneOf, ConditionOperator.Exists],
-            policy.Attestations[1].Conditions.Select(c => c.Operator));
+        Assert.Equal([typeof(EqualsCondition), typeof(MatchesCondition), typeof(OneOfCondition), typeof(ExistsCondition)],
+            policy.Attestations[1].Conditions.Select(c => c.GetType()));
     }
 
     public static TheoryData<string, string, string> SchemaErrors => new()
@@ -121,6 +147,9 @@ public sealed class ImagePolicyParserTests
         { "platforms without required", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {signed: true}\n", "p.yaml:7:14: spec.platforms needs 'required'" },
         { "unknown platforms field", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]}\n  platforms: {required: [linux/amd64], sign: true}\n", "unknown field 'sign' in spec.platforms" },
         { "signed platforms without signatures", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c]}]\n  platforms: {required: [linux/amd64], signed: true}\n", "p.yaml:8:14: spec.platforms.signed needs spec.signatures" },
+        { "unknown identity claim", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s, claims: {sourceRepo: x}}]}}]}\n", "unknown claim 'sourceRepo'" },
+        { "claims not a mapping", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s, claims: [x]}]}}]}\n", "identity.claims must be a mapping" },
+        { "attest root outside the server", "  match: {images: [a]}\n  signatures: {authorities: [{name: c, trustedRoot: attest, keyless: {identities: [{issuer: i, subject: s}]}}]}\n", "trustedRoot: attest names the Attest server's own trust root" },
         { "unknown sbom field", "  match: {images: [a]}\n  authorities: [{name: c, keyless: {identities: [{issuer: i, subject: s}]}}]\n  attestations: [{name: x, predicateType: t, authorities: [c], sbom: {deniedLicences: [MIT]}}]\n", "unknown field 'deniedLicences' in sbom" },
     };
 
@@ -164,14 +193,32 @@ public sealed class ImagePolicyParserTests
     [Theory]
     [InlineData("nginx", "docker.io/library/nginx")]
     [InlineData("team/*", "docker.io/team/*")]
-    [InlineData("index.docker.io/library/*", "docker.io/library/*")]
-    [InlineData("Registry.Example.com/prod/**", "registry.example.com/prod/**")]
-    [InlineData("localhost:5000/app", "localhost:5000/app")]
+    [InlineData("registry.example.com/prod/**", "registry.example.com/prod/**")]
+    [InlineData("127.0.0.1:5000/app", "127.0.0.1:5000/app")]
+    [InlineData("docker.io/**", "docker.io/**")]
     [InlineData("**", "**")]
     public void Image_patterns_are_normalized_like_references(string pattern, string normalized)
     {
         Assert.True(ImagePolicyParser.NormalizeImagePattern(pattern, out var result, out _));
         Assert.Equal(normalized, result);
+    }
+
+    [Theory]
+    [InlineData("Registry.Example.com/prod/**", "write 'registry.example.com/prod/**'")]
+    [InlineData("registry.example.com/Prod/**", "write 'registry.example.com/prod/**'")]
+    [InlineData("index.docker.io/library/*", "write 'docker.io/library/*'")]
+    [InlineData("registry-1.docker.io/library/nginx", "write 'docker.io/library/nginx'")]
+    [InlineData("docker.io:443/library/nginx", "write 'docker.io/library/nginx'")]
+    [InlineData("docker.io/nginx", "write 'docker.io/library/nginx'")]
+    [InlineData("registry.example.com:443/prod/**", "write 'registry.example.com/prod/**'")]
+    [InlineData("localhost:5000/prod/**", "write '127.0.0.1:5000/prod/**'")]
+    [InlineData("127.1:5000/prod/**", "write '127.0.0.1:5000/prod/**'")]
+    [InlineData("[::1]:5000/prod/**", "write '127.0.0.1:5000/prod/**'")]
+    public void Image_patterns_that_can_never_match_are_load_errors(string pattern, string advice)
+    {
+        var (set, errors) = Load(Policy($"  match: {{images: [\"{pattern}\"]}}\n"));
+        Assert.Null(set);
+        Assert.Contains(errors, e => e.Message.Contains("can never match", StringComparison.Ordinal) && e.Message.Contains(advice, StringComparison.Ordinal));
     }
 
     [Theory]

@@ -66,29 +66,6 @@ public class OtherVectorsTests
     }
 
     [Fact]
-    public void Managed_key_outside_its_validity_window_is_rejected()
-    {
-        var bundle = Read("sigstore-go", "public-key-validity.sigstore.json");
-        Assert.True(PublicKey.TryParse(Read("sigstore-go", "public-key-validity.pem"), out var key, out _));
-        var options = new VerifierOptions { TransparencyLogThreshold = 0, AllowNoTransparencyLogUnsafe = true };
-        var verifier = new BundleVerifier(Root("sigstore-go", "trusted-root-public-key-validity.json"), options);
-        var artifact = Artifact.FromBytes("test content"u8.ToArray());
-
-        var window = new TimeRange(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddSeconds(1));
-        var rejected = verifier.Verify(bundle, artifact, ArtifactPolicy.ForKey(key) with { KeyValidFor = window });
-        Assert.Equal(SigstoreCodes.KeyOutsideValidity, rejected.Failure?.Code);
-
-        // The same bundle without a window verifies: the window alone made the difference.
-        var accepted = verifier.Verify(bundle, artifact, ArtifactPolicy.ForKey(key));
-        Assert.True(accepted.Verified, accepted.Failure?.ToString());
-        Assert.Equal(TimestampSource.TimestampAuthority, Assert.Single(accepted.Timestamps).Source);
-
-        // With the default options a bundle without a transparency log entry is not enough.
-        var strict = new BundleVerifier(Root("sigstore-go", "trusted-root-public-key-validity.json")).Verify(bundle, artifact, ArtifactPolicy.ForKey(key));
-        Assert.Equal(SigstoreCodes.TlogThreshold, strict.Failure?.Code);
-    }
-
-    [Fact]
     public void Npm_provenance_bundle_verifies_with_threshold_1_and_not_with_stricter_thresholds()
     {
         var bundle = Read("sigstore-go", "sigstore.js@2.0.0-provenance.sigstore.json");

@@ -29,7 +29,7 @@ public class SigstoreCodesTests
             bundle.base64 bundle.certificate bundle.certificate-chain bundle.content bundle.dsse bundle.limit bundle.malformed bundle.material bundle.media-type bundle.tlog-entry bundle.too-large
             certificate.chain certificate.code-signing certificate.extensions
             cosign.claim-mismatch cosign.payload
-            identity.issuer-mismatch identity.san-mismatch
+            identity.claim-mismatch identity.issuer-mismatch identity.san-mismatch
             key.malformed key.not-allowed key.outside-validity key.required
             policy.invalid
             sct.invalid sct.malformed sct.missing

@@ -5,7 +5,10 @@ public static class CliRunner
 {
     public sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
-    public static async Task<Result> RunAsync(string workingDirectory, params string[] arguments)
+    public static Task<Result> RunAsync(string workingDirectory, params string[] arguments) => RunAsync(workingDirectory, arguments, null);
+
+    /// <summary>Runs with extra environment variables (secrets such as a connection string go there, not in arguments).</summary>
+    public static async Task<Result> RunAsync(string workingDirectory, IReadOnlyList<string> arguments, IDictionary<string, string>? environment)
     {
         var dll = RepositoryPaths.ProjectOutput("Attest.Cli", "attest.dll");
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
@@ -18,6 +21,8 @@ public static class CliRunner
         };
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        if (environment is not null)
+            foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = System.Diagnostics.Process.Start(start)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

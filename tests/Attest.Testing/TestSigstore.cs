@@ -111,6 +111,17 @@ public sealed class TestSigstore : IDisposable
         return Builder.SignStatementAsync(BundleSigner.ForCertificate(key, certificate), statement).GetAwaiter().GetResult();
     }
 
+    /// <summary>A keyless attestation: an ephemeral key, a leaf for the identity, and a DSSE in-toto statement of
+    /// <paramref name="predicateType"/> about the image.</summary>
+    public byte[] AttestImageKeyless(Digest imageDigest, string predicateType, string predicateJson, string subjectAlternativeName, string oidcIssuer)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var certificate = IssueSigningCertificate(key, subjectAlternativeName, oidcIssuer);
+        using var predicate = JsonDocument.Parse(predicateJson);
+        var statement = StatementWriter.Write([(imageDigest.ToString(), imageDigest)], predicateType, predicate.RootElement);
+        return Builder.SignStatementAsync(BundleSigner.ForCertificate(key, certificate), statement).GetAwaiter().GetResult();
+    }
+
     /// <summary>A DSSE bundle over an in-toto Statement v1 whose single subject is the image digest.</summary>
     public byte[] SignImageDsse(Digest imageDigest, string predicateType, string predicateJson, ECDsa key)
     {

@@ -286,9 +286,10 @@ internal sealed class EcdsaPublicKey : PublicKey
             CryptographicOperations.HashData(HashOf(scheme)!.Value, data, digest);
             return VerifyNative(digest, signature, encoding);
         }
+        if (!ManagedSignature(signature, encoding, out var p1363)) return false;
         try
         {
-            return _managed!.VerifyData(data, signature, HashOf(scheme)!.Value, Format(encoding));
+            return _managed!.VerifyData(data, p1363, HashOf(scheme)!.Value, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
         catch (CryptographicException)
         {
@@ -301,9 +302,10 @@ internal sealed class EcdsaPublicKey : PublicKey
         if (!Supports(scheme) || signature.IsEmpty) return false;
         if (hash.Length != HashLength(scheme)) return false;
         if (_native is not null) return VerifyNative(hash, signature, encoding);
+        if (!ManagedSignature(signature, encoding, out var p1363)) return false;
         try
         {
-            return _managed!.VerifyHash(hash, signature, Format(encoding));
+            return _managed!.VerifyHash(hash, p1363, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
         }
         catch (CryptographicException)
         {
@@ -324,8 +326,17 @@ internal sealed class EcdsaPublicKey : PublicKey
         _ => 64,
     };
 
-    private static DSASignatureFormat Format(SignatureEncoding encoding) =>
-        encoding == SignatureEncoding.Der ? DSASignatureFormat.Rfc3279DerSequence : DSASignatureFormat.IeeeP1363FixedFieldConcatenation;
+    /// <summary>
+    /// The signature as <c>r ‖ s</c> for .NET. A DER signature is decoded here rather than by .NET, whose decoder takes a
+    /// negative INTEGER as its magnitude (Wycheproof's "ASN encoding of s misses leading 0"): one accepted encoding per
+    /// signature, as OpenSSL's ECDSA_verify has.
+    /// </summary>
+    private bool ManagedSignature(ReadOnlySpan<byte> signature, SignatureEncoding encoding, out byte[] p1363)
+    {
+        if (encoding == SignatureEncoding.Der) return EcdsaSignature.TryDerToP1363(signature, OpenSslEcKey.FieldBytes(_algorithm), out p1363);
+        p1363 = signature.ToArray();
+        return true;
+    }
 }
 
 /// <summary>ECDSA signature encodings converted into one another.</summary>
@@ -343,6 +354,42 @@ internal static class EcdsaSignature
             writer.WriteIntegerUnsigned(Minimal(signature[fieldBytes..]));
         }
         der = writer.Encode();
+        return true;
+    }
+
+    /// <summary>
+    /// Strict DER <c>SEQUENCE { INTEGER r, INTEGER s }</c> (minimal lengths and integers, nothing after) to IEEE P1363;
+    /// false for negative integers and for values wider than the field.
+    /// </summary>
+    public static bool TryDerToP1363(ReadOnlySpan<byte> der, int fieldBytes, out byte[] p1363)
+    {
+        p1363 = [];
+        try
+        {
+            AsnDecoder.ReadSequence(der, AsnEncodingRules.DER, out var contentOffset, out var contentLength, out var consumed);
+            if (consumed != der.Length) return false;
+            var content = der.Slice(contentOffset, contentLength);
+            var r = AsnDecoder.ReadIntegerBytes(content, AsnEncodingRules.DER, out var read);
+            var s = AsnDecoder.ReadIntegerBytes(content[read..], AsnEncodingRules.DER, out var readS);
+            if (read + readS != content.Length) return false;
+            var output = new byte[2 * fieldBytes];
+            if (!TryWriteUnsigned(r, output.AsSpan(0, fieldBytes)) || !TryWriteUnsigned(s, output.AsSpan(fieldBytes))) return false;
+            p1363 = output;
+            return true;
+        }
+        catch (AsnContentException)
+        {
+            return false;
+        }
+    }
+
+    // A DER INTEGER's two's-complement bytes, right-aligned into the field's width; a negative value does not fit.
+    private static bool TryWriteUnsigned(ReadOnlySpan<byte> integer, Span<byte> field)
+    {
+        if ((integer[0] & 0x80) != 0) return false;
+        if (integer.Length > 1 && integer[0] == 0) integer = integer[1..];
+        if (integer.Length > field.Length) return false;
+        integer.CopyTo(field[(field.Length - integer.Length)..]);
         return true;
     }
 

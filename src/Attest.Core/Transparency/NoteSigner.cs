@@ -16,7 +16,7 @@ public abstract class NoteSigner
     public abstract byte[] Sign(ReadOnlySpan<byte> text);
 }
 
-/// <summary>Ed25519 note signer (type 0x01) over libsodium.</summary>
+/// <summary>Ed25519 note signer (type 0x01).</summary>
 public sealed class Ed25519NoteSigner : NoteSigner
 {
     private readonly byte[] _seed;

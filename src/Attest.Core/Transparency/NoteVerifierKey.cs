@@ -25,7 +25,7 @@ public sealed class NoteVerifierKey
     private const string RsaSchemeName = "PKIX-RSA-PKCS#1v1.5";
 
     private readonly byte[] _publicKey;
-    // The ECDSA P-256 or RSA key that checks signatures (null for Ed25519, which libsodium checks on the raw key).
+    // The ECDSA P-256 or RSA key that checks signatures (null for Ed25519, which is checked on the raw key).
     private readonly Crypto.PublicKey? _key;
 
     private NoteVerifierKey(string name, uint keyHash, byte signatureType, byte[] publicKey, Crypto.PublicKey? key)

@@ -71,7 +71,8 @@ public sealed class SumDbClient(HttpClient http, GoModulesLimits? limits = null)
         return new SumDbTile(SumDbTile.GoHeight, level, index, width);
     }
 
-    private async Task<byte[]?> GetAsync(Uri baseUrl, string relative, List<Finding> findings, CancellationToken cancellationToken)
+    /// <summary>The body of <c>baseUrl/relative</c> (bounded), or null with a finding saying why not.</summary>
+    internal async Task<byte[]?> GetAsync(Uri baseUrl, string relative, List<Finding> findings, CancellationToken cancellationToken)
     {
         var url = new Uri(baseUrl.ToString().TrimEnd('/') + "/" + relative);
         try

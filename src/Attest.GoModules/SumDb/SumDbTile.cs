@@ -65,7 +65,9 @@ public readonly record struct SumDbTile(int Height, int Level, long Index, int W
                 group = group[1..];
             }
             if (group.Length != 3 || !group.All(char.IsAsciiDigit)) return false;
-            n = checked(n * 1000 + int.Parse(group, CultureInfo.InvariantCulture));
+            var value = int.Parse(group, CultureInfo.InvariantCulture);
+            if (n > (long.MaxValue - value) / 1000) return false; // an index no tree can reach
+            n = n * 1000 + value;
         }
         tile = new SumDbTile(height, level, n, width);
         return tile.Path == path; // canonical spelling only (no superfluous leading groups)

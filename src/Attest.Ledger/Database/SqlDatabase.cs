@@ -42,10 +42,8 @@ public sealed class SqlDatabase : IAsyncDisposable
 
     public static SqlDatabase Sqlite(string path)
     {
-        SqliteProvider.EnsureInitialized();
-        var fullPath = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
+        // Owner-only, as every store of the ledger's file creates it.
+        var (fullPath, connectionString) = SqliteFileModes.PrepareFile(path);
         return new SqlDatabase(SqlDialect.Sqlite, fullPath, async ct =>
         {
             var connection = new SqliteConnection(connectionString);

@@ -15,8 +15,11 @@ public sealed record PinningResult(IReadOnlyList<ImagePatch> Patches, IReadOnlyL
 /// </summary>
 public sealed class ImagePinner(RegistryClient registry)
 {
-    public async Task<PinningResult> PinAsync(IReadOnlyList<ContainerImage> images, CancellationToken cancellationToken)
+    /// <summary>Pins <paramref name="images"/>, reading registries with <paramref name="credentials"/> (the workload's
+    /// pull secrets; null: the configured ones).</summary>
+    public async Task<PinningResult> PinAsync(IReadOnlyList<ContainerImage> images, IRegistryCredentialProvider? credentials, CancellationToken cancellationToken)
     {
+        var client = registry.WithCredentials(credentials);
         var work = images.Select(async image =>
         {
             if (!ImageReference.TryParse(image.Image, out var reference, out var error))
@@ -24,7 +27,7 @@ public sealed class ImagePinner(RegistryClient registry)
             if (reference.Digest is not null) return (null, null);
             try
             {
-                var digest = await registry.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+                var digest = await client.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
                 return (new ImagePatch(image.Pointer, $"{image.Image}@{digest}"), null);
             }
             catch (RegistryException e)

@@ -16,7 +16,13 @@ public static class AdmissionCodes
     public const string AttestationUntrusted = "attestation.untrusted";
     public const string AttestationCondition = "attestation.condition-failed";
     public const string AttestationSbom = "attestation.sbom";
+    public const string ConditionTimeout = "attestation.condition-timeout";
+    public const string SignatureOtherSigner = "signature.other-signer";
     public const string EvidenceTooMuch = "evidence.too-much";
+    public const string EvidenceUnexamined = "evidence.unexamined";
+    public const string EvidenceListingTruncated = "evidence.listing-truncated";
+    public const string EvidenceSubjectMismatch = "evidence.subject-mismatch";
+    public const string EvaluationDeadline = "evaluation.deadline";
     public const string PlatformNotIndex = "platform.not-index";
     public const string PlatformMissing = "platform.missing";
     public const string PlatformUnsigned = "platform.unsigned";

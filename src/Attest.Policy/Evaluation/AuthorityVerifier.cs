@@ -1,16 +1,12 @@
-using System.Collections.Concurrent;
 using Attest.Core;
 using Attest.Core.InToto;
 using Attest.Policy.Model;
-using Attest.Sigstore.Bundles;
-using Attest.Sigstore.Cosign;
-using Attest.Sigstore.TrustRoot;
 using Attest.Sigstore.Verification;
 
 namespace Attest.Policy.Evaluation;
 
-/// <summary>What a bundle proved once it verified against an authority: who signed the image, and the in-toto
-/// statement when it was an attestation (DSSE).</summary>
+/// <summary>What a piece of evidence proved once it verified against an authority: who signed the image, and the
+/// in-toto statement when it was an attestation.</summary>
 public sealed record VerifiedEvidence(string Authority, string Source, Statement? Statement, byte[]? StatementBytes)
 {
     /// <summary>cosign's predicate for a plain image signature in the bundle format.</summary>
@@ -21,39 +17,48 @@ public sealed record VerifiedEvidence(string Authority, string Source, Statement
 }
 
 /// <summary>
-/// Verifies bundles against policy authorities with the Sigstore verifier (one verifier per trusted root and
-/// transparency-log requirement, built once: parsed trust material is shared, a bundle's own checks never are).
-/// The artifact is always the image digest: a message signature must be over it, a DSSE statement must name it.
+/// Verifies one kind of evidence against the authorities of the kinds it knows (Sigstore bundles and cosign's legacy
+/// layers against key and keyless authorities; a Notation verifier would handle Notation signatures and trust stores).
 /// </summary>
-public sealed class AuthorityVerifier(TimeProvider time)
+public interface IEvidenceVerifier
 {
-    private readonly ConcurrentDictionary<(TrustedRoot, TransparencyLogRequirement), BundleVerifier> _verifiers = new();
+    /// <summary>Whether this verifier knows both the kind of <paramref name="authority"/> and of <paramref name="evidence"/>.</summary>
+    bool Handles(Authority authority, FoundEvidence evidence);
 
-    public VerificationResult Verify(Authority authority, Bundle bundle, Digest imageDigest) =>
-        VerifierFor(authority).Verify(bundle, Artifact.FromDigest(imageDigest), PolicyFor(authority));
+    /// <summary>A cheap test, without cryptography, of whether <paramref name="authority"/> could have produced
+    /// <paramref name="evidence"/> (its kind of signing material, its certificate identity). False means verification
+    /// would certainly fail; true means nothing yet.</summary>
+    bool CouldBeFrom(Authority authority, FoundEvidence evidence);
 
-    /// <summary>A legacy cosign signature (<c>sha256-&lt;hex&gt;.sig</c> layer): the same checks on its equivalent
-    /// bundle, plus the simple-signing claim that it names this image digest.</summary>
-    public VerificationResult VerifyLegacy(Authority authority, LegacyCosignSignature signature, Digest imageDigest) =>
-        new LegacyCosignVerifier(VerifierFor(authority)).Verify(signature, imageDigest, PolicyFor(authority));
+    /// <summary>Full verification with <paramref name="subject"/> (the image or platform digest) as the artifact.</summary>
+    VerificationResult Verify(Authority authority, FoundEvidence evidence, Digest subject);
+}
 
-    /// <summary>A legacy cosign attestation (<c>sha256-&lt;hex&gt;.att</c> layer): its DSSE envelope verified as a
-    /// bundle would be, and the image digest a subject of its statement.</summary>
-    public VerificationResult VerifyLegacyAttestation(Authority authority, LegacyCosignAttestation attestation, Digest imageDigest) =>
-        new LegacyCosignVerifier(VerifierFor(authority)).VerifyAttestation(attestation, imageDigest, PolicyFor(authority));
+/// <summary>
+/// Verifies evidence against policy authorities through the <see cref="IEvidenceVerifier"/> that handles the pair.
+/// Evidence no verifier handles for an authority does not count for it.
+/// </summary>
+public sealed class AuthorityVerifier
+{
+    private readonly IReadOnlyList<IEvidenceVerifier> _verifiers;
 
-    private BundleVerifier VerifierFor(Authority authority) =>
-        _verifiers.GetOrAdd((authority.TrustedRoot, authority.TransparencyLog), key => new BundleVerifier(
-            key.Item1,
-            key.Item2 == TransparencyLogRequirement.Required
-                ? VerifierOptions.Default
-                : new VerifierOptions { TransparencyLogThreshold = 0, AllowNoTransparencyLogUnsafe = true },
-            time));
+    /// <summary>The Sigstore verifier, then <paramref name="others"/> (new kinds of evidence and authority).</summary>
+    public AuthorityVerifier(TimeProvider time, params IEnumerable<IEvidenceVerifier> others) =>
+        _verifiers = [new SigstoreEvidenceVerifier(time), .. others];
 
-    private static ArtifactPolicy PolicyFor(Authority authority) => authority switch
+    public bool CouldBeFrom(Authority authority, FoundEvidence evidence) =>
+        VerifierFor(authority, evidence)?.CouldBeFrom(authority, evidence) ?? false;
+
+    public VerificationResult Verify(Authority authority, FoundEvidence evidence, Digest subject) =>
+        VerifierFor(authority, evidence) is { } verifier
+            ? verifier.Verify(authority, evidence, subject)
+            : VerificationResult.Fail(new Finding(AdmissionCodes.SignatureOtherSigner,
+                $"{evidence.Source} is not a kind of evidence authority '{authority.Name}' can verify"));
+
+    private IEvidenceVerifier? VerifierFor(Authority authority, FoundEvidence evidence)
     {
-        KeyAuthority key => ArtifactPolicy.ForKey(key.Key),
-        KeylessAuthority keyless => new ArtifactPolicy { Identities = keyless.Identities.Select(i => i.ToCertificateIdentity()).ToList() },
-        _ => throw new InvalidOperationException($"unknown authority type {authority.GetType().Name}"),
-    };
+        foreach (var verifier in _verifiers)
+            if (verifier.Handles(authority, evidence)) return verifier;
+        return null;
+    }
 }

@@ -1,162 +1,235 @@
 using Attest.Core;
-using Attest.Core.Dsse;
-using Attest.Core.InToto;
 using Attest.Oci;
-using Attest.Sigstore.Bundles;
 using Attest.Sigstore.Cosign;
 
 namespace Attest.Policy.Evaluation;
 
-/// <summary>A Sigstore bundle found attached to an image; nothing about it is trusted yet. It is parsed once, on
-/// first use, however many policies then verify it.</summary>
-public sealed record FoundBundle(string Source, byte[] Json)
-{
-    private readonly Lazy<ParsedBundle> _parsed = new(() => ParsedBundle.From(Json));
-
-    public ParsedBundle Parsed => _parsed.Value;
-}
-
-/// <summary>A bundle's structure, or why it has none; for DSSE bundles also the (unverified) in-toto statement.</summary>
-public sealed record ParsedBundle(Bundle? Bundle, Finding? Failure, Statement? Statement, byte[]? StatementBytes)
-{
-    public static ParsedBundle From(byte[] json)
-    {
-        if (!Bundle.TryParse(json, out var bundle, out var failure)) return new ParsedBundle(null, failure, null, null);
-        var statementBytes = bundle.DsseEnvelope?.Payload;
-        Statement? statement = null;
-        if (statementBytes is not null) Statement.TryParse(statementBytes, out statement, out _);
-        return new ParsedBundle(bundle, null, statement, statementBytes);
-    }
-}
-
-/// <summary>A legacy cosign signature layer (simple-signing payload and its annotations); not trusted yet.</summary>
-public sealed record FoundLegacySignature(string Source, LegacyCosignSignature Signature);
-
-/// <summary>A legacy cosign attestation layer (DSSE envelope and its annotations); not trusted yet. Its in-toto
-/// statement is read once, for the predicate type a failure names and for the conditions once it verifies.</summary>
-public sealed record FoundLegacyAttestation(string Source, LegacyCosignAttestation Attestation)
-{
-    private readonly Lazy<(Statement? Statement, byte[]? Bytes)> _statement = new(() =>
-    {
-        if (!DsseEnvelope.TryParse(Attestation.Envelope, out var envelope, out _, new DsseLimits(LegacyCosignAttestation.MaxEnvelopeBytes))) return (null, null);
-        return Statement.TryParse(envelope.Payload, out var statement, out _) ? (statement, envelope.Payload) : (null, null);
-    });
-
-    public Statement? Statement => _statement.Value.Statement;
-
-    public byte[]? StatementBytes => _statement.Value.Bytes;
-}
-
-public sealed record CollectedEvidence(
-    IReadOnlyList<FoundBundle> Bundles,
-    IReadOnlyList<FoundLegacySignature> LegacySignatures,
-    IReadOnlyList<FoundLegacyAttestation> LegacyAttestations,
-    IReadOnlyList<Finding> Problems)
-{
-    public int Count => Bundles.Count + LegacySignatures.Count + LegacyAttestations.Count;
-}
-
 /// <summary>
-/// Finds the signatures and attestations attached to an image digest: Sigstore bundles among its OCI 1.1
-/// referrers (the registry's referrers API, or the <c>sha256-&lt;hex&gt;</c> fallback index), legacy cosign
-/// signatures under the <c>sha256-&lt;hex&gt;.sig</c> tag and legacy cosign attestations under <c>.att</c>. Discovery only: nothing counts until it verifies against
-/// an authority of a matching policy.
+/// The collect stage: finds what is attached to an image digest through an <see cref="IEvidenceSource"/>, with the
+/// request's credentials: Sigstore bundles among its OCI 1.1 referrers (referrers API, every page up to a bound, or
+/// the <c>sha256-&lt;hex&gt;</c> fallback index), legacy cosign signatures and attestations under the
+/// <c>.sig</c>/<c>.att</c> tags, and, when a policy checks platforms, the index and each required platform manifest's
+/// own evidence. Discovery only: nothing counts until it verifies against an authority of a matching policy.
+/// <para>Selection is not crowdable into an allow: the work is bounded (<see cref="EvidenceLimits"/>), bundles whose
+/// annotated predicate type a policy looks for are examined first, a referrer whose manifest names another subject is
+/// refused, and every candidate left out is named in the problems a failing policy reports.</para>
 /// </summary>
-public sealed class EvidenceCollector(RegistryClient registry)
+public sealed class EvidenceCollector(IEvidenceSource source, EvidenceLimits? limits = null)
 {
-    /// <summary>Referrers examined per image; more are reported, not silently ignored.</summary>
-    public const int MaxArtifacts = 32;
+    /// <summary>cosign's annotation on a bundle referrer naming the predicate type of its DSSE statement.</summary>
+    public const string PredicateTypeAnnotation = "dev.sigstore.bundle.predicateType";
 
-    /// <summary>A bundle carries its statement (an SBOM attestation can be large), never more than this.</summary>
-    public const long MaxBundleBytes = 32L << 20;
+    /// <summary>cosign's annotation saying whether a bundle holds a DSSE envelope or a message signature.</summary>
+    public const string ContentAnnotation = "dev.sigstore.bundle.content";
 
-    /// <summary>The manifest or index <paramref name="digest"/> names (digest-checked by the registry client).</summary>
-    public Task<Manifest> GetManifestAsync(ImageReference image, Digest digest, CancellationToken cancellationToken) =>
-        registry.GetManifestAsync(ImageReference.Parse($"{image.Name}@{digest}"), cancellationToken);
+    private const int NamedInFindings = 8;
 
-    public async Task<CollectedEvidence> CollectAsync(ImageReference image, Digest digest, CancellationToken cancellationToken)
+    private readonly EvidenceLimits _limits = limits ?? EvidenceLimits.Default;
+
+    public EvidenceLimits Limits => _limits;
+
+    /// <summary>Collects for <paramref name="digest"/> in <paramref name="image"/>'s repository. Failures that may pass
+    /// on retry (and a failure to list at all) are thrown as <see cref="RegistryException"/>; one unreadable artifact
+    /// is a problem in the result and does not stop the others from counting.</summary>
+    public async Task<CollectedEvidence> CollectAsync(
+        ImageReference image, Digest digest, CollectionPlan plan, IRegistryCredentialProvider? credentials, CancellationToken cancellationToken)
     {
-        var legacy = CollectLegacyAsync(image, digest, CosignArtifact.Signature, LegacyCosignSignature.SimpleSigningMediaType, LegacyCosignSignature.MaxPayloadBytes, cancellationToken);
-        var legacyAttestations = CollectLegacyAsync(image, digest, CosignArtifact.Attestation, LegacyCosignAttestation.DsseMediaType, LegacyCosignAttestation.MaxEnvelopeBytes, cancellationToken);
-        var referrers = await registry.GetReferrersAsync(image.Registry, image.Repository, digest, cancellationToken).ConfigureAwait(false);
-        var candidates = referrers.Where(r => IsBundle(r.ArtifactType) || IsBundle(r.MediaType)).ToList();
-        var problems = new List<Finding>();
-        if (candidates.Count > MaxArtifacts)
+        var budget = new ByteBudget(_limits.MaxEvidenceBytes);
+        var manifest = plan.NeedsManifest ? source.GetManifestAsync(image, digest, credentials, cancellationToken) : Task.FromResult<Manifest>(null!);
+        var collected = await CollectAttachedAsync(image, digest, plan, credentials, budget, cancellationToken).ConfigureAwait(false);
+        if (!plan.NeedsManifest) return collected;
+
+        var index = await manifest.ConfigureAwait(false);
+        var platforms = new Dictionary<Digest, CollectedEvidence>();
+        if (plan.SignedPlatforms.Count > 0 && index.IsIndex)
         {
-            problems.Add(new Finding(AdmissionCodes.EvidenceTooMuch,
-                $"{candidates.Count} Sigstore bundles are attached; only the first {MaxArtifacts} were examined"));
-            candidates = candidates.Take(MaxArtifacts).ToList();
+            var wanted = plan.SignedPlatforms
+                .Select(p => index.Manifests.FirstOrDefault(m => m.Platform is { } mp && p.Matches(mp.Os, mp.Architecture, mp.Variant))?.Digest)
+                .OfType<Digest>().Distinct().Take(_limits.MaxPlatforms).ToList();
+            var children = await Task.WhenAll(wanted.Select(d =>
+                CollectAttachedAsync(image, d, plan.ForPlatform(), credentials, budget, cancellationToken))).ConfigureAwait(false);
+            foreach (var child in children) platforms[child.Subject] = child;
+        }
+        return collected with { Manifest = index, Platforms = platforms };
+    }
+
+    private async Task<CollectedEvidence> CollectAttachedAsync(
+        ImageReference image, Digest digest, CollectionPlan plan, IRegistryCredentialProvider? credentials, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        var signatures = CollectLegacyAsync(image, digest, CosignArtifact.Signature, credentials, budget, cancellationToken);
+        var attestations = CollectLegacyAsync(image, digest, CosignArtifact.Attestation, credentials, budget, cancellationToken);
+        var problems = new List<Finding>();
+        var listed = await ListReferrersAsync(image, digest, credentials, problems, cancellationToken).ConfigureAwait(false);
+
+        var candidates = listed.Where(r => IsBundle(r.ArtifactType) || IsBundle(r.MediaType))
+            .DistinctBy(r => r.Digest)
+            .Select((descriptor, position) => (Descriptor: descriptor, Rank: Rank(descriptor, plan), Position: position))
+            .OrderBy(c => c.Rank).ThenBy(c => c.Position)
+            .Select(c => c.Descriptor)
+            .ToList();
+        var examined = candidates.Take(_limits.MaxExaminedReferrers).ToList();
+        if (candidates.Count > examined.Count)
+        {
+            var skipped = candidates.Skip(examined.Count).ToList();
+            problems.Add(new Finding(AdmissionCodes.EvidenceUnexamined,
+                $"{skipped.Count} of the {candidates.Count} Sigstore bundles attached to {digest} were not examined (at most {_limits.MaxExaminedReferrers} are, " +
+                $"those of a predicate type a policy needs first): {Names(skipped.Select(s => s.Digest.ToString()), skipped.Count)}",
+                new Dictionary<string, string> { ["unexamined"] = skipped.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["examined"] = examined.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
         }
 
-        var found = await Task.WhenAll(candidates.Select(async descriptor =>
+        var read = await Task.WhenAll(examined.Select(d => ReadReferrerAsync(image, digest, d, credentials, budget, cancellationToken))).ConfigureAwait(false);
+        var items = new List<FoundEvidence>();
+        foreach (var (bundle, problem) in read)
         {
-            var source = $"referrer {descriptor.Digest}";
-            try
-            {
-                var manifest = await registry.GetManifestAsync(ImageReference.Parse($"{image.Name}@{descriptor.Digest}"), cancellationToken).ConfigureAwait(false);
-                var layer = manifest.Layers.FirstOrDefault(l => IsBundle(l.MediaType));
-                if (layer is null) return (Bundle: (FoundBundle?)null, Problem: (Finding?)new Finding(AdmissionCodes.SignatureUntrusted, $"{source} has no bundle layer"));
-                var json = await registry.GetBlobAsync(image.Registry, image.Repository, layer.Digest, MaxBundleBytes, cancellationToken).ConfigureAwait(false);
-                return (new FoundBundle(source, json), null);
-            }
-            catch (RegistryException e) when (!e.IsTransient)
-            {
-                // A broken referrer is not evidence; it does not stop the others from counting.
-                return (null, new Finding(e.Code, $"{source} could not be read: {e.Message}"));
-            }
-        })).ConfigureAwait(false);
-
-        problems.AddRange(found.Where(f => f.Problem is not null).Select(f => f.Problem!));
-        var (legacySignatures, legacyProblems) = await legacy.ConfigureAwait(false);
-        problems.AddRange(legacyProblems);
-        var (legacyAttestationLayers, attestationProblems) = await legacyAttestations.ConfigureAwait(false);
-        problems.AddRange(attestationProblems);
-        return new CollectedEvidence(
-            found.Where(f => f.Bundle is not null).Select(f => f.Bundle!).ToList(),
-            legacySignatures.Select(l => new FoundLegacySignature(l.Source, new LegacyCosignSignature(l.Blob, l.Annotations))).ToList(),
-            legacyAttestationLayers.Select(l => new FoundLegacyAttestation(l.Source, new LegacyCosignAttestation(l.Blob, l.Annotations))).ToList(),
-            problems);
+            if (bundle is not null) items.Add(bundle);
+            if (problem is not null) problems.Add(problem);
+        }
+        foreach (var (found, legacyProblems) in await Task.WhenAll(signatures, attestations).ConfigureAwait(false))
+        {
+            items.AddRange(found);
+            problems.AddRange(legacyProblems);
+        }
+        return new CollectedEvidence(digest, items, problems);
     }
 
-    private sealed record LegacyLayer(string Source, byte[] Blob, IReadOnlyDictionary<string, string> Annotations);
-
-    /// <summary>The layers of one of cosign's legacy tags (<c>.sig</c> or <c>.att</c>) of the given media type.</summary>
-    private async Task<(List<LegacyLayer> Layers, List<Finding> Problems)> CollectLegacyAsync(
-        ImageReference image, Digest digest, CosignArtifact kind, string mediaType, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>Every page of the referrers listing up to the bounds; a listing cut short says so in a problem.</summary>
+    private async Task<List<Descriptor>> ListReferrersAsync(
+        ImageReference image, Digest digest, IRegistryCredentialProvider? credentials, List<Finding> problems, CancellationToken cancellationToken)
     {
-        var layers = new List<LegacyLayer>();
+        var listed = new List<Descriptor>();
+        string? next = null;
+        for (var page = 0; ; page++)
+        {
+            ReferrersPage result;
+            try
+            {
+                result = await source.GetReferrersPageAsync(image, digest, next, credentials, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RegistryException e) when (page > 0 && !e.IsTransient)
+            {
+                problems.Add(new Finding(AdmissionCodes.EvidenceListingTruncated,
+                    $"the referrers of {digest} were listed only in part: page {page + 1} could not be read ({e.Message}) [{e.Code}]").CausedBy(new Finding(e.Code, e.Message)));
+                return listed;
+            }
+            listed.AddRange(result.Referrers.Take(_limits.MaxListedReferrers - listed.Count));
+            if (result.Next is null) return listed;
+            next = result.Next;
+            if (listed.Count >= _limits.MaxListedReferrers || page + 1 >= _limits.MaxReferrerPages)
+            {
+                problems.Add(new Finding(AdmissionCodes.EvidenceListingTruncated,
+                    $"the referrers of {digest} were listed only in part: {listed.Count} referrers on {page + 1} pages were read, and the registry offers more " +
+                    $"(at most {_limits.MaxReferrerPages} pages and {_limits.MaxListedReferrers} referrers are read)"));
+                return listed;
+            }
+        }
+    }
+
+    /// <summary>Bundles first whose annotated predicate type a policy needs (or a message signature, when a policy
+    /// needs signatures), then those that do not say, then the rest; the registry's order within each.</summary>
+    private static int Rank(Descriptor descriptor, CollectionPlan plan)
+    {
+        var annotations = descriptor.Annotations;
+        if (annotations?.GetValueOrDefault(PredicateTypeAnnotation) is { } predicateType) return plan.Wants(predicateType) ? 0 : 2;
+        if (annotations?.GetValueOrDefault(ContentAnnotation) == "message-signature") return plan.WantsMessageSignatures ? 0 : 2;
+        return 1;
+    }
+
+    private async Task<(FoundEvidence? Bundle, Finding? Problem)> ReadReferrerAsync(
+        ImageReference image, Digest subject, Descriptor descriptor, IRegistryCredentialProvider? credentials, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        var where = $"referrer {descriptor.Digest}";
+        try
+        {
+            var manifest = await source.GetManifestAsync(image, descriptor.Digest, credentials, cancellationToken).ConfigureAwait(false);
+            // A listing (the fallback index above all) is only what someone wrote; the manifest itself must name the subject.
+            if (manifest.Subject?.Digest is not { } named || !named.Equals(subject))
+                return (null, new Finding(AdmissionCodes.EvidenceSubjectMismatch,
+                    $"{where} is listed for {subject} but its manifest names {(manifest.Subject is { } s ? $"the subject {s.Digest}" : "no subject")}; not examined"));
+            var layer = manifest.Layers.FirstOrDefault(l => IsBundle(l.MediaType));
+            if (layer is null) return (null, new Finding(AdmissionCodes.SignatureUntrusted, $"{where} has no bundle layer"));
+            if (layer.Size > _limits.MaxBundleBytes)
+                return (null, new Finding(AdmissionCodes.EvidenceTooMuch, $"{where}: its bundle is {layer.Size} bytes, more than the {_limits.MaxBundleBytes} allowed"));
+            if (!budget.TryTake(layer.Size))
+                return (null, new Finding(AdmissionCodes.EvidenceTooMuch, $"{where} was not read: the evidence of {subject} already came to the {_limits.MaxEvidenceBytes} bytes allowed"));
+            var json = await source.GetBlobAsync(image, layer.Digest, layer.Size, credentials, cancellationToken).ConfigureAwait(false);
+            return (new FoundBundle(where, json), null);
+        }
+        catch (RegistryException e) when (!e.IsTransient)
+        {
+            return (null, new Finding(e.Code, $"{where} could not be read: {e.Message}"));
+        }
+    }
+
+    /// <summary>The layers of one of cosign's legacy tags (<c>.sig</c> or <c>.att</c>).</summary>
+    private async Task<(List<FoundEvidence> Found, List<Finding> Problems)> CollectLegacyAsync(
+        ImageReference image, Digest digest, CosignArtifact kind, IRegistryCredentialProvider? credentials, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        var found = new List<FoundEvidence>();
         var problems = new List<Finding>();
         var tag = RegistryClient.CosignTag(digest, kind);
-        var what = kind == CosignArtifact.Signature ? "cosign signature" : "cosign attestation";
+        var (what, mediaType, maxBytes) = kind == CosignArtifact.Signature
+            ? ("cosign signature", LegacyCosignSignature.SimpleSigningMediaType, (long)LegacyCosignSignature.MaxPayloadBytes)
+            : ("cosign attestation", LegacyCosignAttestation.DsseMediaType, (long)LegacyCosignAttestation.MaxEnvelopeBytes);
         Manifest? manifest;
         try
         {
-            manifest = await registry.GetCosignArtifactAsync(image, digest, kind, cancellationToken).ConfigureAwait(false);
+            manifest = await source.GetTaggedManifestAsync(image, tag, credentials, cancellationToken).ConfigureAwait(false);
         }
         catch (RegistryException e) when (!e.IsTransient)
         {
             problems.Add(new Finding(e.Code, $"{what} tag {tag} could not be read: {e.Message}"));
-            return (layers, problems);
+            return (found, problems);
         }
-        if (manifest is null) return (layers, problems);
-        var matching = manifest.Layers.Where(l => l.MediaType == mediaType).ToList();
-        if (matching.Count > MaxArtifacts)
-            problems.Add(new Finding(AdmissionCodes.EvidenceTooMuch, $"{what} tag {tag} has {matching.Count} layers; only the first {MaxArtifacts} were examined"));
-        foreach (var layer in matching.Take(MaxArtifacts))
+        if (manifest is null) return (found, problems);
+        var layers = manifest.Layers.Where(l => l.MediaType == mediaType).ToList();
+        if (layers.Count > _limits.MaxLegacyLayers)
+            problems.Add(new Finding(AdmissionCodes.EvidenceUnexamined,
+                $"{what} tag {tag} has {layers.Count} layers; {layers.Count - _limits.MaxLegacyLayers} were not examined (at most {_limits.MaxLegacyLayers} are): " +
+                Names(layers.Skip(_limits.MaxLegacyLayers).Select(l => l.Digest.ToString()), layers.Count - _limits.MaxLegacyLayers)));
+        foreach (var layer in layers.Take(_limits.MaxLegacyLayers))
         {
+            var layerSource = $"{what} {tag} layer {layer.Digest}";
+            if (layer.Size > maxBytes || !budget.TryTake(layer.Size))
+            {
+                problems.Add(new Finding(AdmissionCodes.EvidenceTooMuch, $"{layerSource} was not read: it is {layer.Size} bytes, more than the evidence bounds allow"));
+                continue;
+            }
             try
             {
-                var blob = await registry.GetBlobAsync(image.Registry, image.Repository, layer.Digest, maxBytes, cancellationToken).ConfigureAwait(false);
-                layers.Add(new LegacyLayer($"{what} {tag} layer {layer.Digest}", blob, layer.Annotations ?? new Dictionary<string, string>()));
+                var blob = await source.GetBlobAsync(image, layer.Digest, layer.Size, credentials, cancellationToken).ConfigureAwait(false);
+                var annotations = layer.Annotations ?? new Dictionary<string, string>();
+                found.Add(kind == CosignArtifact.Signature
+                    ? new FoundLegacySignature(layerSource, new LegacyCosignSignature(blob, annotations))
+                    : new FoundLegacyAttestation(layerSource, new LegacyCosignAttestation(blob, annotations)));
             }
             catch (RegistryException e) when (!e.IsTransient)
             {
                 problems.Add(new Finding(e.Code, $"{what} layer {layer.Digest} could not be read: {e.Message}"));
             }
         }
-        return (layers, problems);
+        return (found, problems);
+    }
+
+    private static string Names(IEnumerable<string> names, int count)
+    {
+        var shown = names.Take(NamedInFindings).ToList();
+        return string.Join(", ", shown) + (count > shown.Count ? $" (and {count - shown.Count} more)" : "");
     }
 
     private static bool IsBundle(string? mediaType) =>
         mediaType is not null && mediaType.StartsWith("application/vnd.dev.sigstore.bundle", StringComparison.Ordinal);
+
+    /// <summary>Bytes of evidence still allowed for one collection (shared by its concurrent reads).</summary>
+    private sealed class ByteBudget(long bytes)
+    {
+        private long _left = bytes;
+
+        public bool TryTake(long size)
+        {
+            if (size < 0) return false;
+            if (Interlocked.Add(ref _left, -size) >= 0) return true;
+            Interlocked.Add(ref _left, size);
+            return false;
+        }
+    }
 }

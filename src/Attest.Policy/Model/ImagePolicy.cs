@@ -56,9 +56,13 @@ public sealed record PlatformName(string Os, string Architecture, string? Varian
 public sealed record ImageMatch(IReadOnlyList<Glob> Images, IReadOnlyList<Glob> Namespaces, IReadOnlySet<string> Kinds)
 {
     public bool Matches(string imageName, string? @namespace, string kind) =>
-        Images.Any(g => g.IsMatch(imageName)) &&
+        MatchesImage(imageName) &&
         (Namespaces.Count == 0 || (@namespace is not null && Namespaces.Any(g => g.IsMatch(@namespace)))) &&
         (Kinds.Count == 0 || Kinds.Contains(kind));
+
+    /// <summary>Whether the image name alone is covered (whatever the namespace and kind): what decides which
+    /// evidence is collected for an image, so that collection does not depend on who asks.</summary>
+    public bool MatchesImage(string imageName) => Images.Any(g => g.IsMatch(imageName));
 }
 
 public enum TransparencyLogRequirement
@@ -70,33 +74,66 @@ public enum TransparencyLogRequirement
     Optional,
 }
 
+/// <summary>A trusted root as a policy names it: the parsed root, where it came from (<c>default</c> for the
+/// embedded Sigstore public-good root, else the file), and the SHA-256 of its content, which is what parsed trust
+/// material and warm verifiers are shared by (the same content reloaded is the same root).</summary>
+public sealed record PolicyTrustedRoot(TrustedRoot Root, string Origin, string Digest)
+{
+    public static PolicyTrustedRoot PublicGood { get; } = new(TrustedRoot.PublicGood, "default", "default");
+}
+
 /// <summary>Who may sign: a public key, or keyless (Fulcio) identities, each under a trusted root (the transparency
-/// logs, timestamp authorities and CAs whose evidence counts; the embedded Sigstore public-good root by default).</summary>
-public abstract record Authority(
-    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin);
+/// logs, timestamp authorities and CAs whose evidence counts; the embedded Sigstore public-good root by default).
+/// New kinds of authority (Notation trust stores) are further subclasses with a verifier of their own.</summary>
+public abstract record Authority(string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, PolicyTrustedRoot TrustedRoot);
 
 public sealed record KeyAuthority(
-    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin,
-    PublicKey Key, string KeyOrigin)
-    : Authority(Name, Source, TransparencyLog, TrustedRoot, TrustedRootOrigin);
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, PolicyTrustedRoot TrustedRoot, PublicKey Key, string KeyOrigin)
+    : Authority(Name, Source, TransparencyLog, TrustedRoot);
 
 public sealed record KeylessAuthority(
-    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, TrustedRoot TrustedRoot, string TrustedRootOrigin,
-    IReadOnlyList<IdentityMatcher> Identities)
-    : Authority(Name, Source, TransparencyLog, TrustedRoot, TrustedRootOrigin);
+    string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, PolicyTrustedRoot TrustedRoot, IReadOnlyList<IdentityMatcher> Identities)
+    : Authority(Name, Source, TransparencyLog, TrustedRoot);
 
-/// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression.</summary>
+/// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression, and the
+/// Fulcio extension claims (by arc) the certificate must carry exactly.</summary>
 public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string? Subject, Regex? SubjectRegExp)
 {
-    public bool Matches(string? issuer, string? subject) =>
-        issuer is not null && subject is not null &&
-        (Issuer is null || string.Equals(Issuer, issuer, StringComparison.Ordinal)) &&
-        (IssuerRegExp is null || IssuerRegExp.IsMatch(issuer)) &&
-        (Subject is null || string.Equals(Subject, subject, StringComparison.Ordinal)) &&
-        (SubjectRegExp is null || SubjectRegExp.IsMatch(subject));
+    /// <summary>Claims by Fulcio extension arc (12 sourceRepositoryURI, 14 sourceRepositoryRef …), exact values.</summary>
+    public IReadOnlyDictionary<int, string> Claims { get; init; } = new Dictionary<int, string>();
+
+    /// <summary>Whether a certificate's issuer and subject are this identity. An expression that runs out of time
+    /// does not match (fail closed).</summary>
+    public bool Matches(string? issuer, string? subject)
+    {
+        if (issuer is null || subject is null) return false;
+        try
+        {
+            return (Issuer is null || string.Equals(Issuer, issuer, StringComparison.Ordinal)) &&
+                   (IssuerRegExp is null || IssuerRegExp.IsMatch(issuer)) &&
+                   (Subject is null || string.Equals(Subject, subject, StringComparison.Ordinal)) &&
+                   (SubjectRegExp is null || SubjectRegExp.IsMatch(subject));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
 
     public override string ToString() =>
-        $"issuer {(Issuer ?? $"~/{IssuerRegExp}/")} subject {(Subject ?? $"~/{SubjectRegExp}/")}";
+        $"issuer {(Issuer ?? $"~/{IssuerRegExp}/")} subject {(Subject ?? $"~/{SubjectRegExp}/")}" +
+        (Claims.Count == 0 ? "" : " with " + string.Join(", ", Claims.Select(c => $"{ClaimName(c.Key)} {c.Value}")));
+
+    /// <summary>The policy name of a Fulcio extension arc: <c>sourceRepositoryURI</c> for 12.</summary>
+    public static string ClaimName(int arc)
+    {
+        var name = Attest.Core.X509.FulcioExtensions.NameOf(arc);
+        return char.ToLowerInvariant(name[0]) + name[1..];
+    }
+
+    /// <summary>Claims a policy may require: the Fulcio extensions 2–6 and 9–24 by their camel-case names.</summary>
+    public static readonly IReadOnlyDictionary<string, int> ClaimArcs =
+        Enumerable.Range(2, 23).Where(a => a is not (7 or 8)).ToDictionary(ClaimName, a => a, StringComparer.Ordinal);
 
     /// <summary>The same identity for the Sigstore verifier (which also matches regular expressions in full).</summary>
     public Sigstore.Verification.CertificateIdentity ToCertificateIdentity() => new()
@@ -105,6 +142,7 @@ public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string
         IssuerRegex = IssuerRegExp?.ToString(),
         SubjectAlternativeName = Subject,
         SubjectAlternativeNameRegex = SubjectRegExp?.ToString(),
+        Extensions = Claims,
     };
 }
 
@@ -120,23 +158,3 @@ public sealed record AttestationRequirement(
     IReadOnlyList<string> AuthorityNames,
     IReadOnlyList<PredicateCondition> Conditions,
     Sbom.Checks.SbomPolicy? Sbom);
-
-public enum ConditionOperator
-{
-    Equals,
-    Matches,
-    OneOf,
-    Exists,
-}
-
-/// <summary>A check on one value of the predicate, addressed by a JSON pointer (RFC 6901).</summary>
-public sealed record PredicateCondition(string Path, ConditionOperator Operator, string? Value, Regex? Pattern, IReadOnlyList<string>? Values)
-{
-    public override string ToString() => Operator switch
-    {
-        ConditionOperator.Equals => $"{Path} equals '{Value}'",
-        ConditionOperator.Matches => $"{Path} matches /{Pattern}/",
-        ConditionOperator.OneOf => $"{Path} is one of [{string.Join(", ", Values!)}]",
-        _ => $"{Path} exists",
-    };
-}

@@ -22,7 +22,9 @@ public sealed record PackageUrl(string Type, string? Namespace, string Name, str
         var hash = rest.IndexOf('#', StringComparison.Ordinal);
         if (hash >= 0)
         {
-            subpath = string.Join('/', rest[(hash + 1)..].Split('/').Where(s => s is not ("" or "." or "..")).Select(Decode));
+            var subpathSegments = rest[(hash + 1)..].Split('/').Select(Decode).Where(s => s is not ("" or "." or "..")).ToList();
+            if (subpathSegments.Any(s => s.Contains('/'))) { error = "package URL subpath has a segment with an encoded '/'"; return false; }
+            subpath = string.Join('/', subpathSegments);
             rest = rest[..hash];
             if (subpath.Length == 0) subpath = null;
         }
@@ -64,6 +66,8 @@ public sealed record PackageUrl(string Type, string? Namespace, string Name, str
         }
         var segments = rest.Trim('/').Split('/').Where(s => s.Length > 0).Select(Decode).ToList();
         if (segments.Count == 0) { error = "package URL has no name"; return false; }
+        // A decoded '/' would print as a segment separator and read back as a different package.
+        if (segments.Any(s => s.Contains('/'))) { error = "package URL namespace or name has a segment with an encoded '/'"; return false; }
         var name = segments[^1];
         var ns = segments.Count > 1 ? string.Join('/', segments.Take(segments.Count - 1)) : null;
         switch (type)

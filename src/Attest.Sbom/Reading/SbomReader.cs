@@ -45,16 +45,10 @@ public static class SbomReader
     public static SbomReadResult Read(Stream stream, SbomLimits? limits = null)
     {
         limits ??= SbomLimits.Default;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
-        {
-            if (buffer.Length + n > limits.MaxBytes)
-                return new SbomReadResult(null, [TooLarge(buffer.Length + n, limits)], null, buffer.Length + n);
-            buffer.Write(chunk, 0, n);
-        }
-        return Read(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), limits);
+        // Past the limit only "more than" is known (reading stops there): the finding says the limit plus one.
+        return Attest.Core.IO.BoundedRead.ReadAll(stream, limits.MaxBytes) is { } bytes
+            ? Read(bytes, limits)
+            : new SbomReadResult(null, [TooLarge(limits.MaxBytes + 1, limits)], null, limits.MaxBytes + 1);
     }
 
     public static SbomReadResult Read(ReadOnlyMemory<byte> json, SbomLimits? limits = null)

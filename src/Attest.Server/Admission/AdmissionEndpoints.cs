@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Attest.Oci;
+using Attest.Ledger;
 using Attest.Policy.Admission;
 using Attest.Policy.Evaluation;
 using Attest.Server.Hosting;
@@ -57,9 +57,8 @@ public static partial class AdmissionEndpoints
                 $"attest denied {subject}: no policy set is loaded yet")));
 
         // The workload's image pull secrets, when reading them is enabled, sign in to its registries.
-        using var credentials = RegistryClient.UseCredentials(
-            await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false));
-        var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace, images, deadline.Token).ConfigureAwait(false);
+        var credentials = await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false);
+        var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace, images, credentials, deadline.Token).ConfigureAwait(false);
         var logger = loggers.CreateLogger("Attest.Server.Admission");
         AdmissionLog.Decided(logger, uid, subject, decision.Verdict.ToString(), images.Count, set.Revision);
 
@@ -69,7 +68,14 @@ public static partial class AdmissionEndpoints
         {
             try
             {
-                await recorder.RecordAsync(uid, kind, request.Namespace, request.Name, decision, deadline.Token).ConfigureAwait(false);
+                await recorder.RecordAsync(request, kind, decision, deadline.Token).ConfigureAwait(false);
+            }
+            catch (LedgerBusyException e)
+            {
+                // Pushback: the ledger's queue is full, so the API server hears so now rather than at its own timeout.
+                AdmissionLog.NotRecorded(logger, uid, e.Message);
+                return Respond(review, new AdmissionResponse(uid, false, new AdmissionStatus(StatusCodes.Status503ServiceUnavailable,
+                    $"attest denied {subject}: the decision could not be recorded, the ledger is busy; retry shortly [{LedgerBusyException.Code}]")));
             }
             catch (Exception e) when (e is not OperationCanceledException || deadline.IsCancellationRequested)
             {
@@ -100,9 +106,8 @@ public static partial class AdmissionEndpoints
         if (request.Operation == "UPDATE" && WorkloadImages.ImagesUnchanged(kind, images, request.OldObject))
             return Respond(review, new AdmissionResponse(request.Uid!, true));
 
-        using var credentials = RegistryClient.UseCredentials(
-            await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false));
-        var result = await pinner.PinAsync(images, deadline.Token).ConfigureAwait(false);
+        var credentials = await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false);
+        var result = await pinner.PinAsync(images, credentials, deadline.Token).ConfigureAwait(false);
         var logger = loggers.CreateLogger("Attest.Server.Admission");
         AdmissionLog.Pinned(logger, request.Uid!, kind, request.Namespace ?? "", result.Patches.Count, result.Warnings.Count);
         var warnings = result.Warnings.Count == 0 ? null : result.Warnings.Select(w => Truncate("attest: " + w)).ToList();
@@ -129,13 +134,13 @@ public static partial class AdmissionEndpoints
 
     private static partial class AdmissionLog
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Mutate {Uid} {Kind} in {Namespace}: {Pinned} images pinned, {Unresolved} not resolved")]
+        [LoggerMessage(EventId = LogEvents.ImagesPinned, Level = LogLevel.Information, Message = "Mutate {Uid} {Kind} in {Namespace}: {Pinned} images pinned, {Unresolved} not resolved")]
         public static partial void Pinned(ILogger logger, string uid, string kind, string @namespace, int pinned, int unresolved);
 
-        [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
+        [LoggerMessage(EventId = LogEvents.AdmissionDecided, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
         public static partial void Decided(ILogger logger, string uid, string subject, string verdict, int images, string revision);
 
-        [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Validate {Uid}: decision not recorded in the ledger ({Error}); denied")]
+        [LoggerMessage(EventId = LogEvents.DecisionNotRecorded, Level = LogLevel.Error, Message = "Validate {Uid}: decision not recorded in the ledger ({Error}); denied")]
         public static partial void NotRecorded(ILogger logger, string uid, string error);
     }
 }

@@ -13,6 +13,16 @@ public sealed class AdmissionOptions
     /// <summary>How long a verdict for (policy revision, digest, policy) is reused. Signatures attached later are
     /// seen once it expires; failures that may pass on retry are never cached.</summary>
     public double VerdictCacheSeconds { get; set; } = 60;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (VerdictCacheSeconds is < 0 or > 86_400)
+            errors.Add($"Attest:Admission:VerdictCacheSeconds must be between 0 and 86400, not {VerdictCacheSeconds}");
+        if (TimeoutSeconds is <= 0 or > 30)
+            errors.Add($"Attest:Admission:TimeoutSeconds must be between 0 and 30 (the API server's maximum), not {TimeoutSeconds}");
+        return errors;
+    }
 }
 
 /// <summary>Section <c>Attest:Registries</c>: how the webhook reaches registries.</summary>

@@ -23,6 +23,16 @@ public sealed class AdmissionRequest
     public JsonElement? Object { get; set; }
     public JsonElement? OldObject { get; set; }
     public bool? DryRun { get; set; }
+    public UserInfo? UserInfo { get; set; }
+}
+
+/// <summary>Who sent the request to the API server (authentication.k8s.io/v1 UserInfo; <c>extra</c> is not read: it
+/// may carry credential identifiers).</summary>
+public sealed class UserInfo
+{
+    public string? Username { get; set; }
+    public string? Uid { get; set; }
+    public List<string>? Groups { get; set; }
 }
 
 public sealed class GroupVersionKind

@@ -12,55 +12,34 @@ public static class AdmissionServiceCollectionExtensions
     /// <summary>Admission options, the registry client (with configured credentials and CAs) and the pinner.</summary>
     public static IServiceCollection AddAdmission(this IServiceCollection services, IConfiguration configuration)
     {
-        var admission = new AdmissionOptions();
-        configuration.GetSection("Attest:Admission").Bind(admission);
-        if (admission.VerdictCacheSeconds is < 0 or > 86_400)
-            throw new StartupException($"Attest:Admission:VerdictCacheSeconds must be between 0 and 86400, not {admission.VerdictCacheSeconds}");
-        if (admission.TimeoutSeconds is <= 0 or > 30)
-            throw new StartupException($"Attest:Admission:TimeoutSeconds must be between 0 and 30 (the API server's maximum), not {admission.TimeoutSeconds}");
-        services.AddSingleton(Options.Create(admission));
-        var pullSecrets = new PullSecretOptions();
-        configuration.GetSection("Attest:Admission:PullSecrets").Bind(pullSecrets);
+        var admission = services.AddValidatedOptions<AdmissionOptions>(configuration, "Attest:Admission", o => o.Validate());
+        var pullSecrets = services.AddValidatedOptions<PullSecretOptions>(configuration, "Attest:Admission:PullSecrets", _ => []);
         KubernetesPullSecrets.Connect(pullSecrets); // now, so a missing token or CA stops start-up
-        services.AddSingleton(Options.Create(pullSecrets));
         services.AddSingleton<KubernetesPullSecrets>();
 
-        var access = new RegistryAccessOptions();
-        var registries = configuration.GetSection("Attest:Registries");
-        registries.Bind(access);
-        access.Allowed = ListSetting(registries, nameof(RegistryAccessOptions.Allowed), access.Allowed);
-        access.Insecure = ListSetting(registries, nameof(RegistryAccessOptions.Insecure), access.Insecure);
-        services.AddSingleton(Options.Create(access));
+        var access = services.AddValidatedOptions<RegistryAccessOptions>(configuration, "Attest:Registries", _ => [], (o, registries) =>
+        {
+            o.Allowed = ConfigurationLists.Read(registries, nameof(RegistryAccessOptions.Allowed), o.Allowed, "registry", "to mean any");
+            o.Insecure = ConfigurationLists.Read(registries, nameof(RegistryAccessOptions.Insecure), o.Insecure, "registry", "to mean any");
+        });
         var registryOptions = CreateRegistryOptions(access); // now, so a bad CA or credentials file stops start-up
+        services.AddSingleton(registryOptions); // the egress rules, also for OIDC key sets and the checksum database's upstream proxy
         services.AddSingleton(provider => new RegistryClient(registryOptions, provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ImagePinner>();
-        services.AddSingleton<EvidenceCollector>();
+        services.AddSingleton<IEvidenceSource, RegistryEvidenceSource>();
         services.AddSingleton(provider => new AuthorityVerifier(provider.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(provider => new PolicyChecker(provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new PolicyJudge(provider.GetRequiredService<TimeProvider>()));
         services.AddSingleton(new EvaluatorOptions
         {
             AllowUnmatchedImages = admission.AllowUnmatchedImages,
             VerdictTtl = TimeSpan.FromSeconds(admission.VerdictCacheSeconds),
+            WorkTimeout = TimeSpan.FromSeconds(admission.TimeoutSeconds),
         });
-        services.AddSingleton<AdmissionEvaluator>();
+        services.AddSingleton(provider => new AdmissionEvaluator(
+            provider.GetRequiredService<IEvidenceSource>(), provider.GetRequiredService<AuthorityVerifier>(), provider.GetRequiredService<PolicyJudge>(),
+            provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<EvaluatorOptions>()));
         services.AddSingleton<DecisionRecorder>();
         return services;
-    }
-
-    /// <summary>
-    /// A list setting given either as items (<c>Allowed:0</c>, <c>Allowed:1</c>) or as one comma-separated value
-    /// (<c>--Attest:Registries:Allowed=ghcr.io,*.example.com</c>, an environment variable, a Helm value). The binder
-    /// alone ignores the second form, which for an allowlist would silently mean "any registry"; a value that names
-    /// nothing is refused for the same reason.
-    /// </summary>
-    private static string[] ListSetting(IConfigurationSection section, string key, string[] items)
-    {
-        var value = section[key];
-        if (value is null) return items;
-        var listed = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (listed.Length == 0)
-            throw new StartupException($"{section.Path}:{key} is set but names no registry; leave it unset to mean any");
-        return [.. items, .. listed];
     }
 
     private static RegistryClientOptions CreateRegistryOptions(RegistryAccessOptions access)

@@ -1,43 +1,35 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Attest.Core;
 using Attest.Ledger;
 using Attest.Policy.Evaluation;
-using Attest.Server.Hosting;
 
 namespace Attest.Server.Admission;
 
 /// <summary>Writes one <c>admission.decision</c> ledger entry per image of a decided request, and returns only once
-/// they are durable. The entry carries what an auditor needs to reconstruct why: the request, the digest, every
-/// policy's verdict with reason codes, and the policy revision in force.</summary>
-public sealed class DecisionRecorder(LedgerHolder holder)
+/// they are durable. The entry carries what an auditor needs to answer "who deployed what, and why was it refused":
+/// the request (uid, operation, kind, name), the requesting user and groups, the digest, the policy revision in
+/// force, and every policy's verdict with its reasons whole (code, sentence, evidence, and the findings each follows
+/// from, such as the Sigstore failure behind <c>signature.untrusted</c>).</summary>
+public sealed class DecisionRecorder(AuditLedger ledger)
 {
-    public async Task RecordAsync(string uid, string kind, string? @namespace, string? name, Decision decision, CancellationToken cancellationToken)
+    /// <summary>Details beyond this are recorded with shorter sentences, then codes only (a ledger entry is at most
+    /// <see cref="LedgerLimits.MaxEntryBytes"/>).</summary>
+    private const int DetailsBudget = LedgerLimits.MaxEntryBytes - 8 * 1024;
+
+    public async Task RecordAsync(AdmissionRequest request, string kind, Decision decision, CancellationToken cancellationToken)
     {
-        var ledger = holder.Ledger ?? throw new InvalidOperationException("the ledger is not open");
         var appends = decision.Images.Select(image =>
         {
-            var details = new JsonObject
-            {
-                ["uid"] = uid,
-                ["kind"] = kind,
-                ["name"] = name,
-                ["container"] = image.Container,
-                ["policyRevision"] = decision.PolicyRevision,
-                ["reasons"] = Codes(image.Reasons.Select(r => r.Code)),
-                ["policies"] = new JsonArray(image.Outcomes.Select(o => (JsonNode)new JsonObject
-                {
-                    ["policy"] = o.Policy,
-                    ["mode"] = o.Mode.ToString().ToLowerInvariant(),
-                    ["passed"] = o.Passed,
-                    ["reasons"] = Codes(o.Reasons.Select(r => r.Code)),
-                }).ToArray()),
-            };
+            // The ledger records the canonical reference (what policies matched), and the spelling only when it differs.
+            var canonical = Attest.Oci.ImageReference.TryParse(image.Image, out var reference, out _) ? reference.ToString() : image.Image;
+            var details = Details(request, kind, decision, image);
+            if (canonical != image.Image) details["imageAsWritten"] = image.Image;
             var entry = new LedgerEntry
             {
                 Kind = LedgerEntryKinds.AdmissionDecision,
-                Image = image.Image,
+                Image = canonical,
                 Digest = image.Digest?.ToString(),
-                Namespace = @namespace,
+                Namespace = request.Namespace,
                 Verdict = image.Verdict.ToString().ToLowerInvariant(),
                 Details = LedgerEntry.DetailsFrom(details),
             };
@@ -46,5 +38,70 @@ public sealed class DecisionRecorder(LedgerHolder holder)
         await Task.WhenAll(appends).ConfigureAwait(false);
     }
 
-    private static JsonArray Codes(IEnumerable<string> codes) => new(codes.Select(c => (JsonNode)c).ToArray());
+    internal static JsonObject Details(AdmissionRequest request, string kind, Decision decision, ImageDecision image)
+    {
+        foreach (var detail in new[] { FindingDetail.Whole, FindingDetail.Short, FindingDetail.CodesOnly })
+        {
+            var details = new JsonObject
+            {
+                ["uid"] = request.Uid,
+                ["operation"] = request.Operation,
+                ["kind"] = kind,
+                ["subResource"] = request.SubResource,
+                ["name"] = request.Name,
+                ["user"] = User(request.UserInfo),
+                ["container"] = image.Container,
+                ["policyRevision"] = decision.PolicyRevision,
+                ["reasons"] = Findings(image.Reasons, detail),
+                ["policies"] = new JsonArray(image.Outcomes.Select(o => (JsonNode)new JsonObject
+                {
+                    ["policy"] = o.Policy,
+                    ["mode"] = o.Mode.ToString().ToLowerInvariant(),
+                    ["passed"] = o.Passed,
+                    ["reasons"] = Findings(o.Reasons, detail),
+                }).ToArray()),
+            };
+            if (detail == FindingDetail.CodesOnly || System.Text.Encoding.UTF8.GetByteCount(details.ToJsonString()) <= DetailsBudget) return details;
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+
+    private static JsonObject? User(UserInfo? user) => user is null ? null : new JsonObject
+    {
+        ["username"] = Bounded(user.Username, 512),
+        ["uid"] = Bounded(user.Uid, 256),
+        ["groups"] = new JsonArray((user.Groups ?? []).Take(64).Select(g => (JsonNode?)Bounded(g, 256)).ToArray()),
+    };
+
+    private enum FindingDetail
+    {
+        Whole,
+        Short,
+        CodesOnly,
+    }
+
+    private const int MaxFindings = 64;
+    private const int MaxCauseDepth = 4;
+
+    private static JsonArray Findings(IEnumerable<Finding> findings, FindingDetail detail, int depth = 0) =>
+        new(findings.Take(MaxFindings).Select(f => (JsonNode)Finding(f, detail, depth)).ToArray());
+
+    private static JsonObject Finding(Finding finding, FindingDetail detail, int depth)
+    {
+        var node = new JsonObject { ["code"] = finding.Code };
+        if (detail != FindingDetail.CodesOnly)
+        {
+            node["message"] = Bounded(finding.Message, detail == FindingDetail.Whole ? 2048 : 256);
+            if (finding.Evidence is { Count: > 0 } evidence)
+            {
+                var values = new JsonObject();
+                foreach (var (key, value) in evidence.Take(16)) values[Bounded(key, 64)!] = Bounded(value, 512);
+                node["evidence"] = values;
+            }
+        }
+        if (finding.Causes.Count > 0 && depth < MaxCauseDepth) node["causes"] = Findings(finding.Causes, detail, depth + 1);
+        return node;
+    }
+
+    private static string? Bounded(string? text, int max) => text is null || text.Length <= max ? text : text[..(max - 1)] + "…";
 }

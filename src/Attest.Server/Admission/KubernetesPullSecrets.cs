@@ -1,13 +1,17 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Attest.Oci;
 using Attest.Policy.Admission;
 using Attest.Server.Hosting;
+using k8s;
+using k8s.Authentication;
+using k8s.Autorest;
+using k8s.Exceptions;
+using k8s.Models;
 using Microsoft.Extensions.Options;
 
 namespace Attest.Server.Admission;
@@ -38,61 +42,97 @@ public sealed class PullSecretOptions
 }
 
 /// <summary>
-/// Reads image pull secrets from the Kubernetes API server for one workload: the names in the pod spec's
-/// <c>imagePullSecrets</c>, then those of its service account (<c>GET /api/v1/namespaces/{ns}/serviceaccounts/{name}</c>),
-/// each secret by <c>GET /api/v1/namespaces/{ns}/secrets/{name}</c> (<c>kubernetes.io/dockerconfigjson</c> or
-/// <c>kubernetes.io/dockercfg</c>). Answers are cached briefly, misses too, so a burst of pods costs one API call per
-/// secret. A secret that cannot be read is skipped (the registry's refusal then names the cause); its contents are
-/// never logged, only its namespace and name.
+/// Reads image pull secrets from the Kubernetes API server for one workload, through KubernetesClient: the names in the
+/// pod spec's <c>imagePullSecrets</c>, then those of its service account, each Secret
+/// (<c>kubernetes.io/dockerconfigjson</c> or <c>kubernetes.io/dockercfg</c>). In a pod with the default settings the
+/// client's in-cluster configuration is used (KUBERNETES_SERVICE_HOST/PORT, the service-account token, re-read as the
+/// kubelet rotates it, and the cluster CA); only that CA vouches for the API server, never the system store. Answers are
+/// cached briefly, misses too, so a burst of pods costs one API call per secret. A secret that cannot be read is
+/// skipped (the registry's refusal then names the cause); its contents are never logged, only its namespace and name.
 /// </summary>
 public sealed partial class KubernetesPullSecrets : IDisposable
 {
     private const int MaxSecretsPerWorkload = 16;
     private const int MaxResponseBytes = 1 << 20;
     private const int MaxCachedObjects = 10_000;
-    private static readonly TimeSpan TokenRefresh = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);
 
     private readonly PullSecretOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<KubernetesPullSecrets> _logger;
-    private readonly HttpClient? _http;
-    private readonly Uri? _apiServer;
+    private readonly Kubernetes? _client;
     private readonly ConcurrentDictionary<string, CachedObject> _cache = new(StringComparer.Ordinal);
-    private (string Token, DateTimeOffset ReadAt)? _token;
 
-    /// <summary>Where the API server is and which CA vouches for it, checked at start-up; null when not enabled.</summary>
-    public sealed record Connection(Uri ApiServer, X509Certificate2Collection CaCertificates);
+    /// <summary>Where the API server is, which CA vouches for it and where the token is, checked at start-up; null when not enabled.</summary>
+    public sealed record Connection(Uri ApiServer, X509Certificate2Collection CaCertificates, ITokenProvider Token);
 
     /// <summary>Checks the options now, so a missing token or CA stops start-up instead of failing admissions later.</summary>
     public static Connection? Connect(PullSecretOptions options)
     {
         if (!options.Enabled) return null;
-        var apiServer = options.ApiServer;
-        if (string.IsNullOrEmpty(apiServer))
-        {
-            var host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST");
-            var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
-            if (string.IsNullOrEmpty(host))
-                throw new StartupException("Attest:Admission:PullSecrets:Enabled needs Attest:Admission:PullSecrets:ApiServer or KUBERNETES_SERVICE_HOST (in-cluster)");
-            apiServer = $"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}";
-        }
-        if (!Uri.TryCreate(apiServer, UriKind.Absolute, out var uri) || uri.Scheme != "https")
-            throw new StartupException($"Attest:Admission:PullSecrets:ApiServer must be an https URL, not '{apiServer}'");
         if (options.CacheSeconds is < 0 or > 3600)
             throw new StartupException($"Attest:Admission:PullSecrets:CacheSeconds must be between 0 and 3600, not {options.CacheSeconds}");
-        var cas = new X509Certificate2Collection();
+        if (!string.IsNullOrEmpty(options.ApiServer)) CheckHttps(options.ApiServer);
+        KubernetesClientConfiguration configuration;
         try
         {
-            cas.ImportFromPemFile(options.CaFile);
-            ReadTokenFile(options.TokenFile);
+            configuration = IsInClusterDefault(options)
+                ? KubernetesClientConfiguration.InClusterConfig()
+                : new KubernetesClientConfiguration
+                {
+                    Host = string.IsNullOrEmpty(options.ApiServer) ? InClusterHost() : options.ApiServer,
+                    TokenProvider = new TokenFileAuth(options.TokenFile),
+                    SslCaCerts = LoadCertificates(options.CaFile),
+                };
+        }
+        catch (KubeConfigException)
+        {
+            throw new StartupException("Attest:Admission:PullSecrets:Enabled needs Attest:Admission:PullSecrets:ApiServer or KUBERNETES_SERVICE_HOST (in-cluster)");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
             throw new StartupException($"Attest:Admission:PullSecrets: {e.Message}", e);
         }
+        var uri = CheckHttps(configuration.Host);
+        var cas = configuration.SslCaCerts ?? [];
         if (cas.Count == 0) throw new StartupException($"Attest:Admission:PullSecrets:CaFile {options.CaFile} holds no certificate");
-        return new Connection(uri, cas);
+        try
+        {
+            CheckTokenFile(options.TokenFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"Attest:Admission:PullSecrets: {e.Message}", e);
+        }
+        return new Connection(uri, cas, configuration.TokenProvider!);
     }
+
+    private static Uri CheckHttps(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == "https"
+            ? uri
+            : throw new StartupException($"Attest:Admission:PullSecrets:ApiServer must be an https URL, not '{url}'");
+
+    private static X509Certificate2Collection LoadCertificates(string pemFile)
+    {
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPemFile(pemFile);
+        return certificates;
+    }
+
+    /// <summary>The API server a pod reaches (KUBERNETES_SERVICE_HOST/PORT), for a token or CA file given elsewhere.</summary>
+    private static string InClusterHost()
+    {
+        var host = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST");
+        var port = Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_PORT") ?? "443";
+        if (string.IsNullOrEmpty(host)) throw new KubeConfigException("KUBERNETES_SERVICE_HOST is not set");
+        return $"https://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}";
+    }
+
+    /// <summary>Nothing configured beyond Enabled: the pod's own in-cluster settings.</summary>
+    private static bool IsInClusterDefault(PullSecretOptions options) =>
+        string.IsNullOrEmpty(options.ApiServer)
+        && options.TokenFile == PullSecretOptions.ServiceAccountDirectory + "/token"
+        && options.CaFile == PullSecretOptions.ServiceAccountDirectory + "/ca.crt";
 
     public KubernetesPullSecrets(IOptions<PullSecretOptions> options, TimeProvider time, ILogger<KubernetesPullSecrets> logger)
     {
@@ -101,27 +141,29 @@ public sealed partial class KubernetesPullSecrets : IDisposable
         _logger = logger;
         if (Connect(_options) is not { } connection) return;
         var cas = connection.CaCertificates;
-        _apiServer = connection.ApiServer;
-        _http = new HttpClient(new SocketsHttpHandler
+        _client = new Kubernetes(new KubernetesClientConfiguration
         {
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = TimeSpan.FromSeconds(3),
-            SslOptions = new SslClientAuthenticationOptions
+            Host = connection.ApiServer.ToString(),
+            TokenProvider = connection.Token,
+            // No SslCaCerts here: the client would also accept any certificate the system store trusts.
+            FirstMessageHandlerSetup = handler =>
             {
-                // Only the cluster's CA vouches for the API server, not the system store.
-                RemoteCertificateValidationCallback = Attest.Core.Crypto.TlsTrust.ChainsTo(cas, orSystemStore: false),
+                var sockets = (SocketsHttpHandler)handler;
+                sockets.AllowAutoRedirect = false;
+                sockets.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
+                sockets.ConnectTimeout = RequestTimeout;
+                sockets.SslOptions.RemoteCertificateValidationCallback = Attest.Core.Crypto.TlsTrust.ChainsTo(cas, orSystemStore: false);
             },
-        }) { Timeout = Timeout.InfiniteTimeSpan };
+        }, new ResponseSizeLimit(MaxResponseBytes));
     }
 
-    public bool Enabled => _http is not null;
+    public bool Enabled => _client is not null;
 
     /// <summary>The credentials of the workload's pull secrets, in the kubelet's order (pod spec first, then the
     /// service account's), or null when there are none or reading them is not enabled.</summary>
     public async Task<IRegistryCredentialProvider?> ForWorkloadAsync(string kind, string? @namespace, JsonElement workload, CancellationToken cancellationToken)
     {
-        if (_http is null || string.IsNullOrEmpty(@namespace) || !IsName(@namespace, 63)) return null;
+        if (_client is null || string.IsNullOrEmpty(@namespace) || !IsName(@namespace, 63)) return null;
         if (WorkloadImages.PodSpecPath(kind) is not { } path) return null;
         var spec = workload;
         foreach (var segment in path)
@@ -137,7 +179,9 @@ public sealed partial class KubernetesPullSecrets : IDisposable
                 : "default";
             if (account is not null && IsName(account, 253))
             {
-                var accountNames = await GetAsync($"/api/v1/namespaces/{@namespace}/serviceaccounts/{account}", ReadServiceAccount, cancellationToken).ConfigureAwait(false);
+                var accountNames = await GetAsync($"/api/v1/namespaces/{@namespace}/serviceaccounts/{account}",
+                    async ct => ReadServiceAccount(await _client.CoreV1.ReadNamespacedServiceAccountAsync(account, @namespace, cancellationToken: ct).ConfigureAwait(false)),
+                    cancellationToken).ConfigureAwait(false);
                 if (accountNames is not null) names.AddRange(accountNames);
             }
         }
@@ -145,7 +189,9 @@ public sealed partial class KubernetesPullSecrets : IDisposable
         // Fetched together (a cold admission waits for one round trip, not one per secret), used in the kubelet's order.
         var wanted = names.Distinct(StringComparer.Ordinal).Take(MaxSecretsPerWorkload).ToArray();
         var secrets = await Task.WhenAll(wanted.Select(name =>
-            GetAsync($"/api/v1/namespaces/{@namespace}/secrets/{name}", ReadSecret, cancellationToken))).ConfigureAwait(false);
+            GetAsync($"/api/v1/namespaces/{@namespace}/secrets/{name}",
+                async ct => new PullSecret(ReadCredentials(await _client.CoreV1.ReadNamespacedSecretAsync(name, @namespace, cancellationToken: ct).ConfigureAwait(false))),
+                cancellationToken))).ConfigureAwait(false);
         var providers = new List<IRegistryCredentialProvider>();
         for (var i = 0; i < wanted.Length; i++)
         {
@@ -159,46 +205,35 @@ public sealed partial class KubernetesPullSecrets : IDisposable
     {
         if (!holder.TryGetProperty("imagePullSecrets", out var list) || list.ValueKind != JsonValueKind.Array) return;
         foreach (var item in list.EnumerateArray())
-            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String &&
-                n.GetString() is { } name && IsName(name, 253) && names.Count < MaxSecretsPerWorkload * 2)
-                names.Add(name);
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String)
+                AddName(n.GetString(), names);
     }
 
-    private static List<string> ReadServiceAccount(JsonElement account)
+    private static void AddName(string? name, List<string> names)
+    {
+        if (name is not null && IsName(name, 253) && names.Count < MaxSecretsPerWorkload * 2) names.Add(name);
+    }
+
+    private static List<string> ReadServiceAccount(V1ServiceAccount account)
     {
         var names = new List<string>();
-        AddNames(account, names);
+        foreach (var reference in account.ImagePullSecrets ?? []) AddName(reference?.Name, names);
         return names;
     }
 
     /// <summary>A Secret that was read; its credentials are null when it holds no docker registry credentials.</summary>
     private sealed record PullSecret(DockerConfigCredentials? Credentials);
 
-    private static PullSecret ReadSecret(JsonElement secret) => new(ReadCredentials(secret));
-
-    /// <summary>A Secret's docker credentials (its <c>data</c> values are base64), or null if it has none.</summary>
-    private static DockerConfigCredentials? ReadCredentials(JsonElement secret)
+    /// <summary>A Secret's docker credentials (the client has base64-decoded its <c>data</c>), or null if it has none.</summary>
+    private static DockerConfigCredentials? ReadCredentials(V1Secret secret)
     {
-        if (secret.ValueKind != JsonValueKind.Object ||
-            !secret.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String ||
-            !secret.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object)
-            return null;
+        if (secret.Type is not { } type || secret.Data is not { } data) return null;
         var values = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var entry in data.EnumerateObject())
-        {
-            if (entry.Name is not (".dockerconfigjson" or ".dockercfg") || entry.Value.ValueKind != JsonValueKind.String) continue;
-            try
-            {
-                values[entry.Name] = Convert.FromBase64String(entry.Value.GetString()!);
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
+        foreach (var (name, value) in data)
+            if (name is ".dockerconfigjson" or ".dockercfg" && value is not null) values[name] = value;
         try
         {
-            return DockerConfigCredentials.FromPullSecret(type.GetString()!, values);
+            return DockerConfigCredentials.FromPullSecret(type, values);
         }
         catch (FormatException)
         {
@@ -207,8 +242,8 @@ public sealed partial class KubernetesPullSecrets : IDisposable
     }
 
     /// <summary>An API object read into what is kept of it, from the cache or the API server; null when it does not
-    /// exist or cannot be read.</summary>
-    private async Task<T?> GetAsync<T>(string path, Func<JsonElement, T> read, CancellationToken cancellationToken) where T : class
+    /// exist or cannot be read. <paramref name="path"/> names it in the cache and the log.</summary>
+    private async Task<T?> GetAsync<T>(string path, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken) where T : class
     {
         var now = _time.GetUtcNow();
         if (_cache.TryGetValue(path, out var cached) && cached.ExpiresAt > now) return cached.Value as T;
@@ -218,35 +253,18 @@ public sealed partial class KubernetesPullSecrets : IDisposable
         var cacheable = true;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_apiServer!, path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token());
-            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            using var response = await _http!.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                if (response.Content.Headers.ContentLength > MaxResponseBytes) throw new InvalidDataException($"more than {MaxResponseBytes} bytes");
-                await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                using var buffer = new MemoryStream();
-                var chunk = new byte[16384];
-                int count;
-                while ((count = await stream.ReadAsync(chunk, timeout.Token).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + count > MaxResponseBytes) throw new InvalidDataException($"more than {MaxResponseBytes} bytes");
-                    buffer.Write(chunk, 0, count);
-                }
-                using var document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
-                value = read(document.RootElement);
-            }
-            else
-            {
-                // 404 is an answer worth caching; 401/403 (RBAC) and 5xx may change soon, so they are retried.
-                cacheable = response.StatusCode == HttpStatusCode.NotFound;
-                Log.ApiRefused(_logger, path, (int)response.StatusCode);
-            }
+            timeout.CancelAfter(RequestTimeout);
+            value = await read(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or InvalidDataException or JsonException or IOException or OperationCanceledException)
+        catch (HttpOperationException e)
+        {
+            // 404 is an answer worth caching; 401/403 (RBAC) and 5xx may change soon, so they are retried.
+            var status = e.Response?.StatusCode ?? 0;
+            cacheable = status == HttpStatusCode.NotFound;
+            Log.ApiRefused(_logger, path, (int)status);
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidDataException or JsonException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
             // Past the admission deadline too: the registry's refusal (or the evaluator's deadline) then decides.
             cacheable = false;
@@ -257,29 +275,12 @@ public sealed partial class KubernetesPullSecrets : IDisposable
         return value;
     }
 
-    private string Token()
+    private static void CheckTokenFile(string file)
     {
-        if (_token is not { } token || _time.GetUtcNow() - token.ReadAt > TokenRefresh)
-        {
-            try
-            {
-                ReadToken();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                if (_token is null) throw new HttpRequestException($"service-account token cannot be read: {e.Message}", e);
-            }
-        }
-        return _token!.Value.Token;
-    }
-
-    private void ReadToken() => _token = (ReadTokenFile(_options.TokenFile), _time.GetUtcNow());
-
-    private static string ReadTokenFile(string file)
-    {
-        var text = File.ReadAllText(file).Trim();
-        if (text.Length is 0 or > 16384) throw new IOException($"service-account token file {file} is empty or too large");
-        return text;
+        var info = new FileInfo(file);
+        if (!info.Exists) throw new FileNotFoundException($"service-account token file {file} does not exist", file);
+        if (info.Length is 0 or > 16384 || File.ReadAllText(file).Trim().Length == 0)
+            throw new IOException($"service-account token file {file} is empty or too large");
     }
 
     /// <summary>DNS subdomain names (namespaces, secrets, service accounts), so a crafted name cannot alter the API path.</summary>
@@ -288,19 +289,52 @@ public sealed partial class KubernetesPullSecrets : IDisposable
     [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex NameRegex();
 
-    public void Dispose() => _http?.Dispose();
+    public void Dispose() => _client?.Dispose();
 
     private sealed record CachedObject(object? Value, DateTimeOffset ExpiresAt);
 
+    /// <summary>Reads each API answer into memory up to a bound, so a huge or endless body fails instead of filling memory
+    /// (the client would otherwise buffer whatever the server sends).</summary>
+    private sealed class ResponseSizeLimit(int maxBytes) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (response.Content.Headers.ContentLength > maxBytes) throw new InvalidDataException($"more than {maxBytes} bytes");
+                await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                using var buffer = new MemoryStream();
+                var chunk = new byte[16384];
+                int count;
+                while ((count = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    if (buffer.Length + count > maxBytes) throw new InvalidDataException($"more than {maxBytes} bytes");
+                    buffer.Write(chunk, 0, count);
+                }
+                var bounded = new ByteArrayContent(buffer.ToArray());
+                foreach (var header in response.Content.Headers) bounded.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                response.Content.Dispose();
+                response.Content = bounded;
+                return response;
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Kubernetes API {Path} answered {Status}; its pull secrets are not used")]
+        [LoggerMessage(EventId = LogEvents.KubernetesApiRefused, Level = LogLevel.Warning, Message = "Kubernetes API {Path} answered {Status}; its pull secrets are not used")]
         public static partial void ApiRefused(ILogger logger, string path, int status);
 
-        [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Kubernetes API {Path} could not be read ({Error}: {Message}); its pull secrets are not used")]
+        [LoggerMessage(EventId = LogEvents.KubernetesApiFailed, Level = LogLevel.Warning, Message = "Kubernetes API {Path} could not be read ({Error}: {Message}); its pull secrets are not used")]
         public static partial void ApiFailed(ILogger logger, string path, string error, string message);
 
-        [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Secret {Namespace}/{Name} holds no docker registry credentials; not used")]
+        [LoggerMessage(EventId = LogEvents.PullSecretUnusable, Level = LogLevel.Warning, Message = "Secret {Namespace}/{Name} holds no docker registry credentials; not used")]
         public static partial void SecretUnusable(ILogger logger, string @namespace, string name);
     }
 }

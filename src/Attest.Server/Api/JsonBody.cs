@@ -1,42 +1,59 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Attest.Core.IO;
 
 namespace Attest.Server.Api;
 
-/// <summary>Reads a size-bounded JSON request body into a source-generated type, or says precisely why it could not.</summary>
+/// <summary>A request body read as <typeparamref name="T"/>, or the HTTP status and the sentence saying why it could not be.</summary>
+public readonly record struct JsonBodyRead<T>(T? Value, int Status, string? Problem) where T : class;
+
+/// <summary>Reads a size-bounded JSON request body into a source-generated type, or says precisely why it could not:
+/// the one body reader of the API and the admission webhooks (which phrase the same problems in their own envelope).</summary>
 public static class JsonBody
 {
-    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long maxBytes)
+    /// <summary>The body as <typeparamref name="T"/>; problems name it as <paramref name="what"/> ("the request body",
+    /// "AdmissionReview"): 415 for another media type, 413 beyond <paramref name="maxBytes"/>, 400 for JSON that is not
+    /// of the expected shape (depth limits included) or is null.</summary>
+    public static async Task<JsonBodyRead<T>> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long maxBytes, string what, CancellationToken cancellationToken)
         where T : class
     {
         if (request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return (null, ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", "the request body must be application/json"));
-        if (request.ContentLength > maxBytes)
-            return (null, TooLarge(maxBytes));
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes) return (null, TooLarge(maxBytes));
-            buffer.Write(chunk, 0, read);
-        }
+            return new(null, StatusCodes.Status415UnsupportedMediaType, $"{what} must be sent as application/json");
+        if (request.ContentLength is long announced && announced > maxBytes)
+            return new(null, StatusCodes.Status413PayloadTooLarge, $"{what} is {announced} bytes; at most {maxBytes} are accepted");
+        var body = await BoundedRead.ReadAllAsync(request.Body, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (body is null) return new(null, StatusCodes.Status413PayloadTooLarge, $"{what} is larger than {maxBytes} bytes; at most {maxBytes} are accepted");
+        // The serializer leaves the strings of JsonElement members (an AdmissionReview's workload objects) undecoded:
+        // invalid UTF-8 there would surface later as an InvalidOperationException. Refuse it once, here.
+        if (!System.Text.Unicode.Utf8.IsValid(body)) return new(null, StatusCodes.Status400BadRequest, $"{what} is not valid UTF-8");
         try
         {
-            var value = JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type);
-            return value is null
-                ? (null, ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid request", "the request body must be a JSON object, not null"))
-                : (value, null);
+            // Duplicate member names are refused: what is signed or decided must mean one thing to every reader.
+            return JsonSerializer.Deserialize(body, Attest.Core.Json.StrictJson.Of(type)) is { } value
+                ? new(value, StatusCodes.Status200OK, null)
+                : new(null, StatusCodes.Status400BadRequest, $"{what} must be a JSON object, not null");
         }
         catch (JsonException e)
         {
             var where = e.Path is { Length: > 0 } path ? $" at {path}" : "";
-            return (null, ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid request", $"the request body is not valid JSON of the expected shape{where}: {FirstSentence(e.Message)}"));
+            return new(null, StatusCodes.Status400BadRequest, $"{what} is not valid JSON of the expected shape{where}: {FirstSentence(e.Message)}");
         }
     }
 
-    private static IResult TooLarge(long maxBytes) =>
-        ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "request too large", $"the request body is larger than {maxBytes} bytes");
+    /// <summary>The /v1 API's form: the value, or an RFC 9457 problem.</summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type, long maxBytes)
+        where T : class
+    {
+        var (value, status, problem) = await ReadAsync(request, type, maxBytes, "the request body", request.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (value is not null) return (value, null);
+        var title = status switch
+        {
+            StatusCodes.Status415UnsupportedMediaType => "unsupported media type",
+            StatusCodes.Status413PayloadTooLarge => "request too large",
+            _ => "invalid request",
+        };
+        return (null, ApiProblems.Create(status, title, problem!));
+    }
 
     private static string FirstSentence(string message)
     {

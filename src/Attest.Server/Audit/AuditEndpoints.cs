@@ -24,7 +24,7 @@ public static class AuditEndpoints
     /// <summary>Leaf bytes in one page of entries: a page ends early (with a cursor) rather than grow past this.</summary>
     public const int MaxPageBytes = 4 * 1024 * 1024;
 
-    private static readonly string[] EntryFilters = ["kind", "image", "digest", "namespace", "verdict", "client", "from", "to", "order", "cursor", "limit"];
+    private static readonly string[] EntryFilters = ["kind", "image", "digest", "namespace", "verdict", "client", "identity", "from", "to", "order", "cursor", "limit"];
 
     /// <summary>Maps the API (returning its route group) and the page.</summary>
     public static RouteGroupBuilder MapAuditEndpoints(this IEndpointRouteBuilder endpoints)
@@ -45,6 +45,7 @@ public static class AuditEndpoints
                 ("namespace", JsonSchemaType.String, false, "Kubernetes namespace"),
                 ("verdict", JsonSchemaType.String, false, "allow, warn or deny"),
                 ("client", JsonSchemaType.String, false, "API client"),
+                ("identity", JsonSchemaType.String, false, "CI identity: a keyless certificate's subject (e.g. a workflow ref URI), exact"),
                 ("from", JsonSchemaType.String, false, "recorded at or after (RFC 3339 with offset)"),
                 ("to", JsonSchemaType.String, false, "recorded before (RFC 3339 with offset)"),
                 ("order", JsonSchemaType.String, false, "asc (oldest first, default) or desc"),
@@ -92,12 +93,11 @@ public static class AuditEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetCheckpointAsync(HttpContext context, LedgerHolder holder, PublishedCheckpoints published, WitnessingState witnessing,
+    private static async Task<IResult> GetCheckpointAsync(HttpContext context, AuditLedger ledger, PublishedCheckpoints published, WitnessingState witnessing,
         CancellationToken cancellationToken)
     {
         var parameters = AuditParameters.Read(context.Request);
         if (parameters.Failed) return BadRequest(parameters.Error);
-        if (holder.Ledger is not { } ledger) return Unavailable();
         var latest = await published.LatestAsync(cancellationToken).ConfigureAwait(false);
         if (latest is null) return NotFound("the ledger has no signed checkpoint yet");
         var response = new CheckpointResponse(ledger.Origin, latest.Size, Convert.ToBase64String(latest.RootHash), latest.Note,
@@ -114,7 +114,7 @@ public static class AuditEndpoints
         return Results.Json(response, AuditJsonContext.Default.CheckpointResponse);
     }
 
-    private static async Task<IResult> QueryEntriesAsync(HttpContext context, LedgerHolder holder, CancellationToken cancellationToken)
+    private static async Task<IResult> QueryEntriesAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, EntryFilters);
         var query = new LedgerQuery
@@ -125,6 +125,7 @@ public static class AuditEndpoints
             Namespace = p.Text("namespace"),
             Verdict = p.Text("verdict"),
             Client = p.Text("client"),
+            Identity = p.Text("identity"),
             From = p.Time("from"),
             To = p.Time("to"),
         };
@@ -138,43 +139,52 @@ public static class AuditEndpoints
         var limit = (int)(p.Integer("limit", 1, MaxPageSize, DefaultPageSize) ?? DefaultPageSize);
         if (query is { From: { } from, To: { } to } && from >= to) p.Fail("'from' must be earlier than 'to' (from is inclusive, to exclusive)");
         if (p.Failed) return BadRequest(p.Error);
-        if (holder.Store is not { } store) return Unavailable();
 
         // One row more than asked tells whether another page exists, so the last page has no cursor.
-        var rows = await store.QueryAsync(query with { Limit = limit + 1 }, cancellationToken).ConfigureAwait(false);
+        var rows = await ledger.Store.QueryAsync(query with { Limit = limit + 1 }, cancellationToken).ConfigureAwait(false);
+        // Only what verifies is handed out: a row whose columns matched the filter but whose body says otherwise, or
+        // whose body is not the one the signed tree holds, is withheld and named.
+        var checkedRows = await VerifiedEntries.CheckAsync(ledger.Store, ledger.Trust, [.. rows.Take(limit)], cancellationToken).ConfigureAwait(false);
         var page = new List<EntryResponse>(Math.Min(rows.Count, limit));
+        var withheld = new List<WithheldEntry>();
         long bytes = 0;
-        foreach (var row in rows.Take(limit))
+        long? last = null;
+        foreach (var (row, problem) in checkedRows)
         {
-            if (page.Count > 0 && bytes + row.Body.Length > MaxPageBytes) break;
+            if (last is not null && bytes + row.Body.Length > MaxPageBytes) break;
             bytes += row.Body.Length;
-            page.Add(ToResponse(row));
+            last = row.Index;
+            if (problem is null) page.Add(ToResponse(row));
+            else withheld.Add(new WithheldEntry(row.Index, $"entry {row.Index} does not verify: {problem}"));
         }
-        var next = rows.Count > page.Count ? page[^1].Index.ToString(CultureInfo.InvariantCulture) : null;
-        return Results.Json(new EntriesResponse(page, next), AuditJsonContext.Default.EntriesResponse);
+        var next = last is { } l && rows.Count > page.Count + withheld.Count ? l.ToString(CultureInfo.InvariantCulture) : null;
+        return Results.Json(new EntriesResponse(page, next, withheld.Count == 0 ? null : withheld), AuditJsonContext.Default.EntriesResponse);
     }
 
-    private static async Task<IResult> GetEntryAsync(HttpContext context, string index, LedgerHolder holder, CancellationToken cancellationToken)
+    private static async Task<IResult> GetEntryAsync(HttpContext context, string index, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request);
         if (p.Failed) return BadRequest(p.Error);
         if (!TryParseIndex(index, out var at)) return BadRequest($"entry index must be a non-negative integer, got '{Clip(index)}'");
-        if (holder.Store is not { } store) return Unavailable();
+        var store = ledger.Store;
         var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         if (at >= size) return NotFound($"entry {at} does not exist: the ledger holds {size} entries (0..{size - 1})");
         await foreach (var row in store.ReadEntriesAsync(at, at + 1, cancellationToken).ConfigureAwait(false))
+        {
+            var (_, problem) = (await VerifiedEntries.CheckAsync(store, ledger.Trust, [row], cancellationToken).ConfigureAwait(false))[0];
+            if (problem is not null) throw new LedgerCorruptException($"entry {at} does not verify: {problem}");
             return Results.Json(ToResponse(row), AuditJsonContext.Default.EntryResponse);
+        }
         return NotFound($"entry {at} is missing from the store; run attest ledger verify");
     }
 
-    private static async Task<IResult> GetInclusionProofAsync(HttpContext context, LedgerHolder holder, PublishedCheckpoints published, CancellationToken cancellationToken)
+    private static async Task<IResult> GetInclusionProofAsync(HttpContext context, AuditLedger ledger, PublishedCheckpoints published, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "index", "treeSize");
         var index = p.Integer("index", 0, long.MaxValue - 1);
         var requestedSize = p.Integer("treeSize", 1, long.MaxValue);
         if (!p.Failed && index is null) p.Fail("'index' is required: the index of the entry to prove");
         if (p.Failed || index is null) return BadRequest(p.Error ?? "'index' is required");
-        if (holder.Ledger is not { } ledger) return Unavailable();
 
         var latest = await published.LatestAsync(cancellationToken).ConfigureAwait(false);
         var size = await ledger.Store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
@@ -197,7 +207,7 @@ public static class AuditEndpoints
             AuditJsonContext.Default.InclusionProofResponse);
     }
 
-    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, LedgerHolder holder, PublishedCheckpoints published, CancellationToken cancellationToken)
+    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, AuditLedger ledger, PublishedCheckpoints published, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "from", "to");
         var from = p.Integer("from", 1, long.MaxValue);
@@ -205,7 +215,6 @@ public static class AuditEndpoints
         if (!p.Failed && (from is null || to is null)) p.Fail("'from' and 'to' (tree sizes) are both required");
         if (!p.Failed && from > to) p.Fail($"'from' ({from}) must not be larger than 'to' ({to})");
         if (p.Failed) return BadRequest(p.Error);
-        if (holder.Ledger is not { } ledger) return Unavailable();
 
         var size = await ledger.Store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         if (to > size) return NotFound($"tree size {to} is beyond the ledger, which holds {size} entries");
@@ -234,7 +243,7 @@ public static class AuditEndpoints
             return new EntryResponse(row.Index, null, null, null, null, null, null, null, null, leaf, $"entry bytes are unreadable: {error}");
         var e = entry.Entry;
         var mismatch = entry.Index == row.Index ? null : $"entry bytes name index {entry.Index}, stored at {row.Index}";
-        return new EntryResponse(row.Index, entry.RecordedAtText, e.Kind, e.Image, e.Digest, e.Namespace, e.Verdict, e.Client, e.Details, leaf, mismatch);
+        return new EntryResponse(row.Index, entry.RecordedAtText, e.Kind, e.Image, e.Digest, e.Namespace, e.Verdict, e.Client, e.Details, leaf, mismatch, e.Identity);
     }
 
     internal static bool TryParseIndex(string text, out long index)
@@ -250,10 +259,8 @@ public static class AuditEndpoints
     internal static IResult NotFound(string message) =>
         Results.Problem(title: "Not found", detail: message, statusCode: StatusCodes.Status404NotFound);
 
-    internal static IResult Unavailable() =>
-        Results.Problem(title: "Ledger unavailable", detail: "the ledger is not open yet", statusCode: StatusCodes.Status503ServiceUnavailable);
-
-    /// <summary>What every ledger read can fail with: a bad parameter, an index or size the log does not have, no ledger.</summary>
+    /// <summary>What every ledger read can fail with: a bad parameter, an index or size the log does not have, a ledger
+    /// database that cannot be reached (<see cref="Api.LedgerExceptionHandler"/>).</summary>
     private static RouteHandlerBuilder ProducesLedgerProblems(this RouteHandlerBuilder builder) => builder
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)

@@ -35,11 +35,16 @@ public sealed record EntryResponse(
     string? Client,
     JsonElement? Details,
     string Leaf,
-    string? Error);
+    string? Error,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? Identity = null);
 
 /// <summary>A page of entries, in the order asked (oldest first by default). Pass <see cref="NextCursor"/> as <c>cursor</c> for the next page;
-/// null when this page is the last.</summary>
-public sealed record EntriesResponse(IReadOnlyList<EntryResponse> Entries, string? NextCursor);
+/// null when this page is the last. Only entries that verify are listed; <see cref="Withheld"/> names the rows the
+/// filter matched that did not verify (absent when there were none), each with the reason.</summary>
+public sealed record EntriesResponse(IReadOnlyList<EntryResponse> Entries, string? NextCursor, IReadOnlyList<WithheldEntry>? Withheld = null);
+
+/// <summary>A stored row a query matched but does not hand out: it does not verify (see <c>attest ledger verify</c>).</summary>
+public sealed record WithheldEntry(long Index, string Reason);
 
 /// <summary>RFC 9162 inclusion proof of entry <see cref="Index"/> in the tree of <see cref="TreeSize"/>. The root is
 /// recomputed from the stored tree; <see cref="Checkpoint"/> is the signed note for that size when the size is the
@@ -65,6 +70,7 @@ public sealed record ConsistencyProofResponse(
 [JsonSerializable(typeof(WitnessedCheckpointResponse))]
 [JsonSerializable(typeof(EntriesResponse))]
 [JsonSerializable(typeof(EntryResponse))]
+[JsonSerializable(typeof(WithheldEntry))]
 [JsonSerializable(typeof(InclusionProofResponse))]
 [JsonSerializable(typeof(ConsistencyProofResponse))]
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -18,26 +18,25 @@ internal static class LedgerStreams
 {
     public const string JsonLinesType = "application/jsonl";
 
-    public static async Task<IResult> ExportAsync(HttpContext context, LedgerHolder holder, CancellationToken cancellationToken)
+    public static async Task<IResult> ExportAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "start", "end");
         var start = p.Integer("start", 0, long.MaxValue - 1, 0) ?? 0;
         var end = p.Integer("end", 0, long.MaxValue);
         if (!p.Failed && end < start) p.Fail($"'end' ({end}) must not be smaller than 'start' ({start}); the range is start ≤ index < end");
         if (p.Failed) return AuditEndpoints.BadRequest(p.Error);
-        if (holder.Store is not { } store) return AuditEndpoints.Unavailable();
+        var store = ledger.Store;
         var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         if (end > size) return AuditEndpoints.NotFound($"'end' ({end}) is beyond the ledger, which holds {size} entries");
         if (start > size) return AuditEndpoints.NotFound($"'start' ({start}) is beyond the ledger, which holds {size} entries");
         return new JsonLinesResult(store, start, end ?? size, "attest-ledger.jsonl");
     }
 
-    public static async Task<IResult> GetLogFileAsync(HttpContext context, string? path, LedgerHolder holder, Witnessing.PublishedCheckpoints published,
+    public static async Task<IResult> GetLogFileAsync(HttpContext context, string? path, AuditLedger ledger, Witnessing.PublishedCheckpoints published,
         CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request);
         if (p.Failed) return AuditEndpoints.BadRequest(p.Error);
-        if (holder.Ledger is not { } ledger) return AuditEndpoints.Unavailable();
         path ??= "";
         if (path == "entries.jsonl")
             return new JsonLinesResult(ledger.Store, 0, await ledger.Store.GetSizeAsync(cancellationToken).ConfigureAwait(false), null);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using Attest.Ledger;
 using Attest.Server.Hosting;
 using Attest.Server.Secrets;
 using Microsoft.AspNetCore.Authentication.BearerToken;
@@ -18,20 +19,12 @@ public static class AuthSetup
 {
     public const string ApiRateLimit = "api-per-client";
 
-    public static IServiceCollection AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory, bool keysInDatabase = false)
+    /// <summary>Registers authentication, authorization and rate limits; returns the validated options (the client
+    /// store is opened before the host is built, by <see cref="OpenClientsAsync"/>). <paramref name="keysInDatabase"/>:
+    /// the data-protection keys live in the shared database's secret store (a PostgreSQL ledger's replicas).</summary>
+    public static AuthOptions AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory, bool keysInDatabase = false)
     {
-        var options = new AuthOptions();
-        try
-        {
-            configuration.GetSection(AuthOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"configuration section {AuthOptions.Section} is invalid: {e.Message}", e);
-        }
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
-        services.AddSingleton(Options.Create(options));
+        var options = services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section, o => o.Validate());
 
         // Tokens are protected with these keys: owner-only files beside a SQLite ledger, the shared database's key store
         // (encrypted) for replicas of a PostgreSQL ledger.
@@ -65,8 +58,7 @@ public static class AuthSetup
             o.AddPolicy(TokenEndpoint.RateLimitPolicy, context => RateLimitPartition.GetTokenBucketLimiter(
                 Address(context), _ => Bucket(options.TokenRequestsPerSecond, options.TokenRequestsPerSecond)));
         });
-        services.AddSingleton<ClientDirectory>();
-        return services;
+        return options;
     }
 
     /// <summary>Under the owner-only keys directory (the signing key's), so the token keys are not readable by others.</summary>
@@ -74,6 +66,7 @@ public static class AuthSetup
 
     public static void UseAttestAuth(this WebApplication app)
     {
+        app.UseQueryStringCredentialGuard();
         app.UseAuthentication();
         app.Use(RejectRevokedClientsAsync);
         app.UseRateLimiter();
@@ -84,26 +77,30 @@ public static class AuthSetup
 
     /// <summary>Opens the client store and, on the very first start, creates the bootstrap administrator whose
     /// credentials are written to an owner-only file (never logged).</summary>
-    public static async Task InitializeClientsAsync(WebApplication app, string dataDirectory, string? postgresConnectionString, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<ClientDirectory> OpenClientsAsync(AuditLedger ledger, AuthOptions options, string dataDirectory, string? postgresConnectionString,
+        SecretStore? secrets, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
-        var options = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
-        var directory = app.Services.GetRequiredService<ClientDirectory>();
         var storePath = postgresConnectionString is null ? Path.GetFullPath(Path.Combine(dataDirectory, "clients.db")) : "the PostgreSQL ledger database";
         try
         {
-            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
-            else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            directory.Store = postgresConnectionString is null
+            // Data-protection key files exist only beside a SQLite ledger; a shared ledger keeps them in its database.
+            if (secrets is null)
+            {
+                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
+                else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            var store = postgresConnectionString is null
                 ? await ClientStore.OpenSqliteAsync(storePath, cancellationToken).ConfigureAwait(false)
                 : await ClientStore.OpenPostgresAsync(postgresConnectionString, cancellationToken).ConfigureAwait(false);
             var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
             IReadOnlyList<string> scopes = [Scopes.Admin, Scopes.Audit];
-            if (app.Services.GetRequiredService<ServerSecrets>().Store is { } secrets)
+            var directory = new ClientDirectory(ledger, store, time);
+            if (secrets is not null)
             {
                 await BootstrapSharedAdminAsync(secrets, directory, path, scopes, logger, cancellationToken).ConfigureAwait(false);
-                return;
+                return directory;
             }
-            if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return;
+            if (await store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return directory;
 
             // The file is written before the client exists, so a failed start never leaves an administrator nobody can
             // use; a start that failed after writing it registers the credentials it holds.
@@ -115,6 +112,7 @@ public static class AuthSetup
             }
             await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
             AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
+            return directory;
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException or SecretStoreException)
         {
@@ -136,7 +134,7 @@ public static class AuthSetup
             var given = ReadCredentials(path) ?? new ClientCredentials(ClientSecrets.NewClientId(), ClientSecrets.NewSecret());
             return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["client_id"] = given.ClientId, ["client_secret"] = given.Secret });
         }, cancellationToken).ConfigureAwait(false);
-        using var document = JsonDocument.Parse(value);
+        using var document = JsonDocument.Parse(value, Attest.Core.Json.StrictJson.DocumentOptions(4));
         var credentials = new ClientCredentials(document.RootElement.GetProperty("client_id").GetString()!, document.RootElement.GetProperty("client_secret").GetString()!);
         if (!File.Exists(path)) WriteCredentials(path, credentials, scopes);
         if (await directory.Store.FindAsync(credentials.ClientId, cancellationToken).ConfigureAwait(false) is not null) return;
@@ -152,14 +150,35 @@ public static class AuthSetup
         }
     }
 
-    /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.</summary>
+    /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.
+    /// Only a file this server could have written is adopted: a regular file (not a link), owned by this user, mode
+    /// 0600. Anything else was put there by someone else (say, 0644 with a secret of their choosing) and stops the start.</summary>
     private static ClientCredentials? ReadCredentials(string path)
     {
-        if (!File.Exists(path)) return null;
+        var status = Attest.Core.IO.RegularFile.Status(path);
+        if (status.Kind == Attest.Core.IO.FileKind.Missing) return null;
+        if (!OperatingSystem.IsWindows())
+        {
+            const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var problem = !status.IsRegular ? $"it is not a regular file ({Attest.Core.IO.IrregularFileException.Describe(status.Kind)})"
+                : status.OwnerId != Attest.Core.IO.RegularFile.CurrentUserId ? $"it is owned by user {status.OwnerId}, not by this server's user {Attest.Core.IO.RegularFile.CurrentUserId}"
+                : status.Mode != ownerOnly ? $"its mode is {Convert.ToString((int)status.Mode, 8)}, not 600"
+                : status.Links != 1 ? "it has other hard links"
+                : null;
+            if (problem is not null)
+                throw new StartupException($"{path} exists, but this server did not write it ({problem}), so it is not adopted as the administrator's credentials; " +
+                                           "remove it (or move it aside) and start again to create a new administrator");
+        }
         try
         {
-            if (new FileInfo(path).Length > 64 * 1024) throw new IOException($"{path} is too large to be a credentials file");
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            if (status.Size > 64 * 1024) throw new IOException($"{path} is too large to be a credentials file");
+            byte[] bytes;
+            using (var stream = Attest.Core.IO.RegularFile.OpenRead(path))
+            {
+                bytes = new byte[Math.Min(stream.Length, 64 * 1024)];
+                stream.ReadExactly(bytes);
+            }
+            using var document = JsonDocument.Parse(bytes, Attest.Core.Json.StrictJson.DocumentOptions(4));
             var id = document.RootElement.GetProperty("client_id").GetString();
             var secret = document.RootElement.GetProperty("client_secret").GetString();
             return string.IsNullOrEmpty(id) || string.IsNullOrEmpty(secret)
@@ -213,6 +232,6 @@ public static class AuthSetup
 
 internal static partial class AuthLog
 {
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Created bootstrap administrator client {ClientId}; its credentials are in {Path} (owner-only): create your own clients with it, then revoke it")]
+    [LoggerMessage(EventId = LogEvents.BootstrapClientCreated, Level = LogLevel.Warning, Message = "Created bootstrap administrator client {ClientId}; its credentials are in {Path} (owner-only): create your own clients with it, then revoke it")]
     public static partial void BootstrapClientCreated(ILogger logger, string clientId, string path);
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Ledger;
-using Attest.Server.Hosting;
 
 namespace Attest.Server.Auth;
 
@@ -11,18 +10,12 @@ namespace Attest.Server.Auth;
 /// active" for every request (cached briefly; a revocation in this process takes effect at once), and records every
 /// creation and revocation in the ledger.
 /// </summary>
-public sealed class ClientDirectory(LedgerHolder ledger, TimeProvider time)
+public sealed class ClientDirectory(AuditLedger ledger, ClientStore store, TimeProvider time)
 {
     private static readonly TimeSpan ActiveCacheLifetime = TimeSpan.FromSeconds(2);
     private static readonly byte[] DummyHash = ClientSecrets.Hash("attest: no such client");
     private readonly ConcurrentDictionary<string, (bool Active, DateTimeOffset CheckedAt)> _active = new(StringComparer.Ordinal);
-    private ClientStore? _store;
-
-    public ClientStore Store
-    {
-        get => _store ?? throw new InvalidOperationException("the client store is not open yet");
-        set => _store = value;
-    }
+    public ClientStore Store => store;
 
     /// <summary>The client when the secret is right and the client active; null otherwise (same work either way, so
     /// timing does not tell an unknown client from a wrong secret).</summary>
@@ -73,8 +66,7 @@ public sealed class ClientDirectory(LedgerHolder ledger, TimeProvider time)
 
     private async Task RecordAsync(string kind, string clientId, JsonObject details, CancellationToken cancellationToken)
     {
-        var log = ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open yet");
-        await log.AppendAsync(new LedgerEntry
+        await ledger.AppendAsync(new LedgerEntry
         {
             Kind = kind,
             Client = clientId,

@@ -54,9 +54,10 @@ public sealed class ClientStore
 
     public static async Task<ClientStore> OpenSqliteAsync(string path, CancellationToken cancellationToken = default)
     {
-        SQLitePCL.Batteries_V2.Init();
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        // Secret hashes: the database and its -wal/-shm are owner-only from the first byte.
+        Attest.Ledger.SqliteFileModes.MakeOwnerOnly(fullPath);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString();
         var store = new ClientStore(fullPath, async ct =>
         {
@@ -65,7 +66,6 @@ public sealed class ClientStore
             return connection;
         });
         await store.InitializeAsync(SqliteSchema, cancellationToken).ConfigureAwait(false);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fullPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return store;
     }
 

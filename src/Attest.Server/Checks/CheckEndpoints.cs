@@ -38,11 +38,12 @@ public static class CheckEndpoints
         var api = endpoints.MapGroup("/v1").RequireRateLimiting(AuthSetup.ApiRateLimit);
         // Hashing and SBOM checks are CPU- and disk-bound: at most one evaluation per processor at a time; the rest wait.
         var gate = new SemaphoreSlim(Environment.ProcessorCount);
-        api.MapPost("/gosum/verify", (HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
+        api.MapPost("/gosum/verify", (HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
                 VerifyGoSumAsync(context, policies, ledger, signing, time, gate, space))
             .WithName("VerifyGoSum").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<GoSumVerification>(StatusCodes.Status200OK)
             .ProducesBodyProblems()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
@@ -61,7 +62,7 @@ public static class CheckEndpoints
                     ("GOFLAGS", Text("the build's GOFLAGS")), ("GOINSECURE", Text("the build's GOINSECURE")), ("GONOSUMCHECK", Text("the build's GONOSUMCHECK")));
                 return Task.CompletedTask;
             });
-        api.MapPost("/sbom/evaluate", (HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
+        api.MapPost("/sbom/evaluate", (HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, UploadSpace space) =>
                 EvaluateSbomAsync(context, policies, ledger, signing, time, gate, space))
             .WithName("EvaluateSbom").WithTags("checks").RequireAuthorization(Scopes.Sign)
             .Produces<SbomEvaluation>(StatusCodes.Status200OK)
@@ -85,7 +86,7 @@ public static class CheckEndpoints
             });
     }
 
-    private static async Task<IResult> VerifyGoSumAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
+    private static async Task<IResult> VerifyGoSumAsync(HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
     {
         var (upload, problem) = await MultipartUpload.ReadAsync(context.Request, space, CheckLimits.MaxGoSumRequestBytes, GoSumText, GoSumFiles, GoSumRepeatable).ConfigureAwait(false);
         if (upload is null) return problem!;
@@ -163,8 +164,23 @@ public static class CheckEndpoints
                     Limits = CheckLimits.GoModules,
                     // The machine is shared by every request: hash with two threads at most.
                     MaxParallelism = Math.Min(2, Environment.ProcessorCount),
+                    // A local replacement names the uploader's disk; this server's files are never read for it.
+                    FollowLocalReplacements = false,
                 };
-                var report = new GoSumVerifier(options, policy).Verify(main);
+                GoSumReport report;
+                using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted))
+                {
+                    deadline.CancelAfter(CheckLimits.MaxEvaluationTime);
+                    try
+                    {
+                        report = new GoSumVerifier(options, policy).Verify(main, deadline.Token);
+                    }
+                    catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        return ApiProblems.Create(StatusCodes.Status422UnprocessableEntity, "go.sum check took too long",
+                            $"the upload could not be checked within {CheckLimits.MaxEvaluationTime.TotalSeconds:0} s; upload fewer modules per request");
+                    }
+                }
                 if (report.Unusable)
                 {
                     var reason = report.Findings.FirstOrDefault(f => f.Code is GoSumCodes.FileTooLarge or GoSumCodes.FileUnreadable) ?? report.Findings[0];
@@ -176,28 +192,32 @@ public static class CheckEndpoints
                     Relative(f.Message, upload.Directory), f.Evidence?.GetValueOrDefault("module"))).ToList();
                 var verdict = report.Passed ? "passed" : "failed";
                 var goSumDigest = FileDigest(goSumPath);
+                var goModDigest = FileDigest(Path.Combine(main, "go.mod"));
                 var client = AttestClaims.ClientIdOf(context.User);
                 var cancel = context.RequestAborted;
                 var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.GoSumVerification, client, subject, verdict, new JsonObject
                 {
                     ["policy"] = policyName,
                     ["policyRevision"] = set.Revision,
+                    ["modulePath"] = report.ModulePath,
+                    ["requirements"] = report.Requirements,
                     ["modules"] = report.ModulesChecked,
                     ["filesHashed"] = report.FilesHashed,
                     ["goSumDigest"] = goSumDigest,
+                    ["goModDigest"] = goModDigest,
                 }, findings, cancel).ConfigureAwait(false);
 
                 var listed = CheckRecorder.Listed(findings);
                 IssuedBundleResponse? attestation = null;
                 if (report.Passed)
                 {
-                    var predicate = new GoSumPredicate(verdict, report.ModulesChecked, report.FilesHashed, policyName, set.Revision, goSumDigest,
-                        FileDigest(Path.Combine(main, "go.mod")), vendored, findings.Count, listed, index, time.GetUtcNow());
+                    var predicate = new GoSumPredicate(verdict, report.ModulePath, report.Requirements, report.ModulesChecked, report.FilesHashed, policyName,
+                        set.Revision, goSumDigest, goModDigest, vendored, client, findings.Count, listed, index, time.GetUtcNow());
                     attestation = await CheckRecorder.AttestAsync(signing, client, subject, digest, CheckRecorder.GoSumPredicateType,
                         JsonSerializer.SerializeToUtf8Bytes(predicate, CheckJsonContext.Default.GoSumPredicate), cancel).ConfigureAwait(false);
                 }
-                return Results.Json(new GoSumVerification(verdict, subject, policyName, set.Revision, report.ModulesChecked, report.FilesHashed,
-                    goSumDigest, findings.Count, listed, index, attestation), CheckJsonContext.Default.GoSumVerification);
+                return Results.Json(new GoSumVerification(verdict, subject, policyName, set.Revision, report.ModulePath, report.Requirements, report.ModulesChecked,
+                    report.FilesHashed, goSumDigest, goModDigest, findings.Count, listed, index, attestation), CheckJsonContext.Default.GoSumVerification);
             }
             finally
             {
@@ -206,7 +226,7 @@ public static class CheckEndpoints
         }
     }
 
-    private static async Task<IResult> EvaluateSbomAsync(HttpContext context, PolicyState policies, LedgerHolder ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
+    private static async Task<IResult> EvaluateSbomAsync(HttpContext context, PolicyState policies, AuditLedger ledger, SigningService signing, TimeProvider time, SemaphoreSlim gate, UploadSpace space)
     {
         var (upload, problem) = await MultipartUpload.ReadAsync(context.Request, space, CheckLimits.MaxSbomRequestBytes, SbomText, SbomFiles, new HashSet<string>()).ConfigureAwait(false);
         if (upload is null) return problem!;
@@ -273,7 +293,7 @@ public static class CheckEndpoints
                 if (findings.Count == 0)
                 {
                     var predicate = new SbomPredicate(verdict, format, document.SpecVersion, document.Components.Count, policyName, set.Revision,
-                        sbomDigest, bind, findings.Count, listed, index, time.GetUtcNow());
+                        sbomDigest, bind, client, findings.Count, listed, index, time.GetUtcNow());
                     attestation = await CheckRecorder.AttestAsync(signing, client, subject, digest, CheckRecorder.SbomPredicateType,
                         JsonSerializer.SerializeToUtf8Bytes(predicate, CheckJsonContext.Default.SbomPredicate), cancel).ConfigureAwait(false);
                 }
@@ -343,11 +363,11 @@ public static class CheckEndpoints
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    private static OpenApiSchema Binary(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
+    internal static OpenApiSchema Binary(string description) => new() { Type = JsonSchemaType.String, Format = "binary", Description = description };
 
-    private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
+    internal static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
 
-    private static OpenApiRequestBody Form(string description, string[] required, params (string Name, OpenApiSchema Schema)[] fields) => new()
+    internal static OpenApiRequestBody Form(string description, string[] required, params (string Name, OpenApiSchema Schema)[] fields) => new()
     {
         Required = true,
         Description = description,

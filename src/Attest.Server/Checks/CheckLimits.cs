@@ -36,6 +36,10 @@ public static class CheckLimits
     /// <summary>Most findings named in a ledger entry (entries are at most 64 KiB).</summary>
     public const int MaxLedgerFindings = 40;
 
+    /// <summary>Longest a go.sum evaluation may hash before it is abandoned (also abandoned when the client hangs up).
+    /// Bounded uploads take seconds; this is the backstop that keeps an evaluation slot from being held forever.</summary>
+    public static readonly TimeSpan MaxEvaluationTime = TimeSpan.FromMinutes(2);
+
     /// <summary>Longest subject name accepted (as for <c>POST /v1/attestations</c>).</summary>
     public const int MaxNameLength = 1024;
 

@@ -17,9 +17,12 @@ public sealed record GoSumVerification(
     CheckSubject Subject,
     string? Policy,
     string PolicyRevision,
+    string? ModulePath,
+    int Requirements,
     int Modules,
     int FilesHashed,
     string GoSumDigest,
+    string GoModDigest,
     int FindingCount,
     IReadOnlyList<CheckFinding> Findings,
     long EvaluationLogIndex,
@@ -41,9 +44,13 @@ public sealed record SbomEvaluation(
     long EvaluationLogIndex,
     IssuedBundleResponse? Attestation);
 
-/// <summary>The predicate of <c>https://attest.dev/attestations/gosum/v1</c>.</summary>
+/// <summary>The predicate of <c>https://attest.dev/attestations/gosum/v1</c>: what was checked (the digests of the
+/// go.mod and go.sum uploaded, the module they declare, how many requirements and module versions), by whom (the
+/// client that asked) and with what outcome, so an image policy can bind each of them.</summary>
 public sealed record GoSumPredicate(
     string Verdict,
+    string? ModulePath,
+    int Requirements,
     int Modules,
     int FilesHashed,
     string? Policy,
@@ -51,12 +58,14 @@ public sealed record GoSumPredicate(
     string GoSumDigest,
     string GoModDigest,
     bool Vendored,
+    string Client,
     int FindingCount,
     IReadOnlyList<CheckFinding> Findings,
     long EvaluationLogIndex,
     DateTimeOffset EvaluatedAt);
 
-/// <summary>The predicate of <c>https://attest.dev/attestations/sbom/v1</c>.</summary>
+/// <summary>The predicate of <c>https://attest.dev/attestations/sbom/v1</c>: the SBOM's digest, format and size, the
+/// client that asked, and the outcome.</summary>
 public sealed record SbomPredicate(
     string Verdict,
     string Format,
@@ -66,6 +75,7 @@ public sealed record SbomPredicate(
     string PolicyRevision,
     string SbomDigest,
     bool SubjectBound,
+    string Client,
     int FindingCount,
     IReadOnlyList<CheckFinding> Findings,
     long EvaluationLogIndex,

@@ -15,10 +15,9 @@ public static class CheckRecorder
     public const string GoSumPredicateType = "https://attest.dev/attestations/gosum/v1";
     public const string SbomPredicateType = "https://attest.dev/attestations/sbom/v1";
 
-    public static async Task<long> RecordAsync(LedgerHolder holder, string kind, string client, CheckSubject subject, string verdict,
+    public static async Task<long> RecordAsync(AuditLedger ledger, string kind, string client, CheckSubject subject, string verdict,
         JsonObject details, IReadOnlyList<CheckFinding> findings, CancellationToken cancellationToken)
     {
-        var ledger = holder.Ledger ?? throw new InvalidOperationException("the ledger is not open");
         // Codes and modules only: messages can be long, and an entry is at most 64 KiB.
         details["findingCount"] = findings.Count;
         details["findings"] = new JsonArray(findings.Take(CheckLimits.MaxLedgerFindings).Select(f => (JsonNode)new JsonObject

@@ -22,6 +22,7 @@ public sealed class ExtractionBudget
         if (ZipDirectory.EntryCount(zipPath) > _entries)
             return MultipartUpload.Invalid($"part '{field}': the uploaded zips hold more than {CheckLimits.MaxExtractedEntries} entries");
         ZipArchive archive;
+        IReadOnlyCollection<ZipArchiveEntry> entries;
         try
         {
             archive = ZipFile.OpenRead(zipPath);
@@ -32,10 +33,10 @@ public sealed class ExtractionBudget
         }
         using (archive)
         {
-            // The central directory is read on first use of Entries, and refused there when it is malformed.
-            IReadOnlyCollection<ZipArchiveEntry> entries;
             try
             {
+                // The central directory is read here, not when the archive is opened: an end record that miscounts
+                // the entries (or any other directory damage) is found now.
                 entries = archive.Entries;
             }
             catch (InvalidDataException e)

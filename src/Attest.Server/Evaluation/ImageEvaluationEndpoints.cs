@@ -60,7 +60,7 @@ public static class ImageEvaluationEndpoints
             }
         }
         var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace,
-            [new ContainerImage(reference.ToString(), "/spec/containers/0/image", "evaluate", "containers")], deadline.Token).ConfigureAwait(false);
+            [new ContainerImage(reference.ToString(), "/spec/containers/0/image", "evaluate", "containers")], null, deadline.Token).ConfigureAwait(false);
         var image = decision.Images[0];
         return Results.Json(new ImageEvaluation(
             image.Verdict.ToString().ToLowerInvariant(), reference.ToString(), resolvedFrom, image.Digest?.ToString(), decision.PolicyRevision,

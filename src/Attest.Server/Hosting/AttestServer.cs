@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Attest.Core.Transparency;
 using Attest.Ledger;
+using Attest.Ledger.Database;
 using Attest.Policy;
 using Attest.Server.Admission;
 using Attest.Server.Audit;
@@ -8,8 +9,10 @@ using Attest.Server.Auth;
 using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
+using Attest.Server.Keyless;
 using Attest.Server.Secrets;
 using Attest.Server.Signing;
+using Attest.Server.SumDb;
 using Attest.Server.Witnessing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -23,7 +26,13 @@ public static class AttestServer
     /// <summary>Loopback only unless configured otherwise: an admission webhook or signing API is never exposed by accident.</summary>
     public const string DefaultUrl = "http://127.0.0.1:5380";
 
-    public static WebApplication Build(string[] args)
+    /// <summary>
+    /// Builds the host with everything it serves already open: options bound and validated (every problem at once),
+    /// policies loaded, the secret store opened (PostgreSQL: every key lives there), the ledger key loaded or created,
+    /// the ledger opened (and the policy set recorded in it), the client store, the managed keys and witnessing opened. They are registered as finished services, so nothing that serves a
+    /// request ever sees them half-ready. Any failure is a <see cref="StartupException"/> naming the file or setting.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellationToken = default)
     {
         WebApplicationBuilder builder;
         try
@@ -51,125 +60,231 @@ public static class AttestServer
             builder.WebHost.UseUrls(DefaultUrl);
 
         builder.Logging.ClearProviders();
+        ConfigureLogging(builder.Logging);
+
+        var options = builder.Services.AddValidatedOptions<AttestServerOptions>(builder.Configuration, AttestServerOptions.Section, o => o.Validate());
+        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        builder.Services.AddAdmission(builder.Configuration);
+        builder.Services.AddHostedService<PolicyReloader>();
+        var integrity = new LedgerIntegrity();
+        builder.Services.AddSingleton(integrity);
+        builder.Services.AddHostedService<LedgerAuditService>();
+        builder.Services.AddSingleton(new Checks.UploadSpace(options.Checks.UploadSpaceBytes));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks()
+            .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<SumDbReadinessCheck>("sumdb", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
+        var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory, keysInDatabase: options.Ledger.IsPostgres);
+        var signing = builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
+        builder.Services.AddAttestKeyless(builder.Configuration);
+        builder.Services.AddAttestSumDb(builder.Configuration);
+        var witnessing = builder.Services.AddAttestWitnessing(builder.Configuration);
+        builder.Services.AddServerSecrets();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<Api.LedgerExceptionHandler>();
+        builder.Services.AddOpenApi(o => o.AddAttestSecurity());
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
+
+        // Start-up work, before the host exists: each result is registered finished (a factory, so the container
+        // disposes it), and whatever was opened is closed again if a later step fails.
+        using var loggers = LoggerFactory.Create(logging =>
+        {
+            logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+            ConfigureLogging(logging);
+        });
+        var logger = loggers.CreateLogger("Attest.Server.Startup");
+        var time = TimeProvider.System;
+        var opened = new Stack<object>();
+        try
+        {
+            // Policies are read first so that a broken policy directory is reported before anything is created; they
+            // are read again once the server's own trust root exists (trustedRoot: attest).
+            LoadPolicies(options.PolicyDirectory, null, allowUnresolved: true);
+            var policies = new PolicyState();
+            builder.Services.AddSingleton(policies);
+
+            CreateDataDirectory(dataDirectory, logger);
+            // The ledger's database, for the tables beside the ledger: keys (PostgreSQL), witness cosignatures and state.
+            var database = options.Ledger.IsPostgres
+                ? SqlDatabase.Postgres(options.Ledger.ConnectionString!)
+                : SqlDatabase.Sqlite(options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db"));
+            opened.Push(database);
+            builder.Services.AddSingleton(_ => database);
+            // With the PostgreSQL ledger every key lives in its database (encrypted with Attest:Signing:KeyPassword).
+            var secrets = await ServerSecretsSetup.OpenAsync(options, database, signing.KeyPassword, time, cancellationToken).ConfigureAwait(false);
+            builder.Services.AddSingleton(secrets);
+
+            var keys = await LoadServiceKeysAsync(options, dataDirectory, secrets.Store, logger, cancellationToken).ConfigureAwait(false);
+            opened.Push(keys);
+            builder.Services.AddSingleton(_ => keys);
+
+            var ledger = await OpenLedgerAsync(options, dataDirectory, keys, integrity, time, logger, cancellationToken).ConfigureAwait(false);
+            opened.Push(ledger);
+            builder.Services.AddSingleton(_ => ledger);
+            builder.Services.AddHostedService<LedgerCheckpointOnStop>();
+
+            var clients = await AuthSetup.OpenClientsAsync(ledger, auth, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null,
+                secrets.Store, time, logger, cancellationToken).ConfigureAwait(false);
+            builder.Services.AddSingleton(_ => clients);
+            await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, secrets, time, logger, cancellationToken).ConfigureAwait(false);
+            var witnessingState = await WitnessingSetup.OpenWitnessingAsync(witnessing, ledger, database, secrets, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
+            opened.Push(witnessingState);
+            builder.Services.AddSingleton(_ => witnessingState);
+
+            var app = builder.Build();
+            await KeylessSetup.InitializeAsync(app, dataDirectory, secrets, cancellationToken).ConfigureAwait(false);
+            await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, secrets, logger, cancellationToken).ConfigureAwait(false);
+            var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies())!;
+            policies.Publish(set);
+            StartupLog.PoliciesLoaded(logger, set.Documents.Count, set.Directory, set.Revision);
+            await RecordAsync(ledger, PolicyLoadedEntry(set), options, cancellationToken).ConfigureAwait(false);
+
+            app.UseExceptionHandler();
+            app.UseAttestAuth();
+            app.MapHealthEndpoints();
+            app.MapAdmissionEndpoints();
+            app.MapSigningEndpoints();
+            app.MapKeylessEndpoints();
+            app.MapImageEvaluationEndpoints();
+            app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
+            app.MapCheckEndpoints();
+            app.MapSumDbEndpoints();
+            app.MapModulePublishEndpoints();
+            app.MapWitnessEndpoints();
+            app.MapOpenApi("/openapi/{documentName}.json");
+            return app;
+        }
+        catch
+        {
+            while (opened.TryPop(out var resource))
+            {
+                if (resource is IAsyncDisposable asynchronous) await asynchronous.DisposeAsync().ConfigureAwait(false);
+                else if (resource is IDisposable disposable) disposable.Dispose();
+            }
+            throw;
+        }
+    }
+
+    /// <summary>One JSON object per line on the console, UTC timestamps (the host's and the start-up work's).</summary>
+    private static void ConfigureLogging(ILoggingBuilder logging)
+    {
         // Data protection warns that its token keys are stored unencrypted; they are in the owner-only keys directory.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
-        builder.Logging.AddJsonConsole(o =>
+        logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        // The host's "Request starting"/"Request finished" lines carry the full URL, query string included: a credential
+        // a client put there would be logged verbatim. Those lines are off; requests are still refused and counted.
+        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        logging.AddJsonConsole(o =>
         {
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
         });
-
-        var options = new AttestServerOptions();
-        try
-        {
-            builder.Configuration.GetSection(AttestServerOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"configuration section {AttestServerOptions.Section} is invalid: {e.Message}", e);
-        }
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
-
-        builder.Services.AddSingleton(Options.Create(options));
-        builder.Services.AddAdmission(builder.Configuration);
-        builder.Services.AddSingleton<PolicyState>();
-        builder.Services.AddHostedService<PolicyReloader>();
-        builder.Services.AddSingleton<LedgerHolder>();
-        builder.Services.AddSingleton(new Checks.UploadSpace(options.Checks.UploadSpaceBytes));
-        builder.Services.AddSingleton<ServiceKeys>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddHealthChecks()
-            .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
-            .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
-        builder.Services.AddAttestAuth(builder.Configuration, Path.GetFullPath(options.DataDirectory), keysInDatabase: options.Ledger.IsPostgres);
-        builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
-        builder.Services.AddAttestWitnessing(builder.Configuration);
-        builder.Services.AddServerSecrets();
-        builder.Services.AddOpenApi(o => o.AddAttestSecurity());
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
-
-        var app = builder.Build();
-        app.UseAttestAuth();
-        app.MapHealthEndpoints();
-        app.MapAdmissionEndpoints();
-        app.MapSigningEndpoints();
-        app.MapImageEvaluationEndpoints();
-        app.MapAuditEndpoints().RequireAuthorization(Scopes.Audit).RequireRateLimiting(AuthSetup.ApiRateLimit);
-        app.MapCheckEndpoints();
-        app.MapWitnessEndpoints();
-        app.MapOpenApi("/openapi/{documentName}.json");
-        return app;
     }
 
-    /// <summary>Loads policies, opens the ledger and loads (or creates) the signing key. Any failure is a
-    /// <see cref="StartupException"/> naming the file or setting.</summary>
-    public static async Task InitializeAsync(WebApplication app, CancellationToken cancellationToken = default)
+    private static void CreateDataDirectory(string dataDirectory, ILogger logger)
     {
-        var options = app.Services.GetRequiredService<IOptions<AttestServerOptions>>().Value;
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Attest.Server.Startup");
-
-        var policies = LoadPolicies(options.PolicyDirectory);
-        app.Services.GetRequiredService<PolicyState>().Publish(policies);
-        StartupLog.PoliciesLoaded(logger, policies.Documents.Count, policies.Directory, policies.Revision);
-
-        var dataDirectory = Path.GetFullPath(options.DataDirectory);
         try
         {
-            Directory.CreateDirectory(dataDirectory);
+            DataDirectory.CreateOwnerOnly(dataDirectory, logger);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StartupException($"data directory {dataDirectory} cannot be created: {e.Message}", e);
         }
+    }
 
-        // With the PostgreSQL ledger every key lives in its database (encrypted with Attest:Signing:KeyPassword).
-        await ServerSecretsSetup.OpenAsync(app, options, dataDirectory, cancellationToken).ConfigureAwait(false);
-        var secrets = app.Services.GetRequiredService<ServerSecrets>().Store;
-        var keyPath = options.SigningKey.Path ?? Path.Combine(dataDirectory, "keys", "signing-key.pem");
-        var keyName = secrets is not null && options.SigningKey.Path is null ? $"the ledger key in {secrets.Location}" : Path.GetFullPath(keyPath);
-        ECDsa key;
+    /// <summary>The ledger key (checkpoints, signed entry timestamps), loaded or created on the first start: a file, or
+    /// with the PostgreSQL ledger (and no configured path) the one key in its database that every replica shares.</summary>
+    private static async Task<ServiceKeys> LoadServiceKeysAsync(AttestServerOptions options, string dataDirectory, SecretStore? secrets, ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var keyPath = Path.GetFullPath(options.SigningKey.Path ?? Path.Combine(dataDirectory, "keys", "signing-key.pem"));
+        var shared = options.SigningKey.Path is null ? secrets : null;
+        var keyName = shared is not null ? $"the ledger key in {shared.Location}" : keyPath;
         try
         {
-            bool created;
-            if (secrets is not null && options.SigningKey.Path is null)
-                (key, created) = await DatabaseLedgerKey.LoadOrCreateAsync(secrets, keyPath, cancellationToken).ConfigureAwait(false);
-            else (key, created) = SigningKeyStore.LoadOrCreate(keyPath);
+            var (key, created) = shared is not null
+                ? await SharedEcdsaKey.LoadOrCreateAsync(shared, ServerSecrets.Kinds.LedgerKey, keyPath, cancellationToken).ConfigureAwait(false)
+                : SigningKeyStore.LoadOrCreate(keyPath);
             if (created) StartupLog.SigningKeyCreated(logger, keyName, SigningKeyStore.KeyId(key));
             else StartupLog.SigningKeyLoaded(logger, keyName, SigningKeyStore.KeyId(key));
+            return new ServiceKeys(key);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or SecretStoreException or Npgsql.NpgsqlException)
         {
             throw new StartupException($"signing key {keyName} cannot be loaded or created: {e.Message}", e);
         }
-        app.Services.GetRequiredService<ServiceKeys>().SigningKey = key;
+    }
 
+    private static async Task<AuditLedger> OpenLedgerAsync(AttestServerOptions options, string dataDirectory, ServiceKeys keys, LedgerIntegrity integrity, TimeProvider time, ILogger logger,
+        CancellationToken cancellationToken)
+    {
         var ledgerPath = options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db");
         var ledgerName = options.Ledger.IsPostgres ? "the PostgreSQL ledger" : Path.GetFullPath(ledgerPath);
-        var holder = app.Services.GetRequiredService<LedgerHolder>();
+        ILedgerStore? store = null;
         try
         {
-            ILedgerStore store = options.Ledger.IsPostgres
+            store = options.Ledger.IsPostgres
                 ? await PostgresLedgerStore.OpenAsync(options.Ledger.ConnectionString!, cancellationToken).ConfigureAwait(false)
                 : await SqliteLedgerStore.OpenAsync(ledgerPath, cancellationToken).ConfigureAwait(false);
             if (store is SqliteLedgerStore sqlite) sqlite.WalCheckpointFailed = e => StartupLog.WalCheckpointFailed(logger, sqlite.Location, e.Message);
-            // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root.
-            holder.Ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions { Origin = options.Ledger.Origin },
-                [new EcdsaNoteSigner(options.Ledger.Origin, key)], app.Services.GetRequiredService<TimeProvider>(), cancellationToken).ConfigureAwait(false);
+            // Checkpoints are signed with the service key, so auditors verify the ledger with the key in the trusted root. The
+            // highest checkpoint signed is also kept beside the keys, where database access alone cannot roll it back.
+            var ledger = await AuditLedger.OpenAsync(store, new AuditLedgerOptions
+                {
+                    Origin = options.Ledger.Origin,
+                    MaxPendingAppends = options.Ledger.MaxPendingAppends,
+                    HighWaterMark = new CheckpointHighWaterMark(Path.Combine(dataDirectory, "keys", "ledger-checkpoint.note")),
+                },
+                [new EcdsaNoteSigner(options.Ledger.Origin, keys.SigningKey)], time, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await VerifyLedgerTailAsync(ledger, ledgerName, integrity, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await ledger.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
             StartupLog.LedgerOpened(logger, store.Location, await store.GetSizeAsync(cancellationToken).ConfigureAwait(false),
-                holder.Ledger.Origin, string.Join(" ", holder.Ledger.VerifierKeys));
-            await holder.Ledger.AppendAsync(PolicyLoadedEntry(policies), cancellationToken).ConfigureAwait(false);
+                ledger.Origin, string.Join(" ", ledger.VerifierKeys));
+            return ledger;
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException
                                        or LedgerCorruptException or LedgerConflictException or ArgumentException)
         {
+            if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
             throw new StartupException($"ledger {ledgerName} cannot be opened: {e.Message}", e);
         }
-
-        await AuthSetup.InitializeClientsAsync(app, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, logger, cancellationToken).ConfigureAwait(false);
-        await SigningSetup.InitializeSigningAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
-        await WitnessingSetup.InitializeAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Replays what was appended since the checkpoint the ledger verified before (its high-water mark): a log
+    /// altered there stops the start, and nothing is signed over it. The rest is the background audit's.</summary>
+    private static async Task VerifyLedgerTailAsync(AuditLedger ledger, string ledgerName, LedgerIntegrity integrity, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var report = ledger.OpenedFrom is { } from
+            ? await LedgerAuditor.AuditTailAsync(ledger.Store, ledger.Trust, from, cancellationToken).ConfigureAwait(false)
+            : await LedgerAuditor.AuditAsync(ledger.Store, ledger.Trust, cancellationToken).ConfigureAwait(false);
+        // Entries no checkpoint covers yet are what a crash before the first checkpoint leaves: the ledger signs them now.
+        if (LedgerIntegrity.Describe(report, LedgerCodes.CheckpointNone) is not { } problem) return;
+        ledger.StopSigning(problem);
+        integrity.Record(report, time.GetUtcNow(), full: false);
+        throw new StartupException($"ledger {ledgerName}: {problem}; run attest ledger verify");
+    }
+
+    private static async Task RecordAsync(AuditLedger ledger, LedgerEntry entry, AttestServerOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ledger.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or LedgerConflictException)
+        {
+            throw new StartupException($"ledger {(options.Ledger.IsPostgres ? "(PostgreSQL)" : options.Ledger.Path ?? "ledger.db")} cannot record the policy set: {e.Message}", e);
+        }
+    }
+
+    private const int MaxListedPolicyFiles = 200;
 
     /// <summary>The ledger entry recording which policy set came into force.</summary>
     internal static LedgerEntry PolicyLoadedEntry(PolicySet policies)
@@ -179,16 +294,27 @@ public static class AttestServer
             ["revision"] = policies.Revision,
             ["directory"] = policies.Directory,
             ["documents"] = new System.Text.Json.Nodes.JsonArray(policies.Documents.Select(d => (System.Text.Json.Nodes.JsonNode)$"{d.Kind}/{d.Name}").ToArray()),
+            // Every file the revision covers, trust material first: which key was in force is on the record (a
+            // directory of hundreds of policy files is listed in part, to stay within one ledger entry).
+            ["fileCount"] = policies.Files.Count,
+            ["files"] = new System.Text.Json.Nodes.JsonArray(policies.Files.OrderBy(f => f.Role == "policy").Take(MaxListedPolicyFiles).Select(f => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+            {
+                ["path"] = f.Path,
+                ["role"] = f.Role,
+                ["digest"] = f.Digest,
+            }).ToArray()),
         };
         return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = LedgerEntry.DetailsFrom(details) };
     }
 
-    private static PolicySet LoadPolicies(string directory)
+    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots, bool allowUnresolved = false)
     {
         try
         {
-            var (set, errors) = PolicyDirectoryLoader.Load(directory);
-            if (set is null)
+            var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots);
+            // The early read knows no named roots yet: an error about one is for the second read to judge.
+            if (allowUnresolved) errors = [.. errors.Where(e => !e.Message.StartsWith("trustedRoot: attest", StringComparison.Ordinal))];
+            if (set is null && errors.Count > 0)
                 throw new StartupException(
                     $"policies in {Path.GetFullPath(directory)} are invalid: {string.Join("; ", errors.Take(5))}" +
                     (errors.Count > 5 ? $" (and {errors.Count - 5} more)" : ""));
@@ -201,65 +327,54 @@ public static class AttestServer
     }
 }
 
-/// <summary>Holds the ledger once start-up has opened it.</summary>
-public sealed class LedgerHolder : IAsyncDisposable
+/// <summary>A graceful stop signs a checkpoint over everything recorded, so no entry waits for the next start. Runs
+/// after the web server has stopped taking requests (hosted services stop in reverse order); the container then
+/// disposes the ledger.</summary>
+internal sealed class LedgerCheckpointOnStop(AuditLedger ledger) : IHostedService
 {
-    public AuditLedger? Ledger { get; set; }
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public ILedgerStore? Store => Ledger?.Store;
-
-    public async ValueTask DisposeAsync()
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (Ledger is null) return;
-        // A graceful stop signs a checkpoint over everything recorded, so no entry waits for the next start.
+        // A ledger an audit found altered signs nothing more; the next start finds the same problem and says so.
+        if (ledger.Quarantine is not null) return;
         try
         {
-            await Ledger.CheckpointAsync().ConfigureAwait(false);
+            await ledger.CheckpointAsync(cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (LedgerCorruptException)
         {
-            await Ledger.DisposeAsync().ConfigureAwait(false);
         }
     }
 }
 
 /// <summary>The service's keys, loaded at start-up and kept for the process lifetime (never logged).</summary>
-public sealed class ServiceKeys : IDisposable
+public sealed class ServiceKeys(ECDsa signingKey) : IDisposable
 {
-    private ECDsa? _signingKey;
-
     /// <summary>The ledger key: signs checkpoints and signed entry timestamps.</summary>
-    public ECDsa? SigningKey
-    {
-        get => _signingKey;
-        set
-        {
-            _signingKey = value;
-            LogId = value is null ? [] : SHA256.HashData(value.ExportSubjectPublicKeyInfo());
-        }
-    }
+    public ECDsa SigningKey => signingKey;
 
     /// <summary>The ledger's log ID as Sigstore verifiers know it: SHA-256 of the ledger key's SubjectPublicKeyInfo
     /// (computed once: every signature's SET and bundle names it).</summary>
-    public byte[] LogId { get; private set; } = [];
+    public byte[] LogId { get; } = SHA256.HashData(signingKey.ExportSubjectPublicKeyInfo());
 
-    public void Dispose() => SigningKey?.Dispose();
+    public void Dispose() => signingKey.Dispose();
 }
 
 internal static partial class StartupLog
 {
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
+    [LoggerMessage(EventId = LogEvents.PoliciesLoaded, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
     public static partial void PoliciesLoaded(ILogger logger, int count, string directory, string revision);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries; origin {Origin}, checkpoints verify with {VerifierKey}")]
+    [LoggerMessage(EventId = LogEvents.LedgerOpened, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries; origin {Origin}, checkpoints verify with {VerifierKey}")]
     public static partial void LedgerOpened(ILogger logger, string location, long size, string origin, string verifierKey);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Generated a development signing key at {Path} ({KeyId}); configure a managed key for production")]
+    [LoggerMessage(EventId = LogEvents.SigningKeyCreated, Level = LogLevel.Warning, Message = "Generated a development signing key at {Path} ({KeyId}); configure a managed key for production")]
     public static partial void SigningKeyCreated(ILogger logger, string path, string keyId);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Background WAL checkpoint of ledger {Location} failed: {Reason}; entries stay durable, the next commit retries")]
+    [LoggerMessage(EventId = LogEvents.WalCheckpointFailed, Level = LogLevel.Warning, Message = "Background WAL checkpoint of ledger {Location} failed: {Reason}; entries stay durable, the next commit retries")]
     public static partial void WalCheckpointFailed(ILogger logger, string location, string reason);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Loaded signing key {Path} ({KeyId})")]
+    [LoggerMessage(EventId = LogEvents.SigningKeyLoaded, Level = LogLevel.Information, Message = "Loaded signing key {Path} ({KeyId})")]
     public static partial void SigningKeyLoaded(ILogger logger, string path, string keyId);
 }

@@ -32,6 +32,10 @@ public sealed class AttestServerOptions
             errors.Add($"Attest:Ledger:Provider '{Ledger.Provider}' is not supported (supported: {LedgerOptions.Sqlite}, {LedgerOptions.Postgres})");
         if (Ledger.IsPostgres && string.IsNullOrWhiteSpace(Ledger.ConnectionString))
             errors.Add("Attest:Ledger:ConnectionString is required with the postgresql provider (set ATTEST_Attest__Ledger__ConnectionString)");
+        if (Ledger.AuditInterval < TimeSpan.FromSeconds(1))
+            errors.Add($"Attest:Ledger:AuditInterval must be at least one second, not {Ledger.AuditInterval}");
+        if (Ledger.MaxPendingAppends < 1)
+            errors.Add($"Attest:Ledger:MaxPendingAppends must be at least 1, not {Ledger.MaxPendingAppends}");
         if (Checks.UploadSpaceBytes < ChecksOptions.MinUploadSpaceBytes)
             errors.Add($"Attest:Checks:UploadSpaceBytes must be at least {ChecksOptions.MinUploadSpaceBytes}, not {Checks.UploadSpaceBytes}");
         return errors;
@@ -59,6 +63,12 @@ public sealed class LedgerOptions
 
     /// <summary>The log's name in its signed checkpoints (C2SP origin line); stable for the life of the log.</summary>
     public string Origin { get; set; } = "attest.local/ledger";
+
+    /// <summary>How often the whole ledger is replayed and checked in the background (also once at start). Default 1 hour.</summary>
+    public TimeSpan AuditInterval { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Appends waiting for the sequencer at most; one more is refused at once (an admission is denied with
+    /// <c>ledger.busy</c>, an API call answered 503 with Retry-After) rather than made to wait for its deadline.</summary>
+    public int MaxPendingAppends { get; set; } = Attest.Ledger.LedgerLimits.MaxPendingAppends;
 }
 
 public sealed class ChecksOptions

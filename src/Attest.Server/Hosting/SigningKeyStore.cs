@@ -31,45 +31,55 @@ public static class SigningKeyStore
 
     private static void Create(string fullPath)
     {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        WriteOwnerOnly(fullPath, key.ExportPkcs8PrivateKeyPem());
+    }
+
+    /// <summary>Writes a secret file owner-only (0600) inside an owner-only directory (0700): to a temporary name
+    /// created owner-only, then renamed, so there is no moment where it is readable by others or half-written.</summary>
+    internal static void WriteOwnerOnly(string fullPath, string text)
+    {
         var directory = Path.GetDirectoryName(fullPath)!;
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
         else Directory.CreateDirectory(directory, OwnerOnlyDirectory);
-
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var pem = key.ExportPkcs8PrivateKeyPem();
-        // Write to a temporary name created owner-only, then rename: no moment where the key is world-readable
-        // or half-written.
         var temporary = fullPath + ".tmp-" + Environment.ProcessId;
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = OwnerOnlyFile;
         using (var stream = new FileStream(temporary, options))
         using (var writer = new StreamWriter(stream))
         {
-            writer.Write(pem);
+            writer.Write(text);
             writer.Flush();
             stream.Flush(flushToDisk: true);
         }
         File.Move(temporary, fullPath, overwrite: false);
     }
 
-    private static ECDsa Load(string fullPath)
+    /// <summary>Reads a secret file, refusing one that group or others can access (as ssh refuses such a key).</summary>
+    internal static string ReadOwnerOnly(string fullPath, string what)
     {
         if (!OperatingSystem.IsWindows())
         {
             var mode = File.GetUnixFileMode(fullPath);
             if ((mode & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite)) != 0)
                 throw new StartupException(
-                    $"signing key {fullPath} is accessible by group or others (mode {Convert.ToString((int)mode, 8)}); run: chmod 600 {fullPath}");
+                    $"{what} {fullPath} is accessible by group or others (mode {Convert.ToString((int)mode, 8)}); run: chmod 600 {fullPath}");
         }
-        string pem;
         try
         {
-            pem = File.ReadAllText(fullPath);
+            return File.ReadAllText(fullPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"signing key {fullPath} cannot be read: {e.Message}", e);
+            throw new StartupException($"{what} {fullPath} cannot be read: {e.Message}", e);
         }
+    }
+
+    private static ECDsa Load(string fullPath) => FromPem(ReadOwnerOnly(fullPath, "signing key"), $"signing key {fullPath}");
+
+    /// <summary>An ECDSA private key from PEM; <paramref name="what"/> names it in the error.</summary>
+    internal static ECDsa FromPem(string pem, string what)
+    {
         var key = ECDsa.Create();
         try
         {
@@ -78,7 +88,7 @@ public static class SigningKeyStore
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             key.Dispose();
-            throw new StartupException($"signing key {fullPath} is not a PEM ECDSA private key", e);
+            throw new StartupException($"{what} is not a PEM ECDSA private key", e);
         }
         return key;
     }

@@ -1,3 +1,5 @@
+using Attest.Server.Hosting;
+
 namespace Attest.Server.Secrets;
 
 /// <summary>
@@ -10,29 +12,20 @@ public sealed partial class SecretWatcher(ServerSecrets secrets, TimeProvider ti
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
-    private readonly List<Func<CancellationToken, Task>> _subscribers = [];
     private long _seen = -1;
-
-    /// <summary>Calls <paramref name="reload"/> after the store changed (not on the first look).</summary>
-    public void Subscribe(Func<CancellationToken, Task> reload)
-    {
-        lock (_subscribers) _subscribers.Add(reload);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (secrets.Store is not { } store) return;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
-                if (secrets.Store is not { } store) continue;
                 var version = await store.GetVersionAsync(stoppingToken).ConfigureAwait(false);
                 if (_seen < 0) _seen = secrets.LoadedVersion >= 0 ? secrets.LoadedVersion : version; // what start-up loaded
                 if (version == _seen) continue;
-                List<Func<CancellationToken, Task>> subscribers;
-                lock (_subscribers) subscribers = [.. _subscribers];
-                foreach (var reload in subscribers) await reload(stoppingToken).ConfigureAwait(false);
+                foreach (var reload in secrets.Subscribers) await reload(stoppingToken).ConfigureAwait(false);
                 // Only once every subscriber reloaded: a failed reload is tried again on the next poll.
                 _seen = version;
             }
@@ -48,6 +41,6 @@ public sealed partial class SecretWatcher(ServerSecrets secrets, TimeProvider ti
         }
     }
 
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Reloading keys from the database failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.KeyReloadFailed, Level = LogLevel.Warning, Message = "Reloading keys from the database failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string reason);
 }

@@ -13,7 +13,7 @@ namespace Attest.Server.Signing;
 /// checkpoints are signed by the ledger key, whose log ID (SHA-256 of its SPKI) is in Attest's trusted_root.json.
 /// One instance per request: it carries who asked and for what, so the entry is queryable by client and digest.
 /// </summary>
-public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, byte[] logId, string client, string? digest, string? image, JsonElement? details) : ITransparencyLog
+public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, byte[] logId, string? client, string? digest, string? image, JsonElement? details, string? identity = null) : ITransparencyLog
 {
     /// <summary>Index of the entry this log appended (one per request), so callers need not read it back from the bundle.</summary>
     public long? AppendedIndex { get; private set; }
@@ -38,11 +38,19 @@ public sealed class LedgerTransparencyLog(AuditLedger ledger, ECDsa logKey, byte
             Digest = digest,
             Image = image,
             Details = details,
+            Identity = identity,
         }, cancellationToken).ConfigureAwait(false);
         var index = sequenced.Index;
         AppendedIndex = index;
-        var proof = await ledger.GetInclusionProofAsync(index, checkpoint.Size, cancellationToken).ConfigureAwait(false);
+        return await EntryAsync(ledger, logKey, logId, sequenced, checkpoint, kind, apiVersion, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>A sequenced entry as a transparency-log client sees it: a fresh SET and the inclusion proof up to <paramref name="checkpoint"/>.</summary>
+    public static async Task<TransparencyLogEntry> EntryAsync(AuditLedger ledger, ECDsa logKey, byte[] logId, SequencedEntry sequenced, StoredCheckpoint checkpoint,
+        string kind, string apiVersion, CancellationToken cancellationToken)
+    {
+        var index = sequenced.Index;
+        var proof = await ledger.GetInclusionProofAsync(index, checkpoint.Size, cancellationToken).ConfigureAwait(false);
         var integratedTime = sequenced.RecordedAt.ToUnixTimeSeconds();
         // The leaf bytes as the ledger wrote them (with its index and time) are the body verifiers hash.
         var set = logKey.SignData(InMemoryTransparencyLog.SignedEntryTimestampPayload(sequenced.Bytes, integratedTime, logId, index),

@@ -23,7 +23,7 @@ public sealed record ManagedKey(string KeyId, string Algorithm, byte[] SubjectPu
 /// rotated through any replica is loaded by every other within seconds (<see cref="ReloadAsync"/>). Creation and
 /// rotation are ledger entries, written before the key can sign anything.
 /// </summary>
-public sealed class ManagedKeyRing(LedgerHolder ledger, TimeProvider time)
+public sealed class ManagedKeyRing(AuditLedger ledger, TimeProvider time)
 {
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _rotating = new(1, 1);
@@ -116,7 +116,7 @@ public sealed class ManagedKeyRing(LedgerHolder ledger, TimeProvider time)
         var details = new JsonObject { ["keyId"] = key.KeyId, ["algorithm"] = key.Algorithm, ["publicKey"] = key.PublicKeyPem };
         if (previous is not null) details["previousKeyId"] = previous.KeyId;
         if (by is not null) details["by"] = by;
-        await (ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open")).AppendAsync(new LedgerEntry
+        await ledger.AppendAsync(new LedgerEntry
         {
             Kind = kind,
             Details = LedgerEntry.DetailsFrom(details),

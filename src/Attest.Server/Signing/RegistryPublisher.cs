@@ -13,7 +13,7 @@ namespace Attest.Server.Signing;
 public sealed class RegistryPublisher(RegistryClient registry, TimeProvider time)
 {
     /// <summary>Layers a legacy tag may hold: the webhook examines this many, so more would be invisible to it.</summary>
-    public const int MaxLegacyLayers = EvidenceCollector.MaxArtifacts;
+    public static readonly int MaxLegacyLayers = EvidenceLimits.Default.MaxLegacyLayers;
 
     // Appending is read-modify-write of a tag: requests for the same tag are serialized here (striped by tag) so
     // that concurrent signings through this server do not drop each other's layer. Other writers can still race,

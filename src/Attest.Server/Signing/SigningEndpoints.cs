@@ -19,7 +19,6 @@ public static class SigningEndpoints
     private const int MaxSignatureRequestBytes = 16 * 1024;
     private const int MaxAttestationRequestBytes = 4 * 1024 * 1024;
     private const int MaxNameLength = 1024;
-    private const string ReservedPredicatePrefix = "https://attest.dev/attestations/";
 
     public static void MapSigningEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -36,8 +35,14 @@ public static class SigningEndpoints
             .Produces<IssuedBundleResponse>(StatusCodes.Status201Created)
             .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status502BadGateway);
+        // Public: it holds only public keys, and Sigstore clients fetch it (and the signing config) without a token.
         api.MapGet("/trusted-root", (AttestTrustedRoot root) => Results.Bytes(root.ToJson(), "application/json"))
-            .WithName("GetTrustedRoot").WithTags("signing").RequireAuthorization(Scopes.Verify)
+            .WithName("GetTrustedRoot").WithTags("signing").AllowAnonymous()
+            .Produces<JsonElement>(StatusCodes.Status200OK);
+        api.MapGet("/signing-config", (HttpContext context, Microsoft.Extensions.Options.IOptions<Identity.KeylessOptions> keyless, Keyless.KeylessAuthorities authorities) =>
+                Results.Bytes(Sigstore.Keyless.SigningConfigWriter.Write(
+                    keyless.Value.PublicUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host}", authorities.Ca.Chain[0].NotBefore), "application/json"))
+            .WithName("GetSigningConfig").WithTags("signing").AllowAnonymous()
             .Produces<JsonElement>(StatusCodes.Status200OK);
         api.MapGet("/keys", (ManagedKeyRing keys) => Results.Json(new KeyList(keys.Keys.Select((k, i) => KeyInfo.From(k, i == 0)).ToList()), SigningJsonContext.Default.KeyList))
             .WithName("ListKeys").WithTags("signing").RequireAuthorization(Scopes.Verify)
@@ -139,8 +144,8 @@ public static class SigningEndpoints
             return Invalid("predicate must be a JSON object");
         // Attest's own check predicates (go.sum, SBOM) are issued only by the endpoints that run the checks: a client
         // must not be able to mint "verdict: passed" under them.
-        if (request.PredicateType.StartsWith(ReservedPredicatePrefix, StringComparison.OrdinalIgnoreCase))
-            return Invalid($"predicate types under {ReservedPredicatePrefix} are issued only by Attest's own checks (POST /v1/gosum/verify, /v1/sbom/evaluate)");
+        if (ReservedPredicateTypes.IsReserved(request.PredicateType))
+            return Invalid($"predicate types under {ReservedPredicateTypes.Prefix} (in any spelling) are issued only by Attest's own checks (POST /v1/gosum/verify, /v1/sbom/evaluate)");
 
         Descriptor? subject = null;
         if (target is not null)

@@ -15,7 +15,7 @@ public sealed record IssuedBundle(byte[] Bundle, long LogIndex, string KeyId);
 /// <c>hashedrekord</c>) and DSSE in-toto statements (<c>dsse</c>), each logged in the ledger, which is the bundles'
 /// transparency log. The libraries build the bundle; this class decides which key and which log entry.
 /// </summary>
-public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys, ManagedKeyRing keys)
+public sealed class SigningService(AuditLedger ledger, ServiceKeys serviceKeys, ManagedKeyRing keys)
 {
     /// <summary>Signs an artifact digest (SHA-256) as a message signature.</summary>
     /// <exception cref="NotSupportedException">The active key is Ed25519, which cannot sign a digest for hashedrekord.</exception>
@@ -61,9 +61,7 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
     public bool CanSignLegacy => keys.Active.Algorithm != SigningOptions.Ed25519;
 
     private LedgerTransparencyLog Log(string client, string digest, string? image, JsonElement details) =>
-        new(ledger.Ledger ?? throw new InvalidOperationException("the ledger is not open"),
-            serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded"),
-            serviceKeys.LogId, client, digest, image, details);
+        new(ledger, serviceKeys.SigningKey, serviceKeys.LogId, client, digest, image, details);
 
     private static JsonElement Details(params (string Name, string? Value)[] fields)
     {
@@ -75,30 +73,34 @@ public sealed class SigningService(LedgerHolder ledger, ServiceKeys serviceKeys,
 
 }
 
-/// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, so any Sigstore verifier given
-/// this file (and a managed public key) checks Attest's bundles offline.</summary>
-public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, IOptions<SigningOptions> options, IOptions<AttestServerOptions> server)
+/// <summary>Attest's trusted_root.json: the ledger as a Rekor-style transparency log, the keyless CA with its CT log, and
+/// the timestamp authority, so any Sigstore verifier given this file (and, for managed keys, the public key) checks
+/// Attest's bundles offline. It holds only public keys; it is served without a token.</summary>
+/// <param name="logStart">When the ledger started: the log key's validity begins there.</param>
+public sealed class AttestTrustedRoot(ServiceKeys serviceKeys, Keyless.KeylessAuthorities authorities, SigningOptions options, string ledgerOrigin,
+    DateTimeOffset logStart, Identity.KeylessOptions keyless)
 {
-    private byte[]? _json;
-
-    /// <summary>When the ledger started: the log key's validity begins there.</summary>
-    public DateTimeOffset LogStart
+    private readonly Lazy<byte[]> _json = new(() =>
     {
-        get;
-        set
-        {
-            field = value;
-            _json = null;
-        }
-    }
-
-    /// <summary>The document, built once (its inputs are fixed after start-up).</summary>
-    public byte[] ToJson()
-    {
-        if (_json is { } built) return built;
-        var key = serviceKeys.SigningKey ?? throw new InvalidOperationException("the ledger key is not loaded");
-        return _json = new TrustedRootBuilder()
-            .AddTransparencyLog(options.Value.LogUrlFor(server.Value.Ledger.Origin), key.ExportSubjectPublicKeyInfo(), LogStart)
+        var logUrl = options.LogUrlFor(ledgerOrigin);
+        var authorityUrl = keyless.PublicUrl ?? logUrl;
+        return new TrustedRootBuilder()
+            .AddTransparencyLog(logUrl, serviceKeys.SigningKey.ExportSubjectPublicKeyInfo(), logStart)
+            .AddCertificateAuthority(authorityUrl, authorities.Ca.Chain, authorities.Ca.Chain[0].NotBefore)
+            .AddCertificateTransparencyLog(authorityUrl, authorities.CtLog.PublicKeyInfo, authorities.CtLogStart)
+            .AddTimestampAuthority(authorityUrl, authorities.Tsa.Chain, authorities.Tsa.Chain[0].NotBefore)
             .ToJson();
-    }
+    });
+
+    public DateTimeOffset LogStart => logStart;
+
+    /// <summary>The roots policies may name: <c>trustedRoot: attest</c> is this one.</summary>
+    public IReadOnlyDictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot> NamedForPolicies() =>
+        new Dictionary<string, Attest.Sigstore.TrustRoot.TrustedRoot>(StringComparer.Ordinal)
+        {
+            [Attest.Policy.ImagePolicyParser.AttestTrustedRoot] = Attest.Sigstore.TrustRoot.TrustedRoot.Parse(ToJson()),
+        };
+
+    /// <summary>The document, built on first use (its inputs are fixed once start-up has opened the keyless authorities).</summary>
+    public byte[] ToJson() => _json.Value;
 }

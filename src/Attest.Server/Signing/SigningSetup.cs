@@ -10,54 +10,48 @@ namespace Attest.Server.Signing;
 /// <summary>Registers the signing API and, at start-up, opens the managed keys and dates the log.</summary>
 public static class SigningSetup
 {
-    public static IServiceCollection AddAttestSigning(this IServiceCollection services, IConfiguration configuration, string ledgerOrigin)
+    /// <summary>Registers the signing API; returns the validated options (the managed keys are opened before the host
+    /// is built, by <see cref="OpenSigningAsync"/>).</summary>
+    public static SigningOptions AddAttestSigning(this IServiceCollection services, IConfiguration configuration, string ledgerOrigin)
     {
-        var options = new SigningOptions();
-        try
-        {
-            configuration.GetSection(SigningOptions.Section).Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new StartupException($"configuration section {SigningOptions.Section} is invalid: {e.Message}", e);
-        }
-        var errors = options.Validate(ledgerOrigin);
-        if (errors.Count > 0) throw new StartupException(string.Join("; ", errors));
-        services.AddSingleton(Options.Create(options));
-        services.AddSingleton<ManagedKeyRing>();
+        var options = services.AddValidatedOptions<SigningOptions>(configuration, SigningOptions.Section, o => o.Validate(ledgerOrigin));
         services.AddSingleton<SigningService>();
-        services.AddSingleton<AttestTrustedRoot>();
         services.AddSingleton<RegistryPublisher>();
-        return services;
+        return options;
     }
 
-    public static async Task InitializeSigningAsync(WebApplication app, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Opens the managed keys (creating the first one) and dates the log for Attest's trusted root; registers
+    /// both, finished. With a shared ledger the keys are in its database, and reloaded when another replica rotates.</summary>
+    public static async Task OpenSigningAsync(IServiceCollection services, AuditLedger ledger, ServiceKeys serviceKeys, SigningOptions options, string ledgerOrigin,
+        string dataDirectory, ServerSecrets secrets, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
-        var options = app.Services.GetRequiredService<IOptions<SigningOptions>>().Value;
         var keysDirectory = Path.Combine(dataDirectory, "keys", "signing");
-        var secrets = app.Services.GetRequiredService<ServerSecrets>().Store;
-        var location = secrets?.Location ?? keysDirectory;
+        var location = secrets.Store?.Location ?? keysDirectory;
         try
         {
-            var ring = app.Services.GetRequiredService<ManagedKeyRing>();
-            if (secrets is not null)
+            var ring = new ManagedKeyRing(ledger, time);
+            if (secrets.Store is { } store)
             {
                 // Shared by every replica; a rotation through any of them is loaded here within seconds.
-                await ring.InitializeAsync(new ManagedKeyStorage.Database(secrets), options.Algorithm, cancellationToken).ConfigureAwait(false);
-                app.Services.GetRequiredService<SecretWatcher>().Subscribe(ring.ReloadAsync);
+                await ring.InitializeAsync(new ManagedKeyStorage.Database(store), options.Algorithm, cancellationToken).ConfigureAwait(false);
+                secrets.Subscribe(ring.ReloadAsync);
             }
             else
             {
                 var password = options.KeyPassword is { } configured ? Encoding.UTF8.GetBytes(configured) : DevelopmentPassword(dataDirectory, logger);
                 await ring.InitializeAsync(new ManagedKeyStorage.Files(keysDirectory, password), options.Algorithm, cancellationToken).ConfigureAwait(false);
             }
+            services.AddSingleton(ring);
 
-            var ledger = app.Services.GetRequiredService<LedgerHolder>().Ledger!;
+            var logStart = default(DateTimeOffset);
             await foreach (var first in ledger.Store.ReadEntriesAsync(0, 1, cancellationToken).ConfigureAwait(false))
                 if (LedgerEntryCodec.TryParse(first.Body, out var entry, out _))
-                    app.Services.GetRequiredService<AttestTrustedRoot>().LogStart = entry.RecordedAt.AddSeconds(-1);
+                    logStart = entry.RecordedAt.AddSeconds(-1);
+            services.AddSingleton(provider => new AttestTrustedRoot(serviceKeys, provider.GetRequiredService<Keyless.KeylessAuthorities>(), options, ledgerOrigin,
+                logStart, provider.GetRequiredService<IOptions<Identity.KeylessOptions>>().Value));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException or SecretStoreException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException or SecretStoreException
+                                       or Npgsql.NpgsqlException)
         {
             throw new StartupException($"managed signing keys in {location} cannot be opened: {e.Message}", e);
         }
@@ -82,6 +76,6 @@ public static class SigningSetup
 
 internal static partial class SigningLog
 {
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Generated a development password for the managed signing keys at {Path}; set Attest:Signing:KeyPassword (environment ATTEST_Attest__Signing__KeyPassword) for production")]
+    [LoggerMessage(EventId = LogEvents.DevelopmentKeyPassword, Level = LogLevel.Warning, Message = "Generated a development password for the managed signing keys at {Path}; set Attest:Signing:KeyPassword (environment ATTEST_Attest__Signing__KeyPassword) for production")]
     public static partial void DevelopmentPassword(ILogger logger, string path);
 }

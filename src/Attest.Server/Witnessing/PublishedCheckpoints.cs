@@ -1,5 +1,4 @@
 using Attest.Ledger;
-using Attest.Server.Hosting;
 
 namespace Attest.Server.Witnessing;
 
@@ -9,23 +8,21 @@ namespace Attest.Server.Witnessing;
 /// with the configured number of them (the tlog-tiles <c>checkpoint</c> file serves it, so a client requiring
 /// cosignatures gets a tree it can check).
 /// </summary>
-public sealed class PublishedCheckpoints(LedgerHolder holder, WitnessingState state)
+public sealed class PublishedCheckpoints(AuditLedger ledger, WitnessingState state)
 {
     /// <summary>The latest checkpoint with the cosignatures stored for it so far; null before the first.</summary>
     public async Task<StoredCheckpoint?> LatestAsync(CancellationToken cancellationToken = default)
     {
-        if (holder.Ledger is not { } ledger) return null;
         var latest = await ledger.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
-        if (latest is null || state.Cosignatures is not { } cosignatures) return latest;
-        return latest with { Note = await cosignatures.CosignedNoteAsync(latest, cancellationToken).ConfigureAwait(false) };
+        if (latest is null) return latest;
+        return latest with { Note = await state.Cosignatures.CosignedNoteAsync(latest, cancellationToken).ConfigureAwait(false) };
     }
 
     /// <summary>The newest checkpoint the required witnesses cosigned; with no witnesses required, the latest one.</summary>
     public async Task<StoredCheckpoint?> WitnessedAsync(CancellationToken cancellationToken = default)
     {
-        if (state.Quorum.Required == 0 || state.Cosignatures is not { } cosignatures || holder.Ledger is not { } ledger)
-            return await LatestAsync(cancellationToken).ConfigureAwait(false);
-        return await cosignatures.NewestWitnessedAsync(state.Quorum, new LedgerAuditOptions(ledger.Origin, ledger.VerifierKeys),
+        if (state.Quorum.Required == 0) return await LatestAsync(cancellationToken).ConfigureAwait(false);
+        return await state.Cosignatures.NewestWitnessedAsync(state.Quorum, new LedgerAuditOptions(ledger.Origin, ledger.VerifierKeys),
             cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
@@ -34,6 +31,6 @@ public sealed class PublishedCheckpoints(LedgerHolder holder, WitnessingState st
     public async Task<string?> NoteAtAsync(long size, StoredCheckpoint? latest, CancellationToken cancellationToken = default)
     {
         if (latest is not null && latest.Size == size) return latest.Note;
-        return state.Cosignatures is { } cosignatures ? await cosignatures.NoteAtAsync(size, cancellationToken).ConfigureAwait(false) : null;
+        return await state.Cosignatures.NoteAtAsync(size, cancellationToken).ConfigureAwait(false);
     }
 }

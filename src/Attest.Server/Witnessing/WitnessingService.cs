@@ -1,3 +1,4 @@
+using Attest.Ledger;
 using Attest.Ledger.Witnessing;
 using Attest.Server.Hosting;
 
@@ -8,19 +9,19 @@ namespace Attest.Server.Witnessing;
 /// same checkpoint again, and answers a stale old size with its own), and logs refusals: a witness refusing a
 /// checkpoint this log signed means someone was shown another history, or this database was rolled back.
 /// </summary>
-internal sealed partial class WitnessingService(LedgerHolder holder, WitnessingState state, TimeProvider time, ILogger<WitnessingService> logger) : BackgroundService
+internal sealed partial class WitnessingService(AuditLedger ledger, WitnessingState state, TimeProvider time, ILogger<WitnessingService> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private long _settledSize;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (state.Witnessing is not { } witnessing) return;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
-                if (state.Witnessing is not { } witnessing || holder.Ledger is not { } ledger) continue;
                 var latest = await ledger.GetLatestCheckpointAsync(stoppingToken).ConfigureAwait(false);
                 if (latest is null || latest.Size <= _settledSize) continue;
                 var outcomes = await witnessing.WitnessAsync(latest, stoppingToken).ConfigureAwait(false);
@@ -44,6 +45,6 @@ internal sealed partial class WitnessingService(LedgerHolder holder, WitnessingS
         }
     }
 
-    [LoggerMessage(EventId = 1306, Level = LogLevel.Warning, Message = "Witnessing the latest checkpoint failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.WitnessingFailed, Level = LogLevel.Warning, Message = "Witnessing the latest checkpoint failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string reason);
 }

@@ -40,10 +40,12 @@ public static class CosignKeyFile
             if (n is not (32768 or 65536) || r != 8 || p != 1) return Fail($"the key file's scrypt parameters N={n} r={r} p={p} are not cosign's", out error);
             var cipher = root.GetProperty("cipher");
             if (cipher.GetProperty("name").GetString() != "nacl/secretbox") return Fail("the key file's cipher is not nacl/secretbox", out error);
-            if (!Base64Any.TryDecode(kdf.GetProperty("salt").GetString() ?? "", out var salt) || salt.Length == 0
+            if (!Base64Any.TryDecode(kdf.GetProperty("salt").GetString() ?? "", out var salt)
                 || !Base64Any.TryDecode(cipher.GetProperty("nonce").GetString() ?? "", out var nonce)
                 || !Base64Any.TryDecode(root.GetProperty("ciphertext").GetString() ?? "", out var ciphertext))
                 return Fail("the key file's salt, nonce or ciphertext is not base64", out error);
+            // go-securesystemslib always writes a 32-byte salt, the only length libsodium's scrypt takes.
+            if (salt.Length != SecretBox.ScryptSaltSize) return Fail($"the key file's salt is {salt.Length} bytes, not cosign's {SecretBox.ScryptSaltSize}", out error);
             var key = SecretBox.Scrypt(password, salt, n, r, p, SecretBox.KeySize);
             try
             {
@@ -72,7 +74,7 @@ public static class CosignKeyFile
     {
         const ulong n = 32768;
         const uint r = 8, p = 1;
-        var salt = RandomNumberGenerator.GetBytes(32);
+        var salt = RandomNumberGenerator.GetBytes(SecretBox.ScryptSaltSize);
         var nonce = RandomNumberGenerator.GetBytes(SecretBox.NonceSize);
         var key = SecretBox.Scrypt(password, salt, n, r, p, SecretBox.KeySize);
         byte[] ciphertext;

@@ -42,8 +42,16 @@ public sealed class CertificateTransparencyLogSigner
     public X509Extension CreateSctListExtension(X509Certificate2 precertificate, X509Certificate2 issuer)
     {
         ArgumentNullException.ThrowIfNull(precertificate);
+        return CreateSctListExtension(precertificate.RawData, issuer);
+    }
+
+    /// <inheritdoc cref="CreateSctListExtension(X509Certificate2, X509Certificate2)"/>
+    /// <param name="precertificate">The precertificate's DER; a precertificate poison extension in it is not signed (RFC 6962 §3.2).</param>
+    public X509Extension CreateSctListExtension(byte[] precertificate, X509Certificate2 issuer)
+    {
+        ArgumentNullException.ThrowIfNull(precertificate);
         ArgumentNullException.ThrowIfNull(issuer);
-        var tbs = SctStep.PrecertificateTbs(precertificate.RawData);
+        var tbs = SctStep.PrecertificateTbs(precertificate);
         var issuerKeyHash = SHA256.HashData(issuer.PublicKey.ExportSubjectPublicKeyInfo());
         var timestamp = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
         // hash_algorithm sha256 (4), signature_algorithm ecdsa (3), no SCT extensions.

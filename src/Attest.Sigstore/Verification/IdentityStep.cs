@@ -31,6 +31,7 @@ internal sealed class IdentityStep : IVerificationStep
             .ToList();
         var issuer = extensions.Issuer;
         var sanMatched = false;
+        string? claimMismatch = null;
         foreach (var expected in context.Policy.Identities)
         {
             var san = identities.FirstOrDefault(expected.MatchesSan);
@@ -38,6 +39,12 @@ internal sealed class IdentityStep : IVerificationStep
             sanMatched = true;
             if (issuer is not null && expected.MatchesIssuer(issuer))
             {
+                if (!expected.MatchesExtensions(extensions))
+                {
+                    claimMismatch ??= string.Join(", ", expected.Extensions.Where(e => extensions.Get(e.Key) != e.Value)
+                        .Select(e => $"{FulcioExtensions.NameOf(e.Key)} is {extensions.Get(e.Key) ?? "absent"}, not {e.Value}"));
+                    continue;
+                }
                 context.MatchedSan = san;
                 context.MatchedIssuer = issuer;
                 return null;
@@ -50,6 +57,8 @@ internal sealed class IdentityStep : IVerificationStep
             return VerificationContext.Finding(SigstoreCodes.IdentitySanMismatch, $"The certificate identity {found} is not the expected {wanted}.",
                 ("expected", wanted), ("found", found));
         }
+        if (claimMismatch is not null)
+            return VerificationContext.Finding(SigstoreCodes.IdentityClaimMismatch, $"The certificate's CI claims do not match the policy: {claimMismatch}.", ("found", claimMismatch));
         var wantedIssuer = string.Join(" or ", context.Policy.Identities.Select(i => i.Issuer ?? $"/{i.IssuerRegex}/"));
         return VerificationContext.Finding(SigstoreCodes.IdentityIssuerMismatch, $"The certificate was issued for OIDC issuer {issuer ?? "(none)"}, not the expected {wantedIssuer}.",
             ("expected", wantedIssuer), ("found", issuer ?? ""));

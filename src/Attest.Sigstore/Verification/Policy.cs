@@ -48,6 +48,13 @@ public sealed record CertificateIdentity
     public string? Issuer { get; init; }
     public string? IssuerRegex { get; init; }
 
+    /// <summary>Fulcio extension values the certificate must carry exactly, by arc under 1.3.6.1.4.1.57264.1
+    /// (e.g. 12 SourceRepositoryURI, 14 SourceRepositoryRef): the CI claims a keyless identity is more than its SAN.</summary>
+    public IReadOnlyDictionary<int, string> Extensions { get; init; } = new Dictionary<int, string>();
+
+    internal bool MatchesExtensions(Attest.Core.X509.FulcioExtensions extensions) =>
+        Extensions.All(e => string.Equals(extensions.Get(e.Key), e.Value, StringComparison.Ordinal));
+
     public static CertificateIdentity Exact(string subjectAlternativeName, string issuer) => new() { SubjectAlternativeName = subjectAlternativeName, Issuer = issuer };
 
     internal bool MatchesSan(string value) => Matches(value, SubjectAlternativeName, SubjectAlternativeNameRegex);

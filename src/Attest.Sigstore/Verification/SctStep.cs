@@ -17,6 +17,9 @@ internal sealed class SctStep : IVerificationStep
 {
     public const string SctListOid = "1.3.6.1.4.1.11129.2.4.2";
 
+    /// <summary>The critical extension that makes a precertificate unusable as a certificate (RFC 6962 §3.1).</summary>
+    public const string PrecertificatePoisonOid = "1.3.6.1.4.1.11129.2.4.3";
+
     // Issuers come from the trusted root, so their key hashes are computed once.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<X509Certificate2, byte[]> IssuerKeyHashes = new();
 
@@ -128,7 +131,9 @@ internal sealed class SctStep : IVerificationStep
                         {
                             var encoded = extensions.ReadEncodedValue();
                             var extension = new AsnReader(encoded, AsnEncodingRules.DER).ReadSequence();
-                            if (extension.ReadObjectIdentifier() == SctListOid) continue;
+                            // The final certificate's SCT list, or the precertificate's poison (RFC 6962 §3.1): neither is signed.
+                            var oid = extension.ReadObjectIdentifier();
+                            if (oid is SctListOid or PrecertificatePoisonOid) continue;
                             writer.WriteEncodedValue(encoded.Span);
                         }
                     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Attest.Core;
 using Attest.Sbom.Checks;
 using Attest.Sbom.Reading;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Attest.Sbom.Tests.Checks;
 
@@ -25,7 +26,7 @@ public sealed class SbomCheckerTests
     }
 
     private static IReadOnlyList<Finding> Check(SbomReadResult read, SbomPolicy policy, Digest? subject = null) =>
-        new SbomChecker(new TestTimeProvider(Now)).Check(read, policy, subject);
+        new SbomChecker(new FakeTimeProvider(Now)).Check(read, policy, subject);
 
     [Fact]
     public void Denied_licence_names_every_component_bound_by_it_and_spares_dual_licensed_ones()

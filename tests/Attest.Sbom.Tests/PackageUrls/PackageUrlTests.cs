@@ -13,6 +13,7 @@ public sealed class PackageUrlTests
     [InlineData("no version", "pkg:npm/left-pad", "npm", null, "left-pad", null, "pkg:npm/left-pad")]
     [InlineData("scheme slashes ignored", "pkg://npm/left-pad@1.3.0", "npm", null, "left-pad", "1.3.0", "pkg:npm/left-pad@1.3.0")]
     [InlineData("qualifiers sorted, keys lower-cased, subpath cleaned", "pkg:deb/debian/curl@7.50.3-1?Distro=jessie&arch=i386#./a/../b", "deb", "debian", "curl", "7.50.3-1", "pkg:deb/debian/curl@7.50.3-1?arch=i386&distro=jessie#a/b")]
+    [InlineData("encoded dot segments of a subpath are dropped after decoding", "pkg:npm/x@1#%2E%2E/a/%2e", "npm", null, "x", "1", "pkg:npm/x@1#a")]
     [InlineData("oci digest version", "pkg:oci/debian@sha256%3A244fd47e07d10?repository_url=docker.io/library/debian", "oci", null, "debian", "sha256:244fd47e07d10", "pkg:oci/debian@sha256%3A244fd47e07d10?repository_url=docker.io/library/debian")]
     public void Parses_and_canonicalises(string description, string text, string type, string? ns, string name, string? version, string canonical)
     {
@@ -33,6 +34,9 @@ public sealed class PackageUrlTests
     [InlineData("qualifier without value form", "pkg:npm/x@1?novalue")]
     [InlineData("duplicate qualifier", "pkg:npm/x@1?a=1&a=2")]
     [InlineData("empty", "")]
+    [InlineData("encoded '/' in the namespace (would print as two segments)", "pkg:pypi/%2Fdjai/django@1")]
+    [InlineData("encoded '/' in the name", "pkg:npm/a%2Fb@1")]
+    [InlineData("encoded '/' in a subpath segment", "pkg:npm/x@1#a%2Fb")]
     public void Rejects_invalid_package_urls(string description, string text)
     {
         Assert.False(PackageUrl.TryParse(text, out _, out var error), description);

@@ -63,6 +63,54 @@ public sealed class DecisionLedgerTests(RegistryFixture registry)
         Assert.NotEqual(0, refused.ExitCode);
     }
 
+    [Fact]
+    public async Task A_denial_is_recorded_with_its_whole_causes_the_operation_and_the_requesting_user()
+    {
+        using var workspace = new ServerWorkspace(withPolicies: false);
+        using var images = new TestImageRegistry(registry.Host);
+        using var sigstore = new TestSigstore();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Directory.CreateDirectory(workspace.PolicyDirectory);
+        sigstore.WriteTrustedRoot(Path.Combine(workspace.PolicyDirectory, "trusted_root.json"));
+        await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "k.pub"), key.ExportSubjectPublicKeyInfoPem());
+        await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "p.yaml"), $$"""
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: recorded}
+            spec:
+              match: {images: ["{{registry.Host}}/causes/**"]}
+              signatures: {authorities: [{name: k, trustedRoot: trusted_root.json, key: {file: k.pub} }]}
+            """);
+        var digest = await images.PushImageAsync("causes/app", "v1");
+        await images.AttachBundleAsync("causes/app", digest, sigstore.SignImage(digest, stranger));
+
+        await using (var server = await workspace.Start($"--Attest:Registries:Insecure:0={registry.Host}").WaitUntilListeningAsync())
+        {
+            var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", $"{registry.Host}/causes/app@{digest}");
+            var (_, decided) = await AdmissionRequests.PostAsync(server.Client, "admission/validate", review);
+            Assert.False(decided.RootElement.GetProperty("response").GetProperty("allowed").GetBoolean());
+        }
+
+        var query = await CliRunner.RunAsync(workspace.Path, "ledger", "query", "--db", Path.Combine(workspace.DataDirectory, "ledger.db"), "--kind", "admission.decision");
+        Assert.True(query.ExitCode == 0, query.StandardError);
+        using var entry = JsonDocument.Parse(query.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single());
+        var details = entry.RootElement.GetProperty("details");
+        Assert.Equal("CREATE", details.GetProperty("operation").GetString());
+        var user = details.GetProperty("user");
+        Assert.Equal("system:serviceaccount:kube-system:replicaset-controller", user.GetProperty("username").GetString());
+        Assert.Contains("system:authenticated", user.GetProperty("groups").EnumerateArray().Select(g => g.GetString()));
+
+        var policy = Assert.Single(details.GetProperty("policies").EnumerateArray());
+        var reason = Assert.Single(policy.GetProperty("reasons").EnumerateArray());
+        Assert.Equal("signature.untrusted", reason.GetProperty("code").GetString());
+        Assert.Contains("none verifies", reason.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var cause = Assert.Single(reason.GetProperty("causes").EnumerateArray());
+        Assert.Equal("k", cause.GetProperty("evidence").GetProperty("authority").GetString());
+        Assert.False(string.IsNullOrEmpty(cause.GetProperty("code").GetString()));
+        Assert.NotEqual("signature.untrusted", cause.GetProperty("code").GetString());
+    }
+
     /// <summary>The origin and checkpoint verifier key from the server's structured start-up log (event 1002).</summary>
     private static (string Origin, string VerifierKey) AnnouncedVerifierKey(string output)
     {

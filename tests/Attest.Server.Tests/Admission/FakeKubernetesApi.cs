@@ -134,6 +134,17 @@ internal sealed class FakeKubernetesApi : IAsyncDisposable
         ["type"] = "Opaque",
     };
 
+    /// <summary>A Secret whose JSON is larger than any pull secret (an API server, or something posing as one, that
+    /// answers without end).</summary>
+    public void AddOversizedSecret(string ns, string name, int bytes) => _objects[$"{ns}/secrets/{name}"] = new JsonObject
+    {
+        ["kind"] = "Secret",
+        ["apiVersion"] = "v1",
+        ["metadata"] = Metadata(ns, name),
+        ["data"] = new JsonObject { ["blob"] = Convert.ToBase64String(new byte[bytes]) },
+        ["type"] = "Opaque",
+    };
+
     public void AddServiceAccount(string ns, string name, params string[] imagePullSecrets) => _objects[$"{ns}/serviceaccounts/{name}"] = new JsonObject
     {
         ["kind"] = "ServiceAccount",

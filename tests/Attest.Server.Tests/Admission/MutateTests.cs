@@ -67,6 +67,28 @@ public sealed class MutateTests(RegistryFixture registry) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_debug_container_added_through_the_ephemeralcontainers_subresource_is_pinned()
+    {
+        // What kubectl debug --image=… sends: an UPDATE of the pods/ephemeralcontainers subresource whose object is
+        // the Pod with the new ephemeral container, the old object without it.
+        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", $"{registry.Host}/demo/app@{_appDigest}");
+        var request = review["request"]!.AsObject();
+        request["operation"] = "UPDATE";
+        request["subResource"] = "ephemeralcontainers";
+        request["oldObject"] = request["object"]!.DeepClone();
+        request["object"]!["spec"]!["ephemeralContainers"] = new System.Text.Json.Nodes.JsonArray(
+            new System.Text.Json.Nodes.JsonObject { ["name"] = "debugger", ["image"] = $"{registry.Host}/demo/app:v1" });
+
+        var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/mutate", review);
+        Assert.Equal(200, status);
+        var response = body.RootElement.GetProperty("response");
+        using var patch = JsonDocument.Parse(Convert.FromBase64String(response.GetProperty("patch").GetString()!));
+        var operation = Assert.Single(patch.RootElement.EnumerateArray());
+        Assert.Equal("/spec/ephemeralContainers/0/image", operation.GetProperty("path").GetString());
+        Assert.Equal($"{registry.Host}/demo/app:v1@{_appDigest}", operation.GetProperty("value").GetString());
+    }
+
+    [Fact]
     public async Task Objects_without_images_and_deletes_pass_untouched()
     {
         var (status, role) = await AdmissionRequests.PostAsync(_server.Client, "admission/mutate", AdmissionRequests.Load("11_role.json"));
@@ -147,6 +169,22 @@ public sealed class MutateTests(RegistryFixture registry) : IAsyncLifetime
     {
         var (status, _) = await AdmissionRequests.PostRawAsync(_server.Client, "admission/mutate", "{}"u8.ToArray(), "text/plain");
         Assert.Equal(415, status);
+    }
+
+    [Theory]
+    [InlineData("admission/validate")]
+    [InlineData("admission/mutate")]
+    public async Task Review_with_a_duplicate_key_is_refused(string path)
+    {
+        // The same container names two images: whichever a reader keeps, another may keep the other.
+        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", $"{registry.Host}/demo/app@{_appDigest}");
+        var json = review.ToJsonString();
+        var image = $"\"image\":\"{registry.Host}/demo/app@{_appDigest}\"";
+        Assert.Contains(image, json, StringComparison.Ordinal);
+        json = json.Replace(image, image + ",\"image\":\"docker.io/library/evil:latest\"", StringComparison.Ordinal);
+        var (status, problem) = await AdmissionRequests.PostRawAsync(_server.Client, path, Encoding.UTF8.GetBytes(json));
+        Assert.True(status == 400, $"{status} {problem.RootElement}");
+        Assert.Contains("duplicate", problem.RootElement.GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

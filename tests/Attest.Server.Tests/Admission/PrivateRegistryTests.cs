@@ -99,9 +99,18 @@ public sealed class PrivateRegistryTests(TokenAuthRegistryFixture registry)
         {
             Assert.Contains("[registry.not-allowed]", await DenialAsync(elsewhere, image), StringComparison.Ordinal);
         }
+        // The list applies to every hop: the registry alone is not enough when its token service lives elsewhere.
+        await using (var registryOnly = await workspace.Start(
+            $"--Attest:Registries:Insecure={registry.Host}", $"--Attest:Registries:Allowed=ghcr.io,{registry.Host}").WaitUntilListeningAsync())
+        {
+            var denial = await DenialAsync(registryOnly, image);
+            Assert.Contains("[registry.not-allowed]", denial, StringComparison.Ordinal);
+            Assert.Contains(registry.RealmUri.Authority, denial, StringComparison.Ordinal);
+        }
         await using var listed = await workspace.Start(
-            $"--Attest:Registries:Insecure={registry.Host}", $"--Attest:Registries:Allowed=ghcr.io,{registry.Host}").WaitUntilListeningAsync();
-        // Reached the registry (the comma form of Insecure worked too): refused for lack of credentials, not by the allowlist.
+            $"--Attest:Registries:Insecure={registry.Host}", $"--Attest:Registries:Allowed=ghcr.io,{registry.Host},{registry.RealmUri.Authority}").WaitUntilListeningAsync();
+        // Reached the registry and its token service (the comma form of Insecure worked too): refused for lack of
+        // credentials, not by the allowlist.
         Assert.Contains("[registry.auth.denied]", await DenialAsync(listed, image), StringComparison.Ordinal);
     }
 

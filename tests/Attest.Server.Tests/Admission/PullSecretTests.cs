@@ -143,6 +143,17 @@ public sealed class PullSecretTests(BasicAuthRegistryFixture registry) : IAsyncL
     }
 
     [Fact]
+    public async Task An_oversized_API_answer_is_refused_and_the_other_secrets_still_sign_in()
+    {
+        _api.AddOversizedSecret(Namespace, "oversized", 2 << 20);
+        var digest = await PushAsync("pull/oversized");
+        var validated = await PostAsync("admission/validate", Pod($"{registry.Host}/pull/oversized@{digest}", "oversized", "regcred"));
+        Assert.Contains("[signature.none]", Message(validated), StringComparison.Ordinal);
+        Assert.Contains($"/api/v1/namespaces/{Namespace}/secrets/oversized", _api.Requests);
+        Assert.Contains("more than 1048576 bytes", _server.StandardOutput + _server.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Deployment_without_pull_secrets_uses_those_of_its_service_account()
     {
         var digest = await PushAsync("pull/team");

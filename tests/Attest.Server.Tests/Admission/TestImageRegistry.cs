@@ -4,10 +4,10 @@ using Attest.Oci;
 
 namespace Attest.Server.Tests.Admission;
 
-/// <summary>Pushes small unique images and arbitrary referrers to the rig registry.</summary>
-internal sealed class TestImageRegistry(string host) : IDisposable
+/// <summary>Pushes small unique images and arbitrary referrers to the rig registry (with credentials when it needs them).</summary>
+internal sealed class TestImageRegistry(string host, IRegistryCredentialProvider? credentials = null) : IDisposable
 {
-    public RegistryClient Client { get; } = new(new RegistryClientOptions { InsecureRegistries = new HashSet<string> { host } });
+    public RegistryClient Client { get; } = new(new RegistryClientOptions { InsecureRegistries = new HashSet<string> { host }, Credentials = credentials });
 
     public string Host => host;
 

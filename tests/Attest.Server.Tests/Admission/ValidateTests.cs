@@ -68,7 +68,7 @@ public sealed class ValidateTests(RegistryFixture registry) : IAsyncLifetime
     private async Task<JsonElement> ValidateAsync(JsonObject review)
     {
         var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/validate", review);
-        Assert.Equal(200, status);
+        Assert.True(status == 200, _server.StandardOutput);
         var response = body.RootElement.GetProperty("response").Clone();
         Assert.Equal(review["request"]!["uid"]!.GetValue<string>(), response.GetProperty("uid").GetString());
         return response;
@@ -114,12 +114,12 @@ public sealed class ValidateTests(RegistryFixture registry) : IAsyncLifetime
     public async Task Referrer_that_cannot_be_used_is_named_in_the_denial()
     {
         var digest = await _images.PushImageAsync("prod/broken-referrer", "v1");
-        // A referrer listed as a bundle whose manifest carries no bundle layer.
+        // Listed as a bundle referrer of the image, but its manifest is a plain image that names no subject.
         var other = await _images.PushImageAsync("prod/broken-referrer", "not-a-bundle");
         var index = System.Text.Encoding.UTF8.GetBytes($$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{other}}","size":1,"artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json"}]}""");
         await _images.Client.PushManifestAsync(registry.Host, "prod/broken-referrer", Attest.Oci.RegistryClient.ReferrersTag(digest), index, "application/vnd.oci.image.index.v1+json");
         var message = Message(await ValidateAsync(Pod($"{registry.Host}/prod/broken-referrer@{digest}")));
-        Assert.Contains($"referrer {other} has no bundle layer", message, StringComparison.Ordinal);
+        Assert.Contains($"referrer {other} is listed for {digest} but its manifest names no subject; not examined [evidence.subject-mismatch]", message, StringComparison.Ordinal);
     }
 
     [Fact]

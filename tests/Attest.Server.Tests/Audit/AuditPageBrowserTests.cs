@@ -81,13 +81,11 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
     private static List<string> Bars(JsonElement bars) =>
         [.. bars.EnumerateArray().Select(b => $"{b.GetProperty("bucket").GetString()} {b.GetProperty("verdict").GetString()} {b.GetProperty("count").GetInt32()}")];
 
-    private static Task<JsonDocument> RunAsync(Dictionary<string, string> environment) => RunScriptAsync("audit-page.mjs", environment);
-
-    /// <summary>Runs one of the browser scripts beside audit-page.mjs in headless Chromium; returns the JSON it prints.</summary>
-    internal static async Task<JsonDocument> RunScriptAsync(string name, Dictionary<string, string> environment)
+    /// <summary>Runs a playwright-core script of tests/Attest.Server.Tests/browser in headless Chromium; its JSON output.</summary>
+    internal static async Task<JsonDocument> RunAsync(Dictionary<string, string> environment, string scriptName = "audit-page.mjs")
     {
         var chromium = Prerequisites.Executable("chromium", "chromium");
-        var script = Path.Combine(Path.GetDirectoryName(BrowserTooling.Install())!, name);
+        var script = BrowserTooling.Install(scriptName);
         var start = new ProcessStartInfo("node", [script])
         {
             RedirectStandardOutput = true,
@@ -108,9 +106,9 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{name} did not finish in 3 minutes: {await stderr}");
+            throw new TimeoutException($"{scriptName} did not finish in 3 minutes: {await stderr}");
         }
-        Assert.True(process.ExitCode == 0, $"{name} failed ({process.ExitCode}): {await stderr}\n{await stdout}");
+        Assert.True(process.ExitCode == 0, $"{scriptName} failed ({process.ExitCode}): {await stderr}\n{await stdout}");
         return JsonDocument.Parse(await stdout);
     }
 }
@@ -121,8 +119,14 @@ internal static class BrowserTooling
 {
     private static readonly Lazy<string> Installed = new(InstallOnce, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>The path of audit-page.mjs inside the installed tool directory.</summary>
-    public static string Install() => Installed.Value;
+    /// <summary>The path of <paramref name="script"/> (a file of tests/Attest.Server.Tests/browser) inside the installed
+    /// tool directory.</summary>
+    public static string Install(string script)
+    {
+        var target = Path.Combine(Installed.Value, script);
+        File.Copy(Path.Combine(RepositoryPaths.Root, "tests", "Attest.Server.Tests", "browser", script), target, overwrite: true);
+        return target;
+    }
 
     private static string InstallOnce()
     {
@@ -165,7 +169,6 @@ internal static class BrowserTooling
                     throw new InvalidOperationException($"npm ci (playwright-core) failed with exit code {process.ExitCode}; is the npm registry reachable? {error.Result}");
             }
         }
-        foreach (var file in Directory.GetFiles(source, "*.mjs")) File.Copy(file, Path.Combine(tools, Path.GetFileName(file)), overwrite: true);
-        return Path.Combine(tools, "audit-page.mjs");
+        return tools;
     }
 }

@@ -5,6 +5,7 @@ using Attest.Core.Transparency;
 using Attest.Ledger;
 using Attest.Server.Tests.Hosting;
 using Attest.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Attest.Server.Tests.Audit;
 
@@ -113,31 +114,24 @@ public sealed class SeededLedgerServer : IAsyncLifetime
 
     private async Task SeedAsync()
     {
-        var time = new SettableTime(Decisions[0].At);
+        var time = new FakeTimeProvider(Decisions[0].At);
         var (store, ledger) = await OpenLedgerAsync(_workspace, _key, time);
         await using var _ = store;
         await using var __ = ledger;
         for (var i = 0; i < Decisions.Length; i++)
         {
             var d = Decisions[i];
-            time.Now = d.At;
+            time.SetUtcNow(d.At);
             var details = JsonDocument.Parse($$"""{"uid":"seed-{{i}}","policies":[{"policy":"production","passed":{{(d.Verdict == "deny" ? "false" : "true")}}}]}""").RootElement.Clone();
             await ledger.AppendAsync(LedgerEntry.AdmissionDecision(d.Image, d.Digest, d.Namespace, d.Verdict, details));
             if (i + 1 == EarlierCheckpointSize) await ledger.CheckpointAsync();
         }
-        time.Now = At(20, 12, 0);
+        time.SetUtcNow(At(20, 12, 0));
         await ledger.AppendAsync(LedgerEntry.SignatureIssued(SignedDigest, "ci-release", JsonDocument.Parse("""{"keyId":"seed"}""").RootElement.Clone()));
-        time.Now = At(20, 12, 5);
+        time.SetUtcNow(At(20, 12, 5));
         await ledger.AppendAsync(LedgerEntry.SignatureIssued(AppDigest, "ci-release"));
         await ledger.CheckpointAsync();
     }
 
     private static DateTimeOffset At(int day, int hour, int minute) => new(2026, 11, day, hour, minute, 0, TimeSpan.Zero);
-
-    internal sealed class SettableTime(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -13,7 +13,10 @@ public sealed class BootstrapTests
         using var workspace = new ServerWorkspace();
         Directory.CreateDirectory(workspace.DataDirectory);
         var left = new { client_id = "attest-00000000deadbeef", client_secret = "attest_secret_" + Guid.NewGuid().ToString("N"), scope = "admin audit" };
-        await File.WriteAllTextAsync(Path.Combine(workspace.DataDirectory, "admin-credentials.json"), JsonSerializer.Serialize(left));
+        var path = Path.Combine(workspace.DataDirectory, "admin-credentials.json");
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(left));
+        // As the server writes it: owner-only (a file anyone else could have written is not adopted, see CredentialHygieneTests).
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         await using var server = await workspace.Start().WaitUntilListeningAsync();
         var token = await server.TokenAsync(new ApiAccess.Credentials(left.client_id, left.client_secret), "admin");

@@ -11,7 +11,7 @@ namespace Attest.Server.Tests.Checks;
 /// <summary>What a CI job and an admission policy do with an attestation the check endpoints issued: verify it with
 /// <c>attest verify-bundle</c> against the server's published key and trusted root, and judge it with an ImagePolicy
 /// that requires the check's predicate type with <c>/verdict equals passed</c> (in-process, as the webhook's
-/// PolicyChecker does after AuthorityVerifier).</summary>
+/// verify and judge stages do).</summary>
 internal static class CheckAttestations
 {
     public const string GoSumType = "https://attest.dev/attestations/gosum/v1";
@@ -87,35 +87,11 @@ internal static class CheckAttestations
         Assert.True(set is not null, string.Join("\n", errors));
         var policy = Assert.Single(set.ImagePolicies);
 
-        var verifier = new AuthorityVerifier(TimeProvider.System);
-        var verified = new List<VerifiedEvidence>();
-        var unverified = new List<string>();
-        var firstFailure = new Dictionary<string, Finding>(StringComparer.Ordinal);
-        var count = 0;
-        foreach (var path in bundlePaths)
-        {
-            count++;
-            var found = new FoundBundle(path, File.ReadAllBytes(path));
-            var (bundle, failure, statement, statementBytes) = found.Parsed;
-            Assert.True(bundle is not null, failure?.ToString());
-            var any = false;
-            foreach (var authority in policy.Authorities.Values)
-            {
-                var result = verifier.Verify(authority, bundle, imageDigest);
-                if (result.Verified)
-                {
-                    verified.Add(new VerifiedEvidence(authority.Name, found.Source, statement, statementBytes));
-                    any = true;
-                }
-                else
-                {
-                    firstFailure.TryAdd(authority.Name, result.Failure!);
-                }
-            }
-            if (!any && statement is not null) unverified.Add(statement.PredicateType);
-        }
-        var evidence = new PolicyEvidence(count, verified, unverified, firstFailure, []);
-        return new PolicyChecker(TimeProvider.System).Check(policy, evidence, imageDigest);
+        // The verify and judge stages of the admission pipeline, on these bundles as the collected evidence.
+        var collected = new CollectedEvidence(imageDigest, [.. bundlePaths.Select(p => new FoundBundle(p, File.ReadAllBytes(p)))], []);
+        Assert.All(collected.Items.Cast<FoundBundle>(), b => Assert.True(b.Parsed.Bundle is not null, b.Parsed.Failure?.ToString()));
+        var verified = new EvidenceVerifier(new AuthorityVerifier(TimeProvider.System)).Verify(policy, collected);
+        return new PolicyJudge(TimeProvider.System).Judge(policy, verified);
     }
 
     /// <summary>The in-toto statement inside the bundle's DSSE envelope.</summary>

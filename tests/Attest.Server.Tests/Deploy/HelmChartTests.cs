@@ -69,6 +69,28 @@ public sealed class HelmChartTests
         ((YamlSequenceNode)Get(Single(documents, "Deployment"), "spec", "template", "spec", "containers", "0", "args")!).Children
             .Select(a => ((YamlScalarNode)a).Value!).ToList();
 
+    /// <summary>The resources every rule of a webhook configuration covers.</summary>
+    private static List<string> RuleResources(YamlMappingNode configuration) =>
+        ((YamlSequenceNode)Get(configuration, "webhooks", "0", "rules")!).Children
+            .SelectMany(rule => ((YamlSequenceNode)Get(rule, "resources")!).Children.Select(r => ((YamlScalarNode)r).Value!)).ToList();
+
+    [Fact]
+    public void Both_webhooks_cover_ephemeral_containers_in_the_chart_and_in_the_raw_manifests()
+    {
+        // kubectl debug adds an ephemeral container through the pods/ephemeralcontainers subresource: unless the
+        // mutating webhook sees it, its image is never pinned and the validating webhook denies it as not pinned.
+        var raw = new YamlStream();
+        using (var reader = File.OpenText(Path.Combine(RepositoryPaths.Root, "deploy", "kubernetes", "webhooks.yaml"))) raw.Load(reader);
+        var sources = new Dictionary<string, List<YamlMappingNode>>
+        {
+            ["helm"] = Render("policiesConfigMap: attest-policies"),
+            ["deploy/kubernetes"] = [.. raw.Documents.Select(d => (YamlMappingNode)d.RootNode)],
+        };
+        foreach (var (source, documents) in sources)
+            foreach (var kind in new[] { "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" })
+                Assert.True(RuleResources(Single(documents, kind)).Contains("pods/ephemeralcontainers"), $"{source} {kind} does not cover pods/ephemeralcontainers");
+    }
+
     [Fact]
     public void Default_values_render_the_service_with_cert_manager_tls_and_fail_closed_webhooks()
     {

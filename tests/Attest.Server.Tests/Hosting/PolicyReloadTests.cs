@@ -4,10 +4,12 @@ namespace Attest.Server.Tests.Hosting;
 
 public sealed class PolicyReloadTests
 {
+    /// <summary>The revision in force, as /readyz names it in the policies check.</summary>
     private static async Task<string> RevisionAsync(Attest.Testing.ServerProcess server)
     {
         using var document = JsonDocument.Parse(await server.Client.GetStringAsync("readyz"));
-        return document.RootElement.GetProperty("checks").GetProperty("policies").GetProperty("detail").GetString()!;
+        var detail = document.RootElement.GetProperty("checks").GetProperty("policies").GetProperty("detail").GetString()!;
+        return System.Text.RegularExpressions.Regex.Match(detail, "revision (sha256:[0-9a-f]{64})").Groups[1].Value;
     }
 
     private static async Task<string> WaitForChangeAsync(Attest.Testing.ServerProcess server, string before)
@@ -47,5 +49,9 @@ public sealed class PolicyReloadTests
 
         using var ready = await server.Client.GetAsync("readyz");
         Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        using var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
+        Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
+        var policies = body.RootElement.GetProperty("checks").GetProperty("policies");
+        Assert.Contains(policies.GetProperty("errors").EnumerateArray(), e => e.GetString()!.StartsWith("broken.yaml:2:7: unknown kind", StringComparison.Ordinal));
     }
 }

@@ -13,8 +13,10 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
     {
         using var first = new ServerWorkspace();
         using var second = new ServerWorkspace();
-        // Replicas share the ledger key and every other key through the database (no key file is copied).
+        // Replicas share the ledger key, the checksum database's key and every other key through the database (no key
+        // file is copied).
         var environment = SharedKeysServerTests.Environment(postgres.ConnectionString);
+        environment["ATTEST_Attest__SumDb__Patterns"] = "corp.example";
         // Start-up decrypts the shared keys (scrypt, deliberately slow): allow for a loaded machine.
         await using var a = await ServerProcess.Start(first.Path, null, environment).WaitUntilListeningAsync(TimeSpan.FromSeconds(120));
         await using var b = await ServerProcess.Start(second.Path, null, environment).WaitUntilListeningAsync(TimeSpan.FromSeconds(120));
@@ -50,6 +52,24 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
         // One log: the replicas' entries interleave in one sequence.
         Assert.Equal(indexes.Order(), indexes);
         Assert.Equal(indexes.Count, indexes.Distinct().Count());
+
+        // One checksum database too (its key shared as well): a record published through one replica is served by the
+        // other, whose refusal of other content for the version names the first.
+        var module = new Attest.GoModules.ModuleVersion("corp.example/replicated", "v1.0.0");
+        async Task<HttpStatusCode> PublishAsync(ServerProcess server, string marker)
+        {
+            using var form = new MultipartFormDataContent();
+            form.Add(new StringContent(module.Path), "module");
+            form.Add(new StringContent(module.Version), "version");
+            form.Add(new ByteArrayContent(SumDb.SumDbServerFixture.SimpleZip(module, marker)), "zip", "m.zip");
+            using var response = await server.SendAsync(HttpMethod.Post, "v1/gosum/modules", await server.TokenAsync(ci), form);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.Created, await PublishAsync(a, "first"));
+        var lookup = await b.Client.GetStringAsync($"sumdb/lookup/{module}");
+        Assert.Contains($"{module.Path} {module.Version} h1:", lookup, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, await PublishAsync(b, "second"));
+        Assert.Equal(await a.Client.GetStringAsync("sumdb/latest"), await b.Client.GetStringAsync("sumdb/latest"));
     }
 
     [Fact]

@@ -27,17 +27,30 @@ internal sealed class ServerWorkspace : IDisposable
 
     /// <summary>Starts the server as the API server reaches a webhook: HTTPS with a certificate made for 127.0.0.1,
     /// which the returned server's client trusts (and nothing else).</summary>
-    public async Task<ServerProcess> StartWebhookAsync(params string[] arguments)
+    public Task<ServerProcess> StartWebhookAsync(params string[] arguments) => StartWebhookAsync(null, arguments);
+
+    /// <summary><see cref="StartWebhookAsync(string[])"/> with environment variables (secrets such as a PostgreSQL
+    /// connection string go there, never on the command line).</summary>
+    public async Task<ServerProcess> StartWebhookAsync(IDictionary<string, string>? environment, params string[] arguments)
     {
-        var (certificate, certificateFile, keyFile) = TestCertificates.CreateLoopbackTls(Path);
-        var server = await Start([
-                "--urls", "https://127.0.0.1:0",
-                $"--Kestrel:Certificates:Default:Path={certificateFile}",
-                $"--Kestrel:Certificates:Default:KeyPath={keyFile}",
-                .. arguments])
-            .WaitUntilListeningAsync();
-        return server.TrustCertificate(certificate);
+        var server = await StartWebhook(environment, arguments).WaitUntilListeningAsync();
+        return server.TrustCertificate(_certificate!);
     }
+
+    /// <summary>Starts the webhook without waiting (for starts that are expected to fail).</summary>
+    public ServerProcess StartWebhook(IDictionary<string, string>? environment, params string[] arguments)
+    {
+        if (_certificate is null) (_certificate, _certificateFile, _keyFile) = TestCertificates.CreateLoopbackTls(Path);
+        return ServerProcess.Start(Path, [
+                "--urls", "https://127.0.0.1:0",
+                $"--Kestrel:Certificates:Default:Path={_certificateFile}",
+                $"--Kestrel:Certificates:Default:KeyPath={_keyFile}",
+                .. arguments], environment);
+    }
+
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
+    private string? _certificateFile;
+    private string? _keyFile;
 
     public void Dispose() => _directory.Dispose();
 }

@@ -12,8 +12,9 @@ namespace Attest.Server.Tests.Hosting;
 /// <summary>
 /// Three real server processes on one real PostgreSQL database, each with its own empty data directory: every key
 /// lives in the database (encrypted with the key-encryption password), so the replicas share the ledger key, the
-/// managed signing keys, the token-protection keys and one bootstrap administrator; a key rotated through one
-/// replica signs on the others within 5 seconds, and bundles signed before still verify on all three.
+/// managed signing keys, the token-protection keys, one bootstrap administrator, the keyless CA, CT log and TSA and the
+/// checksum database's key; a key rotated through one replica signs on the others within 5 seconds, and bundles signed
+/// before still verify on all three.
 /// </summary>
 public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixture<PostgresFixture>
 {
@@ -70,6 +71,9 @@ public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixt
             Assert.All(before, keys => Assert.Equal(before[0], keys));
             var roots = await Task.WhenAll(servers.Select((s, i) => TrustedRootAsync(s, tokens[i])));
             Assert.All(roots, r => Assert.Equal(TlogKeys(roots[0]), TlogKeys(r)));
+            // So do the keyless authorities (CA, CT log, TSA) and the checksum database's key.
+            Assert.All(roots, r => Assert.Equal(AuthorityKeys(roots[0]), AuthorityKeys(r)));
+            Assert.Single((await Task.WhenAll(servers.Select((s, i) => SumDbKeyAsync(s, tokens[i])))).Distinct());
 
             var signedBefore = new List<(string Bundle, string Artifact)>();
             for (var i = 0; i < 3; i++) signedBefore.Add(await SignAsync(servers[i], tokens[i], workspaces[i], before[0][0]));
@@ -155,10 +159,48 @@ public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixt
         Assert.Contains(rows, r => r.Kind == "managed-signing-key");
         Assert.Contains(rows, r => r.Kind == "data-protection");
         Assert.Contains(rows, r => r.Kind == "bootstrap-admin");
+        Assert.Contains(rows, r => r.Kind == "sumdb-key");
+        foreach (var kind in new[] { "ctlog-key", "ca-root-key", "ca-key", "ca-chain", "tsa-root-key", "tsa-key", "tsa-chain" })
+            Assert.Contains(rows, r => r.Kind == "keyless-" + kind);
+        // Nothing of it is a file of the replica.
+        Assert.False(File.Exists(Path.Combine(workspace.DataDirectory, "keys", "signing-key.pem")));
+        Assert.False(File.Exists(Path.Combine(workspace.DataDirectory, "keys", "sumdb-key")));
+        Assert.False(Directory.Exists(Path.Combine(workspace.DataDirectory, "keys", "keyless")));
         Assert.All(rows, r => Assert.StartsWith("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----", r.Value, StringComparison.Ordinal));
         Assert.DoesNotContain(rows, r => r.Value.Contains("PRIVATE KEY-----\nMIG", StringComparison.Ordinal) || r.Value.Contains("client_secret", StringComparison.Ordinal));
         await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("UPDATE attest_secrets SET value = 'x' WHERE kind = 'ledger-key'"));
         await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("DELETE FROM attest_secrets WHERE kind = 'managed-signing-key'"));
+    }
+
+    [Fact]
+    public async Task Moving_to_the_database_takes_over_the_key_files_a_replica_had()
+    {
+        using var workspace = new ServerWorkspace();
+        string ledgerKeys, authorities, sumdbKey;
+        // Keys as files (the layout before keys moved to the database), created by a first start.
+        await using (var before = await ServerProcess.Start(workspace.Path).WaitUntilListeningAsync(TimeSpan.FromSeconds(90)))
+        {
+            var token = await before.TokenAsync(ApiAccess.BootstrapAdmin(workspace.DataDirectory));
+            var root = await TrustedRootAsync(before, token);
+            (ledgerKeys, authorities, sumdbKey) = (TlogKeys(root), AuthorityKeys(root), await SumDbKeyAsync(before, token));
+        }
+        Assert.True(File.Exists(Path.Combine(workspace.DataDirectory, "keys", "sumdb-key")));
+        // The ledger itself moves to a new database here, so the old log's high-water mark goes with it.
+        File.Delete(Path.Combine(workspace.DataDirectory, "keys", "ledger-checkpoint.note"));
+
+        // The same replica, now on a PostgreSQL ledger, and a new one beside it: both use the keys of those files.
+        var database = await CreateDatabaseAsync(postgres);
+        using var other = new ServerWorkspace();
+        await using var upgraded = await ServerProcess.Start(workspace.Path, null, Environment(database)).WaitUntilListeningAsync(TimeSpan.FromSeconds(90));
+        await using var added = await ServerProcess.Start(other.Path, null, Environment(database)).WaitUntilListeningAsync(TimeSpan.FromSeconds(90));
+        foreach (var (server, data) in new[] { (upgraded, workspace.DataDirectory), (added, workspace.DataDirectory) })
+        {
+            var token = await server.TokenAsync(ApiAccess.BootstrapAdmin(data));
+            var root = await TrustedRootAsync(server, token);
+            Assert.Equal(ledgerKeys, TlogKeys(root));
+            Assert.Equal(authorities, AuthorityKeys(root));
+            Assert.Equal(sumdbKey, await SumDbKeyAsync(server, token));
+        }
     }
 
     private static async Task<List<string>> KeysAsync(ServerProcess server, string token)
@@ -185,6 +227,28 @@ public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixt
     {
         using var root = JsonDocument.Parse(trustedRoot);
         return string.Join(",", root.RootElement.GetProperty("tlogs").EnumerateArray().Select(t => t.GetProperty("publicKey").GetProperty("rawBytes").GetString()));
+    }
+
+    /// <summary>The keyless authorities' keys and certificates in a trusted root (not their URLs, which name the replica).</summary>
+    private static string AuthorityKeys(string trustedRoot)
+    {
+        using var root = JsonDocument.Parse(trustedRoot);
+        IEnumerable<string> Raw(string section, string path) => root.RootElement.TryGetProperty(section, out var items)
+            ? items.EnumerateArray().SelectMany(item => path == "publicKey"
+                ? [item.GetProperty("publicKey").GetProperty("rawBytes").GetString()!]
+                : item.GetProperty("certChain").GetProperty("certificates").EnumerateArray().Select(c => c.GetProperty("rawBytes").GetString()!))
+            : [];
+        var keys = Raw("certificateAuthorities", "certChain").Concat(Raw("ctlogs", "publicKey")).Concat(Raw("timestampAuthorities", "certChain")).ToList();
+        Assert.NotEmpty(keys);
+        return string.Join(",", keys);
+    }
+
+    private static async Task<string> SumDbKeyAsync(ServerProcess server, string token)
+    {
+        using var response = await server.SendAsync(HttpMethod.Get, "v1/sumdb/verifier-key", token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var key = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return key.RootElement.GetProperty("verifierKey").GetString()!;
     }
 
     private static async Task<(string Bundle, string Artifact)> SignAsync(ServerProcess server, string token, ServerWorkspace workspace, string expectedKey)

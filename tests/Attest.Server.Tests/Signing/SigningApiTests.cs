@@ -109,6 +109,46 @@ public sealed class SigningApiTests(SigningServerFixture fixture) : IClassFixtur
         Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(" https://attest.dev/attestations/gosum/v1")]
+    [InlineData("https://attest.dev:443/attestations/gosum/v1")]
+    [InlineData("https://attest.dev//attestations/gosum/v1")]
+    [InlineData("https://attest.dev/%61ttestations/gosum/v1")]
+    [InlineData("https://attest.dev/%2561ttestations/gosum/v1")]
+    [InlineData("HTTPS://ATTEST.DEV/Attestations/gosum/v1")]
+    [InlineData("https://attest.dev./attestations/gosum/v1")]
+    [InlineData("https://ci@attest.dev/attestations/sbom/v1")]
+    [InlineData("https://attest.dev/x/../attestations/sbom/v1")]
+    [InlineData("http://attest.dev:8080/attestations/sbom/v1")]
+    public async Task Reserved_predicate_types_are_refused_in_every_spelling(string predicateType)
+    {
+        var json = JsonSerializer.Serialize(new
+        {
+            subject = new { digest = "sha256:" + new string('0', 64) },
+            predicateType,
+            predicate = new { verdict = "passed" },
+        });
+        using var response = await fixture.Server.SendAsync(HttpMethod.Post, "v1/attestations", fixture.Token, new StringContent(json, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{predicateType}: {(int)response.StatusCode} {body}");
+        Assert.Contains("issued only by Attest's own checks", body, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("v1/signatures", $$"""{"digest":"sha256:{{Zeros}}","digest":"sha256:{{Ones}}"}""")]
+    [InlineData("v1/attestations", $$$"""{"subject":{"digest":"sha256:{{{Zeros}}}","digest":"sha256:{{{Ones}}}"},"predicateType":"https://e.com/p","predicate":{}}""")]
+    [InlineData("v1/attestations", $$$"""{"subject":{"digest":"sha256:{{{Zeros}}}"},"predicateType":"https://e.com/p","predicate":{"result":"fail","result":"pass"}}""")]
+    public async Task Signing_request_with_a_duplicate_key_is_refused(string path, string json)
+    {
+        using var response = await fixture.Server.SendAsync(HttpMethod.Post, path, fixture.Token, new StringContent(json, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {body}");
+        Assert.Contains("duplicate", body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private const string Zeros = "0000000000000000000000000000000000000000000000000000000000000000";
+    private const string Ones = "1111111111111111111111111111111111111111111111111111111111111111";
+
     private async Task AssertVerifies(string bundle, string artifact)
     {
         var attest = await CliRunner.RunAsync(fixture.Combine(), "verify-bundle", "--bundle", bundle, "--key", fixture.PublicKeyFile, "--trusted-root", fixture.TrustedRootFile, artifact);

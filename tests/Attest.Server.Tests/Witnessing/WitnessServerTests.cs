@@ -90,14 +90,14 @@ public sealed class WitnessServerTests
 
             // The auditors' page, told to require the witness, verifies against the witnessed checkpoint in the browser.
             var wrongWitness = NoteVerifierKey.ForEd25519Cosignature("witness.attest.test/other", Ed25519.PublicKeyFromSeed(Ed25519.GenerateSeed()));
-            using var page = await AuditPageBrowserTests.RunScriptAsync("audit-witness.mjs", new Dictionary<string, string>
+            using var page = await AuditPageBrowserTests.RunAsync(new Dictionary<string, string>
             {
                 ["AUDIT_URL"] = log.BaseUri.ToString(),
                 ["AUDIT_TOKEN"] = await AuditAccess.TokenAsync(log),
                 ["VERIFY_INDEX"] = "1",
                 ["WITNESS_KEY"] = witnessKey.ToString(),
                 ["WRONG_WITNESS_KEY"] = wrongWitness.ToString(),
-            });
+            }, "audit-witness.mjs");
             var r = page.RootElement;
             Assert.Empty(r.GetProperty("consoleErrors").EnumerateArray());
             Assert.StartsWith("size ", r.GetProperty("witnessed").GetString(), StringComparison.Ordinal);

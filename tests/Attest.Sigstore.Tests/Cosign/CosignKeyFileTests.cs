@@ -58,6 +58,39 @@ public class CosignKeyFileTests
     }
 
     [Fact]
+    public void A_file_written_here_opens_with_cosigns_parameters_through_OpenSSL_scrypt_and_libsodium_secretbox()
+    {
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pkcs8 = ecdsa.ExportPkcs8PrivateKey();
+        var file = CosignKeyFile.Encrypt(pkcs8, "correct horse"u8);
+
+        Assert.True(Pem.TryReadFirst(file, out _, out var body, out _));
+        var json = Encoding.UTF8.GetString(body);
+        Assert.Contains("\"params\":{\"N\":32768,\"r\":8,\"p\":1}", json, StringComparison.Ordinal);
+        Assert.Contains("\"name\":\"nacl/secretbox\"", json, StringComparison.Ordinal);
+        Assert.Equal(pkcs8, IndependentKeyFileOpener.Open(file, "correct horse"));
+        Assert.Null(IndependentKeyFileOpener.Open(file, "correct horsf"));
+    }
+
+    [Fact]
+    public void The_reference_key_file_opens_the_same_through_the_independent_opener()
+    {
+        Assert.True(CosignKeyFile.TryDecrypt(Read("cosign.key"), Password, out var pkcs8, out var error), error);
+        Assert.Equal(pkcs8, IndependentKeyFileOpener.Open(Read("cosign.key"), Password));
+    }
+
+    [Fact]
+    public void A_salt_of_another_length_than_cosigns_is_refused()
+    {
+        Assert.True(Pem.TryReadFirst(Read("cosign.key"), out var label, out var body, out _));
+        using var document = System.Text.Json.JsonDocument.Parse(body);
+        var salt = document.RootElement.GetProperty("kdf").GetProperty("salt").GetString()!;
+        var json = Encoding.UTF8.GetString(body).Replace(salt, Convert.ToBase64String(new byte[16]), StringComparison.Ordinal);
+        Assert.False(CosignKeyFile.TryDecrypt(Pem.Encode(label, Encoding.UTF8.GetBytes(json)), Password, out _, out var error));
+        Assert.Contains("salt is 16 bytes", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_public_key_file_is_not_an_encrypted_key()
     {
         Assert.False(CosignKeyFile.TryDecrypt(Read("cosign.pub"), Password, out _, out var error));

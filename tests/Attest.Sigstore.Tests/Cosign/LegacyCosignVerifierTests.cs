@@ -4,6 +4,7 @@ using Attest.Core.Crypto;
 using Attest.Sigstore.Cosign;
 using Attest.Sigstore.TrustRoot;
 using Attest.Sigstore.Verification;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Attest.Sigstore.Tests.Cosign;
 
@@ -161,20 +162,15 @@ public class LegacyCosignVerifierTests
         Assert.Equal(SigstoreCodes.BundleDsse, waived.VerifyAttestation(garbage, image, ArtifactPolicy.ForKey(key)).Failure?.Code);
     }
 
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
-
     [Fact]
     public void Without_any_timestamp_the_certificate_is_checked_at_the_injected_current_time()
     {
         var layer = Assert.Single(Layers(KeylessImage));
         var unwitnessed = layer with { Annotations = layer.Annotations.Where(a => a.Key != LegacyCosignSignature.BundleAnnotation).ToDictionary() };
-        var duringValidity = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood, NoTlog, new FixedTime(new DateTimeOffset(2024, 5, 30, 15, 20, 0, TimeSpan.Zero))));
+        var duringValidity = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood, NoTlog, new FakeTimeProvider(new DateTimeOffset(2024, 5, 30, 15, 20, 0, TimeSpan.Zero))));
         var result = duringValidity.Verify(unwitnessed, Digest.Parse(KeylessImage), Philipp);
         Assert.True(result.Verified, result.Failure?.ToString());
-        var afterExpiry = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood, NoTlog, new FixedTime(new DateTimeOffset(2024, 5, 30, 15, 30, 0, TimeSpan.Zero))));
+        var afterExpiry = new LegacyCosignVerifier(new BundleVerifier(TrustedRoot.PublicGood, NoTlog, new FakeTimeProvider(new DateTimeOffset(2024, 5, 30, 15, 30, 0, TimeSpan.Zero))));
         Assert.Equal(SigstoreCodes.CertificateChain, afterExpiry.Verify(unwitnessed, Digest.Parse(KeylessImage), Philipp).Failure?.Code);
     }
 

@@ -4,6 +4,7 @@ using Attest.Core.Json;
 using Attest.Core.Transparency;
 using Attest.Sigstore.Signing;
 using Attest.Sigstore.Verification;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Attest.Sigstore.Tests.Signing;
 
@@ -77,7 +78,7 @@ public sealed class InMemoryTransparencyLogTests : IDisposable
     public async Task Integrated_time_comes_from_the_injected_clock()
     {
         var at = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
-        var log = new InMemoryTransparencyLog(_key, "rekor.attest.test", new FixedTime(at));
+        var log = new InMemoryTransparencyLog(_key, "rekor.attest.test", new FakeTimeProvider(at));
 
         var entry = await log.AppendAsync(Body(0));
 
@@ -90,10 +91,5 @@ public sealed class InMemoryTransparencyLogTests : IDisposable
         await Assert.ThrowsAsync<ArgumentException>(() => _log.AppendAsync("""{"spec":{}}"""u8.ToArray()));
         await Assert.ThrowsAsync<ArgumentException>(() => _log.AppendAsync("not json"u8.ToArray()));
         Assert.Equal(0, _log.Size);
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -27,6 +27,7 @@ public static class FuzzTargets
         new("multipart", "multipart/form-data upload body (MultipartUpload.ReadAsync)", MultipartTarget.Run),
         new("license-expression", "SPDX licence expression (LicenseExpression.TryParse, LicensePolicy)", LicenseExpressionTarget.Run),
         new("purl", "package URL (PackageUrl.TryParse, ComponentRule.TryParse)", PurlTarget.Run),
+        new("sumdb-request", "checksum-database lookup and tile paths, record text (SumDbModule.TryParseLookup, SumDbTile.TryParsePath, SumDbRecord.TryParse)", SumDbRequestTarget.Run),
     ];
 
     public static IEnumerable<string> Names => All.Select(t => t.Name);

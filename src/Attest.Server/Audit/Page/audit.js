@@ -365,7 +365,7 @@
       const tr = document.createElement('tr');
       tr.dataset.index = String(entry.index);
       tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.kind), cell(entry.image), cell(shortDigest(entry.digest), 'mono'),
-        cell(entry.namespace), cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), cell(entry.client));
+        cell(entry.namespace), cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), cell(entry.client ?? entry.identity));
       if (entry.digest) tr.cells[4].title = entry.digest;
       const proofCell = document.createElement('td');
       const button = document.createElement('button');
@@ -412,6 +412,26 @@
     $('first-page').disabled = state.page === 0;
     $('page-state').textContent = 'page ' + (state.page + 1) + (state.filters.order === 'asc' ? ' (oldest first)' : ' (newest first)') +
       (page.entries.length ? ', entries ' + page.entries[0].index + '–' + page.entries[page.entries.length - 1].index : '');
+  }
+
+  // ---- checksum database conflicts --------------------------------------------------------------------------
+  const CONFLICTS = 100;
+
+  async function loadConflicts() {
+    const page = await api('/entries?kind=gosum.conflict&order=desc&limit=' + CONFLICTS);
+    const body = $('conflicts').tBodies[0];
+    body.replaceChildren();
+    for (const entry of page.entries) {
+      const d = entry.details || {};
+      const tr = document.createElement('tr');
+      tr.dataset.index = String(entry.index);
+      tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.image), cell(d.recordedHash, 'mono'), cell(d.offeredHash, 'mono'),
+        cell(d.uploader ?? entry.client), cell(d.recordedBy));
+      body.append(tr);
+    }
+    $('conflicts-state').textContent = page.entries.length === 0
+      ? 'No refused changes.'
+      : page.entries.length + ' refused change' + (page.entries.length === 1 ? '' : 's') + (page.nextCursor ? ' (the ' + CONFLICTS + ' most recent)' : '');
   }
 
   // ---- chart ------------------------------------------------------------------------------------------------
@@ -507,6 +527,7 @@
       await loadCheckpoint();
       await loadPage();
       await loadChart();
+      await loadConflicts();
     } catch (e) {
       report(e);
     }
@@ -517,6 +538,8 @@
     const filters = { kind: $('search-kind').value, verdict: $('search-verdict').value, order: $('oldest-first').checked ? 'asc' : 'desc' };
     if (/^sha256:[0-9a-f]{64}$/.test(text)) filters.digest = text;
     else if (text) filters.image = text;
+    const identity = $('search-identity').value.trim();
+    if (identity) filters.identity = identity;
     return filters;
   }
 

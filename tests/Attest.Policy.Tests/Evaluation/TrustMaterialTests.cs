@@ -1,0 +1,122 @@
+using Attest.Policy.Evaluation;
+using Attest.Policy.Model;
+
+namespace Attest.Policy.Tests.Evaluation;
+
+/// <summary>Trust material (keys, trusted roots) is part of the policy revision, so a changed key changes decisions at
+/// once; and the verifiers built from trusted roots are shared by content and bounded.</summary>
+public sealed class TrustMaterialTests : IDisposable
+{
+    private readonly EvaluatorRig _rig = new();
+
+    public void Dispose() => _rig.Dispose();
+
+    [Fact]
+    public async Task Replacing_the_key_file_is_a_new_revision_and_changes_the_decision_at_once()
+    {
+        var before = _rig.Policies(EvaluatorRig.ReleaseKeyPolicy());
+        var digest = _rig.PushImage("prod/app");
+        _rig.Sign("prod/app", digest, _rig.ReleaseKey);
+        var evaluator = _rig.Evaluator(ttl: TimeSpan.FromMinutes(10));
+        Assert.Equal(Verdict.Allow, (await EvaluatorRig.EvaluateAsync(evaluator, before, "prod/app", digest)).Verdict);
+
+        // The key is compromised: the file now holds the auditor's key instead; the policy file itself is unchanged.
+        File.WriteAllText(_rig.Directory.Combine("release.pub"), _rig.AuditorKey.ExportSubjectPublicKeyInfoPem());
+        var after = _rig.Load();
+
+        Assert.NotEqual(before.Revision, after.Revision);
+        var decision = await EvaluatorRig.EvaluateAsync(evaluator, after, "prod/app", digest);
+        Assert.Equal(Verdict.Deny, decision.Verdict);
+        Assert.Contains(AdmissionCodes.SignatureUntrusted, EvaluatorRig.Codes(decision));
+    }
+
+    [Fact]
+    public void A_key_in_a_subdirectory_is_hashed_into_the_revision_and_listed_with_its_digest()
+    {
+        Directory.CreateDirectory(_rig.Directory.Combine("keys"));
+        File.WriteAllText(_rig.Directory.Combine("keys", "release.pub"), _rig.ReleaseKey.ExportSubjectPublicKeyInfoPem());
+        var policy = EvaluatorRig.Policy("sub", """
+              signatures:
+                authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: keys/release.pub}}]
+            """);
+        var first = _rig.Policies(policy);
+        var key = Assert.Single(first.Files, f => f.Path == Path.Combine("keys", "release.pub"));
+        Assert.Equal("key", key.Role);
+        Assert.StartsWith("sha256:", key.Digest, StringComparison.Ordinal);
+        Assert.Contains(first.Files, f => f.Path == "trusted_root.json" && f.Role == "trusted root");
+        Assert.Contains(first.Files, f => f.Path == "policies.yaml" && f.Role == "policy");
+
+        Assert.Equal(first.Revision, _rig.Load().Revision); // the same files, the same revision
+        File.WriteAllText(_rig.Directory.Combine("keys", "release.pub"), _rig.OtherKey.ExportSubjectPublicKeyInfoPem());
+        var second = _rig.Load();
+        Assert.NotEqual(first.Revision, second.Revision);
+        Assert.NotEqual(key.Digest, Assert.Single(second.Files, f => f.Role == "key").Digest);
+    }
+
+    [Fact]
+    public void A_failed_load_still_names_the_referenced_files_to_watch()
+    {
+        File.WriteAllText(_rig.Directory.Combine("policies.yaml"), EvaluatorRig.Policy("p", """
+              signatures:
+                authorities: [{name: k, key: {file: ../elsewhere/missing.pub}}]
+            """));
+        var load = PolicyDirectoryLoader.Load(_rig.Directory.Path);
+        Assert.Null(load.Set);
+        Assert.Contains(Path.GetFullPath(Path.Combine(_rig.Directory.Path, "..", "elsewhere", "missing.pub")), load.ReferencedPaths);
+    }
+
+    [Fact]
+    public void Verifiers_are_shared_by_trusted_root_content_and_bounded_however_often_roots_change()
+    {
+        var digest = _rig.PushImage("prod/app");
+        var bundle = new FoundBundle("test", _rig.Sigstore.SignImage(digest, _rig.ReleaseKey));
+        var verifier = new SigstoreEvidenceVerifier(_rig.Time);
+        _rig.Policies(EvaluatorRig.ReleaseKeyPolicy());
+
+        for (var reload = 0; reload < 5; reload++)
+        {
+            var authority = _rig.Load().ImagePolicies[0].Authorities["release-key"];
+            Assert.True(verifier.Verify(authority, bundle, digest).Verified);
+        }
+        Assert.Equal(1, verifier.CachedVerifiers); // the same root content, reloaded, is one verifier
+
+        var json = _rig.Sigstore.TrustedRootJson;
+        for (var reload = 0; reload < SigstoreEvidenceVerifier.MaxCachedVerifiers + 10; reload++)
+        {
+            // The same root with different trailing whitespace: different content each time.
+            File.WriteAllBytes(_rig.Directory.Combine("trusted_root.json"), [.. json, .. Enumerable.Repeat((byte)' ', reload + 1)]);
+            var authority = _rig.Load().ImagePolicies[0].Authorities["release-key"];
+            Assert.True(verifier.Verify(authority, bundle, digest).Verified);
+            Assert.True(verifier.CachedVerifiers <= SigstoreEvidenceVerifier.MaxCachedVerifiers);
+        }
+    }
+
+    [Fact]
+    public void A_declared_authority_no_requirement_names_is_a_policy_error()
+    {
+        File.WriteAllText(_rig.Directory.Combine("policies.yaml"), EvaluatorRig.Policy("p", """
+              authorities:
+                - {name: unused, key: {file: auditor.pub}}
+              signatures:
+                authorities: [{name: release-key, key: {file: release.pub}}]
+            """));
+        var (set, errors) = PolicyDirectoryLoader.Load(_rig.Directory.Path);
+        Assert.Null(set);
+        Assert.Contains(errors, e => e.Message.Contains("authority 'unused' is declared but no signature or attestation requirement names it", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Exists_false_is_read_into_the_model_not_dropped()
+    {
+        var set = _rig.Policies(EvaluatorRig.Policy("p", """
+              authorities: [{name: k, key: {file: release.pub}}]
+              attestations:
+                - name: provenance
+                  predicateType: https://slsa.dev/provenance/v1
+                  authorities: [k]
+                  conditions: [{path: /debug, exists: false}]
+            """));
+        var condition = Assert.IsType<ExistsCondition>(Assert.Single(set.ImagePolicies[0].Attestations[0].Conditions));
+        Assert.False(condition.Expected);
+    }
+}

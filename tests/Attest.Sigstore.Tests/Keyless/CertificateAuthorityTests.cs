@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Attest.Core;
+using Attest.Sigstore.Keyless;
+using Attest.Sigstore.Signing;
+using Attest.Sigstore.TrustRoot;
+using Attest.Sigstore.Verification;
+using CertificateAuthority = Attest.Sigstore.Keyless.CertificateAuthority;
+
+namespace Attest.Sigstore.Tests.Keyless;
+
+/// <summary>Attest's CA: what it certifies for a GitHub workflow token, recorded before the SCT, and what a policy's
+/// claims then require of the bundles signed with it.</summary>
+public sealed class CertificateAuthorityTests : IDisposable
+{
+    private const string Issuer = "https://ci.attest.test";
+    private static readonly Digest Image = Digest.Sha256("image manifest"u8);
+    private readonly ECDsa _rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _issuingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _ctKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly ECDsa _logKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly CertificateAuthority _ca;
+    private readonly InMemoryTransparencyLog _log;
+    private readonly TrustedRoot _trustedRoot;
+
+    public CertificateAuthorityTests()
+    {
+        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var root = AuthorityCertificates.CreateRoot(_rootKey, "CN=test root", now, now.AddYears(1));
+        var issuing = AuthorityCertificates.CreateIntermediate(root, _rootKey, _issuingKey, "CN=test issuing", now, now.AddYears(1));
+        var ct = new CertificateTransparencyLogSigner(_ctKey, TimeProvider.System);
+        _ca = new CertificateAuthority([issuing, root], _issuingKey, ct, TimeProvider.System);
+        _log = new InMemoryTransparencyLog(_logKey, "rekor.attest.test", TimeProvider.System);
+        _trustedRoot = new TrustedRootBuilder()
+            .AddTransparencyLog(_log.BaseUrl, _log.PublicKeyInfo, now)
+            .AddCertificateAuthority("https://attest.test", _ca.Chain, now)
+            .AddCertificateTransparencyLog("https://attest.test", ct.PublicKeyInfo, now)
+            .Build();
+    }
+
+    public void Dispose()
+    {
+        foreach (var key in new[] { _rootKey, _issuingKey, _ctKey, _logKey }) key.Dispose();
+    }
+
+    [Fact]
+    public async Task Bundle_signed_with_an_issued_certificate_verifies_and_policy_claims_must_match()
+    {
+        var (bundle, precertificate) = await SignAsync("acme/payments", "refs/heads/main");
+        Assert.NotEmpty(precertificate);
+        var identity = "https://github.com/acme/payments/.github/workflows/release.yml@refs/heads/main";
+
+        var verified = Verify(bundle, new CertificateIdentity
+        {
+            SubjectAlternativeName = identity, Issuer = Issuer,
+            Extensions = new Dictionary<int, string> { [12] = "https://github.com/acme/payments", [14] = "refs/heads/main" },
+        });
+        Assert.True(verified.Verified, verified.Failure?.ToString());
+
+        var otherRepository = Verify(bundle, new CertificateIdentity
+        {
+            SubjectAlternativeName = identity, Issuer = Issuer,
+            Extensions = new Dictionary<int, string> { [12] = "https://github.com/acme/other" },
+        });
+        Assert.Equal(SigstoreCodes.IdentityClaimMismatch, otherRepository.Failure?.Code);
+        Assert.Contains("SourceRepositoryURI", otherRepository.Failure!.Message);
+    }
+
+    [Fact]
+    public async Task Precertificate_is_recorded_before_the_sct_and_a_failed_record_issues_nothing()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var identity = Identity("acme/payments", "refs/heads/main");
+        await Assert.ThrowsAsync<IOException>(() => _ca.IssueAsync(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), identity,
+            (_, _, _) => throw new IOException("the ledger is away")));
+
+        byte[]? recorded = null;
+        var issued = await _ca.IssueAsync(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), identity,
+            (precertificate, _, _) => { recorded = precertificate; return Task.CompletedTask; });
+        // The leaf is the precertificate with the SCT list in place of the poison: the same TBS once both are removed.
+        Assert.Equal(SctStep.PrecertificateTbs(recorded!), SctStep.PrecertificateTbs(issued.Leaf.RawData));
+        Assert.True(_ca.Issued(issued.Leaf.RawData, DateTimeOffset.UtcNow, out var problem), problem);
+        Assert.False(_ca.Issued(issued.Leaf.RawData, DateTimeOffset.UtcNow.AddMinutes(11), out problem));
+        Assert.Contains("valid from", problem);
+    }
+
+    private async Task<(byte[] Bundle, byte[] Precertificate)> SignAsync(string repository, string gitRef)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        byte[] recorded = [];
+        var issued = await _ca.IssueAsync(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), Identity(repository, gitRef),
+            (precertificate, _, _) => { recorded = precertificate; return Task.CompletedTask; });
+        var statement = StatementWriter.Write([(Image.ToString(), Image)], StatementWriter.CosignSignPredicateType);
+        var bundle = await new BundleBuilder(_log).SignStatementAsync(BundleSigner.ForCertificate(key, issued.Leaf), statement);
+        return (bundle, recorded);
+    }
+
+    private static FulcioIdentity Identity(string repository, string gitRef)
+    {
+        using var claims = JsonDocument.Parse($$"""
+            {"iss":"{{Issuer}}","sub":"repo:{{repository}}:ref:{{gitRef}}","repository":"{{repository}}","repository_owner":"acme","ref":"{{gitRef}}",
+             "job_workflow_ref":"{{repository}}/.github/workflows/release.yml@{{gitRef}}","run_id":"1","run_attempt":"1"}
+            """);
+        Assert.True(FulcioIdentityMapper.TryMap(IdentityType.GitHubWorkflow, Issuer, claims.RootElement, null, null, out var identity, out var error), error);
+        return identity;
+    }
+
+    private VerificationResult Verify(byte[] bundle, CertificateIdentity identity) =>
+        new BundleVerifier(_trustedRoot, VerifierOptions.Default, TimeProvider.System).Verify(bundle, Artifact.FromDigest(Image), new ArtifactPolicy { Identities = [identity] });
+}

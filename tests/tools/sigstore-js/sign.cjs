@@ -1,0 +1,38 @@
+// Signs with sigstore-js (the `sigstore` package, pinned in package.json) against an Attest server as Fulcio, Rekor
+// and TSA: a real Sigstore client, no Attest code on the signing side. Usage:
+//   node sign.cjs URL IDENTITY_TOKEN_FILE ARTIFACT OUT [dsse]
+// With dsse, ARTIFACT is an in-toto statement signed as a DSSE envelope (sigstore.attest);
+// otherwise its bytes are signed (sigstore.sign; hashedrekord 0.0.1). DSSE is logged as dsse 0.0.1 in a bundle v0.3;
+// env LEGACY=1 asks for sigstore-js's legacy-compatible bundle (v0.2 with the chain; DSSE logged as intoto 0.0.2).
+// Prints "wrote OUT" and exits 0, or "FAIL: <code> <message>" and exits 1.
+'use strict';
+const fs = require('node:fs');
+const sigstore = require('sigstore');
+
+const [url, tokenFile, artifact, out, mode] = process.argv.slice(2);
+if (!out || (mode && mode !== 'dsse')) {
+  console.error('usage: node sign.cjs URL IDENTITY_TOKEN_FILE ARTIFACT OUT [dsse]');
+  process.exit(2);
+}
+const options = {
+  identityToken: fs.readFileSync(tokenFile, 'utf8').trim(),
+  fulcioURL: url,
+  rekorURL: url,
+  tsaServerURL: url,
+  tlogUpload: true,
+  legacyCompatibility: process.env.LEGACY === '1',
+  timeout: 20000,
+  retry: 0,
+};
+
+(async () => {
+  const data = fs.readFileSync(artifact);
+  const bundle = mode === 'dsse'
+    ? await sigstore.attest(data, 'application/vnd.in-toto+json', options)
+    : await sigstore.sign(data, options);
+  fs.writeFileSync(out, JSON.stringify(bundle, null, 2));
+  console.log(`wrote ${out}`);
+})().catch((e) => {
+  console.log(`FAIL: ${e.code ?? e.name} ${e.message}${e.cause ? ` (${e.cause.message ?? e.cause})` : ''}`);
+  process.exit(1);
+});
