@@ -106,9 +106,7 @@ public static class AttestServer
 
             CreateDataDirectory(dataDirectory, logger);
             // The ledger's database, for the tables beside the ledger: keys (PostgreSQL), witness cosignatures and state.
-            var database = options.Ledger.IsPostgres
-                ? SqlDatabase.Postgres(options.Ledger.ConnectionString!)
-                : SqlDatabase.Sqlite(options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db"));
+            var database = OpenLedgerDatabase(options, dataDirectory);
             opened.Push(database);
             builder.Services.AddSingleton(_ => database);
             // With the PostgreSQL ledger every key lives in its database (encrypted with Attest:Signing:KeyPassword).
@@ -213,6 +211,19 @@ public static class AttestServer
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or SecretStoreException or Npgsql.NpgsqlException)
         {
             throw new StartupException($"signing key {keyName} cannot be loaded or created: {e.Message}", e);
+        }
+    }
+
+    private static SqlDatabase OpenLedgerDatabase(AttestServerOptions options, string dataDirectory)
+    {
+        var ledgerPath = Path.GetFullPath(options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db"));
+        try
+        {
+            return options.Ledger.IsPostgres ? SqlDatabase.Postgres(options.Ledger.ConnectionString!) : SqlDatabase.Sqlite(ledgerPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new StartupException($"ledger {(options.Ledger.IsPostgres ? "the PostgreSQL ledger" : ledgerPath)} cannot be opened: {e.Message}", e);
         }
     }
 
