@@ -163,6 +163,12 @@ public static class PolicyDirectoryLoader
             errors.Add(new(Locate(name, e.Start), $"invalid YAML: {e.Message}"));
             return;
         }
+        catch (Exception e) when (IsParserFailure(e))
+        {
+            // YamlDotNet fails on some malformed input with a general exception and no position (found by fuzzing).
+            errors.Add(new(new(name, 1, 1), $"invalid YAML: the parser could not read the file ({e.Message})"));
+            return;
+        }
 
         if (stream.Documents.Count > PolicyLimits.MaxDocumentsPerFile)
         {
@@ -227,12 +233,16 @@ public static class PolicyDirectoryLoader
             while (parser.MoveNext())
                 if (parser.Current is AnchorAlias alias) return alias.Start;
         }
-        catch (YamlException)
+        catch (Exception e) when (e is YamlException || IsParserFailure(e))
         {
-            // Syntax errors are reported by the full load with their position.
+            // Syntax errors are reported by the full load.
         }
         return null;
     }
+
+    /// <summary>Exceptions other than <see cref="YamlException"/> that YamlDotNet's scanner and parser throw for
+    /// malformed input: invalid input, not a failure of the server.</summary>
+    private static bool IsParserFailure(Exception e) => e is InvalidOperationException or ArgumentException;
 
     private static SourceLocation Locate(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
 }

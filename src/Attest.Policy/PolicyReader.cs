@@ -137,14 +137,23 @@ internal sealed partial class PolicyReader(string file, List<PolicyError> errors
             Error(node, $"{what} must be a duration such as 720h, 30m, 45s or 7d, not '{text}'");
             return null;
         }
-        return match.Groups[2].Value switch
+        var seconds = amount * match.Groups[2].Value switch
         {
-            "d" => TimeSpan.FromDays(amount),
-            "h" => TimeSpan.FromHours(amount),
-            "m" => TimeSpan.FromMinutes(amount),
-            _ => TimeSpan.FromSeconds(amount),
+            "d" => 86400,
+            "h" => 3600,
+            "m" => 60,
+            _ => 1,
         };
+        if (seconds > MaxDuration.TotalSeconds)
+        {
+            Error(node, $"{what} must be at most {MaxDuration.TotalDays:0} days, not '{text}'");
+            return null;
+        }
+        return TimeSpan.FromSeconds(seconds);
     }
+
+    /// <summary>The longest duration a policy may give (100 years): anything longer means "never" and is a mistake.</summary>
+    private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(36500);
 
     [GeneratedRegexAttribute(@"^([0-9]+(?:\.[0-9]+)?)(d|h|m|s)$")]
     private static partial Regex DurationPattern();

@@ -50,7 +50,7 @@ public sealed class ReferrersApiTests(RegistryFixture registry) : IAsyncLifetime
         var before = _proxy.ReferrerRequests;
         var listed = await _client.GetReferrersAsync(_proxy.Host, repository, subject);
 
-        Assert.Equal(pushed.Order(), listed.Select(d => d.Digest).Order());
+        Assert.Equal(pushed.Select(d => d.ToString()).Order(StringComparer.Ordinal), listed.Select(d => d.Digest.ToString()).Order(StringComparer.Ordinal));
         Assert.All(listed, d => Assert.Equal(OciMediaTypes.SigstoreBundle, d.ArtifactType));
         Assert.Equal(3, _proxy.ReferrerRequests - before); // pages of 2, 2 and 1, followed by their Link headers
         // The registry said OCI-Subject, so the client kept no tag-schema fallback index: the listing came from the API.

@@ -94,6 +94,20 @@ public sealed class PolicyDirectoryLoaderTests
         Assert.Contains(errors, e => e.ToString().StartsWith("huge.yaml:1:1: file is", StringComparison.Ordinal));
     }
 
+    /// <summary>Inputs on which YamlDotNet throws a general exception instead of a YamlException (found by fuzzing;
+    /// tests/fuzz/regressions/policy).</summary>
+    [Theory]
+    [InlineData("yamldotnet-invalid-operation-in-flow-sequence.yaml")]
+    [InlineData("yamldotnet-unsupported-event.yaml")]
+    public void Yaml_the_parser_library_fails_on_is_an_error_not_an_exception(string regression)
+    {
+        using var directory = new TempDirectory();
+        File.Copy(Path.Combine(Attest.Testing.RepositoryPaths.Root, "tests", "fuzz", "regressions", "policy", regression), directory.Combine("p.yaml"));
+        var (set, errors) = PolicyDirectoryLoader.Load(directory.Path);
+        Assert.Null(set);
+        Assert.Contains(errors, e => e.ToString().StartsWith("p.yaml:", StringComparison.Ordinal) && e.Message.Contains("invalid YAML", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Missing_directory_and_file_in_its_place_throw_a_directory_error()
     {

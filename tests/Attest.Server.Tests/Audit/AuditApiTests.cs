@@ -244,8 +244,8 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
         Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains("<script src=\"/audit/audit.js\"", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", "", StringComparison.Ordinal), StringComparison.Ordinal);
-        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        // Nothing is loaded from elsewhere (an identity placeholder may show a URL as an example).
+        Assert.DoesNotMatch(@"(src|href|action)\s*=\s*[""']?\s*(https?:)?//", html);
 
         using var script = await Client.GetAsync("audit/audit.js");
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
