@@ -22,6 +22,7 @@ public static class AttestCommand
         root.Subcommands.Add(VerifyBundleCommand.Build());
         root.Subcommands.Add(SbomCommand.Build());
         root.Subcommands.Add(LedgerCommand.Build());
+        root.Subcommands.Add(WitnessCommand.Build());
         root.Subcommands.Add(GoSumCommand.Build());
         root.Subcommands.Add(ClientCommand.Build());
         root.Subcommands.Add(ClientCommand.BuildToken());

@@ -6,6 +6,8 @@ using System.Text.Json;
 using Attest.Core.Crypto;
 using Attest.Core.Transparency;
 using Attest.Ledger;
+using Attest.Ledger.Database;
+using Attest.Ledger.Witnessing;
 
 namespace Attest.Cli;
 
@@ -132,9 +134,10 @@ internal static class LedgerCommand
     private static Command Verify(StoreSource db, TrustOptions trustOptions)
     {
         var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…)" };
+        var witnessOptions = new WitnessQuorumOptions();
         var command = new Command("verify", "Replay every entry, recompute every root and check every checkpoint; exit 0 when all verifies.")
         {
-            db.Db, db.Connection, url, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin,
+            db.Db, db.Connection, url, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin, witnessOptions.Keys, witnessOptions.Required,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -144,7 +147,13 @@ internal static class LedgerCommand
                 await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
             }
+            if (!witnessOptions.TryGet(parse, out var quorum, out problem))
+            {
+                await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
             LedgerAuditReport report;
+            WitnessAuditReport? witnessed = null;
             if (parse.GetValue(url) is { } urlText)
             {
                 if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
@@ -155,6 +164,8 @@ internal static class LedgerCommand
                 try
                 {
                     report = await LedgerTileAuditor.AuditAsync(http, baseUrl, trust, cancellationToken).ConfigureAwait(false);
+                    if (quorum.Required > 0)
+                        witnessed = await WitnessedServedCheckpointAsync(http, baseUrl, trust, quorum, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException)
                 {
@@ -167,12 +178,19 @@ internal static class LedgerCommand
                 await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
                 if (store is null) return AttestCommand.ExitCodes.UnusableInput;
                 report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
+                if (quorum.Required > 0)
+                {
+                    await using var database = db.OpenDatabase(parse);
+                    var cosignatures = await CosignatureStore.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+                    witnessed = await WitnessAudit.CheckStoreAsync(store, cosignatures, trust, quorum, cancellationToken).ConfigureAwait(false);
+                }
             }
-            foreach (var finding in report.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
+            foreach (var finding in report.Findings.Concat(witnessed?.Findings ?? [])) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
             var summary = $"{report.EntriesChecked} entries, {report.CheckpointsChecked} checkpoints, verified through size {report.VerifiedCheckpointSize}";
+            if (witnessed is not null) summary += $", witnessed through size {witnessed.WitnessedSize} ({quorum.Required} of {quorum.Witnesses.Count} witnesses)";
             if (report.FirstBadIndex is { } bad) summary += $"; first bad index {bad}";
             await parse.InvocationConfiguration.Output.WriteLineAsync(summary).ConfigureAwait(false);
-            return report.IsValid ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+            return report.IsValid && witnessed?.IsValid != false ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
         });
         return command;
     }
@@ -298,6 +316,11 @@ internal static class LedgerCommand
             new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
             new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
 
+        /// <summary>The same database, for the tables beside the ledger (witness cosignatures); call after <see cref="OpenAsync"/> succeeded.</summary>
+        public SqlDatabase OpenDatabase(ParseResult parse) => parse.GetValue(Db) is { } file
+            ? SqlDatabase.Sqlite(file.FullName)
+            : SqlDatabase.Postgres(parse.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!);
+
         /// <summary>The --url of a verb that reads a log over HTTP instead of from a store: an absolute http(s) URL, given
         /// without --db and --connection; otherwise null, with the reason written.</summary>
         public async Task<Uri?> ReadUrlAsync(ParseResult parse, string urlText)
@@ -342,6 +365,49 @@ internal static class LedgerCommand
                 await error.WriteLineAsync($"attest: cannot open the ledger: {e.Message}").ConfigureAwait(false);
                 return null;
             }
+        }
+    }
+
+    /// <summary>The served checkpoint (the tlog-tiles <c>checkpoint</c> file), checked for the witnesses' cosignatures.</summary>
+    private static async Task<WitnessAuditReport> WitnessedServedCheckpointAsync(HttpClient http, Uri baseUrl, LedgerAuditOptions trust,
+        CosignatureQuorum quorum, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/checkpoint"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        if (response.Content.Headers.ContentLength > TransparencyLimits.MaxNoteBytes) throw new InvalidDataException("the checkpoint is too large");
+        var note = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (note.Length > TransparencyLimits.MaxNoteBytes) throw new InvalidDataException("the checkpoint is too large");
+        return WitnessAudit.CheckNote(note, trust, quorum);
+    }
+
+    /// <summary><c>--witness-vkey</c> (repeatable) and <c>--witnesses-required N</c>: the checkpoint must carry N of their cosignatures.</summary>
+    private sealed class WitnessQuorumOptions
+    {
+        public Option<string[]> Keys { get; } = new("--witness-vkey")
+        {
+            Description = "a witness's cosignature verifier key name+id+key (type 0x04; repeatable)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        public Option<int?> Required { get; } = new("--witnesses-required")
+        {
+            Description = "cosignatures of distinct named witnesses a checkpoint must carry (default: all named witnesses)",
+        };
+
+        public bool TryGet(ParseResult parse, out CosignatureQuorum quorum, out string problem)
+        {
+            quorum = CosignatureQuorum.None;
+            if (!TryParseKeys(parse.GetValue(Keys), "--witness-vkey", out var keys, out problem)) return false;
+            var required = parse.GetValue(Required) ?? keys.Count;
+            if (required > 0 && keys.Count == 0)
+            {
+                problem = "--witnesses-required needs --witness-vkey";
+                return false;
+            }
+            quorum = new CosignatureQuorum(keys, required);
+            var errors = quorum.Validate();
+            problem = string.Join("; ", errors);
+            return errors.Count == 0;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Attest.Core.Transparency;
 using Attest.Ledger;
+using Attest.Ledger.Database;
 using Attest.Policy;
 using Attest.Server.Admission;
 using Attest.Server.Audit;
@@ -9,8 +10,10 @@ using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
 using Attest.Server.Keyless;
+using Attest.Server.Secrets;
 using Attest.Server.Signing;
 using Attest.Server.SumDb;
+using Attest.Server.Witnessing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -25,8 +28,8 @@ public static class AttestServer
 
     /// <summary>
     /// Builds the host with everything it serves already open: options bound and validated (every problem at once),
-    /// policies loaded, the ledger key loaded or created, the ledger opened (and the policy set recorded in it), the
-    /// client store and the managed keys opened. They are registered as finished services, so nothing that serves a
+    /// policies loaded, the secret store opened (PostgreSQL: every key lives there), the ledger key loaded or created,
+    /// the ledger opened (and the policy set recorded in it), the client store, the managed keys and witnessing opened. They are registered as finished services, so nothing that serves a
     /// request ever sees them half-ready. Any failure is a <see cref="StartupException"/> naming the file or setting.
     /// </summary>
     public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellationToken = default)
@@ -72,10 +75,12 @@ public static class AttestServer
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<SumDbReadinessCheck>("sumdb", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
-        var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory);
+        var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory, keysInDatabase: options.Ledger.IsPostgres);
         var signing = builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
         builder.Services.AddAttestKeyless(builder.Configuration);
         builder.Services.AddAttestSumDb(builder.Configuration);
+        var witnessing = builder.Services.AddAttestWitnessing(builder.Configuration);
+        builder.Services.AddServerSecrets();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Api.LedgerExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
@@ -100,7 +105,15 @@ public static class AttestServer
             builder.Services.AddSingleton(policies);
 
             CreateDataDirectory(dataDirectory, logger);
-            var keys = LoadServiceKeys(options, dataDirectory, logger);
+            // The ledger's database, for the tables beside the ledger: keys (PostgreSQL), witness cosignatures and state.
+            var database = OpenLedgerDatabase(options, dataDirectory);
+            opened.Push(database);
+            builder.Services.AddSingleton(_ => database);
+            // With the PostgreSQL ledger every key lives in its database (encrypted with Attest:Signing:KeyPassword).
+            var secrets = await ServerSecretsSetup.OpenAsync(options, database, signing.KeyPassword, time, cancellationToken).ConfigureAwait(false);
+            builder.Services.AddSingleton(secrets);
+
+            var keys = await LoadServiceKeysAsync(options, dataDirectory, secrets.Store, logger, cancellationToken).ConfigureAwait(false);
             opened.Push(keys);
             builder.Services.AddSingleton(_ => keys);
 
@@ -109,13 +122,17 @@ public static class AttestServer
             builder.Services.AddSingleton(_ => ledger);
             builder.Services.AddHostedService<LedgerCheckpointOnStop>();
 
-            var clients = await AuthSetup.OpenClientsAsync(ledger, auth, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, time, logger, cancellationToken).ConfigureAwait(false);
+            var clients = await AuthSetup.OpenClientsAsync(ledger, auth, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null,
+                secrets.Store, time, logger, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(_ => clients);
-            await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
+            await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, secrets, time, logger, cancellationToken).ConfigureAwait(false);
+            var witnessingState = await WitnessingSetup.OpenWitnessingAsync(witnessing, ledger, database, secrets, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
+            opened.Push(witnessingState);
+            builder.Services.AddSingleton(_ => witnessingState);
 
             var app = builder.Build();
-            KeylessSetup.Initialize(app, dataDirectory);
-            await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
+            await KeylessSetup.InitializeAsync(app, dataDirectory, secrets, cancellationToken).ConfigureAwait(false);
+            await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, secrets, logger, cancellationToken).ConfigureAwait(false);
             var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies(),
                 app.Services.GetRequiredService<TimeProvider>())!;
             policies.Publish(set);
@@ -134,6 +151,7 @@ public static class AttestServer
             app.MapCheckEndpoints();
             app.MapSumDbEndpoints();
             app.MapModulePublishEndpoints();
+            app.MapWitnessEndpoints();
             app.MapOpenApi("/openapi/{documentName}.json");
             return app;
         }
@@ -175,20 +193,39 @@ public static class AttestServer
         }
     }
 
-    /// <summary>The ledger key (checkpoints, signed entry timestamps), loaded or created on the first start.</summary>
-    private static ServiceKeys LoadServiceKeys(AttestServerOptions options, string dataDirectory, ILogger logger)
+    /// <summary>The ledger key (checkpoints, signed entry timestamps), loaded or created on the first start: a file, or
+    /// with the PostgreSQL ledger (and no configured path) the one key in its database that every replica shares.</summary>
+    private static async Task<ServiceKeys> LoadServiceKeysAsync(AttestServerOptions options, string dataDirectory, SecretStore? secrets, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var keyPath = Path.GetFullPath(options.SigningKey.Path ?? Path.Combine(dataDirectory, "keys", "signing-key.pem"));
+        var shared = options.SigningKey.Path is null ? secrets : null;
+        var keyName = shared is not null ? $"the ledger key in {shared.Location}" : keyPath;
         try
         {
-            var (key, created) = SigningKeyStore.LoadOrCreate(keyPath);
-            if (created) StartupLog.SigningKeyCreated(logger, keyPath, SigningKeyStore.KeyId(key));
-            else StartupLog.SigningKeyLoaded(logger, keyPath, SigningKeyStore.KeyId(key));
+            var (key, created) = shared is not null
+                ? await SharedEcdsaKey.LoadOrCreateAsync(shared, ServerSecrets.Kinds.LedgerKey, keyPath, cancellationToken).ConfigureAwait(false)
+                : SigningKeyStore.LoadOrCreate(keyPath);
+            if (created) StartupLog.SigningKeyCreated(logger, keyName, SigningKeyStore.KeyId(key));
+            else StartupLog.SigningKeyLoaded(logger, keyName, SigningKeyStore.KeyId(key));
             return new ServiceKeys(key);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or SecretStoreException or Npgsql.NpgsqlException)
         {
-            throw new StartupException($"signing key {keyPath} cannot be created: {e.Message}", e);
+            throw new StartupException($"signing key {keyName} cannot be loaded or created: {e.Message}", e);
+        }
+    }
+
+    private static SqlDatabase OpenLedgerDatabase(AttestServerOptions options, string dataDirectory)
+    {
+        var ledgerPath = Path.GetFullPath(options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db"));
+        try
+        {
+            return options.Ledger.IsPostgres ? SqlDatabase.Postgres(options.Ledger.ConnectionString!) : SqlDatabase.Sqlite(ledgerPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new StartupException($"ledger {(options.Ledger.IsPostgres ? "the PostgreSQL ledger" : ledgerPath)} cannot be opened: {e.Message}", e);
         }
     }
 

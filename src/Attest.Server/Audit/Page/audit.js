@@ -1,8 +1,9 @@
 // Attest auditors' page. Reads the ledger API with the auditor's token and verifies inclusion proofs in the
 // browser: RFC 6962 hashing with WebCrypto SHA-256 from the entry's own leaf bytes, the root recomputed from the
 // proof and compared with the root of the signed checkpoint, and the checkpoint's ECDSA P-256 note signature checked
-// with the ledger key (or a key the auditor pins). Nothing the server says is taken on trust but the key shown,
-// and that one can be replaced. Text from the ledger is only ever set as textContent.
+// with the ledger key (or a key the auditor pins), and, when the auditor lists witness keys, the witnesses' Ed25519
+// cosignatures (c2sp.org/tlog-cosignature). Nothing the server says is taken on trust but the key shown, and that
+// one can be replaced. Text from the ledger is only ever set as textContent.
 'use strict';
 
 (() => {
@@ -12,6 +13,8 @@
   const MAX_BUCKETS = 400;
   const TOKEN_KEY = 'attest.audit.token';
   const PINNED_KEY = 'attest.audit.pinnedKey';
+  const WITNESS_KEYS = 'attest.audit.witnessKeys';
+  const WITNESSES_REQUIRED = 'attest.audit.witnessesRequired';
   const SVG = 'http://www.w3.org/2000/svg';
   const $ = (id) => document.getElementById(id);
   const enc = new TextEncoder();
@@ -194,7 +197,63 @@
   }
 
   class Pending extends Error {
-    constructor() { super('pending: no signed checkpoint covers this entry yet; verify again in a moment'); }
+    constructor(what) { super('pending: no ' + (what || 'signed') + ' checkpoint covers this entry yet; verify again in a moment'); }
+  }
+
+  // ---- witnesses (c2sp.org/tlog-cosignature v1, Ed25519) ------------------------------------------------------
+  // A witness key: name+id+base64(0x04 || 32-byte Ed25519 key); id = SHA-256(name || 0x0A || 0x04 || key)[:4].
+  async function parseWitnessKey(text) {
+    const first = text.indexOf('+');
+    const second = text.indexOf('+', first + 1);
+    if (first <= 0 || second < 0) throw new Error('expected name+keyid+key');
+    const name = text.slice(0, first);
+    const id = text.slice(first + 1, second);
+    const raw = b64decode(text.slice(second + 1));
+    if (raw.length !== 33 || raw[0] !== 0x04) throw new Error('"' + name + '" is not an Ed25519 cosignature key (type 0x04)');
+    const key = raw.slice(1);
+    const keyId = (await sha256(concat(enc.encode(name), Uint8Array.of(0x0a, 0x04), key))).slice(0, 4);
+    if (hex(keyId) !== id) throw new Error('the key id ' + id + ' of "' + name + '" does not match the key (' + hex(keyId) + ')');
+    const cryptoKey = await crypto.subtle.importKey('raw', key, { name: 'Ed25519' }, false, ['verify']);
+    return { name, keyId, cryptoKey };
+  }
+
+  // What the auditor requires: the listed witness keys and how many of them must have cosigned (0: none required).
+  async function witnessPolicy() {
+    const lines = $('witness-keys').value.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    const keys = [];
+    for (const line of lines) keys.push(await parseWitnessKey(line));
+    const text = $('witnesses-required').value.trim();
+    const required = text === '' ? keys.length : Number(text);
+    if (!Number.isInteger(required) || required < 0 || required > keys.length) throw new Error('between 0 and ' + keys.length + ' cosignatures can be required of ' + keys.length + ' witness keys');
+    if (new Set(keys.map((k) => k.name)).size !== keys.length) throw new Error('each witness is listed once');
+    return { keys, required };
+  }
+
+  // The distinct listed witnesses whose cosignature on the note verifies; lines by other keys are ignored.
+  async function cosignedBy(note, keys) {
+    const by = new Set();
+    for (const s of note.signatures) {
+      const key = keys.find((k) => k.name === s.name && equal(k.keyId, s.keyId));
+      if (!key || s.signature.length !== 72) continue;
+      let time = 0n;
+      for (const b of s.signature.slice(0, 8)) time = (time << 8n) | BigInt(b);
+      if (time >= 1n << 63n) continue;
+      const message = enc.encode('cosignature/v1\ntime ' + time.toString() + '\n' + note.text);
+      if (await crypto.subtle.verify({ name: 'Ed25519' }, key.cryptoKey, s.signature.slice(8), message)) by.add(key.name);
+    }
+    return by;
+  }
+
+  async function checkWitnessPolicy() {
+    sessionStorage.setItem(WITNESS_KEYS, $('witness-keys').value);
+    sessionStorage.setItem(WITNESSES_REQUIRED, $('witnesses-required').value);
+    try {
+      const policy = await witnessPolicy();
+      $('witness-state').textContent = policy.required === 0 ? ''
+        : policy.required + ' of ' + policy.keys.length + ' witness cosignatures required: ' + policy.keys.map((k) => k.name).join(', ');
+    } catch (e) {
+      $('witness-state').textContent = 'witness keys unusable: ' + e.message;
+    }
   }
 
   // ---- inclusion proof verification -------------------------------------------------------------------------
@@ -206,9 +265,18 @@
     };
     if (!globalThis.crypto?.subtle) throw new Error('WebCrypto: not available (the page must be served over HTTPS or from localhost)');
     const { key } = await step('key', trustedKey);
+    const witnesses = await step('witness keys', witnessPolicy);
+    let treeSize = '';
+    if (witnesses.required > 0) {
+      // Only a checkpoint the witnesses cosigned counts: prove against the newest one the server has.
+      const cp = await step('witnessed checkpoint', () => api('/checkpoint'));
+      if (!cp.witnessed) throw new Error('witness cosignatures: the server has no witnessed checkpoint');
+      if (entry.index >= cp.witnessed.size) throw new Pending('witnessed');
+      treeSize = '&treeSize=' + encodeURIComponent(cp.witnessed.size);
+    }
     let proof;
     try {
-      proof = await api('/proofs/inclusion?index=' + encodeURIComponent(entry.index));
+      proof = await api('/proofs/inclusion?index=' + encodeURIComponent(entry.index) + treeSize);
     } catch (e) {
       // A new entry waits for the next checkpoint (about a second): not a failure, but nothing to verify yet.
       if (e instanceof ApiError && e.status === 404 && /not in the tree of size/.test(e.message)) throw new Pending();
@@ -222,6 +290,14 @@
       if (origin && note.origin !== origin) throw new Error('the checkpoint is for log "' + note.origin + '", expected "' + origin + '"');
       if (note.size !== BigInt(proof.treeSize)) throw new Error('the proof is for tree size ' + proof.treeSize + ', the checkpoint for ' + note.size);
     });
+    if (witnesses.required > 0) {
+      await step('witness cosignatures', async () => {
+        const by = await cosignedBy(note, witnesses.keys);
+        if (by.size < witnesses.required) {
+          throw new Error(by.size + ' of the ' + witnesses.required + ' required cosignatures verify' + (by.size ? ' (' + [...by].join(', ') + ')' : ''));
+        }
+      });
+    }
     const leaf = await step('leaf', () => {
       const bytes = b64decode(entry.leaf);
       const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -247,6 +323,9 @@
     $('cp-root').textContent = hex(b64decode(cp.rootHash));
     $('cp-keys').textContent = cp.verifierKeys.join('\n');
     $('cp-note').textContent = cp.note;
+    $('cp-witnessed').textContent = cp.witnessed
+      ? 'size ' + cp.witnessed.size + ' (' + cp.witnessed.required + ' of ' + cp.witnessKeys.length + ' witnesses cosigned)'
+      : (cp.witnessKeys ? 'not yet' : 'no witnesses configured');
   }
 
   async function checkPinnedKey() {
@@ -498,6 +577,10 @@
     $('chart-bucket').addEventListener('change', () => loadChart().catch(report));
     $('pinned-key').value = sessionStorage.getItem(PINNED_KEY) || '';
     $('pinned-key').addEventListener('change', checkPinnedKey);
+    $('witness-keys').value = sessionStorage.getItem(WITNESS_KEYS) || '';
+    $('witnesses-required').value = sessionStorage.getItem(WITNESSES_REQUIRED) || '';
+    $('witness-keys').addEventListener('change', checkWitnessPolicy);
+    $('witnesses-required').addEventListener('change', checkWitnessPolicy);
     checkPinnedKey();
     showSignIn();
     refresh();
