@@ -3,6 +3,7 @@ using Attest.Core.Transparency;
 using Attest.Ledger;
 using Attest.Policy;
 using Attest.Server.Admission;
+using Attest.Server.Api;
 using Attest.Server.Audit;
 using Attest.Server.Auth;
 using Attest.Server.Checks;
@@ -56,9 +57,11 @@ public static class AttestServer
             !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
             builder.WebHost.UseUrls(DefaultUrl);
 
+        FrameworkLogLevels.AddDefaults(builder.Configuration);
         builder.Logging.ClearProviders();
         ConfigureLogging(builder.Logging);
 
+        UnknownSettings.Check(builder.Configuration);
         var options = builder.Services.AddValidatedOptions<AttestServerOptions>(builder.Configuration, AttestServerOptions.Section, o => o.Validate());
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         builder.Services.AddAdmission(builder.Configuration);
@@ -77,6 +80,7 @@ public static class AttestServer
         builder.Services.AddAttestKeyless(builder.Configuration);
         builder.Services.AddAttestSumDb(builder.Configuration);
         builder.Services.AddProblemDetails();
+        builder.Services.AddStatusProblems();
         builder.Services.AddExceptionHandler<Api.LedgerExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
@@ -100,6 +104,9 @@ public static class AttestServer
             builder.Services.AddSingleton(policies);
 
             CreateDataDirectory(dataDirectory, logger);
+            var directoryLock = DataDirectoryLock.Acquire(dataDirectory, time);
+            opened.Push(directoryLock);
+            builder.Services.AddSingleton(directoryLock);
             var keys = LoadServiceKeys(options, dataDirectory, logger);
             opened.Push(keys);
             builder.Services.AddSingleton(_ => keys);
@@ -111,6 +118,7 @@ public static class AttestServer
 
             var clients = await AuthSetup.OpenClientsAsync(ledger, auth, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, time, logger, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(_ => clients);
+            await AdministratorRecovery.RecoverAsync(clients, auth, logger, cancellationToken).ConfigureAwait(false);
             await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
 
             var app = builder.Build();
@@ -122,6 +130,7 @@ public static class AttestServer
             await RecordAsync(ledger, PolicyLoadedEntry(set), options, cancellationToken).ConfigureAwait(false);
 
             app.UseExceptionHandler();
+            app.UseStatusProblems();
             app.UseAttestAuth();
             app.MapHealthEndpoints();
             app.MapAdmissionEndpoints();
