@@ -153,21 +153,29 @@ internal static class GoSumCommand
                 }
                 findings.AddRange(sumdbReport);
             }
-            var passed = findings.All(f => GoSumCodes.IsWarning(f.Code));
+            // Modules to check and not one file hashed (no module cache, or another one) is not a verification: the
+            // server reports the same case as gosum.cache.missing, and so does this.
+            var nothingHashed = report.ModulesChecked > 0 && report.FilesHashed == 0 && !report.Unusable;
+            var passed = !nothingHashed && findings.All(f => GoSumCodes.IsWarning(f.Code));
             if (parse.GetValue(json))
             {
                 var doc = new GoSumVerifyJson(
                     passed ? "passed" : report.Unusable ? "unusable" : "failed",
                     report.ModulesChecked,
                     report.FilesHashed,
-                    findings.Select(f => new GoSumFindingJson(f.Code, GoSumCodes.IsWarning(f.Code) ? "warning" : "error", f.Message, f.Evidence)).ToList());
+                    findings.Select(f => new GoSumFindingJson(f.Code, GoSumCodes.IsWarning(f.Code) && !(nothingHashed && f.Code == GoSumCodes.ModuleNotInCache) ? "warning" : "error", f.Message, f.Evidence)).ToList());
                 output.WriteLine(JsonSerializer.Serialize(doc, GoSumJsonContext.Default.GoSumVerifyJson));
             }
             else
             {
                 foreach (var finding in findings)
                     (GoSumCodes.IsWarning(finding.Code) ? output : error).WriteLine((GoSumCodes.IsWarning(finding.Code) ? "warning: " : "") + finding);
-                output.WriteLine($"{report.ModulesChecked} modules, {report.FilesHashed} files hashed: {(passed ? "verified" : $"{findings.Count(f => !GoSumCodes.IsWarning(f.Code))} problems")}");
+                if (nothingHashed)
+                    error.WriteLine($"{GoSumCodes.ModuleNotInCache}: none of the {report.ModulesChecked} {Plural(report.ModulesChecked, "module")} is in the module cache, so nothing was hashed: " +
+                                    "run go mod download first, or give --modcache DIR");
+                var problems = findings.Count(f => !GoSumCodes.IsWarning(f.Code)) + (nothingHashed ? 1 : 0);
+                output.WriteLine($"{report.ModulesChecked} {Plural(report.ModulesChecked, "module")}, {report.FilesHashed} {Plural(report.FilesHashed, "file")} hashed: " +
+                                 (passed ? "verified" : nothingHashed ? "nothing verified" : $"{problems} {Plural(problems, "problem")}"));
             }
             if (report.Unusable) return AttestCommand.ExitCodes.UnusableInput;
             return passed ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
@@ -176,6 +184,8 @@ internal static class GoSumCommand
     }
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";
 
     /// <summary>A one-line progress display on standard error, only when it is a terminal (never in pipes, logs or
     /// JSON output), redrawn at most every 100th module and at the end.</summary>

@@ -131,10 +131,14 @@ internal static class LedgerCommand
 
     private static Command Verify(StoreSource db, TrustOptions trustOptions)
     {
-        var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…)" };
+        var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…): an export, or a running server's /v1/ledger/log/" };
+        var token = new Option<string?>("--token")
+        {
+            Description = $"access token with scope audit for a running server's --url (default: the {TokenVariable} environment variable, which other users cannot read in the process list): attest token --scope audit",
+        };
         var command = new Command("verify", "Replay every entry, recompute every root and check every checkpoint; exit 0 when all verifies.")
         {
-            db.Db, db.Connection, url, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin,
+            db.Db, db.Connection, url, token, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -150,15 +154,18 @@ internal static class LedgerCommand
                 if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 // A running server serves its log to holders of an audit token (from `attest token --scope audit`).
-                if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
-                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                if ((parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable)) is { Length: > 0 } bearer)
+                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
                 try
                 {
                     report = await LedgerTileAuditor.AuditAsync(http, baseUrl, trust, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException)
                 {
-                    await error.WriteLineAsync($"attest: cannot read the log at {baseUrl}: {e.Message}").ConfigureAwait(false);
+                    var hint = e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden }
+                        ? $"; a running server serves its log to tokens with scope audit: --token \"$(attest token --url <server> --credentials <file> --scope audit)\" or {TokenVariable}"
+                        : "";
+                    await error.WriteLineAsync($"attest: cannot read the log at {baseUrl}: {e.Message}{hint}").ConfigureAwait(false);
                     return AttestCommand.ExitCodes.UnusableInput;
                 }
             }

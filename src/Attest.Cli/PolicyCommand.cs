@@ -24,7 +24,7 @@ internal static class PolicyCommand
                 var (set, errors) = PolicyDirectoryLoader.Load(dir.FullName);
                 foreach (var error in errors) parse.InvocationConfiguration.Error.WriteLine(error.ToString());
                 if (set is null) return AttestCommand.ExitCodes.Findings;
-                parse.InvocationConfiguration.Output.WriteLine($"{set.Documents.Count} policy documents valid (revision {set.Revision})");
+                parse.InvocationConfiguration.Output.WriteLine($"{set.Documents.Count} policy {(set.Documents.Count == 1 ? "document" : "documents")} valid (revision {set.Revision})");
                 return AttestCommand.ExitCodes.Success;
             }
             catch (PolicyDirectoryException e)
