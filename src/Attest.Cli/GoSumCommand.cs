@@ -155,7 +155,9 @@ internal static class GoSumCommand
             }
             // Modules to check and not one file hashed (no module cache, or another one) is not a verification: the
             // server reports the same case as gosum.cache.missing, and so does this.
-            var nothingHashed = report.ModulesChecked > 0 && report.FilesHashed == 0 && !report.Unusable;
+            // (With a checksum database, go.sum was at least checked against it.)
+            var sumdbChecked = fetchedInto is not null || (parse.GetValue(sumdbCache) is not null && !onlyCache);
+            var nothingHashed = report.ModulesChecked > 0 && report.FilesHashed == 0 && !report.Unusable && !sumdbChecked;
             var passed = !nothingHashed && findings.All(f => GoSumCodes.IsWarning(f.Code));
             if (parse.GetValue(json))
             {
@@ -171,8 +173,8 @@ internal static class GoSumCommand
                 foreach (var finding in findings)
                     (GoSumCodes.IsWarning(finding.Code) ? output : error).WriteLine((GoSumCodes.IsWarning(finding.Code) ? "warning: " : "") + finding);
                 if (nothingHashed)
-                    error.WriteLine($"{GoSumCodes.ModuleNotInCache}: none of the {report.ModulesChecked} {Plural(report.ModulesChecked, "module")} is in the module cache, so nothing was hashed: " +
-                                    "run go mod download first, or give --modcache DIR");
+                    error.WriteLine($"{GoSumCodes.ModuleNotInCache}: {report.ModulesChecked} {Plural(report.ModulesChecked, "module")} to check and not one file of them in the module cache, " +
+                                    "so nothing was hashed: run go mod download first, or give --modcache DIR");
                 var problems = findings.Count(f => !GoSumCodes.IsWarning(f.Code)) + (nothingHashed ? 1 : 0);
                 output.WriteLine($"{report.ModulesChecked} {Plural(report.ModulesChecked, "module")}, {report.FilesHashed} {Plural(report.FilesHashed, "file")} hashed: " +
                                  (passed ? "verified" : nothingHashed ? "nothing verified" : $"{problems} {Plural(problems, "problem")}"));
