@@ -267,7 +267,7 @@ internal static class ClientCommand
     {
         var detail = body?["detail"]?.ToString() ?? body?["error_description"]?.ToString() ?? response.ReasonPhrase;
         await parse.InvocationConfiguration.Error.WriteLineAsync($"attest: the server refused: {(int)response.StatusCode} {detail}").ConfigureAwait(false);
-        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest
+        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.Conflict
             ? AttestCommand.ExitCodes.Findings
             : AttestCommand.ExitCodes.UnusableInput;
     }

@@ -33,7 +33,11 @@ public static partial class JsonErrors
         if (MissingRequired().Match(message) is { Success: true } missing)
             return $"lacks the required field {missing.Groups["names"].Value} at {path}";
         if (Conversion().Match(message) is { Success: true } conversion)
-            return $"has a value of the wrong type at {path}: it must be {JsonKind(conversion.Groups["type"].Value)}";
+        {
+            // For records the serializer names the type being built, not the member's: the contract knows the member's.
+            var expected = (contract is null ? null : TypeAt(contract, path)) is { } member ? JsonKind(member) : JsonKind(conversion.Groups["type"].Value);
+            return $"has a value of the wrong type at {path}: it must be {expected}";
+        }
         // Anything else (syntax errors, depth, duplicates): the reader's sentence, with no type names left in it.
         var sentence = message.Split(" Path: ", 2)[0];
         var end = sentence.IndexOf(". ", StringComparison.Ordinal);
@@ -43,9 +47,13 @@ public static partial class JsonErrors
     }
 
     /// <summary>The JSON member names <paramref name="contract"/> allows at <paramref name="path"/> ($, $.push, $.a[0].b).</summary>
-    private static List<string>? FieldsAt(JsonTypeInfo contract, string path)
+    private static List<string>? FieldsAt(JsonTypeInfo contract, string path) =>
+        ContractAt(contract, path) is { Kind: JsonTypeInfoKind.Object } info ? [.. info.Properties.Select(p => p.Name)] : null;
+
+    /// <summary>The contract of the value at <paramref name="path"/>, when the path leads through known members.</summary>
+    private static JsonTypeInfo? ContractAt(JsonTypeInfo contract, string path)
     {
-        var info = contract;
+        JsonTypeInfo? info = contract;
         foreach (Match segment in PathSegment().Matches(path))
         {
             if (segment.Groups["index"].Success)
@@ -60,8 +68,18 @@ public static partial class JsonErrors
             }
             if (info is null) return null;
         }
-        return info.Kind == JsonTypeInfoKind.Object ? [.. info.Properties.Select(p => p.Name)] : null;
+        return info;
     }
+
+    /// <summary>The .NET type at <paramref name="path"/> as a JSON kind's key for <see cref="JsonKind"/>.</summary>
+    private static string? TypeAt(JsonTypeInfo contract, string path) => ContractAt(contract, path) switch
+    {
+        null => null,
+        { Kind: JsonTypeInfoKind.Enumerable } => "System.Array[]",
+        { Kind: JsonTypeInfoKind.Object or JsonTypeInfoKind.Dictionary } => "object",
+        var info when info.Type == typeof(JsonElement) => null,
+        var info => info.Type.FullName,
+    };
 
     private static JsonTypeInfo? ElementOf(JsonTypeInfo? info) =>
         info?.Kind == JsonTypeInfoKind.Enumerable && info.ElementType is { } element ? info.Options.GetTypeInfo(Unwrap(element)) : null;

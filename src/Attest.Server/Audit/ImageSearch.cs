@@ -16,7 +16,10 @@ internal static class ImageSearch
         if (text is null) return (null, null, null);
         if (!ImageReference.TryParse(text, out var reference, out _)) return (text, null, null);
         if (reference.Digest is { } digest) return (null, reference.Name, digest.ToString());
-        // "app" alone is the repository (every tag of it), not app:latest.
-        return reference.Tag is null ? (null, reference.Name, null) : (reference.ToString(), null, null);
+        // "app" alone is the repository (every tag of it), not the app:latest the parser reads it as.
+        return HasTag(text) ? (reference.ToString(), null, null) : (null, reference.Name, null);
     }
+
+    /// <summary>Whether the reference as written names a tag: a colon after the last slash (a registry's port comes before it).</summary>
+    private static bool HasTag(string text) => text.LastIndexOf(':') > text.LastIndexOf('/');
 }

@@ -52,14 +52,19 @@ public sealed partial class StartupGuardTests
     public async Task Second_server_on_a_data_directory_in_use_is_refused_naming_the_first()
     {
         using var workspace = new ServerWorkspace();
-        await using var first = await workspace.Start().WaitUntilListeningAsync();
-        var error = await StartupTests.StartupErrorAsync(workspace.Start());
-        Assert.Contains($"data directory {workspace.DataDirectory} is in use by another Attest server (process {first.ProcessId} on host", error, StringComparison.Ordinal);
-        Assert.Contains("give this one its own Attest:DataDirectory", error, StringComparison.Ordinal);
-        Assert.False(first.HasExited);
-
-        // The lock goes with the process: once the first server stops, the directory is free again.
-        await first.DisposeAsync();
+        var first = await workspace.Start().WaitUntilListeningAsync();
+        try
+        {
+            var error = await StartupTests.StartupErrorAsync(workspace.Start());
+            Assert.Contains($"data directory {workspace.DataDirectory} is in use by another Attest server (process {first.ProcessId} on host", error, StringComparison.Ordinal);
+            Assert.Contains("give this one its own Attest:DataDirectory", error, StringComparison.Ordinal);
+            Assert.False(first.HasExited);
+        }
+        finally
+        {
+            // The lock goes with the process: once the first server stops, the directory is free again.
+            await first.DisposeAsync();
+        }
         await using var second = await workspace.Start().WaitUntilListeningAsync();
         using var ready = await second.Client.GetAsync("readyz");
         Assert.True(ready.IsSuccessStatusCode);
