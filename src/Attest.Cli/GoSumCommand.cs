@@ -87,7 +87,6 @@ internal static class GoSumCommand
                 GoFlags = NullIfEmpty(Environment.GetEnvironmentVariable("GOFLAGS")),
                 GoInsecure = NullIfEmpty(Environment.GetEnvironmentVariable("GOINSECURE")),
                 GoNoSumCheck = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMCHECK")),
-                Progress = ProgressOnTerminal(error),
             };
             if (cache is not null && !Directory.Exists(cache))
             {
@@ -110,7 +109,6 @@ internal static class GoSumCommand
                     return AttestCommand.ExitCodes.UnusableInput;
                 }
             }
-            var verifier = new GoSumVerifier(options, policy);
             var onlyCache = dir is null && parse.GetValue(modcache) is not null;
             var target = dir ?? Directory.GetCurrentDirectory();
             if (!onlyCache && !Directory.Exists(target))
@@ -118,7 +116,11 @@ internal static class GoSumCommand
                 error.WriteLine($"attest: {target} does not exist");
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            var report = onlyCache ? verifier.VerifyCache(cache!) : verifier.Verify(target);
+            var report = TerminalProgress.Run(error, onlyCache ? "hashing the module cache" : "hashing modules", progress =>
+            {
+                var verifier = new GoSumVerifier(options with { Progress = progress }, policy);
+                return onlyCache ? verifier.VerifyCache(cache!) : verifier.Verify(target);
+            });
             var findings = report.Findings.ToList();
             string? fetchedInto = null;
             string? fetchedLatest = null;
@@ -188,19 +190,6 @@ internal static class GoSumCommand
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
     private static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";
-
-    /// <summary>A one-line progress display on standard error, only when it is a terminal (never in pipes, logs or
-    /// JSON output), redrawn at most every 100th module and at the end.</summary>
-    private static Action<int, int>? ProgressOnTerminal(TextWriter error)
-    {
-        if (Console.IsErrorRedirected || error != Console.Error) return null;
-        var gate = new object();
-        return (done, total) =>
-        {
-            if (done % 100 != 0 && done != total) return;
-            lock (gate) error.Write(done == total ? $"\rhashed {done}/{total} modules\n" : $"\rhashing {done}/{total} modules…");
-        };
-    }
 }
 
 /// <summary>Bridges <c>--sumdb-cache</c> to the checksum-database verifier.</summary>

@@ -158,7 +158,8 @@ internal static class LedgerCommand
                     http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
                 try
                 {
-                    report = await LedgerTileAuditor.AuditAsync(http, baseUrl, trust, cancellationToken).ConfigureAwait(false);
+                    report = await TerminalProgress.RunAsync(error, $"verifying {baseUrl}", null,
+                        progress => LedgerTileAuditor.AuditAsync(http, baseUrl, trust with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException)
                 {
@@ -173,10 +174,12 @@ internal static class LedgerCommand
             {
                 await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
                 if (store is null) return AttestCommand.ExitCodes.UnusableInput;
-                report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
+                var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+                report = await TerminalProgress.RunAsync(error, $"replaying {size} entries", size,
+                    progress => LedgerAuditor.AuditAsync(store, trust with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
             }
             foreach (var finding in report.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
-            var summary = $"{report.EntriesChecked} entries, {report.CheckpointsChecked} checkpoints, verified through size {report.VerifiedCheckpointSize}";
+            var summary = $"{report.EntriesChecked} {(report.EntriesChecked == 1 ? "entry" : "entries")}, {report.CheckpointsChecked} {(report.CheckpointsChecked == 1 ? "checkpoint" : "checkpoints")}, verified through size {report.VerifiedCheckpointSize}";
             if (report.FirstBadIndex is { } bad) summary += $"; first bad index {bad}";
             await parse.InvocationConfiguration.Output.WriteLineAsync(summary).ConfigureAwait(false);
             return report.IsValid ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
@@ -239,7 +242,9 @@ internal static class LedgerCommand
             if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             try
             {
-                var result = await LedgerExporter.ExportAsync(store, trust, parse.GetValue(output)!.FullName, cancellationToken).ConfigureAwait(false);
+                var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+                var result = await TerminalProgress.RunAsync(error, $"exporting {size} entries", size,
+                    progress => LedgerExporter.ExportAsync(store, trust with { Progress = progress }, parse.GetValue(output)!.FullName, cancellationToken)).ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync(
                     $"{result.Entries} entries; tree of size {result.TreeSize} in {result.TileFiles} tiles and {result.BundleFiles} entry bundles").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.Success;

@@ -33,6 +33,48 @@ public sealed class ConsistencyTests
     }
 
     [Fact]
+    public async Task Ledger_verify_shows_progress_on_a_terminal_and_nothing_when_redirected()
+    {
+        using var directory = new TempDirectory();
+        var keygen = await CliRunner.RunAsync(directory.Path, "ledger", "keygen", "--name", "attest.test/progress", "--out", "key");
+        Assert.True(keygen.ExitCode == 0, keygen.StandardError);
+        var vkey = keygen.StandardOutput.Trim();
+        await File.WriteAllLinesAsync(directory.Combine("entries.jsonl"), Enumerable.Range(0, 3000).Select(i => $$"""{"n":{{i}}}"""));
+        var append = await CliRunner.RunAsync(directory.Path, "ledger", "append", "--db", "ledger.db", "--key", "key", "--jsonl", "entries.jsonl");
+        Assert.True(append.ExitCode == 0, append.StandardError);
+
+        // Redirected (a pipe, as in CI logs): the summary only, no progress and no terminal control sequences.
+        var redirected = await CliRunner.RunAsync(directory.Path, "ledger", "verify", "--db", "ledger.db", "--vkey", vkey);
+        Assert.True(redirected.ExitCode == 0, redirected.StandardError);
+        Assert.Equal("", redirected.StandardError);
+        Assert.DoesNotContain('\u001b', redirected.StandardOutput);
+        Assert.Matches(@"^3000 entries, \d+ checkpoints?, verified through size 3000$", redirected.StandardOutput.Trim());
+
+        // On a terminal (util-linux script gives the command a pseudo-terminal): Spectre.Console's progress bar.
+        var dll = RepositoryPaths.ProjectOutput("Attest.Cli", "attest.dll");
+        var start = new System.Diagnostics.ProcessStartInfo("script", ["-qec", $"dotnet '{dll}' ledger verify --db ledger.db --vkey '{vkey}'", "/dev/null"])
+        {
+            WorkingDirectory = directory.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.Environment["TERM"] = "xterm-256color";
+        start.Environment["COLUMNS"] = "120";
+        using var process = System.Diagnostics.Process.Start(start)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        var terminal = await output;
+        Assert.True(process.ExitCode == 0, terminal);
+        Assert.Contains("replaying 3000 entries", terminal, StringComparison.Ordinal);
+        Assert.Contains('\u001b', terminal);
+        Assert.Matches(@"3000 entries, \d+ checkpoints?, verified through size 3000", terminal);
+    }
+
+    [Fact]
     public async Task Gosum_verify_that_hashed_nothing_is_a_finding_not_verified()
     {
         using var module = new TempDirectory();
