@@ -59,15 +59,35 @@ internal static class ClientCommand
     {
         var name = new Option<string>("--name") { Description = "a name for the client (a pipeline, a team)", Required = true };
         var scope = new Option<string[]>("--scope") { Description = "sign, verify, audit or admin (repeatable)", Required = true, AllowMultipleArgumentsPerToken = false };
-        var command = new Command("create", "Register a client; prints its credentials as JSON (the secret is shown only this once).")
+        var outFile = new Option<FileInfo?>("--out") { Description = "write the credentials to this new file, readable by its owner only (mode 0600), instead of standard output" };
+        var command = new Command("create", "Register a client; writes its credentials as JSON to --out (owner-only) or prints them (the secret is shown only this once).")
         {
-            connection.Url, connection.Credentials, connection.CaFile, name, scope,
+            connection.Url, connection.Credentials, connection.CaFile, name, scope, outFile,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, connection, async (http, token) =>
         {
+            var file = parse.GetValue(outFile);
+            FileStream? secretFile;
+            try
+            {
+                secretFile = file is null ? null : SecretFile.CreateNew(file.FullName);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CommandFailure($"--out {file!.FullName} cannot be created (it must not exist yet): {e.Message}", AttestCommand.ExitCodes.UnusableInput);
+            }
+            await using var secretLifetime = secretFile;
             using var response = await http.PostAsJsonAsync("v1/clients", new { name = parse.GetValue(name), scopes = parse.GetValue(scope) }, cancellationToken).ConfigureAwait(false);
             var body = await ReadAsync(response, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) return await Refused(parse, response, body).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                if (secretFile is not null)
+                {
+                    await secretFile.DisposeAsync().ConfigureAwait(false);
+                    File.Delete(file!.FullName);
+                }
+                return await Refused(parse, response, body).ConfigureAwait(false);
+            }
             // The same shape as the server's bootstrap credentials file, so the output can be saved and used with --credentials.
             var credentials = new JsonObject
             {
@@ -75,6 +95,15 @@ internal static class ClientCommand
                 ["client_secret"] = body["clientSecret"]!.GetValue<string>(),
                 ["scope"] = string.Join(' ', body["scopes"]!.AsArray().Select(s => s!.GetValue<string>())),
             };
+            if (secretFile is not null)
+            {
+                await secretFile.WriteAsync(Encoding.UTF8.GetBytes(credentials.ToJsonString(Indented) + "\n"), cancellationToken).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"created {credentials["client_id"]}; its credentials are in {file!.FullName} (owner-only)").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.Success;
+            }
+            // A shell redirect (> file) creates the file with the umask's mode, usually readable by everyone.
+            if (Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out)
+                await parse.InvocationConfiguration.Error.WriteLineAsync("attest: warning: the client secret goes to standard output; use --out FILE for an owner-only file").ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync(credentials.ToJsonString(Indented)).ConfigureAwait(false);
             return AttestCommand.ExitCodes.Success;
         }, "admin"));
@@ -238,7 +267,7 @@ internal static class ClientCommand
     {
         var detail = body?["detail"]?.ToString() ?? body?["error_description"]?.ToString() ?? response.ReasonPhrase;
         await parse.InvocationConfiguration.Error.WriteLineAsync($"attest: the server refused: {(int)response.StatusCode} {detail}").ConfigureAwait(false);
-        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest
+        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.Conflict
             ? AttestCommand.ExitCodes.Findings
             : AttestCommand.ExitCodes.UnusableInput;
     }

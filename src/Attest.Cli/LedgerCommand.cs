@@ -133,11 +133,15 @@ internal static class LedgerCommand
 
     private static Command Verify(StoreSource db, TrustOptions trustOptions)
     {
-        var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…)" };
+        var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…): an export, or a running server's /v1/ledger/log/" };
+        var token = new Option<string?>("--token")
+        {
+            Description = $"access token with scope audit for a running server's --url (default: the {TokenVariable} environment variable, which other users cannot read in the process list): attest token --scope audit",
+        };
         var witnessOptions = new WitnessQuorumOptions();
         var command = new Command("verify", "Replay every entry, recompute every root and check every checkpoint; exit 0 when all verifies.")
         {
-            db.Db, db.Connection, url, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin, witnessOptions.Keys, witnessOptions.Required,
+            db.Db, db.Connection, url, token, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin, witnessOptions.Keys, witnessOptions.Required,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -159,17 +163,21 @@ internal static class LedgerCommand
                 if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 // A running server serves its log to holders of an audit token (from `attest token --scope audit`).
-                if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
-                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                if ((parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable)) is { Length: > 0 } bearer)
+                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
                 try
                 {
-                    report = await LedgerTileAuditor.AuditAsync(http, baseUrl, trust, cancellationToken).ConfigureAwait(false);
+                    report = await TerminalProgress.RunAsync(error, $"verifying {baseUrl}", null,
+                        progress => LedgerTileAuditor.AuditAsync(http, baseUrl, trust with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
                     if (quorum.Required > 0)
                         witnessed = await WitnessedServedCheckpointAsync(http, baseUrl, trust, quorum, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException)
                 {
-                    await error.WriteLineAsync($"attest: cannot read the log at {baseUrl}: {e.Message}").ConfigureAwait(false);
+                    var hint = e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden }
+                        ? $"; a running server serves its log to tokens with scope audit: --token \"$(attest token --url <server> --credentials <file> --scope audit)\" or {TokenVariable}"
+                        : "";
+                    await error.WriteLineAsync($"attest: cannot read the log at {baseUrl}: {e.Message}{hint}").ConfigureAwait(false);
                     return AttestCommand.ExitCodes.UnusableInput;
                 }
             }
@@ -177,7 +185,9 @@ internal static class LedgerCommand
             {
                 await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
                 if (store is null) return AttestCommand.ExitCodes.UnusableInput;
-                report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
+                var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+                report = await TerminalProgress.RunAsync(error, $"replaying {size} entries", size,
+                    progress => LedgerAuditor.AuditAsync(store, trust with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
                 if (quorum.Required > 0)
                 {
                     await using var database = db.OpenDatabase(parse);
@@ -186,7 +196,7 @@ internal static class LedgerCommand
                 }
             }
             foreach (var finding in report.Findings.Concat(witnessed?.Findings ?? [])) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
-            var summary = $"{report.EntriesChecked} entries, {report.CheckpointsChecked} checkpoints, verified through size {report.VerifiedCheckpointSize}";
+            var summary = $"{report.EntriesChecked} {(report.EntriesChecked == 1 ? "entry" : "entries")}, {report.CheckpointsChecked} {(report.CheckpointsChecked == 1 ? "checkpoint" : "checkpoints")}, verified through size {report.VerifiedCheckpointSize}";
             if (witnessed is not null) summary += $", witnessed through size {witnessed.WitnessedSize} ({quorum.Required} of {quorum.Witnesses.Count} witnesses)";
             if (report.FirstBadIndex is { } bad) summary += $"; first bad index {bad}";
             await parse.InvocationConfiguration.Output.WriteLineAsync(summary).ConfigureAwait(false);
@@ -250,7 +260,9 @@ internal static class LedgerCommand
             if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             try
             {
-                var result = await LedgerExporter.ExportAsync(store, trust, parse.GetValue(output)!.FullName, cancellationToken).ConfigureAwait(false);
+                var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+                var result = await TerminalProgress.RunAsync(error, $"exporting {size} entries", size,
+                    progress => LedgerExporter.ExportAsync(store, trust with { Progress = progress }, parse.GetValue(output)!.FullName, cancellationToken)).ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync(
                     $"{result.Entries} entries; tree of size {result.TreeSize} in {result.TileFiles} tiles and {result.BundleFiles} entry bundles").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.Success;

@@ -25,7 +25,7 @@ internal static class PolicyCommand
                 foreach (var error in errors) parse.InvocationConfiguration.Error.WriteLine(error.ToString());
                 if (set is null) return AttestCommand.ExitCodes.Findings;
                 foreach (var warning in set.Warnings) parse.InvocationConfiguration.Error.WriteLine($"{warning} (warning)");
-                parse.InvocationConfiguration.Output.WriteLine($"{set.Documents.Count} policy documents valid (revision {set.Revision})");
+                parse.InvocationConfiguration.Output.WriteLine($"{set.Documents.Count} policy {(set.Documents.Count == 1 ? "document" : "documents")} valid (revision {set.Revision})");
                 return AttestCommand.ExitCodes.Success;
             }
             catch (PolicyDirectoryException e)

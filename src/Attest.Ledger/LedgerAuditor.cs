@@ -12,6 +12,9 @@ public sealed record LedgerAuditOptions(string Origin, IReadOnlyList<NoteVerifie
 {
     /// <summary>Keys taken out of service (say, after a compromise): never trusted, named when they are all that signed.</summary>
     public IReadOnlyList<NoteVerifierKey> RevokedKeys { get; init; } = [];
+
+    /// <summary>Told how many entries have been replayed (or exported) so far, now and then, for a progress display.</summary>
+    public IProgress<long>? Progress { get; init; }
 }
 
 /// <summary>
@@ -122,6 +125,7 @@ public static class LedgerAuditor
                     }
                 }
                 if (stopped) break;
+                options.Progress?.Report(range.Size);
             }
         }
         finally

@@ -116,6 +116,8 @@ internal static class PostgresSchema
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (CAST(@Kind AS text) IS NULL OR kind = @Kind)
           AND (CAST(@Image AS text) IS NULL OR image = @Image)
+          AND (CAST(@Repository AS text) IS NULL OR image = @Repository
+               OR substr(image, 1, length(CAST(@Repository AS text)) + 1) IN (CAST(@Repository AS text) || ':', CAST(@Repository AS text) || '@'))
           AND (CAST(@Digest AS text) IS NULL OR digest = @Digest)
           AND (CAST(@Namespace AS text) IS NULL OR namespace = @Namespace)
           AND (CAST(@Verdict AS text) IS NULL OR verdict = @Verdict)

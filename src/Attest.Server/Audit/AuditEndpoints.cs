@@ -40,7 +40,7 @@ public static class AuditEndpoints
             .WithName("LedgerEntries")
             .WithQueryParameters(
                 ("kind", JsonSchemaType.String, false, "entry kind, e.g. admission.decision"),
-                ("image", JsonSchemaType.String, false, "image reference, exact"),
+                ("image", JsonSchemaType.String, false, "image: a repository (every tag and digest of it) or a reference with tag or digest, in any spelling (app, docker.io/library/app, registry/team/app:1.4, …@sha256:…); compared in canonical form"),
                 ("digest", JsonSchemaType.String, false, "sha256:<hex>"),
                 ("namespace", JsonSchemaType.String, false, "Kubernetes namespace"),
                 ("verdict", JsonSchemaType.String, false, "allow, warn, waived or deny"),
@@ -117,11 +117,16 @@ public static class AuditEndpoints
     private static async Task<IResult> QueryEntriesAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, EntryFilters);
+        var (image, repository, imageDigest) = ImageSearch.Parse(p.Text("image"));
+        var digest = p.Text("digest");
+        if (imageDigest is not null && digest is not null && imageDigest != digest)
+            p.Fail($"'image' names digest {imageDigest} but 'digest' is {Clip(digest)}; give one of them");
         var query = new LedgerQuery
         {
             Kind = p.Text("kind"),
-            Image = p.Text("image"),
-            Digest = p.Text("digest"),
+            Image = image,
+            Repository = repository,
+            Digest = digest ?? imageDigest,
             Namespace = p.Text("namespace"),
             Verdict = p.Text("verdict"),
             Client = p.Text("client"),

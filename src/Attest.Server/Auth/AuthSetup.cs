@@ -153,7 +153,7 @@ public static class AuthSetup
     /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.
     /// Only a file this server could have written is adopted: a regular file (not a link), owned by this user, mode
     /// 0600. Anything else was put there by someone else (say, 0644 with a secret of their choosing) and stops the start.</summary>
-    private static ClientCredentials? ReadCredentials(string path)
+    internal static ClientCredentials? ReadCredentials(string path)
     {
         var status = Attest.Core.IO.RegularFile.Status(path);
         if (status.Kind == Attest.Core.IO.FileKind.Missing) return null;
@@ -191,7 +191,7 @@ public static class AuthSetup
         }
     }
 
-    private static void WriteCredentials(string path, ClientCredentials credentials, IReadOnlyList<string> scopes)
+    internal static void WriteCredentials(string path, ClientCredentials credentials, IReadOnlyList<string> scopes)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

@@ -4,6 +4,7 @@ using Attest.Ledger;
 using Attest.Ledger.Database;
 using Attest.Policy;
 using Attest.Server.Admission;
+using Attest.Server.Api;
 using Attest.Server.Audit;
 using Attest.Server.Auth;
 using Attest.Server.Checks;
@@ -59,9 +60,11 @@ public static class AttestServer
             !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
             builder.WebHost.UseUrls(DefaultUrl);
 
+        FrameworkLogLevels.AddDefaults(builder.Configuration);
         builder.Logging.ClearProviders();
         ConfigureLogging(builder.Logging);
 
+        UnknownSettings.Check(builder.Configuration);
         var options = builder.Services.AddValidatedOptions<AttestServerOptions>(builder.Configuration, AttestServerOptions.Section, o => o.Validate());
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         builder.Services.AddAdmission(builder.Configuration);
@@ -82,6 +85,7 @@ public static class AttestServer
         var witnessing = builder.Services.AddAttestWitnessing(builder.Configuration);
         builder.Services.AddServerSecrets();
         builder.Services.AddProblemDetails();
+        builder.Services.AddStatusProblems();
         builder.Services.AddExceptionHandler<Api.LedgerExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
@@ -105,6 +109,9 @@ public static class AttestServer
             builder.Services.AddSingleton(policies);
 
             CreateDataDirectory(dataDirectory, logger);
+            var directoryLock = DataDirectoryLock.Acquire(dataDirectory, time);
+            opened.Push(directoryLock);
+            builder.Services.AddSingleton(directoryLock);
             // The ledger's database, for the tables beside the ledger: keys (PostgreSQL), witness cosignatures and state.
             var database = OpenLedgerDatabase(options, dataDirectory);
             opened.Push(database);
@@ -125,6 +132,7 @@ public static class AttestServer
             var clients = await AuthSetup.OpenClientsAsync(ledger, auth, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null,
                 secrets.Store, time, logger, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(_ => clients);
+            await AdministratorRecovery.RecoverAsync(clients, auth, logger, cancellationToken).ConfigureAwait(false);
             await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, secrets, time, logger, cancellationToken).ConfigureAwait(false);
             var witnessingState = await WitnessingSetup.OpenWitnessingAsync(witnessing, ledger, database, secrets, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
             opened.Push(witnessingState);
@@ -141,6 +149,7 @@ public static class AttestServer
             await RecordAsync(ledger, PolicyLoadedEntry(set), options, cancellationToken).ConfigureAwait(false);
 
             app.UseExceptionHandler();
+            app.UseStatusProblems();
             app.UseAttestAuth();
             app.MapHealthEndpoints();
             app.MapAdmissionEndpoints();

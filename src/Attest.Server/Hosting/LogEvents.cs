@@ -26,6 +26,7 @@ internal static class LogEvents
     public const int LedgerAuditIncomplete = 1022;
 
     public const int BootstrapClientCreated = 1101;
+    public const int AdministratorRecovered = 1102;
 
     public const int DevelopmentKeyPassword = 1201;
 

@@ -196,7 +196,7 @@ public sealed class StartupTests
     }
 
     /// <summary>The server must exit non-zero and print exactly one line on stderr; returns that line.</summary>
-    private static async Task<string> StartupErrorAsync(Attest.Testing.ServerProcess server)
+    internal static async Task<string> StartupErrorAsync(Attest.Testing.ServerProcess server)
     {
         await using (server)
         {

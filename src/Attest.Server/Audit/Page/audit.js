@@ -19,7 +19,8 @@
   const $ = (id) => document.getElementById(id);
   const enc = new TextEncoder();
 
-  const state = { checkpoint: null, cursors: [null], page: 0, next: null, filters: { order: 'desc' } };
+  // auth: 'none' (no token), 'unchecked' (set, not yet answered), 'accepted', or 'refused' (the API said 401/403).
+  const state = { checkpoint: null, cursors: [null], page: 0, next: null, filters: { order: 'desc' }, auth: 'none' };
 
   // ---- API access -------------------------------------------------------------------------------------------
   class ApiError extends Error {
@@ -36,12 +37,16 @@
     } catch (e) {
       throw new ApiError(0, 'the server cannot be reached (' + e.message + ')');
     }
-    if (response.status === 401) {
-      throw new ApiError(401, 'Not signed in (401): the API needs an access token with scope "audit". Paste one above and sign in.');
+    if (response.status === 401 || response.status === 403) {
+      // The header and the banner say the same: a refused token is not kept, and the page is not signed in.
+      if (token) sessionStorage.removeItem(TOKEN_KEY);
+      setAuth(token ? 'refused' : 'none');
+      throw new ApiError(response.status, response.status === 401
+        ? (token ? 'Not signed in (401): the server refused the token (invalid, expired or its client revoked). Paste a new one above.'
+                 : 'Not signed in (401): the API needs an access token with scope "audit". Paste one above and sign in.')
+        : 'Not signed in (403): this token does not grant scope "audit". Paste one that does.');
     }
-    if (response.status === 403) {
-      throw new ApiError(403, 'Forbidden (403): this token does not grant scope "audit" (or the client was revoked).');
-    }
+    if (token) setAuth('accepted');
     if (!response.ok) {
       let detail = response.statusText;
       try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch { /* not JSON */ }
@@ -354,6 +359,43 @@
     return td;
   }
 
+  // A decision's reasons, each with the findings it follows from (causes), as nested lists of "code: message".
+  function reasonList(reasons, depth) {
+    const ul = document.createElement('ul');
+    ul.className = 'reasons';
+    for (const reason of (Array.isArray(reasons) ? reasons : []).slice(0, 16)) {
+      if (!reason || typeof reason !== 'object') continue;
+      const li = document.createElement('li');
+      const code = document.createElement('span');
+      code.className = 'code';
+      code.textContent = String(reason.code ?? '');
+      li.append(code, reason.message ? ': ' + String(reason.message) : '');
+      if (Array.isArray(reason.causes) && reason.causes.length > 0 && depth < 4) li.append(reasonList(reason.causes, depth + 1));
+      ul.append(li);
+    }
+    return ul;
+  }
+
+  function reasonsCell(entry) {
+    const td = document.createElement('td');
+    const reasons = entry.details && Array.isArray(entry.details.reasons) ? entry.details.reasons : [];
+    if (reasons.length > 0) td.append(reasonList(reasons, 0));
+    return td;
+  }
+
+  function imageCell(entry) {
+    const td = cell(entry.image);
+    for (const [text, title] of [[shortDigest(entry.digest), entry.digest], [entry.namespace ? 'namespace ' + entry.namespace : null, null]]) {
+      if (!text) continue;
+      const sub = document.createElement('span');
+      sub.className = 'sub mono';
+      sub.textContent = text;
+      if (title) sub.title = title;
+      td.append(sub);
+    }
+    return td;
+  }
+
   function shortDigest(digest) {
     return digest && digest.length > 23 ? digest.slice(0, 19) + '…' + digest.slice(-4) : digest;
   }
@@ -364,9 +406,8 @@
     for (const entry of entries) {
       const tr = document.createElement('tr');
       tr.dataset.index = String(entry.index);
-      tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.kind), cell(entry.image), cell(shortDigest(entry.digest), 'mono'),
-        cell(entry.namespace), cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), cell(entry.client ?? entry.identity));
-      if (entry.digest) tr.cells[4].title = entry.digest;
+      tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.kind), imageCell(entry),
+        cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), reasonsCell(entry), cell(entry.client ?? entry.identity));
       const proofCell = document.createElement('td');
       const button = document.createElement('button');
       button.type = 'button';
@@ -397,7 +438,7 @@
     if (entries.length === 0) {
       const tr = document.createElement('tr');
       const td = cell('No entries match.');
-      td.colSpan = 9;
+      td.colSpan = 8;
       tr.append(td);
       body.append(tr);
     }
@@ -515,10 +556,27 @@
   }
 
   // ---- wiring -----------------------------------------------------------------------------------------------
+  const AUTH_TEXT = {
+    none: 'not signed in',
+    unchecked: 'token set for this tab; checking…',
+    accepted: 'signed in (token accepted)',
+    refused: 'not signed in: the token was refused',
+  };
+
+  function setAuth(auth) {
+    state.auth = auth;
+    showSignIn();
+  }
+
   function showSignIn() {
-    const signedIn = !!sessionStorage.getItem(TOKEN_KEY);
-    $('signin-state').textContent = signedIn ? 'token set for this tab' : 'no token';
-    $('signout-button').disabled = !signedIn;
+    const hasToken = !!sessionStorage.getItem(TOKEN_KEY);
+    if (!hasToken && (state.auth === 'unchecked' || state.auth === 'accepted')) state.auth = 'none';
+    if (hasToken && (state.auth === 'none' || state.auth === 'refused')) state.auth = 'unchecked';
+    const el = $('signin-state');
+    el.textContent = AUTH_TEXT[state.auth];
+    el.className = 'signin-state' + (state.auth === 'refused' ? ' refused' : '');
+    el.dataset.auth = state.auth;
+    $('signout-button').disabled = !hasToken;
   }
 
   async function refresh() {
@@ -549,11 +607,13 @@
       const token = $('token').value.trim();
       if (token) sessionStorage.setItem(TOKEN_KEY, token);
       $('token').value = '';
+      if (token) state.auth = 'unchecked';
       showSignIn();
       refresh();
     });
     $('signout-button').addEventListener('click', () => {
       sessionStorage.removeItem(TOKEN_KEY);
+      state.auth = 'none';
       showSignIn();
       refresh();
     });
