@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Attest.Core.Json;
 using Attest.Sigstore.Bundles;
 using Attest.Sigstore.Signing;
 
@@ -7,7 +8,8 @@ namespace Attest.Sigstore.Clients;
 /// <summary>
 /// A Rekor v1 log over HTTP as the bundle builder's transparency log: <c>POST /api/v1/log/entries</c> with the proposed
 /// entry, answered with the logged entry, its SET and inclusion proof (hex hashes, as Rekor writes them). The entry
-/// the log recorded must be the body the client expected; the SET, proof and checkpoint are checked by the verifier.
+/// the log recorded must be the one the client expected (kind, version and canonical spec; a log may add members of
+/// its own, as Attest's ledger does); the SET, proof and checkpoint are checked by the verifier.
 /// </summary>
 public sealed class RekorClient(HttpClient http, Uri baseUrl) : ITransparencyLog
 {
@@ -23,7 +25,7 @@ public sealed class RekorClient(HttpClient http, Uri baseUrl) : ITransparencyLog
         using var request = ServiceCall.Json(HttpMethod.Post, ServiceCall.Combine(baseUrl, "api/v1/log/entries"), proposedEntry.ToArray());
         var answer = await ServiceCall.SendAsync(http, request, Service, MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         var entry = Read(answer);
-        if (!entry.CanonicalizedBody.AsSpan().SequenceEqual(canonicalizedBody.Span))
+        if (!SameEntry(entry.CanonicalizedBody, canonicalizedBody.Span))
             throw new SigstoreServiceException(Service, null, "the log recorded another entry than the one proposed");
         return entry;
     }
@@ -56,6 +58,18 @@ public sealed class RekorClient(HttpClient http, Uri baseUrl) : ITransparencyLog
         {
             throw Malformed($"the entry lacks a member or has one of the wrong type ({e.Message})");
         }
+    }
+
+    /// <summary>Whether the logged body states the expected entry: the same kind, version and RFC 8785 spec.</summary>
+    private static bool SameEntry(byte[] logged, ReadOnlySpan<byte> expected)
+    {
+        using var a = ServiceCall.ParseJson(logged, Service);
+        using var b = JsonDocument.Parse(expected.ToArray());
+        if (a.RootElement.ValueKind != JsonValueKind.Object) return false;
+        foreach (var name in (string[])["kind", "apiVersion"])
+            if (!a.RootElement.TryGetProperty(name, out var x) || x.ValueKind != JsonValueKind.String || x.GetString() != b.RootElement.GetProperty(name).GetString()) return false;
+        return a.RootElement.TryGetProperty("spec", out var loggedSpec) && loggedSpec.ValueKind == JsonValueKind.Object
+               && CanonicalJson.Canonicalize(loggedSpec).AsSpan().SequenceEqual(CanonicalJson.Canonicalize(b.RootElement.GetProperty("spec")));
     }
 
     private static (string Kind, string Version) KindOf(byte[] body)

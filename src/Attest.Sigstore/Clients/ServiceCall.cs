@@ -7,12 +7,30 @@ namespace Attest.Sigstore.Clients;
 
 /// <summary>One request to a Sigstore service with a bounded answer: a success body of at most the given size, or a
 /// <see cref="SigstoreServiceException"/> carrying the service's own reason (RFC 9457 <c>detail</c>, Rekor's
-/// <c>message</c>) on one line.</summary>
-internal static class ServiceCall
+/// <c>message</c>) on one line, or saying the service could not be reached in time. Used for every Sigstore and Attest
+/// service call a client makes.</summary>
+public static class ServiceCall
 {
     private const int MaxReasonLength = 300;
 
+    /// <exception cref="SigstoreServiceException">Refused (with the HTTP status), unreachable, too slow, or too large.</exception>
     public static async Task<byte[]> SendAsync(HttpClient http, HttpRequestMessage request, string service, int maxBytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ExchangeAsync(http, request, service, maxBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new SigstoreServiceException(service, null, $"cannot reach {request.RequestUri}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SigstoreServiceException(service, null, $"{request.RequestUri} did not answer in time");
+        }
+    }
+
+    private static async Task<byte[]> ExchangeAsync(HttpClient http, HttpRequestMessage request, string service, int maxBytes, CancellationToken cancellationToken)
     {
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
