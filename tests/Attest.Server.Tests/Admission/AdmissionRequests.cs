@@ -24,6 +24,26 @@ internal static class AdmissionRequests
         return review;
     }
 
+    /// <summary>The validating webhook's <c>response</c> for a Pod running <paramref name="image"/> (02_pod.json).</summary>
+    public static async Task<JsonElement> ValidateImageAsync(HttpClient client, string image)
+    {
+        var review = Load("02_pod.json").WithImage("/spec/containers/0/image", image);
+        var (status, body) = await PostAsync(client, "admission/validate", review);
+        Assert.Equal(200, status);
+        return body.RootElement.GetProperty("response").Clone();
+    }
+
+    public static void AssertAllowed(JsonElement response) =>
+        Assert.True(response.GetProperty("allowed").GetBoolean(),
+            response.TryGetProperty("status", out var s) ? s.GetProperty("message").GetString() : "denied");
+
+    /// <summary>The denial's message (fails when the response allows).</summary>
+    public static string DeniedMessage(JsonElement response)
+    {
+        Assert.False(response.GetProperty("allowed").GetBoolean(), "expected a denial");
+        return response.GetProperty("status").GetProperty("message").GetString()!;
+    }
+
     public static async Task<(int Status, JsonDocument Body)> PostAsync(HttpClient client, string path, JsonObject review) =>
         await PostRawAsync(client, path, Encoding.UTF8.GetBytes(review.ToJsonString()));
 

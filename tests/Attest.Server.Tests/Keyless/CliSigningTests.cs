@@ -6,6 +6,7 @@ using Attest.Core;
 using Attest.Server.Tests.Admission;
 using Attest.Server.Tests.Hosting;
 using Attest.Testing;
+using static Attest.Server.Tests.Admission.AdmissionRequests;
 
 namespace Attest.Server.Tests.Keyless;
 
@@ -32,43 +33,16 @@ public sealed class CliSigningTests(RegistryFixture registry) : IAsyncLifetime
         _issuer = new TestOidcIssuer(Issuer, _workspace.Combine("jwks.json"));
         Directory.CreateDirectory(_workspace.PolicyDirectory);
         Directory.CreateDirectory(_workspace.Combine("docker"));
-        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "policies.yaml"), $$"""
-            apiVersion: attest.dev/v1
-            kind: ImagePolicy
-            metadata: {name: payments-release}
-            spec:
-              match: {images: ["{{registry.Host}}/payments/**"]}
-              authorities:
-                - name: release
-                  trustedRoot: attest
-                  keyless:
-                    identities:
-                      - issuer: {{Issuer}}
-                        subject: {{Release}}
-                        claims: {sourceRepositoryURI: "https://github.com/acme/payments", sourceRepositoryRef: refs/heads/main}
-              signatures: {authorities: [release]}
-            ---
-            apiVersion: attest.dev/v1
-            kind: ImagePolicy
-            metadata: {name: payments-tested}
-            spec:
-              match: {images: ["{{registry.Host}}/tested/**"]}
-              authorities:
-                - name: release
-                  trustedRoot: attest
-                  keyless:
-                    identities:
-                      - issuer: {{Issuer}}
-                        subject: {{Release}}
-                        claims: {sourceRepositoryURI: "https://github.com/acme/payments"}
-              signatures: {authorities: [release]}
-              attestations:
-                - name: tests
-                  predicateType: {{TestResults}}
-                  authorities: [release]
-                  conditions:
-                    - {path: /result, equals: passed}
-            """);
+        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "policies.yaml"), string.Join("---\n",
+            Policy("payments-release", "payments", "sourceRepositoryURI: \"https://github.com/acme/payments\", sourceRepositoryRef: refs/heads/main"),
+            Policy("payments-tested", "tested", "sourceRepositoryURI: \"https://github.com/acme/payments\"", $$"""
+                  attestations:
+                    - name: tests
+                      predicateType: {{TestResults}}
+                      authorities: [release]
+                      conditions:
+                        - {path: /result, equals: passed}
+                """)));
         _server = await _workspace.StartWebhookAsync(
             $"--Attest:Keyless:Issuers:0:Issuer={Issuer}", "--Attest:Keyless:Issuers:0:Type=github-workflow",
             $"--Attest:Keyless:Issuers:0:JwksFile={_issuer.JwksFile}",
@@ -292,6 +266,26 @@ public sealed class CliSigningTests(RegistryFixture registry) : IAsyncLifetime
 
     private const string IdentityTokenVariable = "SIGSTORE_ID_TOKEN";
 
+    /// <summary>A policy for the registry's <paramref name="repositories"/>/**: one signature by the release workflow of
+    /// acme/payments (under the server's own root) with <paramref name="claims"/>, and <paramref name="more"/> of spec.</summary>
+    private string Policy(string name, string repositories, string claims, string more = "") => $$"""
+        apiVersion: attest.dev/v1
+        kind: ImagePolicy
+        metadata: {name: {{name}}}
+        spec:
+          match: {images: ["{{registry.Host}}/{{repositories}}/**"]}
+          authorities:
+            - name: release
+              trustedRoot: attest
+              keyless:
+                identities:
+                  - issuer: {{Issuer}}
+                    subject: {{Release}}
+                    claims: {{{claims}}}
+          signatures: {authorities: [release]}
+        {{more}}
+        """ + "\n";
+
     /// <summary>Where the CLI finds the server and the registry; the webhook's TLS certificate is the only CA it trusts.</summary>
     private string[] Connection() => ["--server", _server.BaseUri.AbsoluteUri, "--ca-file", _workspace.CertificateFile, "--insecure-registry", registry.Host];
 
@@ -335,21 +329,5 @@ public sealed class CliSigningTests(RegistryFixture registry) : IAsyncLifetime
         if (contains is not null) Assert.Contains(contains, lines[0], StringComparison.OrdinalIgnoreCase);
     }
 
-    private async Task<JsonElement> ValidateAsync(string image)
-    {
-        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", image);
-        var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/validate", review);
-        Assert.Equal(200, status);
-        return body.RootElement.GetProperty("response").Clone();
-    }
-
-    private static void AssertAllowed(JsonElement response) =>
-        Assert.True(response.GetProperty("allowed").GetBoolean(),
-            response.TryGetProperty("status", out var s) ? s.GetProperty("message").GetString() : "denied");
-
-    private static string DeniedMessage(JsonElement response)
-    {
-        Assert.False(response.GetProperty("allowed").GetBoolean(), "expected a denial");
-        return response.GetProperty("status").GetProperty("message").GetString()!;
-    }
+    private Task<JsonElement> ValidateAsync(string image) => AdmissionRequests.ValidateImageAsync(_server.Client, image);
 }
