@@ -43,7 +43,7 @@ internal static class ClientCommand
         command.SetAction((parse, cancellationToken) => RunAsync(parse, connection, async (http, _) =>
         {
             var scopes = parse.GetValue(scope) ?? [];
-            var token = await TokenAsync(http, parse, connection, scopes.Length == 0 ? null : string.Join(' ', scopes), cancellationToken).ConfigureAwait(false);
+            var token = await TokenAsync(http, parse.GetValue(connection.Credentials), scopes.Length == 0 ? null : string.Join(' ', scopes), cancellationToken).ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync(token).ConfigureAwait(false);
             return AttestCommand.ExitCodes.Success;
         }));
@@ -163,7 +163,7 @@ internal static class ClientCommand
             string? token = null;
             if (scope is not null)
             {
-                token = await TokenAsync(http, parse, connection, scope, CancellationToken.None).ConfigureAwait(false);
+                token = await TokenAsync(http, parse.GetValue(connection.Credentials), scope, CancellationToken.None).ConfigureAwait(false);
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
             return await verb(http, token).ConfigureAwait(false);
@@ -185,9 +185,10 @@ internal static class ClientCommand
         }
     }
 
-    private static async Task<string> TokenAsync(HttpClient http, ParseResult parse, Connection connection, string? scope, CancellationToken cancellationToken)
+    /// <summary>An access token for the client credentials in <paramref name="credentials"/> (or the environment).</summary>
+    internal static async Task<string> TokenAsync(HttpClient http, FileInfo? credentials, string? scope, CancellationToken cancellationToken)
     {
-        var (id, secret) = ReadCredentials(parse.GetValue(connection.Credentials));
+        var (id, secret) = ReadCredentials(credentials);
         using var request = new HttpRequestMessage(HttpMethod.Post, "oauth/token")
         {
             Content = new FormUrlEncodedContent(scope is null
@@ -229,7 +230,7 @@ internal static class ClientCommand
         }
     }
 
-    private static HttpClient CreateHttpClient(Uri url, FileInfo? caFile, TimeSpan timeout)
+    internal static HttpClient CreateHttpClient(Uri url, FileInfo? caFile, TimeSpan timeout)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         if (caFile is not null)
@@ -270,10 +271,5 @@ internal static class ClientCommand
         return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.Conflict
             ? AttestCommand.ExitCodes.Findings
             : AttestCommand.ExitCodes.UnusableInput;
-    }
-
-    private sealed class CommandFailure(string message, int exitCode) : Exception(message)
-    {
-        public int ExitCode { get; } = exitCode;
     }
 }

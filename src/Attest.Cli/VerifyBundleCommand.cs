@@ -132,7 +132,7 @@ internal static class VerifyBundleCommand
         return command;
     }
 
-    private static bool TryRead(FileInfo file, long limit, out byte[] bytes, out string? error)
+    internal static bool TryRead(FileInfo file, long limit, out byte[] bytes, out string? error)
     {
         bytes = [];
         try

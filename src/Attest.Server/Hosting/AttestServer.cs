@@ -103,8 +103,9 @@ public static class AttestServer
         try
         {
             // Policies are read first so that a broken policy directory is reported before anything is created; they
-            // are read again once the server's own trust root exists (trustedRoot: attest).
-            LoadPolicies(options.PolicyDirectory, null, time, allowUnresolved: true);
+            // are read again once the server's own trust root exists. Until then trustedRoot: attest stands for a
+            // placeholder, so that its authorities are declared and what refers to them is checked too.
+            LoadPolicies(options.PolicyDirectory, OwnRootPlaceholder, time);
             var policies = new PolicyState();
             builder.Services.AddSingleton(policies);
 
@@ -329,14 +330,15 @@ public static class AttestServer
         return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = LedgerEntry.DetailsFrom(details) };
     }
 
-    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots, TimeProvider time,
-        bool allowUnresolved = false)
+    /// <summary>The early read's stand-in for the server's own root (its set is discarded).</summary>
+    private static readonly IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot> OwnRootPlaceholder =
+        new Dictionary<string, Sigstore.TrustRoot.TrustedRoot>(StringComparer.Ordinal) { [Policy.ImagePolicyParser.AttestTrustedRoot] = Sigstore.TrustRoot.TrustedRoot.PublicGood };
+
+    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot> namedTrustedRoots, TimeProvider time)
     {
         try
         {
             var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots, time);
-            // The early read knows no named roots yet: an error about one is for the second read to judge.
-            if (allowUnresolved) errors = [.. errors.Where(e => !e.Message.StartsWith("trustedRoot: attest", StringComparison.Ordinal))];
             if (set is null && errors.Count > 0)
                 throw new StartupException(
                     $"policies in {Path.GetFullPath(directory)} are invalid: {string.Join("; ", errors.Take(5))}" +

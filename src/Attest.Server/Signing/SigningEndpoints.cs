@@ -6,6 +6,7 @@ using Attest.Core;
 using Attest.Oci;
 using Attest.Server.Api;
 using Attest.Server.Auth;
+using Attest.Sigstore.Cosign;
 using Attest.Sigstore.Signing;
 
 namespace Attest.Server.Signing;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Attest.Ledger;
+using Attest.Oci;
 using Attest.Server.Hosting;
 using Attest.Server.Secrets;
 using Microsoft.Extensions.Options;

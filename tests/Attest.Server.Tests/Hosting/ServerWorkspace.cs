@@ -48,6 +48,9 @@ internal sealed class ServerWorkspace : IDisposable
                 .. arguments], environment);
     }
 
+    /// <summary>The PEM certificate of a webhook started here (what a client passes as <c>--ca-file</c>).</summary>
+    public string CertificateFile => _certificateFile ?? throw new InvalidOperationException("no webhook was started");
+
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
     private string? _certificateFile;
     private string? _keyFile;
