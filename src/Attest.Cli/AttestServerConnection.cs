@@ -75,7 +75,7 @@ internal sealed class AttestServerConnection : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("v1/signing-config", UriKind.Relative));
         var json = await ServiceCall.SendAsync(Http, request, Service, SigningServices.MaxSigningConfigBytes, cancellationToken).ConfigureAwait(false);
-        if (!SigningServices.TryParseSigningConfig(json, DateTimeOffset.UtcNow, out var services, out var error))
+        if (!SigningServices.TryParseSigningConfig(json, TimeProvider.System.GetUtcNow(), out var services, out var error))
             throw new SigstoreServiceException(Service, null, error);
         // The identity token goes to the CA: the same transport rule as for the server itself.
         CheckedUrl(services.CertificateAuthority.AbsoluteUri, "the signing config's CA URL");

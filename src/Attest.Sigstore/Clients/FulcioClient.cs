@@ -44,7 +44,10 @@ public sealed class FulcioClient(HttpClient http, Uri baseUrl)
         var body = await ServiceCall.SendAsync(http, request, Service, MaxResponseBytes, cancellationToken).ConfigureAwait(false);
         var chain = ReadChain(body);
         if (!chain[0].PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki))
+        {
+            foreach (var certificate in chain) certificate.Dispose();
             throw new SigstoreServiceException(Service, null, "the certificate issued certifies another key than the one that asked");
+        }
         return chain;
     }
 
