@@ -36,14 +36,22 @@ internal static class ClientCommand
     {
         var connection = Connect();
         var scope = new Option<string[]>("--scope") { Description = "scopes to ask for (repeatable); default: all of the client's", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("token", "Print an access token for the client's credentials (for scripts: curl -H \"Authorization: Bearer $(attest token ...)\").")
+        var identityToken = new Option<string?>("--identity-token")
         {
-            connection.Url, connection.Credentials, connection.CaFile, scope,
+            Description = "a CI identity token (or a file holding it) to exchange by the JWT-bearer grant instead of client credentials; " +
+                          "the server's Attest:Auth:JwtBearer:Rules decide the client and scopes",
+        };
+        var command = new Command("token", "Print an access token for the client's credentials or a CI identity token (for scripts: curl -H \"Authorization: Bearer $(attest token ...)\").")
+        {
+            connection.Url, connection.Credentials, connection.CaFile, scope, identityToken,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, connection, async (http, _) =>
         {
             var scopes = parse.GetValue(scope) ?? [];
-            var token = await TokenAsync(http, parse.GetValue(connection.Credentials), scopes.Length == 0 ? null : string.Join(' ', scopes), cancellationToken).ConfigureAwait(false);
+            var requested = scopes.Length == 0 ? null : string.Join(' ', scopes);
+            var token = parse.GetValue(identityToken) is { Length: > 0 } assertion
+                ? await JwtBearerTokenAsync(http, File.Exists(assertion) ? IdentityTokenSource.ReadFile(assertion) : assertion, requested, cancellationToken).ConfigureAwait(false)
+                : await TokenAsync(http, parse.GetValue(connection.Credentials), requested, cancellationToken).ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync(token).ConfigureAwait(false);
             return AttestCommand.ExitCodes.Success;
         }));
@@ -197,10 +205,24 @@ internal static class ClientCommand
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(id)}:{Uri.EscapeDataString(secret)}")));
+        return await SendTokenRequestAsync(http, request, "credentials", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>An access token for a CI identity token, by the JWT-bearer grant (RFC 7523): no client secret involved.</summary>
+    internal static async Task<string> JwtBearerTokenAsync(HttpClient http, string assertion, string? scope, CancellationToken cancellationToken)
+    {
+        List<KeyValuePair<string, string>> form = [new("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), new("assertion", assertion)];
+        if (scope is not null) form.Add(new("scope", scope));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "oauth/token") { Content = new FormUrlEncodedContent(form) };
+        return await SendTokenRequestAsync(http, request, "identity token", cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<string> SendTokenRequestAsync(HttpClient http, HttpRequestMessage request, string what, CancellationToken cancellationToken)
+    {
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         var body = await ReadAsync(response, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
-            throw new CommandFailure($"the server refused the credentials: {body?["error"]}: {body?["error_description"]}", AttestCommand.ExitCodes.Findings);
+            throw new CommandFailure($"the server refused the {what}: {body?["error"]}: {body?["error_description"]}", AttestCommand.ExitCodes.Findings);
         return body?["access_token"]?.GetValue<string>() ?? throw new CommandFailure("the token response has no access_token", AttestCommand.ExitCodes.UnusableInput);
     }
 

@@ -46,7 +46,7 @@ internal static class IdentityTokenSource
         return token;
     }
 
-    private static string ReadFile(string path)
+    internal static string ReadFile(string path)
     {
         if (!VerifyBundleCommand.TryRead(new FileInfo(path), IdentityToken.MaxLength + 2, out var bytes, out var error))
             throw new CommandFailure($"--identity-token: {error}", AttestCommand.ExitCodes.UnusableInput);

@@ -31,8 +31,8 @@ public static class StatusProblems
         var (title, detail) = status switch
         {
             StatusCodes.Status401Unauthorized => ("unauthorized", request.Headers.Authorization.Count == 0
-                ? $"{request.Method} {Shorten(request.Path)} needs an access token: get one from POST {TokenEndpoint.Path} (client credentials) and send it as Authorization: Bearer <token>"
-                : "the access token is invalid, expired or its client revoked: get a new one from POST " + TokenEndpoint.Path),
+                ? $"{request.Method} {Shorten(request.Path)} needs an access token: get one from POST {OAuthServer.TokenPath} (client credentials, or a CI identity token by the JWT-bearer grant) and send it as Authorization: Bearer <token>"
+                : "the access token is invalid, expired or its client revoked: get a new one from POST " + OAuthServer.TokenPath),
             StatusCodes.Status404NotFound => ("not found", $"nothing is served at {request.Method} {Shorten(request.Path)}; the endpoints are listed at GET /openapi/v1.json"),
             StatusCodes.Status405MethodNotAllowed => ("method not allowed", $"{Shorten(request.Path)} does not take {request.Method}{Allowed(context)}"),
             StatusCodes.Status429TooManyRequests => ("too many requests", $"this client exceeded its rate limit; retry after {(context.Response.Headers.RetryAfter.Count > 0 ? context.Response.Headers.RetryAfter.ToString() : "1")} s"),
@@ -88,7 +88,7 @@ public static class StatusProblems
             context.Response.Headers.WWWAuthenticate = $"Bearer error=\"insufficient_scope\", scope=\"{scope}\"";
             await TypedResults.Problem(
                 detail: $"{context.Request.Method} {Shorten(context.Request.Path)} needs a token with scope '{scope}'; this token has " +
-                        (held.Count == 0 ? "no scope" : $"scope '{string.Join(' ', held)}'") + $": ask POST {TokenEndpoint.Path} for scope={scope} with a client that holds it",
+                        (held.Count == 0 ? "no scope" : $"scope '{string.Join(' ', held)}'") + $": ask POST {OAuthServer.TokenPath} for scope={scope} with a client that holds it",
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "insufficient scope",
                 extensions: new Dictionary<string, object?> { ["scope"] = scope }).ExecuteAsync(context).ConfigureAwait(false);

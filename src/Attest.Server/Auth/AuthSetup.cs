@@ -5,7 +5,6 @@ using System.Threading.RateLimiting;
 using Attest.Ledger;
 using Attest.Server.Hosting;
 using Attest.Server.Secrets;
-using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.RateLimiting;
@@ -13,8 +12,8 @@ using Microsoft.Extensions.Options;
 
 namespace Attest.Server.Auth;
 
-/// <summary>Wires authentication (bearer tokens from <see cref="TokenEndpoint"/>), one authorization policy per scope,
-/// the revoked-client check and per-client rate limits.</summary>
+/// <summary>Wires authorization (one policy per scope, over the access tokens of <see cref="OAuthServer"/>), the OAuth
+/// endpoints' guard and per-client rate limits.</summary>
 public static class AuthSetup
 {
     public const string ApiRateLimit = "api-per-client";
@@ -36,8 +35,7 @@ public static class AuthSetup
                 .Configure<DatabaseXmlRepository>((o, repository) => o.XmlRepository = repository);
         }
         else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(DataProtectionDirectory(dataDirectory)));
-        services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
-            .AddBearerToken(o => o.BearerTokenExpiration = options.TokenLifetime);
+        services.AddSingleton<Microsoft.AspNetCore.Authentication.IClaimsTransformation, ScopeClaims>();
         services.AddAuthorization(o =>
         {
             foreach (var scope in Scopes.All)
@@ -55,8 +53,6 @@ public static class AuthSetup
             o.AddPolicy(ApiRateLimit, context => RateLimitPartition.GetTokenBucketLimiter(
                 context.User.FindFirst(AttestClaims.ClientId)?.Value ?? "address:" + Address(context),
                 _ => Bucket(options.PermitsPerSecond, options.Burst)));
-            o.AddPolicy(TokenEndpoint.RateLimitPolicy, context => RateLimitPartition.GetTokenBucketLimiter(
-                Address(context), _ => Bucket(options.TokenRequestsPerSecond, options.TokenRequestsPerSecond)));
         });
         return options;
     }
@@ -67,11 +63,13 @@ public static class AuthSetup
     public static void UseAttestAuth(this WebApplication app)
     {
         app.UseQueryStringCredentialGuard();
+        app.UseOAuthRequestGuard();
+        // The authorization server answers its endpoints here; API requests get their access token validated (a
+        // revoked client's or revoked token is refused, see OAuthHandlers).
         app.UseAuthentication();
-        app.Use(RejectRevokedClientsAsync);
         app.UseRateLimiter();
         app.UseAuthorization();
-        app.MapTokenEndpoint();
+        app.MapOAuthDescriptions();
         app.MapClientEndpoints();
     }
 
@@ -203,19 +201,6 @@ public static class AuthSetup
         writer.WriteString("client_secret", credentials.Secret);
         writer.WriteString("scope", string.Join(' ', scopes));
         writer.WriteEndObject();
-    }
-
-    /// <summary>A revoked client can do nothing, with tokens issued before the revocation as well.</summary>
-    private static async Task RejectRevokedClientsAsync(HttpContext context, RequestDelegate next)
-    {
-        if (context.User.FindFirst(AttestClaims.ClientId)?.Value is { } clientId &&
-            !await context.RequestServices.GetRequiredService<ClientDirectory>().IsActiveAsync(clientId, context.RequestAborted).ConfigureAwait(false))
-        {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\", error_description=\"the client has been revoked\"";
-            return;
-        }
-        await next(context).ConfigureAwait(false);
     }
 
     private static TokenBucketRateLimiterOptions Bucket(int perSecond, int burst) => new()

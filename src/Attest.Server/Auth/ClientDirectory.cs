@@ -36,6 +36,19 @@ public sealed class ClientDirectory(AuditLedger ledger, ClientStore store, TimeP
         return active;
     }
 
+    /// <summary>Why an access token may no longer be used (its client was revoked, or the token itself), or null. The
+    /// token's own revocation is read from the shared store on every call, so it holds on every replica at once.</summary>
+    public async ValueTask<string?> RefusalAsync(string clientId, string? tokenId, CancellationToken cancellationToken)
+    {
+        if (!await IsActiveAsync(clientId, cancellationToken).ConfigureAwait(false)) return "the client has been revoked";
+        if (tokenId is null) return "the access token has no token id";
+        return await Store.IsTokenRevokedAsync(tokenId, cancellationToken).ConfigureAwait(false) ? "the access token has been revoked" : null;
+    }
+
+    /// <summary>Revokes one access token (RFC 7009) until it expires.</summary>
+    public Task RevokeTokenAsync(string tokenId, string clientId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        Store.RevokeTokenAsync(tokenId, clientId, expiresAt, time.GetUtcNow(), cancellationToken);
+
     /// <summary>Registers a client and returns it with its secret (shown once, never stored). The ledger entry is
     /// written first: a client that exists was always recorded.</summary>
     public async Task<(OAuthClient Client, string Secret)> CreateAsync(string name, IReadOnlyList<string> scopes, string createdBy, CancellationToken cancellationToken,

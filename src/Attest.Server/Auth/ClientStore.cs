@@ -8,7 +8,9 @@ namespace Attest.Server.Auth;
 
 /// <summary>OAuth2 clients: in a SQLite file beside a SQLite ledger, or in the PostgreSQL database of a shared ledger (so
 /// every replica knows every client). Rows are never deleted: revoking a client stamps <c>revoked_at</c>, so the list
-/// stays a history, and the ledger records every creation and revocation.</summary>
+/// stays a history, and the ledger records every creation and revocation. Beside them, the access tokens revoked one by
+/// one (RFC 7009), by token id until they expire: every replica reads the same table, so a revocation holds everywhere
+/// at once.</summary>
 public sealed class ClientStore
 {
     private const string PostgresSchema = """
@@ -24,6 +26,12 @@ public sealed class ClientStore
         $$ BEGIN RAISE EXCEPTION 'clients are revoked, never deleted'; END $$;
         CREATE OR REPLACE TRIGGER clients_no_delete BEFORE DELETE ON clients FOR EACH ROW EXECUTE FUNCTION clients_no_delete();
         CREATE OR REPLACE TRIGGER clients_no_truncate BEFORE TRUNCATE ON clients FOR EACH STATEMENT EXECUTE FUNCTION clients_no_delete();
+        CREATE TABLE IF NOT EXISTS revoked_tokens (
+            token_id   TEXT PRIMARY KEY,
+            client_id  TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT NOT NULL
+        );
         """;
 
     private const string SqliteSchema = """
@@ -39,6 +47,12 @@ public sealed class ClientStore
         );
         CREATE TRIGGER IF NOT EXISTS clients_no_delete BEFORE DELETE ON clients
         BEGIN SELECT RAISE(ABORT, 'clients are revoked, never deleted'); END;
+        CREATE TABLE IF NOT EXISTS revoked_tokens (
+            token_id   TEXT PRIMARY KEY,
+            client_id  TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked_at TEXT NOT NULL
+        );
         """;
 
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
@@ -153,6 +167,25 @@ public sealed class ClientStore
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             "SELECT count(*) FROM clients WHERE revoked_at IS NULL AND ' ' || scopes || ' ' LIKE @admin",
             new { admin = $"% {Scopes.Admin} %" }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    /// <summary>Records one access token as revoked until it expires (revoking twice keeps the first); rows of tokens
+    /// that have expired since are dropped, as they are refused for their expiry anyway.</summary>
+    public async Task RevokeTokenAsync(string tokenId, string clientId, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO revoked_tokens (token_id, client_id, expires_at, revoked_at) VALUES (@tokenId, @clientId, @expiresAt, @now) ON CONFLICT (token_id) DO NOTHING",
+            new { tokenId, clientId, expiresAt = Format(expiresAt), now = Format(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM revoked_tokens WHERE expires_at < @now",
+            new { now = Format(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsTokenRevokedAsync(string tokenId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT 1 FROM revoked_tokens WHERE token_id = @tokenId",
+            new { tokenId }, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null;
     }
 
     private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => _open(cancellationToken);

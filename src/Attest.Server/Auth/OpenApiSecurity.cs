@@ -24,7 +24,7 @@ public static class OpenApiSecurity
                 {
                     ClientCredentials = new OpenApiOAuthFlow
                     {
-                        TokenUrl = new Uri(TokenEndpoint.Path, UriKind.Relative),
+                        TokenUrl = new Uri(OAuthServer.TokenPath, UriKind.Relative),
                         Scopes = new Dictionary<string, string>
                         {
                             [Scopes.Sign] = "sign artifacts and attestations",

@@ -134,6 +134,9 @@ public static class AttestServer
                 secrets.Store, time, logger, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(_ => clients);
             await AdministratorRecovery.RecoverAsync(clients, auth, logger, cancellationToken).ConfigureAwait(false);
+            var oauthKey = await OAuthSigningKey.LoadOrCreateAsync(dataDirectory, secrets.Store, cancellationToken).ConfigureAwait(false);
+            opened.Push(oauthKey);
+            builder.Services.AddAttestOAuthServer(auth, oauthKey, OAuthServer.IssuerFor(auth, builder.Configuration[$"{Identity.KeylessOptions.Section}:PublicUrl"]));
             await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, secrets, time, logger, cancellationToken).ConfigureAwait(false);
             var witnessingState = await WitnessingSetup.OpenWitnessingAsync(witnessing, ledger, database, secrets, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
             opened.Push(witnessingState);
@@ -141,6 +144,7 @@ public static class AttestServer
 
             var app = builder.Build();
             await KeylessSetup.InitializeAsync(app, dataDirectory, secrets, cancellationToken).ConfigureAwait(false);
+            app.Services.GetRequiredService<JwtBearerGrant>().CheckRules();
             await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, secrets, logger, cancellationToken).ConfigureAwait(false);
             var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies(),
                 app.Services.GetRequiredService<TimeProvider>())!;
@@ -184,6 +188,8 @@ public static class AttestServer
         // The host's "Request starting"/"Request finished" lines carry the full URL, query string included: a credential
         // a client put there would be logged verbatim. Those lines are off; requests are still refused and counted.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        // OpenIddict's Information lines quote whole requests and responses: access tokens and introspection answers.
+        logging.AddFilter("OpenIddict", LogLevel.Warning);
         logging.AddJsonConsole(o =>
         {
             o.UseUtcTimestamp = true;

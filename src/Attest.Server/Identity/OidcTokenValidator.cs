@@ -70,7 +70,12 @@ public sealed class OidcTokenValidator
         }
     }
 
-    public async Task<(CiIdentity? Identity, TokenRejection? Rejection)> ValidateAsync(string? token, CancellationToken cancellationToken)
+    public Task<(CiIdentity? Identity, TokenRejection? Rejection)> ValidateAsync(string? token, CancellationToken cancellationToken) =>
+        ValidateAsync(token, null, cancellationToken);
+
+    /// <summary>As above, with <paramref name="audience"/> required in place of the issuer's configured one (the
+    /// JWT-bearer grant asks for its own, so a token meant for the Sigstore CA is not accepted there).</summary>
+    public async Task<(CiIdentity? Identity, TokenRejection? Rejection)> ValidateAsync(string? token, string? audience, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(token)) return Reject("token.missing", "no identity token was given");
         if (token.Length > MaxTokenLength) return Reject("token.too-large", $"the identity token is longer than {MaxTokenLength} characters");
@@ -123,7 +128,7 @@ public sealed class OidcTokenValidator
         var result = await _handler.ValidateTokenAsync(jwt, new TokenValidationParameters
         {
             ValidIssuer = options.Issuer,
-            ValidAudience = options.Audience,
+            ValidAudience = audience ?? options.Audience,
             ValidateLifetime = false, // checked above, at the injected clock
             RequireExpirationTime = false,
             RequireSignedTokens = true,
@@ -136,7 +141,7 @@ public sealed class OidcTokenValidator
         {
             return result.Exception switch
             {
-                SecurityTokenInvalidAudienceException => Reject("token.audience", $"the token's audience is not {Quote(options.Audience)}"),
+                SecurityTokenInvalidAudienceException => Reject("token.audience", $"the token's audience is not {Quote(audience ?? options.Audience)}"),
                 SecurityTokenInvalidIssuerException => Reject("token.issuer", $"the token's issuer is not {options.Issuer}"),
                 SecurityTokenInvalidAlgorithmException => Reject("token.algorithm", $"the token's algorithm {Quote(algorithm)} does not fit the key it names"),
                 SecurityTokenSignatureKeyNotFoundException => Reject("token.key-unknown", $"no key of {issuerName} verifies the token"),

@@ -38,6 +38,7 @@ public sealed class ServerSecrets(SecretStore? store, long loadedVersion)
         public const string BootstrapAdmin = "bootstrap-admin";
         public const string WitnessKey = "witness-key";
         public const string SumDbKey = "sumdb-key";
+        public const string OAuthSigningKey = "oauth-signing-key";
 
         /// <summary>Generated keyless material: <c>keyless-ca-key</c>, <c>keyless-ca-chain</c>, <c>keyless-ctlog-key</c>, …</summary>
         public static string Keyless(string name) => "keyless-" + name;

@@ -66,6 +66,23 @@ public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixt
             var ci = await servers[1].CreateClientAsync(workspaces[0].DataDirectory, "ci", "sign", "verify");
             var tokens = await Task.WhenAll(servers.Select(s => s.TokenAsync(ci)));
 
+            // One token revoked (RFC 7009) through one replica is refused by every replica on the very next request.
+            var doomed = await servers[0].TokenAsync(ci);
+            using (var works = await servers[1].SendAsync(HttpMethod.Get, "v1/keys", doomed)) Assert.Equal(HttpStatusCode.OK, works.StatusCode);
+            using (var revoke = new HttpRequestMessage(HttpMethod.Post, new Uri(servers[2].BaseUri, "oauth/revoke")))
+            {
+                revoke.Content = new FormUrlEncodedContent([new("token", doomed)]);
+                revoke.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                    Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{ci.ClientId}:{ci.ClientSecret}")));
+                using var revoked = await servers[2].Client.SendAsync(revoke);
+                Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+            }
+            foreach (var server in servers)
+            {
+                using var refused = await server.SendAsync(HttpMethod.Get, "v1/keys", doomed);
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+
             // Every replica lists the same keys, and the same ledger key signs the shared log.
             var before = await Task.WhenAll(servers.Select((s, i) => KeysAsync(s, tokens[i])));
             Assert.All(before, keys => Assert.Equal(before[0], keys));
