@@ -6,7 +6,6 @@ using Attest.Ledger;
 using Attest.Server.Hosting;
 using Attest.Server.Secrets;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -18,23 +17,12 @@ public static class AuthSetup
 {
     public const string ApiRateLimit = "api-per-client";
 
-    /// <summary>Registers authentication, authorization and rate limits; returns the validated options (the client
-    /// store is opened before the host is built, by <see cref="OpenClientsAsync"/>). <paramref name="keysInDatabase"/>:
-    /// the data-protection keys live in the shared database's secret store (a PostgreSQL ledger's replicas).</summary>
-    public static AuthOptions AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory, bool keysInDatabase = false)
+    /// <summary>Registers authorization and rate limits; returns the validated options (the client store is opened
+    /// before the host is built, by <see cref="OpenClientsAsync"/>; the authorization server, which needs its signing
+    /// key, by <see cref="OAuthServer.AddAttestOAuthServer"/>).</summary>
+    public static AuthOptions AddAttestAuth(this IServiceCollection services, IConfiguration configuration)
     {
         var options = services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section, o => o.Validate());
-
-        // Tokens are protected with these keys: owner-only files beside a SQLite ledger, the shared database's key store
-        // (encrypted) for replicas of a PostgreSQL ledger.
-        var dataProtection = services.AddDataProtection().SetApplicationName("attest");
-        if (keysInDatabase)
-        {
-            services.AddSingleton<DatabaseXmlRepository>();
-            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
-                .Configure<DatabaseXmlRepository>((o, repository) => o.XmlRepository = repository);
-        }
-        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(DataProtectionDirectory(dataDirectory)));
         services.AddSingleton<Microsoft.AspNetCore.Authentication.IClaimsTransformation, ScopeClaims>();
         services.AddAuthorization(o =>
         {
@@ -57,9 +45,6 @@ public static class AuthSetup
         return options;
     }
 
-    /// <summary>Under the owner-only keys directory (the signing key's), so the token keys are not readable by others.</summary>
-    public static string DataProtectionDirectory(string dataDirectory) => Path.Combine(dataDirectory, "keys", "data-protection");
-
     public static void UseAttestAuth(this WebApplication app)
     {
         app.UseQueryStringCredentialGuard();
@@ -81,12 +66,6 @@ public static class AuthSetup
         var storePath = postgresConnectionString is null ? Path.GetFullPath(Path.Combine(dataDirectory, "clients.db")) : "the PostgreSQL ledger database";
         try
         {
-            // Data-protection key files exist only beside a SQLite ledger; a shared ledger keeps them in its database.
-            if (secrets is null)
-            {
-                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
-                else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
             var store = postgresConnectionString is null
                 ? await ClientStore.OpenSqliteAsync(storePath, cancellationToken).ConfigureAwait(false)
                 : await ClientStore.OpenPostgresAsync(postgresConnectionString, cancellationToken).ConfigureAwait(false);

@@ -45,11 +45,7 @@ internal static class OAuthHandlers
         server.AddEventHandler<ValidateIntrospectionRequestContext>(b => b.UseInlineHandler(c => AuthenticateClientAsync(c)).SetOrder(First));
         server.RemoveEventHandler(OpenIddictServerHandlers.Introspection.ValidateAuthorizedParty.Descriptor);
         server.AddEventHandler<ValidateIntrospectionRequestContext>(b => b.UseInlineHandler(c =>
-        {
-            if (!MayManage(c.Transaction, c.GenericTokenPrincipal))
-                c.Reject(Errors.InvalidToken, "the token was issued to another client, and only an administrator may introspect it");
-            return default;
-        }).SetOrder(AfterBuiltIn));
+            RequireManager(c, c.GenericTokenPrincipal, Errors.InvalidToken, "introspect")).SetOrder(AfterBuiltIn));
 
         // Degraded mode leaves the scopes and client out of the answer; a caller allowed to introspect may see them.
         server.AddEventHandler<HandleIntrospectionRequestContext>(b => b.UseInlineHandler(c =>
@@ -65,11 +61,7 @@ internal static class OAuthHandlers
         server.AddEventHandler<ValidateRevocationRequestContext>(b => b.UseInlineHandler(c => AuthenticateClientAsync(c)).SetOrder(First));
         server.RemoveEventHandler(OpenIddictServerHandlers.Revocation.ValidateAuthorizedParty.Descriptor);
         server.AddEventHandler<ValidateRevocationRequestContext>(b => b.UseInlineHandler(c =>
-        {
-            if (!MayManage(c.Transaction, c.GenericTokenPrincipal))
-                c.Reject(Errors.UnauthorizedClient, "the token was issued to another client, and only an administrator may revoke it");
-            return default;
-        }).SetOrder(AfterBuiltIn));
+            RequireManager(c, c.GenericTokenPrincipal, Errors.UnauthorizedClient, "revoke")).SetOrder(AfterBuiltIn));
         server.AddEventHandler<HandleRevocationRequestContext>(b => b.UseInlineHandler(RevokeAsync).SetOrder(AfterBuiltIn));
 
         // Introspection (and revocation, which then answers 200 as for any dead token) sees revoked tokens as inactive.
@@ -188,10 +180,12 @@ internal static class OAuthHandlers
     }
 
     /// <summary>A client may introspect and revoke its own tokens; an administrator anyone's.</summary>
-    private static bool MayManage(OpenIddictServerTransaction transaction, ClaimsPrincipal? token)
+    private static ValueTask RequireManager(BaseValidatingContext context, ClaimsPrincipal? token, string error, string what)
     {
-        if (transaction.Properties.GetValueOrDefault(ClientProperty) is not OAuthClient caller || token is null) return false;
-        return caller.Scopes.Contains(Scopes.Admin, StringComparer.Ordinal) || OAuthServer.ClientIdOf(token) == caller.ClientId;
+        var allowed = context.Transaction.Properties.GetValueOrDefault(ClientProperty) is OAuthClient caller && token is not null &&
+                      (caller.Scopes.Contains(Scopes.Admin, StringComparer.Ordinal) || OAuthServer.ClientIdOf(token) == caller.ClientId);
+        if (!allowed) context.Reject(error, $"the token was issued to another client, and only an administrator may {what} it");
+        return default;
     }
 
     private static async ValueTask RevokeAsync(HandleRevocationRequestContext context)

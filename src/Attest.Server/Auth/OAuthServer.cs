@@ -80,36 +80,9 @@ public static class OAuthServer
     /// document only (routing never reaches these delegates: OpenIddict has answered first).</summary>
     public static void MapOAuthDescriptions(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(TokenPath, NotReached)
-            .WithName("IssueToken")
-            .WithTags("auth")
-            .AllowAnonymous()
-            .DisableAntiforgery()
-            .AddOpenApiOperationTransformer(FormBody<TokenRequestForm>())
-            .Produces<TokenResponse>(StatusCodes.Status200OK)
-            .Produces<TokenError>(StatusCodes.Status400BadRequest)
-            .Produces<TokenError>(StatusCodes.Status401Unauthorized)
-            .Produces(StatusCodes.Status429TooManyRequests);
-        endpoints.MapPost(IntrospectionPath, NotReached)
-            .WithName("IntrospectToken")
-            .WithTags("auth")
-            .AllowAnonymous()
-            .DisableAntiforgery()
-            .AddOpenApiOperationTransformer(FormBody<TokenReferenceForm>())
-            .Produces<IntrospectionResponse>(StatusCodes.Status200OK)
-            .Produces<TokenError>(StatusCodes.Status400BadRequest)
-            .Produces<TokenError>(StatusCodes.Status401Unauthorized)
-            .Produces(StatusCodes.Status429TooManyRequests);
-        endpoints.MapPost(RevocationPath, NotReached)
-            .WithName("RevokeToken")
-            .WithTags("auth")
-            .AllowAnonymous()
-            .DisableAntiforgery()
-            .AddOpenApiOperationTransformer(FormBody<TokenReferenceForm>())
-            .Produces(StatusCodes.Status200OK)
-            .Produces<TokenError>(StatusCodes.Status400BadRequest)
-            .Produces<TokenError>(StatusCodes.Status401Unauthorized)
-            .Produces(StatusCodes.Status429TooManyRequests);
+        FormEndpoint<TokenRequestForm>(endpoints, TokenPath, "IssueToken").Produces<TokenResponse>(StatusCodes.Status200OK);
+        FormEndpoint<TokenReferenceForm>(endpoints, IntrospectionPath, "IntrospectToken").Produces<IntrospectionResponse>(StatusCodes.Status200OK);
+        FormEndpoint<TokenReferenceForm>(endpoints, RevocationPath, "RevokeToken").Produces(StatusCodes.Status200OK);
         endpoints.MapGet(MetadataPath, NotReached)
             .WithName("GetAuthorizationServerMetadata")
             .WithTags("auth")
@@ -126,6 +99,18 @@ public static class OAuthServer
             .AllowAnonymous()
             .Produces<JsonWebKeySet>(StatusCodes.Status200OK);
     }
+
+    /// <summary>A POST of OAuth form fields, answered with OAuth errors (400, 401) or a rate-limit 429.</summary>
+    private static RouteHandlerBuilder FormEndpoint<TForm>(IEndpointRouteBuilder endpoints, string path, string name) =>
+        endpoints.MapPost(path, NotReached)
+            .WithName(name)
+            .WithTags("auth")
+            .AllowAnonymous()
+            .DisableAntiforgery()
+            .AddOpenApiOperationTransformer(FormBody<TForm>())
+            .Produces<TokenError>(StatusCodes.Status400BadRequest)
+            .Produces<TokenError>(StatusCodes.Status401Unauthorized)
+            .Produces(StatusCodes.Status429TooManyRequests);
 
     private static IResult NotReached() =>
         Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "authorization server unavailable",

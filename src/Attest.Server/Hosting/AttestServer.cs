@@ -78,7 +78,7 @@ public static class AttestServer
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<SumDbReadinessCheck>("sumdb", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
-        var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory, keysInDatabase: options.Ledger.IsPostgres);
+        var auth = builder.Services.AddAttestAuth(builder.Configuration);
         var signing = builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
         builder.Services.AddAttestKeyless(builder.Configuration);
         builder.Services.AddAttestSumDb(builder.Configuration);
@@ -183,8 +183,6 @@ public static class AttestServer
     /// <summary>One JSON object per line on the console, UTC timestamps (the host's and the start-up work's).</summary>
     private static void ConfigureLogging(ILoggingBuilder logging)
     {
-        // Data protection warns that its token keys are stored unencrypted; they are in the owner-only keys directory.
-        logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         // The host's "Request starting"/"Request finished" lines carry the full URL, query string included: a credential
         // a client put there would be logged verbatim. Those lines are off; requests are still refused and counted.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);

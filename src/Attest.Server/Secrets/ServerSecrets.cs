@@ -34,7 +34,6 @@ public sealed class ServerSecrets(SecretStore? store, long loadedVersion)
     {
         public const string ManagedSigningKey = "managed-signing-key";
         public const string LedgerKey = "ledger-key";
-        public const string DataProtection = "data-protection";
         public const string BootstrapAdmin = "bootstrap-admin";
         public const string WitnessKey = "witness-key";
         public const string SumDbKey = "sumdb-key";

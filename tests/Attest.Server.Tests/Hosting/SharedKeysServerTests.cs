@@ -12,7 +12,7 @@ namespace Attest.Server.Tests.Hosting;
 /// <summary>
 /// Three real server processes on one real PostgreSQL database, each with its own empty data directory: every key
 /// lives in the database (encrypted with the key-encryption password), so the replicas share the ledger key, the
-/// managed signing keys, the token-protection keys, one bootstrap administrator, the keyless CA, CT log and TSA and the
+/// managed signing keys, the access-token signing key, one bootstrap administrator, the keyless CA, CT log and TSA and the
 /// checksum database's key; a key rotated through one replica signs on the others within 5 seconds, and bundles signed
 /// before still verify on all three.
 /// </summary>
@@ -55,7 +55,7 @@ public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixt
             Assert.Single(admins);
             var admin = ApiAccess.BootstrapAdmin(workspaces[0].DataDirectory);
 
-            // A token issued by one replica is accepted by the others (shared data-protection keys).
+            // A token issued by one replica is accepted by the others (one token signing key in the database).
             var adminToken = await servers[0].TokenAsync(admin);
             using (var clients = await servers[2].SendAsync(HttpMethod.Get, "v1/clients", adminToken))
             {
@@ -174,7 +174,7 @@ public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixt
         var rows = (await connection.QueryAsync<(string Kind, string Value)>("SELECT kind AS Kind, value AS Value FROM attest_secrets")).ToList();
         Assert.Contains(rows, r => r.Kind == "ledger-key");
         Assert.Contains(rows, r => r.Kind == "managed-signing-key");
-        Assert.Contains(rows, r => r.Kind == "data-protection");
+        Assert.Contains(rows, r => r.Kind == "oauth-signing-key");
         Assert.Contains(rows, r => r.Kind == "bootstrap-admin");
         Assert.Contains(rows, r => r.Kind == "sumdb-key");
         foreach (var kind in new[] { "ctlog-key", "ca-root-key", "ca-key", "ca-chain", "tsa-root-key", "tsa-key", "tsa-chain" })
