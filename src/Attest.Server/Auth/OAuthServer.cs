@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -55,8 +58,9 @@ public static class OAuthServer
                 server.DisableAccessTokenEncryption();
                 server.AddSigningKey(signingKey.SecurityKey);
                 // OpenIddict requires an encryption key, but nothing issued here is encrypted (no codes, no refresh or
-                // encrypted access tokens), so one that lives as long as the process is enough.
-                server.AddEphemeralEncryptionKey();
+                // encrypted access tokens), so a random one that lives as long as the process is enough (symmetric:
+                // generating OpenIddict's ephemeral RSA key held up the first request for seconds on a loaded machine).
+                server.AddEncryptionKey(new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)));
                 // TLS is terminated in front of Attest (or Attest listens on loopback only), as for the rest of the API.
                 server.UseAspNetCore().DisableTransportSecurityRequirement();
                 // Advertise what is accepted: client secrets (basic or post), Attest's scopes only.
@@ -74,6 +78,14 @@ public static class OAuthServer
                 OAuthHandlers.Register(validation);
             });
         services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>Builds OpenIddict's options (keys, handlers, configuration) before the server listens, so the first
+    /// request does not pay for it.</summary>
+    public static void WarmUpOAuthServer(this IServiceProvider services)
+    {
+        _ = services.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue;
+        _ = services.GetRequiredService<IOptionsMonitor<OpenIddict.Validation.OpenIddictValidationOptions>>().CurrentValue;
     }
 
     /// <summary>The OAuth endpoints answer in OpenIddict's middleware; this registers their description for the API

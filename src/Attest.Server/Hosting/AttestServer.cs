@@ -145,6 +145,7 @@ public static class AttestServer
             var app = builder.Build();
             await KeylessSetup.InitializeAsync(app, dataDirectory, secrets, cancellationToken).ConfigureAwait(false);
             app.Services.GetRequiredService<JwtBearerGrant>().CheckRules();
+            app.Services.WarmUpOAuthServer();
             await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, secrets, logger, cancellationToken).ConfigureAwait(false);
             var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies(),
                 app.Services.GetRequiredService<TimeProvider>())!;
