@@ -11,6 +11,7 @@ using Attest.Server.Health;
 using Attest.Server.Keyless;
 using Attest.Server.Signing;
 using Attest.Server.SumDb;
+using Attest.Server.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -58,9 +59,20 @@ public static class AttestServer
 
         builder.Logging.ClearProviders();
         ConfigureLogging(builder.Logging);
+        // Framework chatter at Warning unless configured otherwise (these defaults come before every other source).
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Microsoft"] = "Warning",
+                ["Logging:LogLevel:System"] = "Warning",
+                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+            },
+        });
 
         var options = builder.Services.AddValidatedOptions<AttestServerOptions>(builder.Configuration, AttestServerOptions.Section, o => o.Validate());
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        var telemetry = builder.AddAttestTelemetry();
         builder.Services.AddAdmission(builder.Configuration);
         builder.Services.AddHostedService<PolicyReloader>();
         var integrity = new LedgerIntegrity();
@@ -122,6 +134,7 @@ public static class AttestServer
             await RecordAsync(ledger, PolicyLoadedEntry(set), options, cancellationToken).ConfigureAwait(false);
 
             app.UseExceptionHandler();
+            app.UseAttestTelemetry(telemetry);
             app.UseAttestAuth();
             app.MapHealthEndpoints();
             app.MapAdmissionEndpoints();
@@ -146,9 +159,11 @@ public static class AttestServer
         }
     }
 
-    /// <summary>One JSON object per line on the console, UTC timestamps (the host's and the start-up work's).</summary>
+    /// <summary>One JSON object per line on the console, UTC timestamps (the host's and the start-up work's), with the
+    /// trace and span ids of the request a line belongs to and its scopes (the admission uid).</summary>
     private static void ConfigureLogging(ILoggingBuilder logging)
     {
+        logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         // Data protection warns that its token keys are stored unencrypted; they are in the owner-only keys directory.
         logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         // The host's "Request starting"/"Request finished" lines carry the full URL, query string included: a credential
@@ -158,6 +173,7 @@ public static class AttestServer
         {
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.IncludeScopes = true;
         });
     }
 

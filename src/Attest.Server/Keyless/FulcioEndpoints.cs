@@ -78,6 +78,7 @@ public static class FulcioEndpoints
         var chain = new List<string> { issued.Leaf.ExportCertificatePem() };
         chain.AddRange(issued.Chain.Select(c => c.ExportCertificatePem()));
         issued.Leaf.Dispose();
+        Telemetry.AttestInstruments.Signed("certificate");
         return Results.Json(new SigningCertificateResponse(new SignedCertificate(new CertificateChain(chain)), null), KeylessJsonContext.Default.SigningCertificateResponse);
     }
 

@@ -48,6 +48,10 @@ internal sealed class ServerWorkspace : IDisposable
                 .. arguments], environment);
     }
 
+    /// <summary>The PEM certificate the webhook serves (after <see cref="StartWebhookAsync(string[])"/>), for clients that
+    /// trust it by file (Prometheus).</summary>
+    public string CertificateFile => _certificateFile ?? throw new InvalidOperationException("the webhook was not started");
+
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
     private string? _certificateFile;
     private string? _keyFile;
