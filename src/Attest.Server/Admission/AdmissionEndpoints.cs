@@ -88,8 +88,8 @@ public static partial class AdmissionEndpoints
                     $"attest denied {subject}: the decision could not be recorded in the ledger ({e.Message}) [ledger.unavailable]")));
             }
         }
-        AdmissionLog.Decided(logger, uid, subject, decision.Verdict.ToString(), images.Count, set.Revision,
-            recorded.Length == 0 ? "none" : string.Join(',', recorded));
+        if (logger.IsEnabled(LogLevel.Information))
+            AdmissionLog.Decided(logger, uid, subject, decision.Verdict.ToString(), images.Count, set.Revision, recorded.Length == 0 ? "none" : string.Join(',', recorded));
         return Respond(review, AdmissionResponses.From(uid, subject, decision));
     }
 

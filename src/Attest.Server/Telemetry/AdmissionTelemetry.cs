@@ -27,12 +27,12 @@ internal static partial class AdmissionTelemetry
             var result = await next(context).ConfigureAwait(false);
             var items = context.HttpContext.Items;
             var request = (items[ReviewKey] as AdmissionReviewRequest)?.Request;
-            var (verdict, reason) = Classify(result);
-            // The decision's verdict and first reason, when the answer is the decision (not a ledger failure after it;
-            // a warning is an allowed answer).
-            if (items[DecisionKey] is (string decidedVerdict, string decidedReason) &&
-                (decidedVerdict == verdict || (decidedVerdict == "warn" && verdict == "allow")))
-                (verdict, reason) = (decidedVerdict, decidedReason);
+            // The decision's verdict and first reason when the answer is the decision (a warning is an allowed answer);
+            // otherwise (a ledger failure after deciding, an answer before it) what the answer says.
+            var allowed = result is IValueHttpResult { Value: AdmissionReviewResponse { Response.Allowed: true } };
+            var (verdict, reason) = items[DecisionKey] is (string decidedVerdict, string decidedReason) && (decidedVerdict == "deny") != allowed
+                ? (decidedVerdict, decidedReason)
+                : Classify(result);
             var kind = request?.Kind?.Kind is { } k && WorkloadImages.PodSpecPath(k) is not null ? k : "other";
             var operation = request?.Operation is "CREATE" or "UPDATE" or "DELETE" or "CONNECT" ? request.Operation : "other";
             AttestInstruments.AdmissionAnswered(webhook, operation, kind, verdict, reason, Stopwatch.GetElapsedTime(started).TotalSeconds);

@@ -50,6 +50,9 @@ public static class AttestInstruments
     private static readonly Counter<long> TokenRequests = Meter.CreateCounter<long>(
         "attest.auth.token_requests", "{request}", "Access-token requests, by outcome (issued, invalid_request, invalid_client, rate_limited)");
 
+    private static readonly Counter<long> IdentityTokens = Meter.CreateCounter<long>(
+        "attest.keyless.identity_tokens", "{token}", "CI identity (OIDC) tokens presented for a keyless certificate, by outcome (accepted, rejected) and the rejection's reason code");
+
     private static readonly BoundedLabel Reasons = new(256);
     private static readonly BoundedLabel RegistryHosts = new(64);
 
@@ -59,6 +62,7 @@ public static class AttestInstruments
         foreach (var outcome in new[] { "applied", "refused" }) PolicyReloads.Add(0, Tag("outcome", outcome));
         foreach (var outcome in new[] { "passed", "failed", "incomplete" }) LedgerAudits.Add(0, Tag("outcome", outcome));
         foreach (var artifact in new[] { "signature", "attestation", "certificate", "timestamp", "log_entry" }) Issued.Add(0, Tag("artifact", artifact));
+        IdentityTokens.Add(0, Tag("outcome", "accepted"), Tag("reason", "none"));
         Ledger.LedgerTelemetry.Initialize();
         Policy.Evaluation.EvaluationTelemetry.Initialize();
     }
@@ -94,6 +98,9 @@ public static class AttestInstruments
     internal static void CheckRecorded(string check, string outcome) => Checks.Add(1, Tag("check", check), Tag("outcome", outcome));
 
     internal static void TokenRequested(string outcome) => TokenRequests.Add(1, Tag("outcome", outcome));
+
+    internal static void IdentityToken(bool accepted, string reason = "none") =>
+        IdentityTokens.Add(1, Tag("outcome", accepted ? "accepted" : "rejected"), Tag("reason", Reasons.Of(reason)));
 
     private static KeyValuePair<string, object?> Tag(string name, string value) => new(name, value);
 }

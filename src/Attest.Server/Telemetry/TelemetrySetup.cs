@@ -22,6 +22,9 @@ public static class TelemetrySetup
 
     public const string ServiceName = "attest";
 
+    private static readonly string[] AspNetCoreMeters =
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Diagnostics"];
+
     /// <summary>Options, the metrics listener, and the OpenTelemetry providers.</summary>
     public static TelemetryOptions AddAttestTelemetry(this WebApplicationBuilder builder)
     {
@@ -35,7 +38,9 @@ public static class TelemetrySetup
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(AttestInstruments.Name, EvaluationTelemetry.Name, LedgerTelemetry.Name)
-                    .AddAspNetCoreInstrumentation()
+                    // ASP.NET Core's meters that say something about the service (requests, connections, TLS, rate
+                    // limiting, exceptions); not routing, authentication or authorization, each a measurement per request.
+                    .AddMeter(AspNetCoreMeters)
                     .AddRuntimeInstrumentation()
                     // Prometheus reserves "_count" for histograms and summaries (promtool check metrics): the runtime's
                     // gauges so named are dropped when constant, renamed otherwise.
