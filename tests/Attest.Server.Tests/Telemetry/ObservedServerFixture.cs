@@ -69,24 +69,8 @@ public sealed class ObservedServerFixture : IAsyncLifetime
     {
         await _registry.InitializeAsync();
         using var images = new TestImageRegistry(_registry.Host);
-        Directory.CreateDirectory(_workspace.PolicyDirectory);
-        _sigstore.WriteTrustedRoot(Path.Combine(_workspace.PolicyDirectory, "trusted_root.json"));
-        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "release.pub"), _releaseKey.ExportSubjectPublicKeyInfoPem());
-        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "policies.yaml"), $$"""
-            apiVersion: attest.dev/v1
-            kind: ImagePolicy
-            metadata: {name: release}
-            spec:
-              match: {images: ["{{_registry.Host}}/observed/**"]}
-              signatures: {authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: release.pub} }]}
-            ---
-            apiVersion: attest.dev/v1
-            kind: SbomPolicy
-            metadata: {name: ntia}
-            spec: {ntiaMinimumElements: true}
-            """);
-        SignedDigest = await images.PushImageAsync("observed/signed", "v1");
-        await images.AttachBundleAsync("observed/signed", SignedDigest, _sigstore.SignImage(SignedDigest, _releaseKey));
+        await ObservedPolicies.WriteAsync(_workspace.PolicyDirectory, _sigstore, _releaseKey, _registry.Host, "observed", "release");
+        SignedDigest = await ObservedPolicies.PushSignedAsync(images, "observed/signed", _sigstore, _releaseKey);
         UnsignedDigest = await images.PushImageAsync("observed/unsigned", "v1");
 
         Server = await StartServerAsync();

@@ -29,24 +29,8 @@ public sealed class TraceTests(RegistryFixture registry) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var images = new TestImageRegistry(registry.Host);
-        Directory.CreateDirectory(_workspace.PolicyDirectory);
-        _sigstore.WriteTrustedRoot(Path.Combine(_workspace.PolicyDirectory, "trusted_root.json"));
-        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "k.pub"), _key.ExportSubjectPublicKeyInfoPem());
-        await File.WriteAllTextAsync(Path.Combine(_workspace.PolicyDirectory, "p.yaml"), $$"""
-            apiVersion: attest.dev/v1
-            kind: ImagePolicy
-            metadata: {name: traced}
-            spec:
-              match: {images: ["{{registry.Host}}/traced/**"]}
-              signatures: {authorities: [{name: release-key, trustedRoot: trusted_root.json, key: {file: k.pub} }]}
-            ---
-            apiVersion: attest.dev/v1
-            kind: SbomPolicy
-            metadata: {name: ntia}
-            spec: {ntiaMinimumElements: true}
-            """);
-        var digest = await images.PushImageAsync("traced/app", Guid.NewGuid().ToString("N"));
-        await images.AttachBundleAsync("traced/app", digest, _sigstore.SignImage(digest, _key));
+        await ObservedPolicies.WriteAsync(_workspace.PolicyDirectory, _sigstore, _key, registry.Host, "traced", "traced");
+        var digest = await ObservedPolicies.PushSignedAsync(images, "traced/app", _sigstore, _key);
         _image = $"{registry.Host}/traced/app@{digest}";
         _server = await ServerProcess.Start(_workspace.Path,
                 [$"--Attest:Registries:Insecure:0={registry.Host}", $"--Attest:Telemetry:Otlp:Endpoint={_collector.Endpoint}"],
@@ -113,7 +97,7 @@ public sealed class TraceTests(RegistryFixture registry) : IAsyncLifetime
         Assert.All(registryCalls, call => IsChild(call, collect));
         var verify = One("policy.verify");
         IsChild(verify, outcome);
-        var authority = Assert.Single(spans, s => s.Name == "evidence.verify" && s.Attributes["attest.authority"] == "release-key");
+        var authority = Assert.Single(spans, s => s.Name == "evidence.verify" && s.Attributes["attest.authority"] == ObservedPolicies.Authority);
         IsChild(authority, verify);
         IsChild(One("policy.judge"), outcome);
         var append = One("ledger.append");
