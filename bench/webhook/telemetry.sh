@@ -5,10 +5,11 @@
 #   off      Attest:Telemetry:Enabled=false (no meters listened to, no spans, no /metrics)
 #   metrics  the default: every instrument recorded, the metrics listener scraped every SCRAPE seconds
 #   traces   metrics as above, plus every span recorded and exported over OTLP/HTTP to a sink (sampling 1.0)
-# Per round and server (the order rotating from round to round): saturation (no rate limit, 32 workers -> requests/s)
-# and warm (fixed 1,000 requests/s, 8 x 125/s -> p50/p99, and the server's CPU time per request from /proc, which the
-# other processes of a shared machine disturb far less than latency). Prints the medians over rounds and the
-# differences to "off".
+# Per round: saturation of the three servers at once (16 workers each, no rate limit -> requests/s of each: they share
+# the machine at the same instants, so the others' load falls on them alike and the ratio is that of their cost per
+# request), then each server alone, the order rotating from round to round, at a fixed 1,000 requests/s (8 x 125/s ->
+# p50/p99, and the server's CPU time per request from /proc). Prints the medians over rounds and the differences to
+# "off".
 # Usage: bench/webhook/telemetry.sh [DURATION=15s]   (ROUNDS=3 WARMUP=12s SCRAPE=5 in the environment)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -63,9 +64,13 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in cl
 TICKS=$(getconf CLK_TCK)
 NAMES=(off metrics traces)
 for round in $(seq "$ROUNDS"); do
+  loaders=()
+  for i in 0 1 2; do
+    hey -z "$DURATION" -c 16 -m POST -T application/json -D "$WORK/review.json" "$(validate "${NAMES[$i]}")" >"$WORK/sat-${NAMES[$i]}-$round.txt" & loaders+=($!)
+  done
+  wait "${loaders[@]}"
   for i in 0 1 2; do
     name=${NAMES[$(( (i + round) % 3 ))]}
-    hey -z "$DURATION" -c 32 -m POST -T application/json -D "$WORK/review.json" "$(validate "$name")" >"$WORK/sat-$name-$round.txt"
     before=$(cpu_ticks "${SERVER[$name]}")
     hey -z "$DURATION" -c 8 -q 125 -m POST -T application/json -D "$WORK/review.json" "$(validate "$name")" >"$WORK/warm-$name-$round.txt"
     after=$(cpu_ticks "${SERVER[$name]}")
