@@ -2,11 +2,19 @@ using System.Globalization;
 using BenchmarkDotNet.Running;
 
 // "verify-throughput MANIFEST [SECONDS]" mirrors the sigstore-js peer's bench-verify.cjs (bench/verify-vs-sigstore-js.sh);
+// "ledger-replicas CONNECTION [SECONDS] [REPLICAS] [WRITERS]": appends/s of replicas sharing one PostgreSQL ledger;
 // anything else goes to BenchmarkDotNet.
 if (args.Length >= 2 && args[0] == "verify-throughput")
     return Attest.Benchmarks.VerifyThroughput.Run(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5);
-if (args.Length == 4 && args[0] == "signed-image")
-    return await Attest.Benchmarks.SignedImage.RunAsync(args[1], args[2], args[3]);
+// "signed-image REGISTRY REPOSITORY DIRECTORY [TRIVY_REPORT]": bench/webhook/run.sh's cold signed-image cases.
+if (args.Length is 4 or 5 && args[0] == "signed-image")
+    return await Attest.Benchmarks.SignedImage.RunAsync(args[1], args[2], args[3], args.Length > 4 ? args[4] : null);
+if (args.Length >= 2 && args[0] == "ledger-replicas")
+{
+    static int[] List(string text) => [.. text.Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))];
+    return await Attest.Benchmarks.ReplicaAppendThroughput.RunAsync(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 10,
+        List(args.Length > 3 ? args[3] : "1,2,3"), List(args.Length > 4 ? args[4] : "8,64"));
+}
 // "keyless-issuer DIR" and "keyless-load URL TOKEN_FILE [CLIENTS] [SECONDS]": bench/keyless/run.sh.
 if (args.Length >= 2 && args[0] == "keyless-issuer")
     return Attest.Benchmarks.KeylessLoad.WriteIssuer(args[1]);

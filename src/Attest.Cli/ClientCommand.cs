@@ -43,7 +43,7 @@ internal static class ClientCommand
         command.SetAction((parse, cancellationToken) => RunAsync(parse, connection, async (http, _) =>
         {
             var scopes = parse.GetValue(scope) ?? [];
-            var token = await TokenAsync(http, parse, connection, scopes.Length == 0 ? null : string.Join(' ', scopes), cancellationToken).ConfigureAwait(false);
+            var token = await TokenAsync(http, parse.GetValue(connection.Credentials), scopes.Length == 0 ? null : string.Join(' ', scopes), cancellationToken).ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync(token).ConfigureAwait(false);
             return AttestCommand.ExitCodes.Success;
         }));
@@ -59,15 +59,35 @@ internal static class ClientCommand
     {
         var name = new Option<string>("--name") { Description = "a name for the client (a pipeline, a team)", Required = true };
         var scope = new Option<string[]>("--scope") { Description = "sign, verify, audit or admin (repeatable)", Required = true, AllowMultipleArgumentsPerToken = false };
-        var command = new Command("create", "Register a client; prints its credentials as JSON (the secret is shown only this once).")
+        var outFile = new Option<FileInfo?>("--out") { Description = "write the credentials to this new file, readable by its owner only (mode 0600), instead of standard output" };
+        var command = new Command("create", "Register a client; writes its credentials as JSON to --out (owner-only) or prints them (the secret is shown only this once).")
         {
-            connection.Url, connection.Credentials, connection.CaFile, name, scope,
+            connection.Url, connection.Credentials, connection.CaFile, name, scope, outFile,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, connection, async (http, token) =>
         {
+            var file = parse.GetValue(outFile);
+            FileStream? secretFile;
+            try
+            {
+                secretFile = file is null ? null : SecretFile.CreateNew(file.FullName);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new CommandFailure($"--out {file!.FullName} cannot be created (it must not exist yet): {e.Message}", AttestCommand.ExitCodes.UnusableInput);
+            }
+            await using var secretLifetime = secretFile;
             using var response = await http.PostAsJsonAsync("v1/clients", new { name = parse.GetValue(name), scopes = parse.GetValue(scope) }, cancellationToken).ConfigureAwait(false);
             var body = await ReadAsync(response, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) return await Refused(parse, response, body).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                if (secretFile is not null)
+                {
+                    await secretFile.DisposeAsync().ConfigureAwait(false);
+                    File.Delete(file!.FullName);
+                }
+                return await Refused(parse, response, body).ConfigureAwait(false);
+            }
             // The same shape as the server's bootstrap credentials file, so the output can be saved and used with --credentials.
             var credentials = new JsonObject
             {
@@ -75,6 +95,15 @@ internal static class ClientCommand
                 ["client_secret"] = body["clientSecret"]!.GetValue<string>(),
                 ["scope"] = string.Join(' ', body["scopes"]!.AsArray().Select(s => s!.GetValue<string>())),
             };
+            if (secretFile is not null)
+            {
+                await secretFile.WriteAsync(Encoding.UTF8.GetBytes(credentials.ToJsonString(Indented) + "\n"), cancellationToken).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"created {credentials["client_id"]}; its credentials are in {file!.FullName} (owner-only)").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.Success;
+            }
+            // A shell redirect (> file) creates the file with the umask's mode, usually readable by everyone.
+            if (Console.IsOutputRedirected && parse.InvocationConfiguration.Output == Console.Out)
+                await parse.InvocationConfiguration.Error.WriteLineAsync("attest: warning: the client secret goes to standard output; use --out FILE for an owner-only file").ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync(credentials.ToJsonString(Indented)).ConfigureAwait(false);
             return AttestCommand.ExitCodes.Success;
         }, "admin"));
@@ -134,7 +163,7 @@ internal static class ClientCommand
             string? token = null;
             if (scope is not null)
             {
-                token = await TokenAsync(http, parse, connection, scope, CancellationToken.None).ConfigureAwait(false);
+                token = await TokenAsync(http, parse.GetValue(connection.Credentials), scope, CancellationToken.None).ConfigureAwait(false);
                 http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
             return await verb(http, token).ConfigureAwait(false);
@@ -156,9 +185,10 @@ internal static class ClientCommand
         }
     }
 
-    private static async Task<string> TokenAsync(HttpClient http, ParseResult parse, Connection connection, string? scope, CancellationToken cancellationToken)
+    /// <summary>An access token for the client credentials in <paramref name="credentials"/> (or the environment).</summary>
+    internal static async Task<string> TokenAsync(HttpClient http, FileInfo? credentials, string? scope, CancellationToken cancellationToken)
     {
-        var (id, secret) = ReadCredentials(parse.GetValue(connection.Credentials));
+        var (id, secret) = ReadCredentials(credentials);
         using var request = new HttpRequestMessage(HttpMethod.Post, "oauth/token")
         {
             Content = new FormUrlEncodedContent(scope is null
@@ -200,7 +230,7 @@ internal static class ClientCommand
         }
     }
 
-    private static HttpClient CreateHttpClient(Uri url, FileInfo? caFile, TimeSpan timeout)
+    internal static HttpClient CreateHttpClient(Uri url, FileInfo? caFile, TimeSpan timeout)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         if (caFile is not null)
@@ -238,13 +268,8 @@ internal static class ClientCommand
     {
         var detail = body?["detail"]?.ToString() ?? body?["error_description"]?.ToString() ?? response.ReasonPhrase;
         await parse.InvocationConfiguration.Error.WriteLineAsync($"attest: the server refused: {(int)response.StatusCode} {detail}").ConfigureAwait(false);
-        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest
+        return response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.NotFound or HttpStatusCode.BadRequest or HttpStatusCode.Conflict
             ? AttestCommand.ExitCodes.Findings
             : AttestCommand.ExitCodes.UnusableInput;
-    }
-
-    private sealed class CommandFailure(string message, int exitCode) : Exception(message)
-    {
-        public int ExitCode { get; } = exitCode;
     }
 }

@@ -87,7 +87,6 @@ internal static class GoSumCommand
                 GoFlags = NullIfEmpty(Environment.GetEnvironmentVariable("GOFLAGS")),
                 GoInsecure = NullIfEmpty(Environment.GetEnvironmentVariable("GOINSECURE")),
                 GoNoSumCheck = NullIfEmpty(Environment.GetEnvironmentVariable("GONOSUMCHECK")),
-                Progress = ProgressOnTerminal(error),
             };
             if (cache is not null && !Directory.Exists(cache))
             {
@@ -110,7 +109,6 @@ internal static class GoSumCommand
                     return AttestCommand.ExitCodes.UnusableInput;
                 }
             }
-            var verifier = new GoSumVerifier(options, policy);
             var onlyCache = dir is null && parse.GetValue(modcache) is not null;
             var target = dir ?? Directory.GetCurrentDirectory();
             if (!onlyCache && !Directory.Exists(target))
@@ -118,7 +116,11 @@ internal static class GoSumCommand
                 error.WriteLine($"attest: {target} does not exist");
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            var report = onlyCache ? verifier.VerifyCache(cache!) : verifier.Verify(target);
+            var report = TerminalProgress.Run(error, onlyCache ? "hashing the module cache" : "hashing modules", progress =>
+            {
+                var verifier = new GoSumVerifier(options with { Progress = progress }, policy);
+                return onlyCache ? verifier.VerifyCache(cache!) : verifier.Verify(target);
+            });
             var findings = report.Findings.ToList();
             string? fetchedInto = null;
             string? fetchedLatest = null;
@@ -153,21 +155,31 @@ internal static class GoSumCommand
                 }
                 findings.AddRange(sumdbReport);
             }
-            var passed = findings.All(f => GoSumCodes.IsWarning(f.Code));
+            // Modules to check and not one file hashed (no module cache, or another one) is not a verification: the
+            // server reports the same case as gosum.cache.missing, and so does this.
+            // (With a checksum database, go.sum was at least checked against it.)
+            var sumdbChecked = fetchedInto is not null || (parse.GetValue(sumdbCache) is not null && !onlyCache);
+            var nothingHashed = report.ModulesChecked > 0 && report.FilesHashed == 0 && !report.Unusable && !sumdbChecked;
+            var passed = !nothingHashed && findings.All(f => GoSumCodes.IsWarning(f.Code));
             if (parse.GetValue(json))
             {
                 var doc = new GoSumVerifyJson(
                     passed ? "passed" : report.Unusable ? "unusable" : "failed",
                     report.ModulesChecked,
                     report.FilesHashed,
-                    findings.Select(f => new GoSumFindingJson(f.Code, GoSumCodes.IsWarning(f.Code) ? "warning" : "error", f.Message, f.Evidence)).ToList());
+                    findings.Select(f => new GoSumFindingJson(f.Code, GoSumCodes.IsWarning(f.Code) && !(nothingHashed && f.Code == GoSumCodes.ModuleNotInCache) ? "warning" : "error", f.Message, f.Evidence)).ToList());
                 output.WriteLine(JsonSerializer.Serialize(doc, GoSumJsonContext.Default.GoSumVerifyJson));
             }
             else
             {
                 foreach (var finding in findings)
                     (GoSumCodes.IsWarning(finding.Code) ? output : error).WriteLine((GoSumCodes.IsWarning(finding.Code) ? "warning: " : "") + finding);
-                output.WriteLine($"{report.ModulesChecked} modules, {report.FilesHashed} files hashed: {(passed ? "verified" : $"{findings.Count(f => !GoSumCodes.IsWarning(f.Code))} problems")}");
+                if (nothingHashed)
+                    error.WriteLine($"{GoSumCodes.ModuleNotInCache}: {report.ModulesChecked} {Plural(report.ModulesChecked, "module")} to check and not one file of them in the module cache, " +
+                                    "so nothing was hashed: run go mod download first, or give --modcache DIR");
+                var problems = findings.Count(f => !GoSumCodes.IsWarning(f.Code)) + (nothingHashed ? 1 : 0);
+                output.WriteLine($"{report.ModulesChecked} {Plural(report.ModulesChecked, "module")}, {report.FilesHashed} {Plural(report.FilesHashed, "file")} hashed: " +
+                                 (passed ? "verified" : nothingHashed ? "nothing verified" : $"{problems} {Plural(problems, "problem")}"));
             }
             if (report.Unusable) return AttestCommand.ExitCodes.UnusableInput;
             return passed ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
@@ -177,18 +189,7 @@ internal static class GoSumCommand
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
-    /// <summary>A one-line progress display on standard error, only when it is a terminal (never in pipes, logs or
-    /// JSON output), redrawn at most every 100th module and at the end.</summary>
-    private static Action<int, int>? ProgressOnTerminal(TextWriter error)
-    {
-        if (Console.IsErrorRedirected || error != Console.Error) return null;
-        var gate = new object();
-        return (done, total) =>
-        {
-            if (done % 100 != 0 && done != total) return;
-            lock (gate) error.Write(done == total ? $"\rhashed {done}/{total} modules\n" : $"\rhashing {done}/{total} modules…");
-        };
-    }
+    private static string Plural(int count, string noun) => count == 1 ? noun : noun + "s";
 }
 
 /// <summary>Bridges <c>--sumdb-cache</c> to the checksum-database verifier.</summary>

@@ -100,7 +100,8 @@ internal static class GoSumDbCommand
             {
                 if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-                var audit = await SumDbLogAuditor.AuditAsync(http, baseUrl, key, GoModulesLimits.Default, cancellationToken).ConfigureAwait(false);
+                var audit = await TerminalProgress.RunAsync(error, $"replaying {baseUrl}", null,
+                    _ => SumDbLogAuditor.AuditAsync(http, baseUrl, key, GoModulesLimits.Default, cancellationToken)).ConfigureAwait(false);
                 foreach (var finding in audit.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
                 await output.WriteLineAsync(Summary(audit.RecordsChecked, audit.TreeSize, audit.IsValid ? audit.TreeSize : 0, audit.FirstBadIndex)).ConfigureAwait(false);
                 return audit.IsValid ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
@@ -109,7 +110,8 @@ internal static class GoSumDbCommand
                 async (file, c) => await SqliteSumDbStore.OpenAsync(file, c).ConfigureAwait(false),
                 async (connection, c) => await PostgresSumDbStore.OpenAsync(connection, c).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
             if (store is null) return AttestCommand.ExitCodes.UnusableInput;
-            var report = await SumDbAuditor.AuditAsync(store, key, cancellationToken).ConfigureAwait(false);
+            var report = await TerminalProgress.RunAsync(error, "replaying the checksum database", null,
+                _ => SumDbAuditor.AuditAsync(store, key, cancellationToken)).ConfigureAwait(false);
             foreach (var finding in report.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
             await output.WriteLineAsync(Summary(report.EntriesChecked, -1, report.VerifiedCheckpointSize, report.FirstBadIndex)).ConfigureAwait(false);
             return report.IsValid ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;

@@ -6,6 +6,8 @@ using System.Text.Json;
 using Attest.Core.Crypto;
 using Attest.Core.Transparency;
 using Attest.Ledger;
+using Attest.Ledger.Database;
+using Attest.Ledger.Witnessing;
 
 namespace Attest.Cli;
 
@@ -131,10 +133,15 @@ internal static class LedgerCommand
 
     private static Command Verify(StoreSource db, TrustOptions trustOptions)
     {
-        var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…)" };
+        var url = new Option<string?>("--url") { Description = "base URL of a log served in the layout 'attest ledger export' writes (checkpoint, tile/…): an export, or a running server's /v1/ledger/log/" };
+        var token = new Option<string?>("--token")
+        {
+            Description = $"access token with scope audit for a running server's --url (default: the {TokenVariable} environment variable, which other users cannot read in the process list): attest token --scope audit",
+        };
+        var witnessOptions = new WitnessQuorumOptions();
         var command = new Command("verify", "Replay every entry, recompute every root and check every checkpoint; exit 0 when all verifies.")
         {
-            db.Db, db.Connection, url, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin,
+            db.Db, db.Connection, url, token, trustOptions.Trusted, trustOptions.Revoked, trustOptions.Origin, witnessOptions.Keys, witnessOptions.Required,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -144,21 +151,33 @@ internal static class LedgerCommand
                 await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.UnusableInput;
             }
+            if (!witnessOptions.TryGet(parse, out var quorum, out problem))
+            {
+                await error.WriteLineAsync($"attest: {problem}").ConfigureAwait(false);
+                return AttestCommand.ExitCodes.UnusableInput;
+            }
             LedgerAuditReport report;
+            WitnessAuditReport? witnessed = null;
             if (parse.GetValue(url) is { } urlText)
             {
                 if (await db.ReadUrlAsync(parse, urlText).ConfigureAwait(false) is not { } baseUrl) return AttestCommand.ExitCodes.UnusableInput;
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
                 // A running server serves its log to holders of an audit token (from `attest token --scope audit`).
-                if (Environment.GetEnvironmentVariable(TokenVariable) is { Length: > 0 } token)
-                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                if ((parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable)) is { Length: > 0 } bearer)
+                    http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
                 try
                 {
-                    report = await LedgerTileAuditor.AuditAsync(http, baseUrl, trust, cancellationToken).ConfigureAwait(false);
+                    report = await TerminalProgress.RunAsync(error, $"verifying {baseUrl}", null,
+                        progress => LedgerTileAuditor.AuditAsync(http, baseUrl, trust with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
+                    if (quorum.Required > 0)
+                        witnessed = await WitnessedServedCheckpointAsync(http, baseUrl, trust, quorum, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is HttpRequestException or InvalidDataException or TaskCanceledException)
                 {
-                    await error.WriteLineAsync($"attest: cannot read the log at {baseUrl}: {e.Message}").ConfigureAwait(false);
+                    var hint = e is HttpRequestException { StatusCode: System.Net.HttpStatusCode.Unauthorized or System.Net.HttpStatusCode.Forbidden }
+                        ? $"; a running server serves its log to tokens with scope audit: --token \"$(attest token --url <server> --credentials <file> --scope audit)\" or {TokenVariable}"
+                        : "";
+                    await error.WriteLineAsync($"attest: cannot read the log at {baseUrl}: {e.Message}{hint}").ConfigureAwait(false);
                     return AttestCommand.ExitCodes.UnusableInput;
                 }
             }
@@ -166,13 +185,22 @@ internal static class LedgerCommand
             {
                 await using var store = await db.OpenAsync(parse, mustExist: true, cancellationToken).ConfigureAwait(false);
                 if (store is null) return AttestCommand.ExitCodes.UnusableInput;
-                report = await LedgerAuditor.AuditAsync(store, trust, cancellationToken).ConfigureAwait(false);
+                var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+                report = await TerminalProgress.RunAsync(error, $"replaying {size} entries", size,
+                    progress => LedgerAuditor.AuditAsync(store, trust with { Progress = progress }, cancellationToken)).ConfigureAwait(false);
+                if (quorum.Required > 0)
+                {
+                    await using var database = db.OpenDatabase(parse);
+                    var cosignatures = await CosignatureStore.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+                    witnessed = await WitnessAudit.CheckStoreAsync(store, cosignatures, trust, quorum, cancellationToken).ConfigureAwait(false);
+                }
             }
-            foreach (var finding in report.Findings) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
-            var summary = $"{report.EntriesChecked} entries, {report.CheckpointsChecked} checkpoints, verified through size {report.VerifiedCheckpointSize}";
+            foreach (var finding in report.Findings.Concat(witnessed?.Findings ?? [])) await error.WriteLineAsync(finding.ToString()).ConfigureAwait(false);
+            var summary = $"{report.EntriesChecked} {(report.EntriesChecked == 1 ? "entry" : "entries")}, {report.CheckpointsChecked} {(report.CheckpointsChecked == 1 ? "checkpoint" : "checkpoints")}, verified through size {report.VerifiedCheckpointSize}";
+            if (witnessed is not null) summary += $", witnessed through size {witnessed.WitnessedSize} ({quorum.Required} of {quorum.Witnesses.Count} witnesses)";
             if (report.FirstBadIndex is { } bad) summary += $"; first bad index {bad}";
             await parse.InvocationConfiguration.Output.WriteLineAsync(summary).ConfigureAwait(false);
-            return report.IsValid ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
+            return report.IsValid && witnessed?.IsValid != false ? AttestCommand.ExitCodes.Success : AttestCommand.ExitCodes.Findings;
         });
         return command;
     }
@@ -232,7 +260,9 @@ internal static class LedgerCommand
             if (store is null) return AttestCommand.ExitCodes.UnusableInput;
             try
             {
-                var result = await LedgerExporter.ExportAsync(store, trust, parse.GetValue(output)!.FullName, cancellationToken).ConfigureAwait(false);
+                var size = await store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+                var result = await TerminalProgress.RunAsync(error, $"exporting {size} entries", size,
+                    progress => LedgerExporter.ExportAsync(store, trust with { Progress = progress }, parse.GetValue(output)!.FullName, cancellationToken)).ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync(
                     $"{result.Entries} entries; tree of size {result.TreeSize} in {result.TileFiles} tiles and {result.BundleFiles} entry bundles").ConfigureAwait(false);
                 return AttestCommand.ExitCodes.Success;
@@ -298,6 +328,11 @@ internal static class LedgerCommand
             new Option<FileInfo?>("--db") { Description = "ledger SQLite file" },
             new Option<string?>("--connection") { Description = $"PostgreSQL connection string (prefer the {ConnectionVariable} environment variable: arguments are visible to other users)" });
 
+        /// <summary>The same database, for the tables beside the ledger (witness cosignatures); call after <see cref="OpenAsync"/> succeeded.</summary>
+        public SqlDatabase OpenDatabase(ParseResult parse) => parse.GetValue(Db) is { } file
+            ? SqlDatabase.Sqlite(file.FullName)
+            : SqlDatabase.Postgres(parse.GetValue(Connection) ?? Environment.GetEnvironmentVariable(ConnectionVariable)!);
+
         /// <summary>The --url of a verb that reads a log over HTTP instead of from a store: an absolute http(s) URL, given
         /// without --db and --connection; otherwise null, with the reason written.</summary>
         public async Task<Uri?> ReadUrlAsync(ParseResult parse, string urlText)
@@ -342,6 +377,49 @@ internal static class LedgerCommand
                 await error.WriteLineAsync($"attest: cannot open the ledger: {e.Message}").ConfigureAwait(false);
                 return null;
             }
+        }
+    }
+
+    /// <summary>The served checkpoint (the tlog-tiles <c>checkpoint</c> file), checked for the witnesses' cosignatures.</summary>
+    private static async Task<WitnessAuditReport> WitnessedServedCheckpointAsync(HttpClient http, Uri baseUrl, LedgerAuditOptions trust,
+        CosignatureQuorum quorum, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/checkpoint"), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        if (response.Content.Headers.ContentLength > TransparencyLimits.MaxNoteBytes) throw new InvalidDataException("the checkpoint is too large");
+        var note = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        if (note.Length > TransparencyLimits.MaxNoteBytes) throw new InvalidDataException("the checkpoint is too large");
+        return WitnessAudit.CheckNote(note, trust, quorum);
+    }
+
+    /// <summary><c>--witness-vkey</c> (repeatable) and <c>--witnesses-required N</c>: the checkpoint must carry N of their cosignatures.</summary>
+    private sealed class WitnessQuorumOptions
+    {
+        public Option<string[]> Keys { get; } = new("--witness-vkey")
+        {
+            Description = "a witness's cosignature verifier key name+id+key (type 0x04; repeatable)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        public Option<int?> Required { get; } = new("--witnesses-required")
+        {
+            Description = "cosignatures of distinct named witnesses a checkpoint must carry (default: all named witnesses)",
+        };
+
+        public bool TryGet(ParseResult parse, out CosignatureQuorum quorum, out string problem)
+        {
+            quorum = CosignatureQuorum.None;
+            if (!TryParseKeys(parse.GetValue(Keys), "--witness-vkey", out var keys, out problem)) return false;
+            var required = parse.GetValue(Required) ?? keys.Count;
+            if (required > 0 && keys.Count == 0)
+            {
+                problem = "--witnesses-required needs --witness-vkey";
+                return false;
+            }
+            quorum = new CosignatureQuorum(keys, required);
+            var errors = quorum.Validate();
+            problem = string.Join("; ", errors);
+            return errors.Count == 0;
         }
     }
 

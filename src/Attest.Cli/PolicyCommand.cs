@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Attest.Oci;
 using Attest.Policy;
-using Attest.Policy.Admission;
-using Attest.Policy.Evaluation;
 
 namespace Attest.Cli;
 
@@ -24,7 +22,8 @@ internal static class PolicyCommand
                 var (set, errors) = PolicyDirectoryLoader.Load(dir.FullName);
                 foreach (var error in errors) parse.InvocationConfiguration.Error.WriteLine(error.ToString());
                 if (set is null) return AttestCommand.ExitCodes.Findings;
-                parse.InvocationConfiguration.Output.WriteLine($"{set.Documents.Count} policy documents valid (revision {set.Revision})");
+                foreach (var warning in set.Warnings) parse.InvocationConfiguration.Error.WriteLine($"{warning} (warning)");
+                parse.InvocationConfiguration.Output.WriteLine($"{set.Documents.Count} policy {(set.Documents.Count == 1 ? "document" : "documents")} valid (revision {set.Revision})");
                 return AttestCommand.ExitCodes.Success;
             }
             catch (PolicyDirectoryException e)
@@ -43,15 +42,14 @@ internal static class PolicyCommand
         var image = new Option<string>("--image") { Description = "image reference (a tag is resolved to its digest first)", Required = true };
         var ns = new Option<string>("--namespace") { Description = "namespace of the workload", DefaultValueFactory = _ => "default" };
         var kind = new Option<string>("--kind") { Description = "workload kind", DefaultValueFactory = _ => "Pod" };
-        var insecure = new Option<string[]>("--insecure-registry") { Description = "registry (host:port) reached over plain HTTP; repeatable" };
-        var dockerConfig = new Option<FileInfo?>("--docker-config") { Description = "docker config.json with registry credentials" };
+        var registries = RegistryAccess.CreateOptions();
         var command = new Command("test", "Explain the admission decision for an image without a cluster; exit 0 admitted, 1 denied, 2 unusable input.")
         {
-            policy, image, ns, kind, insecure, dockerConfig,
+            policy, image, ns, kind,
         };
+        foreach (var option in registries.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             PolicySet set;
             try
@@ -71,54 +69,16 @@ internal static class PolicyCommand
                 error.WriteLine($"attest: {referenceError}");
                 return AttestCommand.ExitCodes.UnusableInput;
             }
-            IRegistryCredentialProvider? credentials = null;
-            if (parse.GetValue(dockerConfig) is { } configFile)
+            try
             {
-                try
-                {
-                    credentials = DockerConfigCredentials.ParseConfigJson(File.ReadAllBytes(configFile.FullName));
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
-                {
-                    error.WriteLine($"attest: docker config {configFile.FullName} cannot be used: {e.Message}");
-                    return AttestCommand.ExitCodes.UnusableInput;
-                }
+                using var registry = registries.CreateClient(parse);
+                return await ImageVerdict.EvaluateAsync(parse, set, reference, registry, parse.GetValue(kind)!, parse.GetValue(ns), cancellationToken).ConfigureAwait(false);
             }
-
-            using var registry = new RegistryClient(new RegistryClientOptions
+            catch (CommandFailure e)
             {
-                InsecureRegistries = new HashSet<string>(parse.GetValue(insecure) ?? [], StringComparer.OrdinalIgnoreCase),
-                Credentials = credentials,
-            });
-            if (reference.Digest is null)
-            {
-                try
-                {
-                    var digest = await registry.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
-                    output.WriteLine($"{reference} resolves to {digest}");
-                    reference = reference.WithDigest(digest);
-                }
-                catch (RegistryException e)
-                {
-                    error.WriteLine($"attest: {reference} cannot be resolved: {e.Message} [{e.Code}]");
-                    return AttestCommand.ExitCodes.Findings;
-                }
+                error.WriteLine($"attest: {e.Message}");
+                return e.ExitCode;
             }
-
-            var time = TimeProvider.System;
-            var evaluator = new AdmissionEvaluator(new RegistryEvidenceSource(registry), new AuthorityVerifier(time), new PolicyJudge(time), time, new EvaluatorOptions());
-            var container = new ContainerImage(reference.ToString(), "/spec/containers/0/image", "test", "containers");
-            var decision = await evaluator.EvaluateAsync(set, parse.GetValue(kind)!, parse.GetValue(ns), [container], null, cancellationToken).ConfigureAwait(false);
-            var imageDecision = decision.Images[0];
-            foreach (var reason in imageDecision.Reasons) output.WriteLine($"  [{reason.Code}] {reason.Message}");
-            foreach (var outcome in imageDecision.Outcomes)
-            {
-                output.WriteLine($"policy '{outcome.Policy}' ({outcome.Mode.ToString().ToLowerInvariant()}): {(outcome.Passed ? "pass" : "fail")}");
-                foreach (var satisfied in outcome.SatisfiedBy) output.WriteLine($"  + {satisfied}");
-                foreach (var reason in outcome.Reasons) output.WriteLine($"  - [{reason.Code}] {reason.Message}");
-            }
-            output.WriteLine($"verdict: {decision.Verdict.ToString().ToLowerInvariant()} (policy revision {set.Revision})");
-            return decision.Verdict == Verdict.Deny ? AttestCommand.ExitCodes.Findings : AttestCommand.ExitCodes.Success;
         });
         return command;
     }

@@ -1,3 +1,3 @@
 using Attest.Cli;
 
-return AttestCommand.Build().Parse(args).Invoke();
+return AttestCommand.Invoke(args);

@@ -21,7 +21,7 @@ internal static class SbomCommand
         var allowLicense = new Option<string[]>("--allow-license") { Description = "licence id on the allow list (repeatable; when given, every other licence is reported)" };
         var denyComponent = new Option<string[]>("--deny-component") { Description = "package URL with a version range, e.g. pkg:npm/left-pad@<1.3.0 (repeatable)" };
         var ntia = new Option<bool>("--ntia") { Description = "require the NTIA minimum elements" };
-        var maxAge = new Option<TimeSpan?>("--max-age") { Description = "oldest creation time accepted, as d.hh:mm:ss (e.g. 30.00:00:00)" };
+        var maxAge = CliDurations.Option("--max-age", "oldest creation time accepted, as policy files write it: 720h, 30d, 90m");
         var maxComponents = new Option<int?>("--max-components") { Description = "most components accepted" };
         var json = new Option<bool>("--json") { Description = "print the result as JSON" };
         var policyFile = new Option<string?>("--policy") { Description = "policy file or directory; every SbomPolicy document in it is checked too" };

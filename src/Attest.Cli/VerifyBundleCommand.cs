@@ -56,6 +56,11 @@ internal static class VerifyBundleCommand
                 if (!result.Verified)
                 {
                     error.WriteLine($"FAIL: {result.Failure}");
+                    // The likeliest cause of an unknown log is a bundle from a private Sigstore (Attest) checked against the
+                    // public-good root that is used when no root is given.
+                    if (result.Failure?.Code == Sigstore.SigstoreCodes.TlogUnknownLog && parse.GetValue(trustedRoot) is null)
+                        error.WriteLine("hint: no --trusted-root was given, so the embedded Sigstore public-good root was used; for a bundle Attest issued, " +
+                                        "pass the server's root: curl -o trusted_root.json <url>/v1/trusted-root, then --trusted-root trusted_root.json");
                     return AttestCommand.ExitCodes.Findings;
                 }
                 if (!asJson) output.WriteLine("OK: bundle verified");
@@ -127,7 +132,7 @@ internal static class VerifyBundleCommand
         return command;
     }
 
-    private static bool TryRead(FileInfo file, long limit, out byte[] bytes, out string? error)
+    internal static bool TryRead(FileInfo file, long limit, out byte[] bytes, out string? error)
     {
         bytes = [];
         try

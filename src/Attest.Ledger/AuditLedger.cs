@@ -215,6 +215,10 @@ public sealed class AuditLedger : IAsyncDisposable
         }
     }
 
+    /// <summary>Commits a batch retries after another replica appended first. Replicas that all write take turns under
+    /// the sequencer lock, so a batch may lose several times in a row under load; each retry costs one reload.</summary>
+    private const int MaxConflictRetries = 32;
+
     /// <summary>Thread-pool turns the sequencer gives arriving appends before it commits a batch.</summary>
     private const int MaxGatherRounds = 8;
 
@@ -252,50 +256,23 @@ public sealed class AuditLedger : IAsyncDisposable
     {
         var awaiting = new List<(AppendWork, SequencedEntry)>();
         if (appends.Count == 0) return awaiting;
+        if (_store is ISequencedLedgerStore sequencedStore) return await CommitInTurnAsync(sequencedStore, appends).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
-            var start = _range.Size;
-            var working = _range.Clone();
-            var rows = new List<LedgerRow>(appends.Count);
-            var sequenced = new List<AppendWork>(appends.Count);
-            var now = _time.GetUtcNow();
-            var time = new byte[LedgerEntryCodec.TimeLength]; // one time for the whole batch
-            LedgerEntryCodec.WriteTime(now, time);
-            foreach (var append in appends)
-            {
-                var index = start + rows.Count;
-                byte[] bytes;
-                try
-                {
-                    bytes = append.Prepared.Build(index, time);
-                }
-                catch (ArgumentException e)
-                {
-                    append.Done.TrySetException(e); // too large: this entry fails, the batch goes on without it
-                    continue;
-                }
-                var leaf = MerkleHash.Leaf(bytes);
-                rows.Add(new LedgerRow(new SequencedEntry(index, now, append.Entry, bytes), leaf, AppendLeaf(working, leaf)));
-                sequenced.Add(append);
-            }
-            if (rows.Count == 0) return awaiting;
+            var batch = Build(appends, _range);
+            if (batch.Rows.Count == 0) return awaiting;
             try
             {
-                await _store.CommitAsync(start, rows, _stopping.Token).ConfigureAwait(false);
-                _range = working;
-                for (var i = 0; i < sequenced.Count; i++)
-                {
-                    if (sequenced[i].WantsCheckpoint) awaiting.Add((sequenced[i], rows[i].Entry));
-                    else sequenced[i].Done.TrySetResult((rows[i].Entry, null));
-                }
-                return awaiting;
+                await _store.CommitAsync(batch.Start, batch.Rows, _stopping.Token).ConfigureAwait(false);
+                _range = batch.Range;
+                return Complete(batch);
             }
             catch (Exception e)
             {
                 // Another process appended: continue from its tree and try again. Anything else (the database went
                 // away, the outcome of the commit is unknown) fails the batch; reloading re-syncs with what the
                 // store holds, and if the store is still away the next commit finds out the same way.
-                var retry = e is LedgerConflictException && attempt < 3;
+                var retry = e is LedgerConflictException && attempt < MaxConflictRetries;
                 try
                 {
                     await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
@@ -310,6 +287,83 @@ public sealed class AuditLedger : IAsyncDisposable
                 return awaiting;
             }
         }
+    }
+
+    /// <summary>A store shared by replicas: the batch is built inside the store's turn (under its sequencer lock) at the
+    /// size the log has then, catching up first with what other replicas appended, so it never loses a race and retries.</summary>
+    private async Task<List<(AppendWork Work, SequencedEntry Entry)>> CommitInTurnAsync(ISequencedLedgerStore store, List<AppendWork> appends)
+    {
+        Batch? batch = null;
+        try
+        {
+            await store.CommitInTurnAsync(async (size, cancellationToken) =>
+            {
+                if (size != _range.Size)
+                    _range = CompactRange.FromFrontier(size, await _store.ReadNodesAsync(CompactRange.FrontierIds(size), cancellationToken).ConfigureAwait(false));
+                batch = Build(appends, _range);
+                return batch.Rows;
+            }, _stopping.Token).ConfigureAwait(false);
+            if (batch is null || batch.Rows.Count == 0) return [];
+            _range = batch.Range;
+            return Complete(batch);
+        }
+        catch (Exception e)
+        {
+            // The outcome is unknown (the database went away mid-commit): fail the batch and re-sync with the store.
+            try
+            {
+                await ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception reload) when (reload is not OperationCanceledException)
+            {
+            }
+            foreach (var a in appends) a.Done.TrySetException(e);
+            return [];
+        }
+    }
+
+    /// <summary>The rows of a batch at the end of <paramref name="range"/>, and the tree they make.</summary>
+    private sealed record Batch(long Start, List<LedgerRow> Rows, List<AppendWork> Sequenced, CompactRange Range);
+
+    private Batch Build(List<AppendWork> appends, CompactRange range)
+    {
+        var start = range.Size;
+        var working = range.Clone();
+        var rows = new List<LedgerRow>(appends.Count);
+        var sequenced = new List<AppendWork>(appends.Count);
+        var now = _time.GetUtcNow();
+        var time = new byte[LedgerEntryCodec.TimeLength]; // one time for the whole batch
+        LedgerEntryCodec.WriteTime(now, time);
+        foreach (var append in appends)
+        {
+            var index = start + rows.Count;
+            byte[] bytes;
+            try
+            {
+                bytes = append.Prepared.Build(index, time);
+            }
+            catch (ArgumentException e)
+            {
+                append.Done.TrySetException(e); // too large: this entry fails, the batch goes on without it
+                continue;
+            }
+            var leaf = MerkleHash.Leaf(bytes);
+            rows.Add(new LedgerRow(new SequencedEntry(index, now, append.Entry, bytes), leaf, AppendLeaf(working, leaf)));
+            sequenced.Add(append);
+        }
+        return new Batch(start, rows, sequenced, working);
+    }
+
+    /// <summary>Completes the committed appends that need no checkpoint; returns those that wait for one.</summary>
+    private static List<(AppendWork Work, SequencedEntry Entry)> Complete(Batch batch)
+    {
+        var awaiting = new List<(AppendWork, SequencedEntry)>();
+        for (var i = 0; i < batch.Sequenced.Count; i++)
+        {
+            if (batch.Sequenced[i].WantsCheckpoint) awaiting.Add((batch.Sequenced[i], batch.Rows[i].Entry));
+            else batch.Sequenced[i].Done.TrySetResult((batch.Rows[i].Entry, null));
+        }
+        return awaiting;
     }
 
     /// <summary>Appends a leaf and returns the hashes of the subtrees it completes, bottom-up, as stored with it.</summary>
@@ -390,10 +444,12 @@ public sealed class AuditLedger : IAsyncDisposable
 
     private async Task ReloadAsync(CancellationToken cancellationToken)
     {
+        // The checkpoint first, then the size: another replica may append and publish in between, and the log only
+        // grows, so read in this order the size is never below the checkpoint's unless entries were removed.
+        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         var size = await _store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         var frontier = await _store.ReadNodesAsync(CompactRange.FrontierIds(size), cancellationToken).ConfigureAwait(false);
         _range = CompactRange.FromFrontier(size, frontier);
-        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (latest is not null)
         {
             // Trust only what our own keys (current, or previous ones after a rotation) signed, and only if it matches
@@ -411,6 +467,16 @@ public sealed class AuditLedger : IAsyncDisposable
 
     private Checkpoint? _openedFrom;
 
+    /// <summary>The store's latest checkpoint, if our keys signed it.</summary>
+    private async Task<StoredCheckpoint?> LatestSignedAsync(CancellationToken cancellationToken)
+    {
+        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        return latest is not null && LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(latest.Note), Trust, out var checkpoint, out _) &&
+               checkpoint.Size == latest.Size && checkpoint.RootHash.AsSpan().SequenceEqual(latest.RootHash)
+            ? latest
+            : null;
+    }
+
     /// <summary>Refuses a store rolled back below (or forked from) the highest checkpoint this ledger signed or verified,
     /// and raises the mark to the store's latest checkpoint once that is shown to extend it.</summary>
     private async Task CheckHighWaterMarkAsync(CheckpointHighWaterMark mark, StoredCheckpoint? latest, CancellationToken cancellationToken)
@@ -421,6 +487,10 @@ public sealed class AuditLedger : IAsyncDisposable
         {
             if (!LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(note), Trust, out marked, out var refusal))
                 throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the checkpoint high-water mark {mark.Path} is refused: {refusal.Message}");
+            // The mark can be newer than the checkpoint read before it: a replica sharing this data directory published
+            // and marked in between. The store's checkpoint only moves forward and the mark only after it, so read again
+            // now (after the mark) it covers the mark unless the log was rolled back.
+            if (latest is null || latest.Size < marked.Size) latest = await LatestSignedAsync(cancellationToken).ConfigureAwait(false);
             if (latest is null || latest.Size < marked.Size)
                 throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the store's signed history ends at size {latest?.Size ?? 0}, below the checkpoint of " +
                                                  $"size {marked.Size} this ledger signed ({mark.Path}): the log was rolled back");

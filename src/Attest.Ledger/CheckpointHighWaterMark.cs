@@ -9,7 +9,7 @@ namespace Attest.Ledger;
 /// the data directory) so that database access alone cannot roll the log back: a store whose signed history ends
 /// below the mark, or whose tree at the mark's size has another root, is refused. The file holds the signed note
 /// itself, so it needs no integrity of its own: a mark the ledger's keys did not sign is refused too. Written to a
-/// temporary file, flushed and renamed, owner-only.
+/// temporary file of the writer's own, flushed and renamed, owner-only.
 /// </summary>
 public sealed class CheckpointHighWaterMark(string path)
 {
@@ -34,8 +34,10 @@ public sealed class CheckpointHighWaterMark(string path)
         var directory = System.IO.Path.GetDirectoryName(Path)!;
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
         else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var temporary = Path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
+        // A name of this writer's own: replicas sharing a data directory (or two ledgers in one process) may write the
+        // mark at the same moment, and must not truncate or move each other's half-written file.
+        var temporary = $"{Path}.tmp-{Environment.ProcessId}-{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4))}";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var stream = new FileStream(temporary, options))
         {

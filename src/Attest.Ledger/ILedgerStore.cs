@@ -93,6 +93,10 @@ public sealed record LedgerQuery
 {
     public string? Kind { get; init; }
     public string? Image { get; init; }
+
+    /// <summary>A repository: entries whose image is it, or it with a tag or digest (<c>repo:tag</c>, <c>repo@sha256:…</c>).</summary>
+    public string? Repository { get; init; }
+
     public string? Digest { get; init; }
     public string? Namespace { get; init; }
     public string? Verdict { get; init; }
@@ -119,6 +123,7 @@ public sealed record LedgerQuery
         BeforeIndex,
         Kind,
         Image,
+        Repository,
         Digest,
         Namespace,
         Verdict,

@@ -27,4 +27,8 @@ public static class LedgerCodes
     public const string CheckpointInconsistent = "ledger.checkpoint.inconsistent";
     public const string CheckpointNone = "ledger.checkpoint.none";
     public const string CheckpointRollback = "ledger.checkpoint.rollback";
+
+    // ledger.witness.*: witness cosignatures (c2sp.org/tlog-cosignature)
+    public const string CheckpointUnwitnessed = "ledger.witness.quorum-not-met";
+    public const string CosignatureInvalid = "ledger.witness.cosignature-invalid";
 }

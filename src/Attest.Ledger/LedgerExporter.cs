@@ -33,7 +33,7 @@ public static class LedgerExporter
         Directory.CreateDirectory(staging);
         try
         {
-            var result = await WriteAsync(store, checkpoint, latest.Note, staging, cancellationToken).ConfigureAwait(false);
+            var result = await WriteAsync(store, checkpoint, latest.Note, staging, trust.Progress, cancellationToken).ConfigureAwait(false);
             if (Directory.Exists(target)) Directory.Delete(target);
             Directory.Move(staging, target);
             return result;
@@ -45,7 +45,8 @@ public static class LedgerExporter
         }
     }
 
-    private static async Task<LedgerExportResult> WriteAsync(ILedgerStore store, Checkpoint checkpoint, string note, string dir, CancellationToken cancellationToken)
+    private static async Task<LedgerExportResult> WriteAsync(ILedgerStore store, Checkpoint checkpoint, string note, string dir, IProgress<long>? progress,
+        CancellationToken cancellationToken)
     {
         var size = checkpoint.Size;
         var range = new CompactRange();
@@ -65,6 +66,7 @@ public static class LedgerExporter
             if (row.Body.Length > LedgerLimits.MaxEntryBytes) throw new LedgerCorruptException($"entry {row.Index} exceeds the entry size limit");
             await jsonl.WriteLineAsync(Encoding.UTF8.GetString(row.Body).AsMemory(), cancellationToken).ConfigureAwait(false);
             entries++;
+            if (entries % 1024 == 0) progress?.Report(entries);
             if (row.Index >= size) continue; // after the checkpoint: in entries.jsonl, not yet in the signed tree
 
             var leaf = MerkleHash.Leaf(row.Body);

@@ -59,6 +59,7 @@ public static class LedgerTileAuditor
         {
             var first = bundle * TileLayout.TileWidth;
             var width = (int)Math.Min(TileLayout.TileWidth, size - first);
+            options.Progress?.Report(first);
             var path = TileLayout.EntryBundlePath(bundle, width);
             var bytes = await FetchAsync(http, new Uri(baseUrl, path), MaxBundleBytes, cancellationToken).ConfigureAwait(false);
             if (bytes is null)

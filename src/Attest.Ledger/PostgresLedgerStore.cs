@@ -12,7 +12,7 @@ namespace Attest.Ledger;
 /// <see cref="AuditLedger"/> still groups its own concurrent appends into one transaction. Append-only triggers are
 /// ENABLE ALWAYS, and the checkpoint head moves only by compare-and-swap.
 /// </summary>
-public sealed class PostgresLedgerStore : ILedgerStore
+public sealed class PostgresLedgerStore : ISequencedLedgerStore
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresCheckpoints _checkpoints;
@@ -55,19 +55,16 @@ public sealed class PostgresLedgerStore : ILedgerStore
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(PostgresSchema.Size, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default)
+    public Task CommitAsync(long expectedSize, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // The sequencer lock: held until commit, so the size check and the inserts are one step for all replicas.
-        await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.LockSequencer, new { key = PostgresSchema.SequencerLock },
-            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        var size = await connection.ExecuteScalarAsync<long>(new CommandDefinition(PostgresSchema.Size, transaction: transaction,
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (size != expectedSize)
-            throw new LedgerConflictException($"the log holds {size} entries, the writer expected {expectedSize}");
+        return CommitInTurnAsync((size, _) => size == expectedSize
+            ? Task.FromResult(rows)
+            : throw new LedgerConflictException($"the log holds {size} entries, the writer expected {expectedSize}"), cancellationToken);
+    }
 
+    private static async Task InsertAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<LedgerRow> rows, CancellationToken cancellationToken)
+    {
         await using (var insert = new NpgsqlCommand(PostgresSchema.InsertEntries, connection, transaction))
         {
             Add(insert, "idx", NpgsqlDbType.Bigint, rows.Select(r => r.Entry.Index).ToArray());
@@ -84,6 +81,22 @@ public sealed class PostgresLedgerStore : ILedgerStore
             Add(insert, "subtree_hashes", NpgsqlDbType.Bytea, rows.Select(r => r.SubtreeHashes).ToArray());
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    public async Task CommitInTurnAsync(Func<long, CancellationToken, Task<IReadOnlyList<LedgerRow>>> build, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The sequencer lock: held until commit, so reading the size and inserting are one step for all replicas.
+        await connection.ExecuteAsync(new CommandDefinition(PostgresSchema.LockSequencer, new { key = PostgresSchema.SequencerLock },
+            transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var size = await connection.ExecuteScalarAsync<long>(new CommandDefinition(PostgresSchema.Size, transaction: transaction,
+            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var rows = await build(size, cancellationToken).ConfigureAwait(false);
+        if (rows.Count == 0) return;
+        if (rows[0].Entry.Index != size) throw new InvalidOperationException($"rows built for index {rows[0].Entry.Index}, the log holds {size} entries");
+        await InsertAsync(connection, transaction, rows, cancellationToken).ConfigureAwait(false);
         // PostgreSQL's commit waits for the WAL flush (synchronous_commit=on, the default): durable on return.
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -22,12 +22,6 @@ internal static class PostgresSchema
             leaf_hash      bytea  NOT NULL,
             subtree_hashes bytea  NOT NULL
         );
-        CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
-        CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS entries_leaf_hash ON entries (leaf_hash);
-        ALTER TABLE entries ADD COLUMN IF NOT EXISTS identity text;
-        CREATE INDEX IF NOT EXISTS entries_identity ON entries (identity) WHERE identity IS NOT NULL;
-
         CREATE TABLE IF NOT EXISTS checkpoints (
             size      bigint PRIMARY KEY,
             root_hash bytea  NOT NULL,
@@ -38,7 +32,24 @@ internal static class PostgresSchema
             size bigint NOT NULL,
             note text   NOT NULL
         );
+        -- A replica (re)starting while another writes: the index, column and trigger statements below lock these
+        -- tables, and a writer publishing a checkpoint locks checkpoint_head, then checkpoints. Taking all three now,
+        -- before any of those statements and in the writer's order, makes start-up wait for that writer instead of
+        -- deadlocking with it.
+        LOCK TABLE checkpoint_head, checkpoints, entries IN SHARE ROW EXCLUSIVE MODE;
         INSERT INTO checkpoint_head (id, size, note) VALUES (1, -1, '') ON CONFLICT (id) DO NOTHING;
+        CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
+        CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS entries_leaf_hash ON entries (leaf_hash);
+        -- Added by a later version: altered only when missing, since ALTER TABLE takes an exclusive lock even when
+        -- there is nothing to add, and would deadlock with a replica committing entries.
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                           WHERE table_schema = current_schema() AND table_name = 'entries' AND column_name = 'identity') THEN
+                ALTER TABLE entries ADD COLUMN identity text;
+            END IF;
+        END $$;
+        CREATE INDEX IF NOT EXISTS entries_identity ON entries (identity) WHERE identity IS NOT NULL;
 
         CREATE OR REPLACE FUNCTION attest_ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -105,6 +116,8 @@ internal static class PostgresSchema
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (CAST(@Kind AS text) IS NULL OR kind = @Kind)
           AND (CAST(@Image AS text) IS NULL OR image = @Image)
+          AND (CAST(@Repository AS text) IS NULL OR image = @Repository
+               OR substr(image, 1, length(CAST(@Repository AS text)) + 1) IN (CAST(@Repository AS text) || ':', CAST(@Repository AS text) || '@'))
           AND (CAST(@Digest AS text) IS NULL OR digest = @Digest)
           AND (CAST(@Namespace AS text) IS NULL OR namespace = @Namespace)
           AND (CAST(@Verdict AS text) IS NULL OR verdict = @Verdict)

@@ -10,15 +10,15 @@ namespace Attest.Ledger;
 /// survives a crash. Triggers make the entries table append-only; anything that slips past them (a
 /// direct edit with the triggers dropped) is caught by replaying the Merkle tree (<see cref="LedgerAuditor"/>).
 /// One writer connection serves commits (SQLite has one writer anyway); reads use pooled connections. WAL
-/// checkpoints run in the background (<see cref="WalCheckpointer"/>), not inside an entry commit.
+/// checkpoints run in the background (<see cref="SqliteWalCheckpointer"/>), not inside an entry commit.
 /// </summary>
 public sealed class SqliteLedgerStore : ILedgerStore
 {
     private readonly string _connectionString;
     private readonly SqliteWalOptions _wal;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private WriterStatements? _writer;
-    private WalCheckpointer? _checkpointer;
+    private SqliteWriterStatements? _writer;
+    private SqliteWalCheckpointer? _checkpointer;
 
     private SqliteLedgerStore(string path, string connectionString, SqliteWalOptions wal)
     {
@@ -301,11 +301,11 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     /// <summary>The writer connection, opened on first use, and with it the background checkpointer: a store that is
     /// only read (an audit, an export) starts no thread.</summary>
-    private async Task<WriterStatements> GetWriterAsync(CancellationToken cancellationToken)
+    private async Task<SqliteWriterStatements> GetWriterAsync(CancellationToken cancellationToken)
     {
         if (_writer is { } writer) return writer;
-        writer = await WriterStatements.OpenAsync(this, cancellationToken).ConfigureAwait(false);
-        if (_wal.BackgroundCheckpointDelay is { } delay) _checkpointer ??= new WalCheckpointer(this, delay);
+        writer = SqliteWriterStatements.Prepare(await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false));
+        if (_wal.BackgroundCheckpointDelay is { } delay) _checkpointer ??= new SqliteWalCheckpointer(_connectionString, delay, e => WalCheckpointFailed?.Invoke(e));
         return _writer = writer;
     }
 
@@ -342,155 +342,5 @@ public sealed class SqliteLedgerStore : ILedgerStore
         _writer = null;
         _writeLock.Dispose();
         SqliteConnection.ClearAllPools();
-    }
-
-    /// <summary>
-    /// Copies the WAL into the database file on its own connection and thread. Left to SQLite, the checkpoint runs
-    /// inside the entry commit that crosses wal_autocheckpoint: measured at 1,000 admissions/s, one commit in ~150
-    /// took 2.5-3.7 ms instead of ~0.5 ms (a WAL fsync, the page copy and a database fsync), and every append queued
-    /// behind it waited too (moved here, the commit p99 went from ~1.8 to ~1.0-1.4 ms on a quiet machine, more under
-    /// load). A PASSIVE checkpoint neither blocks nor waits for the writer;
-    /// with synchronous=FULL on its connection it syncs the WAL before copying and the database before the WAL may be
-    /// reused, so durability is SQLite's own. Once a checkpoint has copied everything, the next commit starts the WAL
-    /// from its beginning, which keeps the file small.
-    /// </summary>
-    private sealed class WalCheckpointer : IDisposable
-    {
-        /// <summary>Checkpoints in a row while commits keep landing during one: the rest after each is small, and the
-        /// WAL can only restart after one that copied everything.</summary>
-        private const int MaxCatchUp = 4;
-
-        private readonly SqliteLedgerStore _store;
-        private readonly TimeSpan _delay;
-        private readonly SemaphoreSlim _committed = new(0, 1);
-        private readonly CancellationTokenSource _stopping = new();
-        private readonly Thread _thread;
-        private long _completed;
-
-        public WalCheckpointer(SqliteLedgerStore store, TimeSpan delay)
-        {
-            _store = store;
-            _delay = delay;
-            // A thread of its own: the checkpoint blocks in SQLite (no async I/O) for milliseconds.
-            _thread = new Thread(Run) { IsBackground = true, Name = "ledger WAL checkpoint" };
-            _thread.Start();
-        }
-
-        public long Completed => Interlocked.Read(ref _completed);
-
-        /// <summary>Called after each commit; cheap, and at most one wake-up is pending.</summary>
-        public void Committed()
-        {
-            if (_committed.CurrentCount != 0) return;
-            try
-            {
-                _committed.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another commit signalled first; one pending wake-up covers both.
-            }
-            catch (ObjectDisposedException)
-            {
-                // The store is closing; there is nothing left to checkpoint for.
-            }
-        }
-
-        private void Run()
-        {
-            SqliteConnection? connection = null;
-            var token = _stopping.Token;
-            try
-            {
-                while (true)
-                {
-                    _committed.Wait(token);
-                    // Let commits gather: one checkpoint per delay under load, not one per commit.
-                    if (token.WaitHandle.WaitOne(_delay)) break;
-                    try
-                    {
-                        connection ??= Open();
-                        for (var round = 0; round < MaxCatchUp && !token.IsCancellationRequested; round++)
-                        {
-                            var (busy, walFrames, copied) = connection.QuerySingle<(long, long, long)>("PRAGMA wal_checkpoint(PASSIVE)");
-                            Interlocked.Increment(ref _completed);
-                            if (busy != 0 || copied >= walFrames) break;
-                        }
-                    }
-                    catch (SqliteException e)
-                    {
-                        // The writer's own checkpoint still bounds the WAL; reopen and try again after the next commit.
-                        connection?.Dispose();
-                        connection = null;
-                        _store.WalCheckpointFailed?.Invoke(e);
-                    }
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            finally
-            {
-                connection?.Dispose();
-            }
-        }
-
-        private SqliteConnection Open()
-        {
-            var connection = new SqliteConnection(_store._connectionString);
-            connection.Open();
-            // FULL: the checkpoint syncs the WAL before it copies and the database file before the WAL is reused.
-            connection.Execute("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
-            return connection;
-        }
-
-        public void Dispose()
-        {
-            _stopping.Cancel();
-            _thread.Join();
-            _stopping.Dispose();
-            _committed.Dispose();
-        }
-    }
-
-    /// <summary>The one writer connection and its statements, prepared once and reused for every commit.</summary>
-    private sealed class WriterStatements : IAsyncDisposable
-    {
-        private static readonly string[] InsertNames =
-            ["@Index", "@Kind", "@RecordedAt", "@Image", "@Digest", "@Namespace", "@Verdict", "@Client", "@Identity", "@Body", "@LeafHash", "@SubtreeHashes"];
-
-        private WriterStatements(SqliteConnection connection)
-        {
-            Connection = connection;
-            Size = connection.CreateCommand();
-            Size.CommandText = SqliteSchema.Size;
-            Insert = connection.CreateCommand();
-            Insert.CommandText = SqliteSchema.InsertEntry;
-            InsertParameters = [.. InsertNames.Select(name => Insert.Parameters.Add(new SqliteParameter { ParameterName = name }))];
-        }
-
-        public SqliteConnection Connection { get; }
-
-        public SqliteCommand Size { get; }
-
-        public SqliteCommand Insert { get; }
-
-        public SqliteParameter[] InsertParameters { get; }
-
-        public static async Task<WriterStatements> OpenAsync(SqliteLedgerStore store, CancellationToken cancellationToken)
-        {
-            var connection = await store.OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false);
-            var statements = new WriterStatements(connection);
-            statements.Size.Prepare();
-            statements.Insert.Prepare();
-            return statements;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Size.DisposeAsync().ConfigureAwait(false);
-            await Insert.DisposeAsync().ConfigureAwait(false);
-            await Connection.DisposeAsync().ConfigureAwait(false);
-        }
     }
 }

@@ -93,6 +93,7 @@ internal static class SqliteSchema
         WHERE idx > @AfterIndex AND idx < @BeforeIndex
           AND (@Kind IS NULL OR kind = @Kind)
           AND (@Image IS NULL OR image = @Image)
+          AND (@Repository IS NULL OR image = @Repository OR substr(image, 1, length(@Repository) + 1) IN (@Repository || ':', @Repository || '@'))
           AND (@Digest IS NULL OR digest = @Digest)
           AND (@Namespace IS NULL OR namespace = @Namespace)
           AND (@Verdict IS NULL OR verdict = @Verdict)

@@ -19,4 +19,7 @@ public static class OciLimits
     public const int MaxTags = 100_000;
     public const int MaxJsonDepth = 32;
     public const int MaxRedirects = 5;
+
+    /// <summary>Layers of a legacy cosign tag (<c>.sig</c>, <c>.att</c>) read by verifiers, and so the most a pusher appends to.</summary>
+    public const int MaxCosignLegacyLayers = 32;
 }

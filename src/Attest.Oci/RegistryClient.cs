@@ -349,6 +349,26 @@ public sealed class RegistryClient : IDisposable
 
     // ---- transport: auth challenges, bounded retries ---------------------------------------------------------
 
+    /// <summary>Why a registry could not be reached, down to the innermost cause ("The SSL connection could not be
+    /// established, see inner exception" says nothing a person can act on), with the setting that fixes the usual TLS
+    /// causes: a plain-HTTP registry, or a certificate from a private CA.</summary>
+    internal static string TransportFailure(string registry, HttpRequestException e)
+    {
+        Exception innermost = e;
+        var tls = false;
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            innermost = inner;
+            tls |= inner is System.Security.Authentication.AuthenticationException;
+        }
+        var cause = innermost == e ? e.Message.TrimEnd('.') : $"{e.Message.Split(", see inner exception", 2)[0].TrimEnd('.')}: {innermost.Message.TrimEnd('.')}";
+        return tls
+            ? $"registry {registry} is unreachable over HTTPS ({cause}). If it serves plain HTTP, list it as insecure " +
+              "(server: Attest:Registries:Insecure; CLI: --insecure-registry); if its certificate comes from a private CA, trust that CA " +
+              "(server: Attest:Registries:CaFile; CLI: SSL_CERT_FILE)"
+            : $"registry {registry} is unreachable ({cause})";
+    }
+
     /// <summary>Sends a request built by <paramref name="create"/> (built anew for each attempt, since a request
     /// cannot be sent twice), answering auth challenges once and retrying transient failures.</summary>
     private async Task<HttpResponseMessage> SendAsync(
@@ -386,7 +406,7 @@ public sealed class RegistryClient : IDisposable
                 catch (HttpRequestException e)
                 {
                     if (attempt < _options.MaxAttempts) { await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false); continue; }
-                    throw new RegistryException(RegistryCodes.Unreachable, $"registry {registry} is unreachable: {e.Message}", isTransient: true, e);
+                    throw new RegistryException(RegistryCodes.Unreachable, TransportFailure(registry, e), isTransient: true, e);
                 }
             }
 

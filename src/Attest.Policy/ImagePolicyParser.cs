@@ -26,13 +26,15 @@ public static class ImagePolicyParser
     private const long MaxTrustedRootBytes = 4 << 20;
 
     /// <param name="namedTrustedRoots">Roots a policy may name (<c>trustedRoot: attest</c> in the server).</param>
+    /// <param name="now">The load time, against which allowances of vulnerabilities are found expired.</param>
+    /// <param name="warnings">Where problems that do not stop the load go (an expired allowance).</param>
     public static ImagePolicy? Parse(PolicyDocument document, ReferencedFiles files, List<PolicyError> errors,
-        IReadOnlyDictionary<string, TrustedRoot>? namedTrustedRoots = null)
+        IReadOnlyDictionary<string, TrustedRoot>? namedTrustedRoots = null, DateTimeOffset? now = null, List<PolicyError>? warnings = null)
     {
         var before = errors.Count;
         var reader = new PolicyReader(document.Source.File, errors) { NamedTrustedRoots = namedTrustedRoots ?? new Dictionary<string, TrustedRoot>() };
         var spec = reader.Fields(document.Body.Children[new YamlScalarNode("spec")], "spec",
-            "match", "mode", "authorities", "signatures", "attestations", "platforms");
+            "match", "mode", "authorities", "signatures", "attestations", "platforms", "vulnerabilities");
 
         var match = ParseMatch(reader, spec.Required("match", "spec"));
         var mode = PolicyMode.Enforce;
@@ -68,18 +70,23 @@ public static class ImagePolicyParser
                 }
         }
 
-        if (signatures is null && attestations.Count == 0)
-            reader.Error(spec.Node, "spec needs 'signatures' or 'attestations' (a policy that requires nothing would admit everything it matches)");
+        var vulnerabilities = spec.Optional("vulnerabilities") is { } vulnerabilitiesNode
+            ? VulnerabilityRequirementParser.Parse(reader, vulnerabilitiesNode, authorities, now ?? DateTimeOffset.UnixEpoch, warnings)
+            : null;
+
+        if (signatures is null && attestations.Count == 0 && vulnerabilities is null)
+            reader.Error(spec.Node, "spec needs 'signatures', 'attestations' or 'vulnerabilities' (a policy that requires nothing would admit everything it matches)");
 
         var platforms = spec.Optional("platforms") is { } platformsNode ? ParsePlatforms(reader, platformsNode, signatures) : null;
 
         // A declared authority that no requirement names would look like trust the policy grants, yet count for nothing.
         foreach (var authority in authorities.Values)
-            if (signatures?.AuthorityNames.Contains(authority.Name) != true && !attestations.Any(a => a.AuthorityNames.Contains(authority.Name)))
-                errors.Add(new PolicyError(authority.Source, $"authority '{authority.Name}' is declared but no signature or attestation requirement names it"));
+            if (signatures?.AuthorityNames.Contains(authority.Name) != true && !attestations.Any(a => a.AuthorityNames.Contains(authority.Name)) &&
+                vulnerabilities?.AuthorityNames.Contains(authority.Name) != true && vulnerabilities?.Vex?.AuthorityNames.Contains(authority.Name) != true)
+                errors.Add(new PolicyError(authority.Source, $"authority '{authority.Name}' is declared but no signature, attestation or vulnerability requirement names it"));
 
         if (errors.Count > before || match is null) return null;
-        return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations, platforms);
+        return new ImagePolicy(document.Name, document.Source, match, mode, authorities, signatures, attestations, platforms, vulnerabilities);
     }
 
     private static ImageMatch? ParseMatch(PolicyReader reader, YamlNode? node)
@@ -213,14 +220,22 @@ public static class ImagePolicyParser
 
     private static Authority? AddAuthority(PolicyReader reader, YamlNode node, ReferencedFiles files, Dictionary<string, Authority> authorities)
     {
-        var fields = reader.Fields(node, "authority", "name", "key", "keyless", "transparencyLog", "trustedRoot");
+        var fields = reader.Fields(node, "authority", "name", "key", "keyless", "notation", "transparencyLog", "trustedRoot");
         var name = fields.Required("name", "authority") is { } n ? reader.String(n, "authority name") : null;
         var keyNode = fields.Optional("key");
         var keylessNode = fields.Optional("keyless");
-        if ((keyNode is null) == (keylessNode is null))
+        var notationNode = fields.Optional("notation");
+        if ((keyNode is null ? 0 : 1) + (keylessNode is null ? 0 : 1) + (notationNode is null ? 0 : 1) != 1)
         {
-            reader.Error(node, $"authority '{name}' needs exactly one of 'key' or 'keyless'");
+            reader.Error(node, $"authority '{name}' needs exactly one of 'key', 'keyless' or 'notation'");
             return null;
+        }
+        if (notationNode is not null)
+        {
+            if (fields.Optional("transparencyLog") is { } tl) reader.Error(tl, $"authority '{name}': transparencyLog does not apply to Notary signatures");
+            if (fields.Optional("trustedRoot") is { } tr) reader.Error(tr, $"authority '{name}': trustedRoot does not apply to Notary signatures (use notation.trustStore)");
+            if (name is null || NotationAuthorityParser.Parse(reader, notationNode, name, files) is not { } notation) return null;
+            return Declare(reader, node, notation, authorities);
         }
         var tlog = keylessNode is not null ? TransparencyLogRequirement.Required : TransparencyLogRequirement.Optional;
         if (fields.Optional("transparencyLog") is { } tlogNode)
@@ -239,13 +254,14 @@ public static class ImagePolicyParser
         Authority? authority = keyNode is not null
             ? ParseKey(reader, keyNode, name, tlog, root, files)
             : ParseKeyless(reader, keylessNode!, name, tlog, root);
-        if (authority is null) return null;
-        if (!authorities.TryAdd(name, authority))
-        {
-            reader.Error(node, $"authority '{name}' is declared twice");
-            return null;
-        }
-        return authority;
+        return authority is null ? null : Declare(reader, node, authority, authorities);
+    }
+
+    private static Authority? Declare(PolicyReader reader, YamlNode node, Authority authority, Dictionary<string, Authority> authorities)
+    {
+        if (authorities.TryAdd(authority.Name, authority)) return authority;
+        reader.Error(node, $"authority '{authority.Name}' is declared twice");
+        return null;
     }
 
     /// <summary>The name of the server's own trust root in policies.</summary>
@@ -387,7 +403,16 @@ public static class ImagePolicyParser
 
     private static PredicateCondition? ParseCondition(PolicyReader reader, YamlNode node)
     {
-        var fields = reader.Fields(node, "condition", "path", "equals", "matches", "oneOf", "exists");
+        var fields = reader.Fields(node, "condition", "path", "equals", "matches", "oneOf", "exists", "cel");
+        if (fields.Optional("cel") is { } celNode)
+        {
+            if (new[] { "path", "equals", "matches", "oneOf", "exists" }.Any(f => fields.Optional(f) is not null))
+            {
+                reader.Error(node, "a cel condition stands alone: it has no path, equals, matches, oneOf or exists");
+                return null;
+            }
+            return CelConditionParser.Parse(reader, node, celNode);
+        }
         var path = fields.Required("path", "condition") is { } p ? reader.String(p, "condition path") : null;
         if (path is not null && !path.StartsWith('/')) { reader.Error(node, $"condition path '{path}' must be a JSON pointer starting with '/'"); return null; }
         var operators = new[] { "equals", "matches", "oneOf", "exists" }.Where(o => fields.Optional(o) is not null).ToList();

@@ -19,14 +19,16 @@ public static class PolicyDirectoryLoader
 
     public static readonly IReadOnlySet<string> KnownKinds = new HashSet<string>(StringComparer.Ordinal)
     {
-        "ImagePolicy", "GoSumPolicy", "SbomPolicy",
+        "ImagePolicy", "GoSumPolicy", "SbomPolicy", "PolicyException",
     };
 
     private static readonly HashSet<string> TopLevelFields = new(StringComparer.Ordinal) { "apiVersion", "kind", "metadata", "spec" };
 
     /// <summary>Loads the directory. Throws <see cref="PolicyDirectoryException"/> when the directory itself cannot
-    /// be read; problems inside files come back as errors.</summary>
-    public static PolicyLoad Load(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null)
+    /// be read; problems inside files come back as errors. <paramref name="time"/> is the clock expiries (of
+    /// exceptions, of allowed vulnerabilities) are judged against at load.</summary>
+    public static PolicyLoad Load(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null,
+        TimeProvider? time = null)
     {
         var fullPath = Path.GetFullPath(directory);
         if (File.Exists(fullPath))
@@ -49,20 +51,22 @@ public static class PolicyDirectoryLoader
         }
         if (files.Length > PolicyLimits.MaxFiles)
             throw new PolicyDirectoryException($"policy directory {fullPath} has more than {PolicyLimits.MaxFiles} policy files");
-        return LoadFiles(fullPath, files, namedTrustedRoots);
+        return LoadFiles(fullPath, files, namedTrustedRoots, time ?? TimeProvider.System);
     }
 
     /// <summary>Loads one policy file (the CLI's <c>--policy FILE</c>), or a whole directory when given one.
     /// Files it names (keys, trusted roots) resolve against the file's directory.</summary>
-    public static PolicyLoad LoadFile(string path, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null)
+    public static PolicyLoad LoadFile(string path, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots = null,
+        TimeProvider? time = null)
     {
         var fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath)) return Load(fullPath, namedTrustedRoots);
+        if (Directory.Exists(fullPath)) return Load(fullPath, namedTrustedRoots, time);
         if (!File.Exists(fullPath)) throw new PolicyDirectoryException($"policy file {fullPath} does not exist");
-        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath], namedTrustedRoots);
+        return LoadFiles(Path.GetDirectoryName(fullPath)!, [fullPath], namedTrustedRoots, time ?? TimeProvider.System);
     }
 
-    private static PolicyLoad LoadFiles(string fullPath, string[] files, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots)
+    private static PolicyLoad LoadFiles(string fullPath, string[] files, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots,
+        TimeProvider time)
     {
         var errors = new List<PolicyError>();
         var documents = new List<PolicyDocument>();
@@ -104,9 +108,11 @@ public static class PolicyDirectoryLoader
                 seen[(document.Kind, document.Name)] = document;
         }
 
+        var now = time.GetUtcNow();
+        var warnings = new List<PolicyError>();
         var imagePolicies = new List<Model.ImagePolicy>();
         foreach (var document in documents.Where(d => d.Kind == "ImagePolicy"))
-            if (ImagePolicyParser.Parse(document, referenced, errors, namedTrustedRoots) is { } policy) imagePolicies.Add(policy);
+            if (ImagePolicyParser.Parse(document, referenced, errors, namedTrustedRoots, now, warnings) is { } policy) imagePolicies.Add(policy);
         var goSumPolicies = new List<GoModules.GoSumPolicy>();
         foreach (var document in documents.Where(d => d.Kind == "GoSumPolicy"))
             if (GoSumPolicyParser.Parse(document, errors) is { } policy) goSumPolicies.Add(policy);
@@ -120,6 +126,11 @@ public static class PolicyDirectoryLoader
             if (errors.Count == before) sbomPolicies.Add(policy);
         }
 
+        var exceptions = new List<Model.PolicyException>();
+        var imagePolicyNames = documents.Where(d => d.Kind == "ImagePolicy").Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var document in documents.Where(d => d.Kind == "PolicyException"))
+            if (PolicyExceptionParser.Parse(document, imagePolicyNames, now, errors, warnings) is { } exception) exceptions.Add(exception);
+
         // Trust material is part of what decides: each referenced file by path and content digest.
         foreach (var file in referenced.Files)
             revision.AppendData(Encoding.UTF8.GetBytes($"referenced {file.Role}\n{file.Path}\n{file.Digest}\n"));
@@ -129,6 +140,8 @@ public static class PolicyDirectoryLoader
         var set = new PolicySet(fullPath, "sha256:" + Convert.ToHexStringLower(revision.GetHashAndReset()), documents, imagePolicies, goSumPolicies, sbomPolicies)
         {
             Files = [.. policyFiles, .. referenced.Files],
+            Exceptions = exceptions,
+            Warnings = warnings,
         };
         return new PolicyLoad(set, errors, named);
     }

@@ -26,6 +26,12 @@ public sealed record PolicySet(
     /// <summary>Every file the set was made of (policy files, then referenced trust material), each with its digest.</summary>
     public IReadOnlyList<PolicyFile> Files { get; init; } = [];
 
+    /// <summary>PolicyException documents (expired ones included: they have no effect but are still part of the set).</summary>
+    public IReadOnlyList<Model.PolicyException> Exceptions { get; init; } = [];
+
+    /// <summary>Problems that do not stop the set from loading (an expired exception or allowance), for lint and the load log.</summary>
+    public IReadOnlyList<PolicyError> Warnings { get; init; } = [];
+
     /// <summary>The go.sum rules of every GoSumPolicy document together: any document's denial denies, local
     /// replacements are allowed only if every document allows them.</summary>
     public GoModules.GoSumPolicy CombinedGoSumPolicy => GoSumPolicies.Count == 0

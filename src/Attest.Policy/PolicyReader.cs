@@ -21,6 +21,8 @@ internal sealed partial class PolicyReader(string file, List<PolicyError> errors
     public void Error(YamlNode node, string message) =>
         errors.Add(new PolicyError(new SourceLocation(file, (int)node.Start.Line, (int)node.Start.Column), message));
 
+    public void Error(SourceLocation location, string message) => errors.Add(new PolicyError(location, message));
+
     public SourceLocation Locate(YamlNode node) => new(file, (int)node.Start.Line, (int)node.Start.Column);
 
     /// <summary>The mapping's fields, after reporting any key not in <paramref name="known"/>.</summary>
@@ -126,37 +128,15 @@ internal sealed partial class PolicyReader(string file, List<PolicyError> errors
         }
     }
 
-    /// <summary>Durations such as <c>720h</c>, <c>30m</c>, <c>45s</c>, <c>7d</c>.</summary>
+    /// <summary>Durations such as <c>720h</c>, <c>30m</c>, <c>45s</c>, <c>7d</c> (<see cref="Durations"/>).</summary>
     public TimeSpan? Duration(YamlNode node, string what)
     {
         var text = String(node, what);
         if (text is null) return null;
-        var match = DurationPattern().Match(text);
-        if (!match.Success || !double.TryParse(match.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
-        {
-            Error(node, $"{what} must be a duration such as 720h, 30m, 45s or 7d, not '{text}'");
-            return null;
-        }
-        var seconds = amount * match.Groups[2].Value switch
-        {
-            "d" => 86400,
-            "h" => 3600,
-            "m" => 60,
-            _ => 1,
-        };
-        if (seconds > MaxDuration.TotalSeconds)
-        {
-            Error(node, $"{what} must be at most {MaxDuration.TotalDays:0} days, not '{text}'");
-            return null;
-        }
-        return TimeSpan.FromSeconds(seconds);
+        if (Durations.TryParse(text, out var duration, out var problem)) return duration;
+        Error(node, $"{what} {problem}");
+        return null;
     }
-
-    /// <summary>The longest duration a policy may give (100 years): anything longer means "never" and is a mistake.</summary>
-    private static readonly TimeSpan MaxDuration = TimeSpan.FromDays(36500);
-
-    [GeneratedRegexAttribute(@"^([0-9]+(?:\.[0-9]+)?)(d|h|m|s)$")]
-    private static partial Regex DurationPattern();
 }
 
 /// <summary>Access to a mapping's fields by name; missing required fields are reported at the mapping.</summary>

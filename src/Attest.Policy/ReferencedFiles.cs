@@ -18,6 +18,7 @@ public sealed class ReferencedFiles(string policyDirectory)
 {
     private readonly Dictionary<string, (byte[]? Bytes, PolicyFile? File)> _read = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Digest, Type Type), object> _parsed = [];
+    private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
 
     public string PolicyDirectory => policyDirectory;
 
@@ -25,8 +26,12 @@ public sealed class ReferencedFiles(string policyDirectory)
     public IReadOnlyList<PolicyFile> Files =>
         [.. _read.Values.Where(r => r.File is not null).Select(r => r.File!).OrderBy(f => f.Path, StringComparer.Ordinal)];
 
-    /// <summary>The full path of every file named, read or not (for watching).</summary>
-    public IReadOnlyList<string> Named => [.. _read.Keys.Order(StringComparer.Ordinal)];
+    /// <summary>The full path of every file named, read or not, and of every directory named (for watching: a file's
+    /// directory is watched, a directory itself, so that a file added to a trust store directory reloads too).</summary>
+    public IReadOnlyList<string> Named => [.. _read.Keys.Concat(_directories).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+
+    /// <summary>Remembers a directory whose files are trust material (a Notary trust store), for watching.</summary>
+    internal void NameDirectory(string fullPath) => _directories.Add(fullPath);
 
     /// <summary>The bytes of <paramref name="file"/> (relative to the policy directory, or absolute), at most
     /// <paramref name="maxBytes"/>; null with an error at <paramref name="node"/> when it cannot be used.</summary>

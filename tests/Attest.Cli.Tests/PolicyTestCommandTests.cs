@@ -63,6 +63,22 @@ public sealed class PolicyTestCommandTests(RegistryFixture registry)
     }
 
     [Fact]
+    public async Task Plain_http_registry_without_insecure_registry_names_the_cause_and_the_option()
+    {
+        await PushAsync("plain/app");
+        using var policies = Policies();
+        var result = await CliRunner.RunAsync(policies.Path, "policy", "test", "--policy", policies.Path, "--image", $"{registry.Host}/plain/app:v1");
+        var output = result.StandardOutput + result.StandardError;
+        Assert.NotEqual(0, result.ExitCode);
+        // The TLS handshake's own cause, not just "see inner exception", and the option and settings that fix it.
+        Assert.DoesNotContain("see inner exception", output, StringComparison.Ordinal);
+        Assert.Contains($"registry {registry.Host} is unreachable over HTTPS (The SSL connection could not be established: ", output, StringComparison.Ordinal);
+        Assert.Contains("CLI: --insecure-registry", output, StringComparison.Ordinal);
+        Assert.Contains("Attest:Registries:Insecure", output, StringComparison.Ordinal);
+        Assert.Contains("Attest:Registries:CaFile", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unusable_input_exits_2()
     {
         using var policies = Policies();

@@ -37,7 +37,7 @@ public sealed class RootCommandTests
     {
         var result = await CliRunner.RunAsync(RepositoryPaths.Root, "policy", "lint", RepositoryPaths.Policies);
         Assert.Equal(0, result.ExitCode);
-        Assert.Matches(@"^\d+ policy documents valid \(revision sha256:[0-9a-f]{64}\)", result.StandardOutput.Trim());
+        Assert.Matches(@"^\d+ policy documents? valid \(revision sha256:[0-9a-f]{64}\)", result.StandardOutput.Trim());
     }
 
     [Fact]

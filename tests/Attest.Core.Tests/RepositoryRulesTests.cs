@@ -16,9 +16,11 @@ public sealed partial class RepositoryRulesTests
         ["Attest.GoModules"] = ["Attest.Core"],
         ["Attest.Sbom"] = ["Attest.Core"],
         ["Attest.Ledger"] = ["Attest.Core"],
-        ["Attest.Policy"] = ["Attest.Core", "Attest.Sigstore", "Attest.Oci", "Attest.GoModules", "Attest.Sbom"],
-        ["Attest.Server"] = ["Attest.Core", "Attest.Sigstore", "Attest.Oci", "Attest.GoModules", "Attest.Sbom", "Attest.Ledger", "Attest.Policy"],
-        ["Attest.Cli"] = ["Attest.Core", "Attest.Sigstore", "Attest.Oci", "Attest.GoModules", "Attest.Sbom", "Attest.Ledger", "Attest.Policy"],
+        ["Attest.Notation"] = ["Attest.Core"],
+        ["Attest.Cel"] = [],
+        ["Attest.Policy"] = ["Attest.Core", "Attest.Sigstore", "Attest.Oci", "Attest.GoModules", "Attest.Sbom", "Attest.Notation", "Attest.Cel"],
+        ["Attest.Server"] = ["Attest.Core", "Attest.Sigstore", "Attest.Oci", "Attest.GoModules", "Attest.Sbom", "Attest.Ledger", "Attest.Notation", "Attest.Cel", "Attest.Policy"],
+        ["Attest.Cli"] = ["Attest.Core", "Attest.Sigstore", "Attest.Oci", "Attest.GoModules", "Attest.Sbom", "Attest.Ledger", "Attest.Notation", "Attest.Cel", "Attest.Policy"],
     };
 
     [Fact]

@@ -31,7 +31,7 @@ public class LedgerUrlVerifyTests
 
         var ok = await AttestCli.RunAsync("ledger", "verify", "--url", server.BaseUrl.AbsoluteUri, "--vkey", vkey);
         Assert.True(ok.ExitCode == 0, ok.Error);
-        Assert.Contains("600 entries, 1 checkpoints, verified through size 600", ok.Output, StringComparison.Ordinal);
+        Assert.Contains("600 entries, 1 checkpoint, verified through size 600", ok.Output, StringComparison.Ordinal);
 
         // Entry 300 (bundle 1, position 44) rewritten in place, same length: "allow" <-> "deny!" would change length,
         // so swap one character of its image instead.

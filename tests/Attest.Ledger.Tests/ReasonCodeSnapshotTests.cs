@@ -16,6 +16,7 @@ public class ReasonCodeSnapshotTests
             "ledger.checkpoint.rollback", "ledger.checkpoint.root-mismatch", "ledger.checkpoint.row-mismatch", "ledger.checkpoint.signature",
             "ledger.entry.column-mismatch", "ledger.entry.index-mismatch", "ledger.entry.leaf-hash-mismatch", "ledger.entry.malformed", "ledger.entry.missing",
             "ledger.node.mismatch", "ledger.record.column-mismatch", "ledger.record.duplicate", "ledger.record.malformed",
+            "ledger.witness.cosignature-invalid", "ledger.witness.quorum-not-met",
             "note.key.hash-mismatch", "note.key.malformed", "note.key.unsupported", "note.malformed", "note.signature.invalid",
             "note.too-large", "note.too-many-signatures", "note.unverified",
             "tlog.consistency.new-root-mismatch", "tlog.consistency.old-root-mismatch", "tlog.consistency.proof-size",

@@ -92,6 +92,18 @@ public sealed class InMemoryEvidenceSource : IEvidenceSource
         return PushManifest(repository, manifest);
     }
 
+    /// <summary>Attaches a Notary Project signature envelope to <paramref name="subject"/> as notation does (a manifest
+    /// of artifactType <c>application/vnd.cncf.notary.signature</c> whose one layer is the envelope, of
+    /// <paramref name="envelopeMediaType"/>); returns the signature manifest's digest.</summary>
+    public Digest AttachNotarySignature(string repository, Digest subject, string envelopeMediaType, byte[] envelope)
+    {
+        var layer = PushBlob(repository, envelope);
+        PushBlob(repository, ManifestWriter.EmptyJson);
+        var manifest = ManifestWriter.Write(ManifestWriter.EmptyConfig, [new Descriptor(envelopeMediaType, layer, envelope.Length)],
+            new Descriptor(OciMediaTypes.ImageManifest, subject, 0), "application/vnd.cncf.notary.signature");
+        return PushManifest(repository, manifest);
+    }
+
     /// <summary>Lists <paramref name="descriptor"/> among the referrers of <paramref name="subject"/> whatever it
     /// is (a listing that lies: the manifest may name another subject, or not exist).</summary>
     public void ListReferrer(string repository, Digest subject, Descriptor descriptor) =>

@@ -56,7 +56,8 @@ public sealed class StaticFileServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: the managed HttpListener unbinds its endpoint on Stop, and Close after Stop looks the endpoint
+        // up again, binding the port anew, which fails when another process has taken it meanwhile.
         _listener.Close();
         await _serving;
     }

@@ -32,6 +32,9 @@ public sealed class Ed25519NoteSigner : NoteSigner
 
     public override byte[] Sign(ReadOnlySpan<byte> text) => Ed25519.Sign(_seed, text);
 
+    /// <summary>The private seed (for deriving the same key's cosignature signer).</summary>
+    internal ReadOnlySpan<byte> Seed => _seed;
+
     /// <summary>Go's signer-key form, for key files; it contains the private seed.</summary>
     public string ToPrivateKeyString() =>
         $"PRIVATE+KEY+{Name}+{KeyHash:x8}+{Convert.ToBase64String([NoteVerifierKey.Ed25519Type, .. _seed])}";

@@ -6,7 +6,7 @@ namespace Attest.Core.Transparency;
 
 /// <summary>
 /// A trusted note key in the verifier-key form <c>name+hex8(keyID)+base64(type || public key)</c>. Supported
-/// types: 0x01 Ed25519 (c2sp.org/signed-note) and 0x02 ECDSA P-256 with SHA-256 over an SPKI DER key (as
+/// types: 0x01 Ed25519 (c2sp.org/signed-note), 0x04 Ed25519 witness cosignatures (c2sp.org/tlog-cosignature) and 0x02 ECDSA P-256 with SHA-256 over an SPKI DER key (as
 /// transparency-dev/witness and Rekor checkpoints use it; the key id is SHA-256 of the SPKI alone). RSA log keys
 /// (older Rekor v1 deployments) sign checkpoints with RSA PKCS#1 v1.5 SHA-256 (sigstore/sigstore's default RSA
 /// verifier); such keys exist only as <see cref="ForRsa"/> objects, the verifier-key text form has no RSA type.
@@ -15,6 +15,9 @@ public sealed class NoteVerifierKey
 {
     public const byte Ed25519Type = 0x01;
     public const byte EcdsaType = 0x02;
+
+    /// <summary>c2sp.org/tlog-cosignature v1 with Ed25519: a witness key (see <see cref="CosignatureV1"/>).</summary>
+    public const byte Ed25519CosignatureType = CosignatureV1.Ed25519Type;
 
     /// <summary>rekor-tiles' signature-type byte for RSA note keys, followed in the key id by the scheme name.</summary>
     public const byte RsaType = 0xFF;
@@ -47,6 +50,7 @@ public sealed class NoteVerifierKey
     public bool Verify(ReadOnlySpan<byte> text, ReadOnlySpan<byte> signature) => SignatureType switch
     {
         Ed25519Type => Ed25519.Verify(_publicKey, text, signature),
+        Ed25519CosignatureType => CosignatureV1.Verify(_publicKey, text, signature),
         EcdsaType => _key!.VerifyData(text, signature, SignatureScheme.EcdsaSha256),
         RsaType => _key!.VerifyData(text, signature, SignatureScheme.RsaPkcs1Sha256),
         _ => false,
@@ -61,6 +65,18 @@ public sealed class NoteVerifierKey
         if (publicKey.Length != Ed25519.PublicKeySize) throw new ArgumentException("Ed25519 public keys are 32 bytes", nameof(publicKey));
         return new NoteVerifierKey(name, NoteEncoding.KeyHash(name, Ed25519Type, publicKey), Ed25519Type, publicKey.ToArray(), null);
     }
+
+    /// <summary>A witness's Ed25519 cosignature key (type 0x04; the key id commits to the type, so the same key as a
+    /// plain Ed25519 note key has another id and does not verify cosignatures).</summary>
+    public static NoteVerifierKey ForEd25519Cosignature(string name, ReadOnlySpan<byte> publicKey)
+    {
+        if (!NoteEncoding.IsValidKeyName(name)) throw new ArgumentException($"invalid note key name '{name}'", nameof(name));
+        if (publicKey.Length != Ed25519.PublicKeySize) throw new ArgumentException("Ed25519 public keys are 32 bytes", nameof(publicKey));
+        return new NoteVerifierKey(name, NoteEncoding.KeyHash(name, Ed25519CosignatureType, publicKey), Ed25519CosignatureType, publicKey.ToArray(), null);
+    }
+
+    /// <summary>True for witness cosignature keys.</summary>
+    public bool IsCosignatureKey => SignatureType == Ed25519CosignatureType;
 
     public static NoteVerifierKey ForEcdsa(string name, ReadOnlySpan<byte> subjectPublicKeyInfo) =>
         ForEcdsa(name, ImportP256(subjectPublicKeyInfo)
@@ -138,6 +154,7 @@ public sealed class NoteVerifierKey
         switch (type)
         {
             case Ed25519Type:
+            case Ed25519CosignatureType:
                 if (publicKey.Length != Ed25519.PublicKeySize)
                 {
                     error = Malformed($"Ed25519 verifier keys hold 32 bytes, got {publicKey.Length}");

@@ -29,6 +29,20 @@ public sealed class CertificateFields
 
     public string SignatureAlgorithmOid { get; private set; } = "";
 
+    /// <summary>The scheme the issuer signed this certificate with (ECDSA or RSA PKCS#1 v1.5 with SHA-2, Ed25519), or null
+    /// for any other algorithm (SHA-1, RSASSA-PSS, unknown): such a certificate's signature is not verified.</summary>
+    public Crypto.SignatureScheme? SignatureScheme => SignatureAlgorithmOid switch
+    {
+        "1.2.840.10045.4.3.2" => Crypto.SignatureScheme.EcdsaSha256,
+        "1.2.840.10045.4.3.3" => Crypto.SignatureScheme.EcdsaSha384,
+        "1.2.840.10045.4.3.4" => Crypto.SignatureScheme.EcdsaSha512,
+        "1.2.840.113549.1.1.11" => Crypto.SignatureScheme.RsaPkcs1Sha256,
+        "1.2.840.113549.1.1.12" => Crypto.SignatureScheme.RsaPkcs1Sha384,
+        "1.2.840.113549.1.1.13" => Crypto.SignatureScheme.RsaPkcs1Sha512,
+        "1.3.101.112" => Crypto.SignatureScheme.Ed25519,
+        _ => null,
+    };
+
     public ReadOnlyMemory<byte> Signature { get; private set; }
 
     /// <summary>DER of the issuer Name (compared byte for byte with the issuing CA's subject).</summary>

@@ -27,6 +27,10 @@ internal static class PostgresSumDbSchema
             size bigint NOT NULL,
             note text   NOT NULL
         );
+        -- As for the ledger's tables: a replica starting while another publishes a tree head (sumdb_head, then
+        -- sumdb_checkpoints) takes the locks the trigger statements need first, in the writer's order, and waits for it
+        -- instead of deadlocking with it.
+        LOCK TABLE sumdb_head, sumdb_checkpoints, sumdb_records IN SHARE ROW EXCLUSIVE MODE;
         INSERT INTO sumdb_head (id, size, note) VALUES (1, -1, '') ON CONFLICT (id) DO NOTHING;
 
         CREATE OR REPLACE FUNCTION attest_sumdb_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -18,6 +18,9 @@ public static class AdmissionCodes
     public const string AttestationSbom = "attestation.sbom";
     public const string ConditionTimeout = "attestation.condition-timeout";
     public const string SignatureOtherSigner = "signature.other-signer";
+
+    /// <summary>A CEL condition was stopped by its cost limit (the expression is too expensive, not false).</summary>
+    public const string AttestationCelCost = "attestation.cel-cost";
     public const string EvidenceTooMuch = "evidence.too-much";
     public const string EvidenceUnexamined = "evidence.unexamined";
     public const string EvidenceListingTruncated = "evidence.listing-truncated";

@@ -32,6 +32,8 @@ public sealed record EvaluatorOptions
 /// material, canonical repository, digest, credential identity, policy); concurrent checks of one key share one run
 /// under its own deadline (<see cref="SingleFlight{TKey,TValue}"/>), and a caller that gives up stops waiting without
 /// cancelling the others; a failure that may pass on retry (registry unreachable, a deadline) is never cached.</para>
+/// <para>PolicyException waivers depend on the namespace and the time, not on the evidence: they are applied per
+/// request to the (possibly cached) outcomes, never cached themselves.</para>
 /// </summary>
 public sealed class AdmissionEvaluator
 {
@@ -39,6 +41,7 @@ public sealed class AdmissionEvaluator
     private readonly EvidenceVerifier _verifier;
     private readonly PolicyJudge _judge;
     private readonly EvaluatorOptions _options;
+    private readonly TimeProvider _time;
     private readonly VerdictCache _verdicts;
     private readonly SingleFlight<VerdictKey, PolicyOutcome> _judging;
     private readonly SingleFlight<EvidenceKey, CollectedEvidence> _collecting;
@@ -50,6 +53,7 @@ public sealed class AdmissionEvaluator
         _verifier = new EvidenceVerifier(verifier);
         _judge = judge;
         _options = options;
+        _time = time;
         _verdicts = new VerdictCache(time, options.VerdictTtl, options.MaxCachedVerdicts);
         _judging = new(time, "judge");
         _collecting = new(time, "collect");
@@ -105,10 +109,22 @@ public sealed class AdmissionEvaluator
         var plan = new Lazy<CollectionPlan>(() => CollectionPlan.For(policies.ImagePolicies, reference.Name));
         var outcomes = await Task.WhenAll(matching.Select(p =>
             OutcomeAsync(new VerdictKey(evidenceKey, p.Name), p, plan, reference, credentials, cancellationToken))).ConfigureAwait(false);
-        var verdict = outcomes.Any(o => !o.Passed && o.Mode == PolicyMode.Enforce) ? Verdict.Deny
-            : outcomes.Any(o => !o.Passed && o.Mode == PolicyMode.Warn) ? Verdict.Warn
+        var now = _time.GetUtcNow();
+        outcomes = [.. outcomes.Select(o => Waive(o, policies.Exceptions, reference.Name, @namespace, now))];
+        // A waived enforce failure admits with a warning, as a warn failure does; audit failures are only recorded.
+        var verdict = outcomes.Any(o => o.Fails && o.Mode == PolicyMode.Enforce) ? Verdict.Deny
+            : outcomes.Any(o => !o.Passed && o.Mode != PolicyMode.Audit) ? Verdict.Warn
             : Verdict.Allow;
         return new ImageDecision(image.Image, image.Container, digest, verdict, outcomes, []);
+    }
+
+    /// <summary>A failed outcome is waived by the first active exception that covers the image, namespace and policy
+    /// and lists every reason code of the failure (or none).</summary>
+    private static PolicyOutcome Waive(PolicyOutcome outcome, IReadOnlyList<PolicyException> exceptions, string imageName, string? @namespace, DateTimeOffset now)
+    {
+        if (outcome.Passed) return outcome;
+        var exception = exceptions.FirstOrDefault(e => e.Covers(imageName, @namespace, outcome.Policy, now) && e.Waives(outcome.Reasons.Select(r => r.Code)));
+        return exception is null ? outcome : outcome with { WaivedBy = new Waiver(exception.Name, exception.Approver, exception.Reason, exception.Expires) };
     }
 
     private async Task<PolicyOutcome> OutcomeAsync(VerdictKey key, ImagePolicy policy, Lazy<CollectionPlan> plan, ImageReference reference,

@@ -18,7 +18,7 @@ public sealed record VerifiedEvidence(string Authority, string Source, Statement
 
 /// <summary>
 /// Verifies one kind of evidence against the authorities of the kinds it knows (Sigstore bundles and cosign's legacy
-/// layers against key and keyless authorities; a Notation verifier would handle Notation signatures and trust stores).
+/// layers against key and keyless authorities; Notary signatures against Notation authorities and their trust stores).
 /// </summary>
 public interface IEvidenceVerifier
 {
@@ -42,9 +42,9 @@ public sealed class AuthorityVerifier
 {
     private readonly IReadOnlyList<IEvidenceVerifier> _verifiers;
 
-    /// <summary>The Sigstore verifier, then <paramref name="others"/> (new kinds of evidence and authority).</summary>
+    /// <summary>The Sigstore and Notary verifiers, then <paramref name="others"/> (new kinds of evidence and authority).</summary>
     public AuthorityVerifier(TimeProvider time, params IEnumerable<IEvidenceVerifier> others) =>
-        _verifiers = [new SigstoreEvidenceVerifier(time), .. others];
+        _verifiers = [new SigstoreEvidenceVerifier(time), new NotaryEvidenceVerifier(time), .. others];
 
     public bool CouldBeFrom(Authority authority, FoundEvidence evidence) =>
         VerifierFor(authority, evidence)?.CouldBeFrom(authority, evidence) ?? false;

@@ -11,7 +11,20 @@ public enum Verdict
 }
 
 /// <summary>How one policy judged one image digest.</summary>
-public sealed record PolicyOutcome(string Policy, PolicyMode Mode, bool Passed, IReadOnlyList<Finding> Reasons, IReadOnlyList<string> SatisfiedBy);
+public sealed record PolicyOutcome(string Policy, PolicyMode Mode, bool Passed, IReadOnlyList<Finding> Reasons, IReadOnlyList<string> SatisfiedBy)
+{
+    /// <summary>The PolicyException that waives this failure for this request (it then admits with a warning).</summary>
+    public Waiver? WaivedBy { get; init; }
+
+    /// <summary>A failure that counts: not passed and not waived.</summary>
+    public bool Fails => !Passed && WaivedBy is null;
+}
+
+/// <summary>Which exception waived a failure, who approved it, why, and until when.</summary>
+public sealed record Waiver(string Exception, string Approver, string Reason, DateTimeOffset Expires)
+{
+    public override string ToString() => $"exception '{Exception}' (approved by {Approver} until {Expires:yyyy-MM-dd'T'HH:mm'Z'}: {Reason})";
+}
 
 /// <summary>The verdict on one container image: which digest, which policies, and why.</summary>
 public sealed record ImageDecision(
@@ -27,7 +40,7 @@ public sealed record ImageDecision(
     {
         var subject = $"image {Image} (container '{Container}')";
         foreach (var reason in Reasons) yield return $"{subject}: {reason.Message} [{reason.Code}]";
-        foreach (var outcome in Outcomes.Where(o => !o.Passed))
+        foreach (var outcome in Outcomes.Where(o => o.Fails))
             foreach (var reason in outcome.Reasons)
                 yield return $"{subject} fails policy '{outcome.Policy}' ({outcome.Mode.ToString().ToLowerInvariant()}): {reason.Message} [{reason.Code}]";
     }

@@ -6,10 +6,10 @@ namespace Attest.Policy.Evaluation;
 
 /// <summary>
 /// The collect stage: finds what is attached to an image digest through an <see cref="IEvidenceSource"/>, with the
-/// request's credentials: Sigstore bundles among its OCI 1.1 referrers (referrers API, every page up to a bound, or
-/// the <c>sha256-&lt;hex&gt;</c> fallback index), legacy cosign signatures and attestations under the
-/// <c>.sig</c>/<c>.att</c> tags, and, when a policy checks platforms, the index and each required platform manifest's
-/// own evidence. Discovery only: nothing counts until it verifies against an authority of a matching policy.
+/// request's credentials: Sigstore bundles and (when a policy has a Notation authority) Notary signatures among its
+/// OCI 1.1 referrers (referrers API, every page up to a bound, or the <c>sha256-&lt;hex&gt;</c> fallback index), legacy
+/// cosign signatures and attestations under the <c>.sig</c>/<c>.att</c> tags, and, when a policy checks platforms, the
+/// index and each required platform manifest's own evidence. Discovery only: nothing counts until it verifies against an authority of a matching policy.
 /// <para>Selection is not crowdable into an allow: the work is bounded (<see cref="EvidenceLimits"/>), bundles whose
 /// annotated predicate type a policy looks for are examined first, a referrer whose manifest names another subject is
 /// refused, and every candidate left out is named in the problems a failing policy reports.</para>
@@ -77,11 +77,14 @@ public sealed class EvidenceCollector(IEvidenceSource source, EvidenceLimits? li
                 new Dictionary<string, string> { ["unexamined"] = skipped.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), ["examined"] = examined.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
         }
 
+        var notary = plan.WantsNotarySignatures
+            ? CollectNotaryAsync(image, digest, listed, credentials, budget, cancellationToken)
+            : Task.FromResult<IReadOnlyList<(FoundEvidence?, Finding?)>>([]);
         var read = await Task.WhenAll(examined.Select(d => ReadReferrerAsync(image, digest, d, credentials, budget, cancellationToken))).ConfigureAwait(false);
         var items = new List<FoundEvidence>();
-        foreach (var (bundle, problem) in read)
+        foreach (var (found, problem) in read.Concat(await notary.ConfigureAwait(false)))
         {
-            if (bundle is not null) items.Add(bundle);
+            if (found is not null) items.Add(found);
             if (problem is not null) problems.Add(problem);
         }
         foreach (var (found, legacyProblems) in await Task.WhenAll(signatures, attestations).ConfigureAwait(false))
@@ -141,10 +144,7 @@ public sealed class EvidenceCollector(IEvidenceSource source, EvidenceLimits? li
         try
         {
             var manifest = await source.GetManifestAsync(image, descriptor.Digest, credentials, cancellationToken).ConfigureAwait(false);
-            // A listing (the fallback index above all) is only what someone wrote; the manifest itself must name the subject.
-            if (manifest.Subject?.Digest is not { } named || !named.Equals(subject))
-                return (null, new Finding(AdmissionCodes.EvidenceSubjectMismatch,
-                    $"{where} is listed for {subject} but its manifest names {(manifest.Subject is { } s ? $"the subject {s.Digest}" : "no subject")}; not examined"));
+            if (SubjectMismatch(where, manifest, subject) is { } mismatch) return (null, mismatch);
             var layer = manifest.Layers.FirstOrDefault(l => IsBundle(l.MediaType));
             if (layer is null) return (null, new Finding(AdmissionCodes.SignatureUntrusted, $"{where} has no bundle layer"));
             if (layer.Size > _limits.MaxBundleBytes)
@@ -158,6 +158,58 @@ public sealed class EvidenceCollector(IEvidenceSource source, EvidenceLimits? li
         {
             return (null, new Finding(e.Code, $"{where} could not be read: {e.Message}"));
         }
+    }
+
+    /// <summary>A listing (the fallback index above all) is only what someone wrote; the manifest itself must name the subject.</summary>
+    private static Finding? SubjectMismatch(string where, Manifest manifest, Digest subject) =>
+        manifest.Subject?.Digest is { } named && named.Equals(subject)
+            ? null
+            : new Finding(AdmissionCodes.EvidenceSubjectMismatch,
+                $"{where} is listed for {subject} but its manifest names {(manifest.Subject is { } s ? $"the subject {s.Digest}" : "no subject")}; not examined");
+
+    /// <summary>Notary signatures among the referrers (artifactType <c>application/vnd.cncf.notary.signature</c>), at most
+    /// <see cref="EvidenceLimits.MaxExaminedReferrers"/> of them: each signature manifest's single envelope layer
+    /// (<c>application/jose+json</c> or <c>application/cose</c>). The subject's own manifest is read (only when there
+    /// are any) for the media type and size the signed payload must name.</summary>
+    private async Task<IReadOnlyList<(FoundEvidence?, Finding?)>> CollectNotaryAsync(
+        ImageReference image, Digest subject, List<Descriptor> listed, IRegistryCredentialProvider? credentials, ByteBudget budget, CancellationToken cancellationToken)
+    {
+        var candidates = listed.Where(r => r.ArtifactType == Notation.Envelopes.NotationMediaTypes.Signature).DistinctBy(r => r.Digest).ToList();
+        if (candidates.Count == 0) return [];
+        var results = new List<(FoundEvidence?, Finding?)>();
+        if (candidates.Count > _limits.MaxExaminedReferrers)
+        {
+            var skipped = candidates.Skip(_limits.MaxExaminedReferrers).ToList();
+            results.Add((null, new Finding(AdmissionCodes.EvidenceUnexamined,
+                $"{skipped.Count} of the {candidates.Count} Notary signatures attached to {subject} were not examined (at most {_limits.MaxExaminedReferrers} are): " +
+                Names(skipped.Select(s => s.Digest.ToString()), skipped.Count))));
+            candidates = candidates.Take(_limits.MaxExaminedReferrers).ToList();
+        }
+        var manifest = await source.GetManifestAsync(image, subject, credentials, cancellationToken).ConfigureAwait(false);
+        var expected = new Notation.Verification.ExpectedArtifact(subject, manifest.MediaType, manifest.Content.Length);
+        results.AddRange(await Task.WhenAll(candidates.Select(async descriptor =>
+        {
+            var where = $"Notary signature {descriptor.Digest}";
+            try
+            {
+                var signature = await source.GetManifestAsync(image, descriptor.Digest, credentials, cancellationToken).ConfigureAwait(false);
+                if (SubjectMismatch(where, signature, subject) is { } mismatch) return (null, mismatch);
+                if (signature.Layers is not [var layer] || !Notation.Envelopes.NotationEnvelope.IsEnvelopeMediaType(layer.MediaType))
+                    return ((FoundEvidence?)null, (Finding?)new Finding(AdmissionCodes.SignatureUntrusted,
+                        $"{where} must have exactly one envelope layer ({Notation.Envelopes.NotationMediaTypes.Jws} or {Notation.Envelopes.NotationMediaTypes.Cose})"));
+                if (layer.Size > Notation.NotationLimits.MaxEnvelopeBytes)
+                    return (null, new Finding(AdmissionCodes.EvidenceTooMuch, $"{where}: its envelope is {layer.Size} bytes, more than the {Notation.NotationLimits.MaxEnvelopeBytes} allowed"));
+                if (!budget.TryTake(layer.Size))
+                    return (null, new Finding(AdmissionCodes.EvidenceTooMuch, $"{where} was not read: the evidence of {subject} already came to the {_limits.MaxEvidenceBytes} bytes allowed"));
+                var envelope = await source.GetBlobAsync(image, layer.Digest, layer.Size, credentials, cancellationToken).ConfigureAwait(false);
+                return (new FoundNotarySignature(where, layer.MediaType, envelope, expected), null);
+            }
+            catch (RegistryException e) when (!e.IsTransient)
+            {
+                return (null, new Finding(e.Code, $"{where} could not be read: {e.Message}"));
+            }
+        })).ConfigureAwait(false));
+        return results;
     }
 
     /// <summary>The layers of one of cosign's legacy tags (<c>.sig</c> or <c>.att</c>).</summary>

@@ -19,7 +19,7 @@ public sealed record EvidenceLimits
     public int MaxExaminedReferrers { get; init; } = 32;
 
     /// <summary>Layers read from each legacy cosign tag (<c>.sig</c>, <c>.att</c>).</summary>
-    public int MaxLegacyLayers { get; init; } = 32;
+    public int MaxLegacyLayers { get; init; } = Oci.OciLimits.MaxCosignLegacyLayers;
 
     /// <summary>One bundle carries its statement (an SBOM attestation can be large), never more than this.</summary>
     public long MaxBundleBytes { get; init; } = 32L << 20;

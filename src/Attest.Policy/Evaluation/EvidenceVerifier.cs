@@ -9,7 +9,11 @@ public sealed record PolicyEvidence(
     IReadOnlyList<VerifiedEvidence> Verified,
     IReadOnlyList<string> UnverifiedPredicateTypes,
     IReadOnlyDictionary<string, Finding> FirstFailureByAuthority,
-    IReadOnlyList<Finding> DiscoveryProblems);
+    IReadOnlyList<Finding> DiscoveryProblems)
+{
+    /// <summary>What verification of counted evidence only logged (a Notary verification level below strict).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+}
 
 /// <summary>What one policy is judged on: the image digest's verified evidence and, when the policy checks platforms,
 /// the index and the verified evidence of each platform manifest whose signature it requires.</summary>
@@ -40,6 +44,7 @@ public sealed class EvidenceVerifier(AuthorityVerifier verifier)
     {
         var verified = new List<VerifiedEvidence>();
         var unverifiedTypes = new List<string>();
+        var notes = new List<string>();
         // Per authority, the most telling failure: one from evidence that could have been its own beats "someone else signed".
         var firstFailure = new Dictionary<string, (Finding Finding, bool FromCandidate)>(StringComparer.Ordinal);
         void Fail(Authority authority, Finding finding, bool fromCandidate)
@@ -68,6 +73,7 @@ public sealed class EvidenceVerifier(AuthorityVerifier verifier)
                 if (result.Verified)
                 {
                     verified.Add(new VerifiedEvidence(authority.Name, item.Source, item.Statement, item.StatementBytes));
+                    notes.AddRange(result.Logged.Select(l => $"{authority.Name}: {item.Source} verified, but {l.Message} [{l.Code}]"));
                     anyVerified = true;
                 }
                 else
@@ -78,6 +84,6 @@ public sealed class EvidenceVerifier(AuthorityVerifier verifier)
             if (!anyVerified && item.Statement is { } statement) unverifiedTypes.Add(statement.PredicateType);
         }
         return new PolicyEvidence(collected.Count, verified, unverifiedTypes,
-            firstFailure.ToDictionary(f => f.Key, f => f.Value.Finding, StringComparer.Ordinal), collected.Problems);
+            firstFailure.ToDictionary(f => f.Key, f => f.Value.Finding, StringComparer.Ordinal), collected.Problems) { Notes = notes };
     }
 }

@@ -11,8 +11,8 @@ namespace Attest.Policy.Evaluation;
 /// <summary>
 /// Something attached to an image that may prove who signed it or what is attested about it. Nothing about it is
 /// trusted until an authority's verifier says so; what it claims (its statement, its signer) is read only to order and
-/// skip work. New kinds (Notation signatures) are further subclasses, read by the collector and verified by a verifier
-/// of their own.
+/// skip work. Each kind (Sigstore bundles, cosign's legacy layers, Notary signatures) is a subclass, read by the
+/// collector and verified by the <see cref="IEvidenceVerifier"/> that knows it.
 /// </summary>
 public abstract class FoundEvidence(string source)
 {
@@ -36,6 +36,9 @@ public sealed record SignerClaim(bool PublicKey, IReadOnlyList<string> Identitie
 {
     public static SignerClaim Unknown { get; } = new(false, [], null);
 
+    /// <summary>How to name a signer that is neither a key nor a Fulcio identity (a Notary signing certificate's subject).</summary>
+    public string? Description { get; init; }
+
     public static SignerClaim FromCertificate(CertificateFields? leaf)
     {
         if (leaf is null) return Unknown;
@@ -53,7 +56,8 @@ public sealed record SignerClaim(bool PublicKey, IReadOnlyList<string> Identitie
     }
 
     public override string ToString() =>
-        PublicKey ? "a public key" : Identities.Count > 0 ? $"{string.Join(", ", Identities)} (issuer {Issuer ?? "none"})" : "an unreadable signer";
+        Description is { } description ? description
+        : PublicKey ? "a public key" : Identities.Count > 0 ? $"{string.Join(", ", Identities)} (issuer {Issuer ?? "none"})" : "an unreadable signer";
 }
 
 /// <summary>A Sigstore bundle found as a referrer of the image; parsed once, on first use, however many policies then
@@ -132,6 +136,37 @@ public sealed class FoundLegacyAttestation(string source, LegacyCosignAttestatio
     public override byte[]? StatementBytes => _statement.Value.Bytes;
 
     public override SignerClaim Signer => FoundLegacySignature.LegacySigner(attestation.Annotations);
+}
+
+/// <summary>A Notary Project signature envelope found as a referrer (JWS or COSE, by its layer media type), with the
+/// descriptor of the artifact it was found on (digest, media type and size of the manifest the registry served for the
+/// digest): the signed payload must name exactly that. Parsed once, on first use, however many authorities then verify
+/// it; nothing about it is trusted until one does.</summary>
+public sealed class FoundNotarySignature(string source, string mediaType, byte[] envelope, Notation.Verification.ExpectedArtifact subject) : FoundEvidence(source)
+{
+    private readonly Lazy<(Notation.Envelopes.SignatureEnvelope? Envelope, Finding? Failure)> _parsed = new(() =>
+        Notation.Envelopes.NotationEnvelope.TryParse(mediaType, envelope, out var parsed, out var failure) ? (parsed, null) : (null, failure));
+
+    public string MediaType => mediaType;
+
+    /// <summary>What the payload must name: the subject's digest, media type and size.</summary>
+    public Notation.Verification.ExpectedArtifact Subject => subject;
+
+    /// <summary>The envelope's structure, or why it has none.</summary>
+    public (Notation.Envelopes.SignatureEnvelope? Envelope, Finding? Failure) Parsed => _parsed.Value;
+
+    public override Statement? Statement => null;
+
+    public override byte[]? StatementBytes => null;
+
+    public override SignerClaim Signer
+    {
+        get
+        {
+            if (Parsed.Envelope is not { CertificateChain: [var leaf, ..] } || !CertificateFields.TryParse(leaf, out var fields, out _)) return SignerClaim.Unknown;
+            return SignerClaim.Unknown with { Description = $"the Notary signing certificate '{CertificateFields.DescribeName(fields.SubjectName)}'" };
+        }
+    }
 }
 
 /// <summary>

@@ -7,12 +7,14 @@ namespace Attest.Policy.Evaluation;
 
 /// <summary>
 /// The judge stage: one image policy against what verification established, nothing else (no registry: platforms are
-/// judged on the collected index and the verified evidence of its platform manifests). Each failing requirement gives
+/// judged on the collected index and the verified evidence of its platform manifests): signatures, attestations and
+/// their conditions (JSON pointer or CEL), platforms, and the vulnerability gate. Each failing requirement gives
 /// one reason that says what was required and what was found, with the findings it follows from as its causes.
 /// </summary>
 public sealed class PolicyJudge(TimeProvider time)
 {
     private readonly SbomChecker _sbom = new(time);
+    private readonly VulnerabilityGate _vulnerabilities = new(time);
 
     public PolicyOutcome Judge(ImagePolicy policy, VerifiedImage image)
     {
@@ -22,6 +24,8 @@ public sealed class PolicyJudge(TimeProvider time)
         if (policy.Signatures is { } signatures) JudgeSignatures(signatures, evidence, image.Digest, reasons, satisfiedBy);
         foreach (var requirement in policy.Attestations) JudgeAttestation(requirement, evidence, image.Digest, reasons, satisfiedBy);
         if (policy.Platforms is { } platforms) JudgePlatforms(policy, platforms, image, reasons, satisfiedBy);
+        if (policy.Vulnerabilities is { } vulnerabilities) _vulnerabilities.Judge(vulnerabilities, evidence, image.Digest, reasons, satisfiedBy);
+        satisfiedBy.AddRange(evidence.Notes);
         // Evidence that could not be read, or was left unexamined, may be why the policy failed: say so instead of dropping it.
         if (reasons.Count > 0) reasons.AddRange(evidence.DiscoveryProblems);
         return new PolicyOutcome(policy.Name, policy.Mode, reasons.Count == 0, reasons, satisfiedBy);
@@ -40,7 +44,7 @@ public sealed class PolicyJudge(TimeProvider time)
         if (evidence.EvidenceFound == 0)
         {
             reasons.Add(new Finding(AdmissionCodes.SignatureNone,
-                $"the image is not signed: no Sigstore bundle or cosign signature is attached to {digest} (policy needs signatures from {needed})"));
+                $"the image is not signed: no Sigstore bundle, cosign or Notary signature is attached to {digest} (policy needs signatures from {needed})"));
             return;
         }
         if (signers.Count == 0)
@@ -91,9 +95,10 @@ public sealed class PolicyJudge(TimeProvider time)
     private List<Finding> JudgePredicate(AttestationRequirement requirement, VerifiedEvidence attestation, Digest digest)
     {
         var failures = new List<Finding>();
-        var predicate = attestation.Statement!.Predicate;
+        var statement = attestation.Statement!;
+        var input = new ConditionInput(statement.Predicate, statement.PredicateType, requirement.Name, digest, time.GetUtcNow());
         foreach (var condition in requirement.Conditions)
-            if (condition.Check(predicate, requirement.Name) is { } failure) failures.Add(failure);
+            if (condition.Check(input) is { } failure) failures.Add(failure);
         if (requirement.Sbom is { } sbomPolicy)
         {
             var read = SbomReader.Read(attestation.StatementBytes);

@@ -25,7 +25,8 @@ public sealed record ImagePolicy(
     IReadOnlyDictionary<string, Authority> Authorities,
     SignatureRequirement? Signatures,
     IReadOnlyList<AttestationRequirement> Attestations,
-    PlatformRequirement? Platforms = null);
+    PlatformRequirement? Platforms = null,
+    VulnerabilityRequirement? Vulnerabilities = null);
 
 /// <summary>Platforms a multi-arch image must offer: the index (whose digest is what the other requirements verify)
 /// must list a manifest for each, and with <see cref="Signed"/> each such manifest must also meet the policy's
@@ -95,6 +96,13 @@ public sealed record KeylessAuthority(
     string Name, SourceLocation Source, TransparencyLogRequirement TransparencyLog, PolicyTrustedRoot TrustedRoot, IReadOnlyList<IdentityMatcher> Identities)
     : Authority(Name, Source, TransparencyLog, TrustedRoot);
 
+/// <summary>A Notary Project (Notation) authority: signatures attached as referrers of artifact type
+/// <c>application/vnd.cncf.notary.signature</c>, verified against a trust policy mapped from Notation's (trust stores,
+/// trusted identities, verification level, timestamp verification). The Sigstore fields of <see cref="Authority"/> do
+/// not apply to it; its trust store files are part of the policy revision like keys and trusted roots.</summary>
+public sealed record NotationAuthority(string Name, SourceLocation Source, Notation.Verification.NotationTrustPolicy TrustPolicy)
+    : Authority(Name, Source, TransparencyLogRequirement.Optional, PolicyTrustedRoot.PublicGood);
+
 /// <summary>An accepted certificate identity: issuer and subject (SAN), each exact or a regular expression, and the
 /// Fulcio extension claims (by arc) the certificate must carry exactly.</summary>
 public sealed record IdentityMatcher(string? Issuer, Regex? IssuerRegExp, string? Subject, Regex? SubjectRegExp)
@@ -158,3 +166,16 @@ public sealed record AttestationRequirement(
     IReadOnlyList<string> AuthorityNames,
     IReadOnlyList<PredicateCondition> Conditions,
     Sbom.Checks.SbomPolicy? Sbom);
+
+/// <summary>A first-class vulnerability gate: the newest scan attestation of <see cref="PredicateType"/> signed by one of
+/// the authorities must meet <see cref="Rule"/>; VEX attestations from <see cref="Vex"/> clear what they declare
+/// not_affected or fixed.</summary>
+public sealed record VulnerabilityRequirement(
+    SourceLocation Source,
+    string PredicateType,
+    IReadOnlyList<string> AuthorityNames,
+    Sbom.Vulnerabilities.VulnerabilityRule Rule,
+    VexRequirement? Vex);
+
+/// <summary>Where VEX statements come from: attestations of a predicate type signed by one of the authorities.</summary>
+public sealed record VexRequirement(string PredicateType, IReadOnlyList<string> AuthorityNames);

@@ -3,6 +3,8 @@ namespace Attest.Server.Admission;
 /// <summary>Section <c>Attest:Admission</c>.</summary>
 public sealed class AdmissionOptions
 {
+    public const string Section = "Attest:Admission";
+
     /// <summary>Time the webhook allows itself per request, kept below the API server's webhook timeout (10 s by
     /// default) so that Attest, not the API server, decides what happens when a registry is slow.</summary>
     public double TimeoutSeconds { get; set; } = 8;
@@ -28,6 +30,8 @@ public sealed class AdmissionOptions
 /// <summary>Section <c>Attest:Registries</c>: how the webhook reaches registries.</summary>
 public sealed class RegistryAccessOptions
 {
+    public const string Section = "Attest:Registries";
+
     /// <summary>Registries reached over plain HTTP (host:port), for local development registries only.</summary>
     public string[] Insecure { get; set; } = [];
 

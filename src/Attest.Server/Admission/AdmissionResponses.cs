@@ -12,16 +12,24 @@ internal static class AdmissionResponses
     {
         var enforced = decision.Images.Where(i => i.Verdict == Verdict.Deny).SelectMany(i => i.Explain()).ToList();
         var warned = decision.Images
-            .SelectMany(i => i.Outcomes.Where(o => !o.Passed && o.Mode == Policy.Model.PolicyMode.Warn)
+            .SelectMany(i => i.Outcomes.Where(o => o.Fails && o.Mode == Policy.Model.PolicyMode.Warn)
                 .SelectMany(o => o.Reasons.Select(r => $"attest: policy '{o.Policy}' (warn) [{r.Code}] image {i.Image}: {r.Message}")))
+            .Concat(decision.Images.SelectMany(i => i.Outcomes.Where(o => o.WaivedBy is not null && o.Mode != Policy.Model.PolicyMode.Audit)
+                .Select(o => $"attest: policy '{o.Policy}' failed for image {i.Image} [{string.Join(", ", o.Reasons.Select(r => r.Code))}] but is waived by {o.WaivedBy}")))
             .Select(AdmissionEndpoints.Truncate)
             .ToList();
+        var waived = decision.Images
+            .SelectMany(i => i.Outcomes.Where(o => o.WaivedBy is not null)
+                .Select(o => (Key: $"attest.dev/exception-{o.Policy}", Value: $"{o.WaivedBy!.Exception}: {i.Image}: {string.Join("; ", o.Reasons.Select(r => r.Code))}")))
+            .GroupBy(a => a.Key)
+            .ToDictionary(g => g.Key, g => string.Join(" | ", g.Select(a => a.Value)));
         var audited = decision.Images
-            .SelectMany(i => i.Outcomes.Where(o => !o.Passed && o.Mode == Policy.Model.PolicyMode.Audit)
+            .SelectMany(i => i.Outcomes.Where(o => o.Fails && o.Mode == Policy.Model.PolicyMode.Audit)
                 .Select(o => (Key: $"attest.dev/audit-{o.Policy}", Value: $"{i.Image}: {string.Join("; ", o.Reasons.Select(r => r.Code))}")))
             .GroupBy(a => a.Key)
             .ToDictionary(g => g.Key, g => string.Join(" | ", g.Select(a => a.Value)));
         var annotations = new Dictionary<string, string>(audited) { ["attest.dev/policy-revision"] = decision.PolicyRevision };
+        foreach (var (key, value) in waived) annotations[key] = value;
 
         if (decision.Verdict == Verdict.Deny)
         {

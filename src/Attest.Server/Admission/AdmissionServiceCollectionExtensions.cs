@@ -12,12 +12,12 @@ public static class AdmissionServiceCollectionExtensions
     /// <summary>Admission options, the registry client (with configured credentials and CAs) and the pinner.</summary>
     public static IServiceCollection AddAdmission(this IServiceCollection services, IConfiguration configuration)
     {
-        var admission = services.AddValidatedOptions<AdmissionOptions>(configuration, "Attest:Admission", o => o.Validate());
-        var pullSecrets = services.AddValidatedOptions<PullSecretOptions>(configuration, "Attest:Admission:PullSecrets", _ => []);
+        var admission = services.AddValidatedOptions<AdmissionOptions>(configuration, AdmissionOptions.Section, o => o.Validate());
+        var pullSecrets = services.AddValidatedOptions<PullSecretOptions>(configuration, PullSecretOptions.Section, _ => []);
         KubernetesPullSecrets.Connect(pullSecrets); // now, so a missing token or CA stops start-up
         services.AddSingleton<KubernetesPullSecrets>();
 
-        var access = services.AddValidatedOptions<RegistryAccessOptions>(configuration, "Attest:Registries", _ => [], (o, registries) =>
+        var access = services.AddValidatedOptions<RegistryAccessOptions>(configuration, RegistryAccessOptions.Section, _ => [], (o, registries) =>
         {
             o.Allowed = ConfigurationLists.Read(registries, nameof(RegistryAccessOptions.Allowed), o.Allowed, "registry", "to mean any");
             o.Insecure = ConfigurationLists.Read(registries, nameof(RegistryAccessOptions.Insecure), o.Insecure, "registry", "to mean any");

@@ -34,7 +34,7 @@ public sealed class DecisionRecorder(AuditLedger ledger)
                 Image = canonical,
                 Digest = image.Digest?.ToString(),
                 Namespace = request.Namespace,
-                Verdict = image.Verdict.ToString().ToLowerInvariant(),
+                Verdict = LedgerVerdict(image),
                 Details = LedgerEntry.DetailsFrom(details),
             };
             return ledger.AppendAsync(entry, cancellationToken);
@@ -63,11 +63,34 @@ public sealed class DecisionRecorder(AuditLedger ledger)
                     ["mode"] = o.Mode.ToString().ToLowerInvariant(),
                     ["passed"] = o.Passed,
                     ["reasons"] = Findings(o.Reasons, detail),
+                    ["waivedBy"] = o.WaivedBy is { } waiver ? Waiver(waiver, detail) : null,
                 }).ToArray()),
             };
             if (detail == FindingDetail.CodesOnly || System.Text.Encoding.UTF8.GetByteCount(details.ToJsonString()) <= DetailsBudget) return details;
         }
         throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>A request admitted only because an exception waived an enforced failure is recorded as <c>waived</c>.</summary>
+    internal static string LedgerVerdict(ImageDecision image) =>
+        image.Verdict == Verdict.Warn && image.Outcomes.Any(o => o.WaivedBy is not null && o.Mode == Policy.Model.PolicyMode.Enforce)
+            ? "waived"
+            : image.Verdict.ToString().ToLowerInvariant();
+
+    /// <summary>Which exception waived a failure, who approved it, why and until when (the name and expiry at any detail).</summary>
+    private static JsonObject Waiver(Waiver waiver, FindingDetail detail)
+    {
+        var node = new JsonObject
+        {
+            ["exception"] = waiver.Exception,
+            ["expires"] = waiver.Expires.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (detail != FindingDetail.CodesOnly)
+        {
+            node["approver"] = Bounded(waiver.Approver, 256);
+            node["reason"] = Bounded(waiver.Reason, detail == FindingDetail.Whole ? 2048 : 256);
+        }
+        return node;
     }
 
     private static JsonObject? User(UserInfo? user) => user is null ? null : new JsonObject

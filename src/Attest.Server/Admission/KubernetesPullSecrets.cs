@@ -19,6 +19,8 @@ namespace Attest.Server.Admission;
 /// <summary>Section <c>Attest:Admission:PullSecrets</c>: reading workloads' image pull secrets from the Kubernetes API.</summary>
 public sealed class PullSecretOptions
 {
+    public const string Section = "Attest:Admission:PullSecrets";
+
     public const string ServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
 
     /// <summary>Read the pod's (or pod template's) and its service account's imagePullSecrets and use them for the

@@ -18,7 +18,8 @@ public static class JsonBody
         where T : class
     {
         if (request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
-            return new(null, StatusCodes.Status415UnsupportedMediaType, $"{what} must be sent as application/json");
+            return new(null, StatusCodes.Status415UnsupportedMediaType,
+                $"{what} must be sent as application/json (Content-Type: application/json), not {(request.ContentType is { Length: > 0 } given ? Shorten(given) : "without a Content-Type")}");
         if (request.ContentLength is long announced && announced > maxBytes)
             return new(null, StatusCodes.Status413PayloadTooLarge, $"{what} is {announced} bytes; at most {maxBytes} are accepted");
         var body = await BoundedRead.ReadAllAsync(request.Body, maxBytes, cancellationToken).ConfigureAwait(false);
@@ -35,8 +36,8 @@ public static class JsonBody
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 0 } path ? $" at {path}" : "";
-            return new(null, StatusCodes.Status400BadRequest, $"{what} is not valid JSON of the expected shape{where}: {FirstSentence(e.Message)}");
+            // The field and its JSON path in JSON's terms; never the .NET type behind the contract.
+            return new(null, StatusCodes.Status400BadRequest, $"{what} {Attest.Core.Json.JsonErrors.Describe(e, type)}");
         }
     }
 
@@ -55,14 +56,10 @@ public static class JsonBody
         return (null, ApiProblems.Create(status, title, problem!));
     }
 
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". ", StringComparison.Ordinal);
-        return end < 0 ? message.TrimEnd('.') : message[..end];
-    }
+    private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;
 }
 
-/// <summary>RFC 7807 problem responses for the /v1 API.</summary>
+/// <summary>RFC 9457 problem responses for the /v1 API.</summary>
 public static class ApiProblems
 {
     /// <summary>Declares the problems every endpoint that reads a request body can answer: 400 (unusable content),

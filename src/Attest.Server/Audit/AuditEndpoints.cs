@@ -1,6 +1,7 @@
 using System.Globalization;
 using Attest.Ledger;
 using Attest.Server.Hosting;
+using Attest.Server.Witnessing;
 using Microsoft.OpenApi;
 
 namespace Attest.Server.Audit;
@@ -39,10 +40,10 @@ public static class AuditEndpoints
             .WithName("LedgerEntries")
             .WithQueryParameters(
                 ("kind", JsonSchemaType.String, false, "entry kind, e.g. admission.decision"),
-                ("image", JsonSchemaType.String, false, "image reference, exact"),
+                ("image", JsonSchemaType.String, false, "image: a repository (every tag and digest of it) or a reference with tag or digest, in any spelling (app, docker.io/library/app, registry/team/app:1.4, …@sha256:…); compared in canonical form"),
                 ("digest", JsonSchemaType.String, false, "sha256:<hex>"),
                 ("namespace", JsonSchemaType.String, false, "Kubernetes namespace"),
-                ("verdict", JsonSchemaType.String, false, "allow, warn or deny"),
+                ("verdict", JsonSchemaType.String, false, "allow, warn, waived or deny"),
                 ("client", JsonSchemaType.String, false, "API client"),
                 ("identity", JsonSchemaType.String, false, "CI identity: a keyless certificate's subject (e.g. a workflow ref URI), exact"),
                 ("from", JsonSchemaType.String, false, "recorded at or after (RFC 3339 with offset)"),
@@ -92,24 +93,40 @@ public static class AuditEndpoints
         return api;
     }
 
-    private static async Task<IResult> GetCheckpointAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
+    private static async Task<IResult> GetCheckpointAsync(HttpContext context, AuditLedger ledger, PublishedCheckpoints published, WitnessingState witnessing,
+        CancellationToken cancellationToken)
     {
         var parameters = AuditParameters.Read(context.Request);
         if (parameters.Failed) return BadRequest(parameters.Error);
-        var latest = await ledger.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        var latest = await published.LatestAsync(cancellationToken).ConfigureAwait(false);
         if (latest is null) return NotFound("the ledger has no signed checkpoint yet");
-        return Results.Json(new CheckpointResponse(ledger.Origin, latest.Size, Convert.ToBase64String(latest.RootHash), latest.Note,
-            [.. ledger.VerifierKeys.Select(k => k.ToString())]), AuditJsonContext.Default.CheckpointResponse);
+        var response = new CheckpointResponse(ledger.Origin, latest.Size, Convert.ToBase64String(latest.RootHash), latest.Note,
+            [.. ledger.VerifierKeys.Select(k => k.ToString())]);
+        if (witnessing.Quorum.Witnesses.Count > 0)
+        {
+            var witnessed = await published.WitnessedAsync(cancellationToken).ConfigureAwait(false);
+            response = response with
+            {
+                WitnessKeys = [.. witnessing.Quorum.Witnesses.Select(k => k.ToString())],
+                Witnessed = witnessed is null ? null : new WitnessedCheckpointResponse(witnessed.Size, witnessed.Note, witnessing.Quorum.Required),
+            };
+        }
+        return Results.Json(response, AuditJsonContext.Default.CheckpointResponse);
     }
 
     private static async Task<IResult> QueryEntriesAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, EntryFilters);
+        var (image, repository, imageDigest) = ImageSearch.Parse(p.Text("image"));
+        var digest = p.Text("digest");
+        if (imageDigest is not null && digest is not null && imageDigest != digest)
+            p.Fail($"'image' names digest {imageDigest} but 'digest' is {Clip(digest)}; give one of them");
         var query = new LedgerQuery
         {
             Kind = p.Text("kind"),
-            Image = p.Text("image"),
-            Digest = p.Text("digest"),
+            Image = image,
+            Repository = repository,
+            Digest = digest ?? imageDigest,
             Namespace = p.Text("namespace"),
             Verdict = p.Text("verdict"),
             Client = p.Text("client"),
@@ -166,7 +183,7 @@ public static class AuditEndpoints
         return NotFound($"entry {at} is missing from the store; run attest ledger verify");
     }
 
-    private static async Task<IResult> GetInclusionProofAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
+    private static async Task<IResult> GetInclusionProofAsync(HttpContext context, AuditLedger ledger, PublishedCheckpoints published, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "index", "treeSize");
         var index = p.Integer("index", 0, long.MaxValue - 1);
@@ -174,7 +191,7 @@ public static class AuditEndpoints
         if (!p.Failed && index is null) p.Fail("'index' is required: the index of the entry to prove");
         if (p.Failed || index is null) return BadRequest(p.Error ?? "'index' is required");
 
-        var latest = await ledger.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        var latest = await published.LatestAsync(cancellationToken).ConfigureAwait(false);
         var size = await ledger.Store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         long treeSize;
         if (requestedSize is { } requested)
@@ -190,12 +207,12 @@ public static class AuditEndpoints
                 : NotFound($"entry {index} does not exist: the ledger holds {size} entries");
 
         var proof = await ledger.GetInclusionProofAsync(index.Value, treeSize, cancellationToken).ConfigureAwait(false);
-        var (root, note) = await RootAndNoteAsync(ledger.Store, latest, treeSize, cancellationToken).ConfigureAwait(false);
+        var (root, note) = await RootAndNoteAsync(ledger.Store, published, latest, treeSize, cancellationToken).ConfigureAwait(false);
         return Results.Json(new InclusionProofResponse(index.Value, treeSize, [.. proof.Hashes.Select(Convert.ToBase64String)], Convert.ToBase64String(root), note),
             AuditJsonContext.Default.InclusionProofResponse);
     }
 
-    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, AuditLedger ledger, CancellationToken cancellationToken)
+    private static async Task<IResult> GetConsistencyProofAsync(HttpContext context, AuditLedger ledger, PublishedCheckpoints published, CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request, "from", "to");
         var from = p.Integer("from", 1, long.MaxValue);
@@ -206,19 +223,22 @@ public static class AuditEndpoints
 
         var size = await ledger.Store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
         if (to > size) return NotFound($"tree size {to} is beyond the ledger, which holds {size} entries");
-        var latest = await ledger.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        var latest = await published.LatestAsync(cancellationToken).ConfigureAwait(false);
         var proof = await ledger.GetConsistencyProofAsync(from!.Value, to!.Value, cancellationToken).ConfigureAwait(false);
         var fromRoot = await ledger.Store.GetRootAsync(from.Value, cancellationToken).ConfigureAwait(false);
-        var (toRoot, note) = await RootAndNoteAsync(ledger.Store, latest, to.Value, cancellationToken).ConfigureAwait(false);
+        var (toRoot, note) = await RootAndNoteAsync(ledger.Store, published, latest, to.Value, cancellationToken).ConfigureAwait(false);
         return Results.Json(new ConsistencyProofResponse(from.Value, to.Value, [.. proof.Hashes.Select(Convert.ToBase64String)],
             Convert.ToBase64String(fromRoot), Convert.ToBase64String(toRoot), note), AuditJsonContext.Default.ConsistencyProofResponse);
     }
 
-    /// <summary>The root of the tree of <paramref name="size"/>, and the signed note when it is the latest checkpoint's.</summary>
-    private static async Task<(byte[] Root, string? Note)> RootAndNoteAsync(ILedgerStore store, StoredCheckpoint? latest, long size, CancellationToken cancellationToken)
+    /// <summary>The root of the tree of <paramref name="size"/>, and the published note when that size is the latest
+    /// checkpoint's or a witnessed one's (with the witnesses' cosignatures).</summary>
+    private static async Task<(byte[] Root, string? Note)> RootAndNoteAsync(ILedgerStore store, PublishedCheckpoints published, StoredCheckpoint? latest,
+        long size, CancellationToken cancellationToken)
     {
         if (latest is not null && latest.Size == size) return (latest.RootHash, latest.Note);
-        return (await store.GetRootAsync(size, cancellationToken).ConfigureAwait(false), null);
+        return (await store.GetRootAsync(size, cancellationToken).ConfigureAwait(false),
+            await published.NoteAtAsync(size, latest, cancellationToken).ConfigureAwait(false));
     }
 
     internal static EntryResponse ToResponse(StoredEntry row)

@@ -10,7 +10,17 @@ public sealed record CheckpointResponse(
     long Size,
     [property: JsonPropertyName("rootHash")] string RootHash,
     string Note,
-    IReadOnlyList<string> VerifierKeys);
+    IReadOnlyList<string> VerifierKeys)
+{
+    /// <summary>The witnesses this log sends its checkpoints to (cosignature verifier keys); informational: pin your own.</summary>
+    public IReadOnlyList<string>? WitnessKeys { get; init; }
+
+    /// <summary>The newest checkpoint carrying the configured number of witness cosignatures (null when none yet).</summary>
+    public WitnessedCheckpointResponse? Witnessed { get; init; }
+}
+
+/// <summary>A checkpoint with its witnesses' cosignatures: <see cref="Note"/> is the evidence.</summary>
+public sealed record WitnessedCheckpointResponse(long Size, string Note, int Required);
 
 /// <summary>One ledger entry: the fields auditors filter on, the kind's details, and the exact leaf bytes (base64)
 /// that the Merkle tree hashes, so anyone can recompute the leaf hash.</summary>
@@ -57,6 +67,7 @@ public sealed record ConsistencyProofResponse(
     string? Checkpoint);
 
 [JsonSerializable(typeof(CheckpointResponse))]
+[JsonSerializable(typeof(WitnessedCheckpointResponse))]
 [JsonSerializable(typeof(EntriesResponse))]
 [JsonSerializable(typeof(EntryResponse))]
 [JsonSerializable(typeof(WithheldEntry))]

@@ -32,7 +32,8 @@ internal static class LedgerStreams
         return new JsonLinesResult(store, start, end ?? size, "attest-ledger.jsonl");
     }
 
-    public static async Task<IResult> GetLogFileAsync(HttpContext context, string? path, AuditLedger ledger, CancellationToken cancellationToken)
+    public static async Task<IResult> GetLogFileAsync(HttpContext context, string? path, AuditLedger ledger, Witnessing.PublishedCheckpoints published,
+        CancellationToken cancellationToken)
     {
         var p = AuditParameters.Read(context.Request);
         if (p.Failed) return AuditEndpoints.BadRequest(p.Error);
@@ -43,9 +44,11 @@ internal static class LedgerStreams
         var latest = await ledger.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
         if (path == "checkpoint")
         {
-            if (latest is null) return AuditEndpoints.NotFound("the ledger has no signed checkpoint yet");
+            // With witnesses required, the newest checkpoint they cosigned (the tree below it is served as well).
+            var served = await published.WitnessedAsync(cancellationToken).ConfigureAwait(false);
+            if (latest is null || served is null) return AuditEndpoints.NotFound("the ledger has no signed (and, where required, witnessed) checkpoint yet");
             context.Response.Headers.CacheControl = "no-cache";
-            return Results.Text(latest.Note, "text/plain; charset=utf-8", Encoding.UTF8);
+            return Results.Text(served.Note, "text/plain; charset=utf-8", Encoding.UTF8);
         }
         if (!TryParseTilePath(path, out var level, out var tile, out var width, out var problem))
             return AuditEndpoints.NotFound($"'{AuditEndpoints.Clip(path)}' is not a file of the log: {problem}");

@@ -21,6 +21,11 @@ public sealed class AuthOptions
     /// default <c>&lt;DataDirectory&gt;/admin-credentials.json</c>.</summary>
     public string? BootstrapCredentialsFile { get; set; }
 
+    /// <summary>Recovery from a lost or revoked administrator: when set and the file does not exist yet, start-up
+    /// creates a new administrator (a <c>client.created</c> ledger entry) and writes its credentials there (owner-only).
+    /// Once the file exists the setting does nothing, so it may stay set.</summary>
+    public string? RecoveryCredentialsFile { get; set; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

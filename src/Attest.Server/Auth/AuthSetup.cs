@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Attest.Ledger;
 using Attest.Server.Hosting;
+using Attest.Server.Secrets;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -19,15 +20,22 @@ public static class AuthSetup
     public const string ApiRateLimit = "api-per-client";
 
     /// <summary>Registers authentication, authorization and rate limits; returns the validated options (the client
-    /// store is opened before the host is built, by <see cref="OpenClientsAsync"/>).</summary>
-    public static AuthOptions AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    /// store is opened before the host is built, by <see cref="OpenClientsAsync"/>). <paramref name="keysInDatabase"/>:
+    /// the data-protection keys live in the shared database's secret store (a PostgreSQL ledger's replicas).</summary>
+    public static AuthOptions AddAttestAuth(this IServiceCollection services, IConfiguration configuration, string dataDirectory, bool keysInDatabase = false)
     {
         var options = services.AddValidatedOptions<AuthOptions>(configuration, AuthOptions.Section, o => o.Validate());
 
-        // Tokens are protected with these keys; replicas that share a ledger must share this directory too.
-        services.AddDataProtection()
-            .SetApplicationName("attest")
-            .PersistKeysToFileSystem(new DirectoryInfo(DataProtectionDirectory(dataDirectory)));
+        // Tokens are protected with these keys: owner-only files beside a SQLite ledger, the shared database's key store
+        // (encrypted) for replicas of a PostgreSQL ledger.
+        var dataProtection = services.AddDataProtection().SetApplicationName("attest");
+        if (keysInDatabase)
+        {
+            services.AddSingleton<DatabaseXmlRepository>();
+            services.AddOptions<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>()
+                .Configure<DatabaseXmlRepository>((o, repository) => o.XmlRepository = repository);
+        }
+        else dataProtection.PersistKeysToFileSystem(new DirectoryInfo(DataProtectionDirectory(dataDirectory)));
         services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
             .AddBearerToken(o => o.BearerTokenExpiration = options.TokenLifetime);
         services.AddAuthorization(o =>
@@ -70,23 +78,32 @@ public static class AuthSetup
     /// <summary>Opens the client store and, on the very first start, creates the bootstrap administrator whose
     /// credentials are written to an owner-only file (never logged).</summary>
     public static async Task<ClientDirectory> OpenClientsAsync(AuditLedger ledger, AuthOptions options, string dataDirectory, string? postgresConnectionString,
-        TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+        SecretStore? secrets, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
         var storePath = postgresConnectionString is null ? Path.GetFullPath(Path.Combine(dataDirectory, "clients.db")) : "the PostgreSQL ledger database";
         try
         {
-            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
-            else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // Data-protection key files exist only beside a SQLite ledger; a shared ledger keeps them in its database.
+            if (secrets is null)
+            {
+                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataProtectionDirectory(dataDirectory));
+                else Directory.CreateDirectory(DataProtectionDirectory(dataDirectory), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
             var store = postgresConnectionString is null
                 ? await ClientStore.OpenSqliteAsync(storePath, cancellationToken).ConfigureAwait(false)
                 : await ClientStore.OpenPostgresAsync(postgresConnectionString, cancellationToken).ConfigureAwait(false);
+            var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
+            IReadOnlyList<string> scopes = [Scopes.Admin, Scopes.Audit];
             var directory = new ClientDirectory(ledger, store, time);
+            if (secrets is not null)
+            {
+                await BootstrapSharedAdminAsync(secrets, directory, path, scopes, logger, cancellationToken).ConfigureAwait(false);
+                return directory;
+            }
             if (await store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return directory;
 
-            var path = Path.GetFullPath(options.BootstrapCredentialsFile ?? Path.Combine(dataDirectory, "admin-credentials.json"));
             // The file is written before the client exists, so a failed start never leaves an administrator nobody can
             // use; a start that failed after writing it registers the credentials it holds.
-            IReadOnlyList<string> scopes = [Scopes.Admin, Scopes.Audit];
             var credentials = ReadCredentials(path);
             if (credentials is null)
             {
@@ -97,16 +114,46 @@ public static class AuthSetup
             AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
             return directory;
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException or IOException or UnauthorizedAccessException or SecretStoreException)
         {
             throw new StartupException($"client store {storePath} cannot be opened: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Replicas of a shared ledger: the bootstrap administrator's credentials are kept (encrypted) in the database's key
+    /// store, decided once by the first replica (from the bootstrap file if the operator gave one, else generated), and
+    /// every replica registers them if no replica has yet and writes them to its own owner-only file when it has none.
+    /// Replicas starting together therefore agree on one administrator instead of each creating its own.
+    /// </summary>
+    private static async Task BootstrapSharedAdminAsync(SecretStore secrets, ClientDirectory directory, string path, IReadOnlyList<string> scopes,
+        ILogger logger, CancellationToken cancellationToken)
+    {
+        var (value, _) = await ServerSecretsSetup.GetOrCreateAsync(secrets, ServerSecrets.Kinds.BootstrapAdmin, () =>
+        {
+            var given = ReadCredentials(path) ?? new ClientCredentials(ClientSecrets.NewClientId(), ClientSecrets.NewSecret());
+            return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["client_id"] = given.ClientId, ["client_secret"] = given.Secret });
+        }, cancellationToken).ConfigureAwait(false);
+        using var document = JsonDocument.Parse(value, Attest.Core.Json.StrictJson.DocumentOptions(4));
+        var credentials = new ClientCredentials(document.RootElement.GetProperty("client_id").GetString()!, document.RootElement.GetProperty("client_secret").GetString()!);
+        if (!File.Exists(path)) WriteCredentials(path, credentials, scopes);
+        if (await directory.Store.FindAsync(credentials.ClientId, cancellationToken).ConfigureAwait(false) is not null) return;
+        if (await directory.Store.CountAsync(cancellationToken).ConfigureAwait(false) > 0) return; // administrators exist already
+        try
+        {
+            await directory.CreateAsync("bootstrap-admin", scopes, "attest first start", cancellationToken, credentials).ConfigureAwait(false);
+            AuthLog.BootstrapClientCreated(logger, credentials.ClientId, path);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation)
+        {
+            // Another replica registered the same administrator a moment earlier.
         }
     }
 
     /// <summary>The credentials a bootstrap file left by an earlier, failed first start holds; null when there is none.
     /// Only a file this server could have written is adopted: a regular file (not a link), owned by this user, mode
     /// 0600. Anything else was put there by someone else (say, 0644 with a secret of their choosing) and stops the start.</summary>
-    private static ClientCredentials? ReadCredentials(string path)
+    internal static ClientCredentials? ReadCredentials(string path)
     {
         var status = Attest.Core.IO.RegularFile.Status(path);
         if (status.Kind == Attest.Core.IO.FileKind.Missing) return null;
@@ -144,7 +191,7 @@ public static class AuthSetup
         }
     }
 
-    private static void WriteCredentials(string path, ClientCredentials credentials, IReadOnlyList<string> scopes)
+    internal static void WriteCredentials(string path, ClientCredentials credentials, IReadOnlyList<string> scopes)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

@@ -54,14 +54,15 @@ public sealed class ClientDirectory(AuditLedger ledger, ClientStore store, TimeP
     }
 
     /// <summary>Revokes a client: refused from now on, tokens already issued included. The store is changed first, so
-    /// a revocation takes effect even if recording it fails.</summary>
-    public async Task<OAuthClient?> RevokeAsync(string clientId, string revokedBy, CancellationToken cancellationToken)
+    /// a revocation takes effect even if recording it fails. The last active administrator is kept (and returned with
+    /// <c>LastAdministrator</c> set): revoking it would leave nobody able to manage clients or keys.</summary>
+    public async Task<(OAuthClient? Client, bool LastAdministrator)> RevokeAsync(string clientId, string revokedBy, CancellationToken cancellationToken)
     {
-        var client = await Store.RevokeAsync(clientId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        if (client is null) return null;
+        var (client, lastAdministrator) = await Store.RevokeAsync(clientId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (client is null || lastAdministrator) return (client, lastAdministrator);
         _active[clientId] = (false, time.GetUtcNow());
         await RecordAsync(LedgerEntryKinds.ClientRevoked, clientId, new JsonObject { ["by"] = revokedBy }, cancellationToken).ConfigureAwait(false);
-        return client;
+        return (client, false);
     }
 
     private async Task RecordAsync(string kind, string clientId, JsonObject details, CancellationToken cancellationToken)

@@ -24,7 +24,8 @@ public static class ClientEndpoints
         group.MapDelete("/{clientId}", RevokeAsync)
             .WithName("RevokeClient")
             .Produces<ClientInfo>(StatusCodes.Status200OK)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, ClientDirectory clients)
@@ -52,10 +53,16 @@ public static class ClientEndpoints
 
     private static async Task<IResult> RevokeAsync(string clientId, HttpContext context, ClientDirectory clients)
     {
-        var client = clientId.Length <= 128 ? await clients.RevokeAsync(clientId, AttestClaims.ClientIdOf(context.User), context.RequestAborted).ConfigureAwait(false) : null;
-        return client is null
-            ? ApiProblems.Create(StatusCodes.Status404NotFound, "no such client", $"no client '{(clientId.Length > 40 ? clientId[..40] : clientId)}' is registered")
-            : Results.Json(ClientInfo.From(client), AuthApiJsonContext.Default.ClientInfo);
+        var (client, lastAdministrator) = clientId.Length <= 128
+            ? await clients.RevokeAsync(clientId, AttestClaims.ClientIdOf(context.User), context.RequestAborted).ConfigureAwait(false)
+            : (null, false);
+        if (client is null)
+            return ApiProblems.Create(StatusCodes.Status404NotFound, "no such client", $"no client '{(clientId.Length > 40 ? clientId[..40] : clientId)}' is registered");
+        if (lastAdministrator)
+            return ApiProblems.Create(StatusCodes.Status409Conflict, "last administrator",
+                $"{client.ClientId} is the last active client with scope admin; revoking it would leave nobody able to manage clients or keys. " +
+                "Create another administrator first (attest client create --scope admin), then revoke this one");
+        return Results.Json(ClientInfo.From(client), AuthApiJsonContext.Default.ClientInfo);
     }
 }
 

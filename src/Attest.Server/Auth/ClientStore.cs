@@ -119,16 +119,40 @@ public sealed class ClientStore
         return rows.Select(r => r.ToClient()).ToList();
     }
 
-    /// <summary>Revokes an active client; returns it, or null when there is no such client. Revoking twice keeps the first time.</summary>
-    public async Task<OAuthClient?> RevokeAsync(string clientId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <summary>Revokes an active client; returns it, or null when there is no such client. Revoking twice keeps the
+    /// first time. The last active administrator is not revoked (<c>LastAdministrator</c>): nobody could then manage
+    /// clients or keys. The check and the change are one statement (SQLite), or run under a table lock (PostgreSQL,
+    /// where replicas revoking two administrators at once would otherwise both see the other still active).</summary>
+    public async Task<(OAuthClient? Client, bool LastAdministrator)> RevokeAsync(string clientId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        int changed;
         await using (var connection = await OpenAsync(cancellationToken).ConfigureAwait(false))
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE clients SET revoked_at = @now WHERE client_id = @clientId AND revoked_at IS NULL",
-                new { clientId, now = Format(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (connection is NpgsqlConnection)
+                await connection.ExecuteAsync(new CommandDefinition("LOCK TABLE clients IN SHARE ROW EXCLUSIVE MODE", transaction: transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            changed = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE clients SET revoked_at = @now
+                WHERE client_id = @clientId AND revoked_at IS NULL
+                  AND (' ' || scopes || ' ' NOT LIKE @admin
+                       OR EXISTS (SELECT 1 FROM clients other
+                                  WHERE other.client_id <> @clientId AND other.revoked_at IS NULL AND ' ' || other.scopes || ' ' LIKE @admin))
+                """,
+                new { clientId, now = Format(now), admin = $"% {Scopes.Admin} %" }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        return (await FindAsync(clientId, cancellationToken).ConfigureAwait(false))?.Client;
+        var client = (await FindAsync(clientId, cancellationToken).ConfigureAwait(false))?.Client;
+        return (client, changed == 0 && client is { IsActive: true });
+    }
+
+    /// <summary>The active clients holding scope admin.</summary>
+    public async Task<long> CountActiveAdministratorsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM clients WHERE revoked_at IS NULL AND ' ' || scopes || ' ' LIKE @admin",
+            new { admin = $"% {Scopes.Admin} %" }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
     private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => _open(cancellationToken);

@@ -1,17 +1,21 @@
 using System.Security.Cryptography;
 using Attest.Core.Transparency;
 using Attest.Ledger;
+using Attest.Ledger.Database;
 using Attest.Policy;
 using Attest.Server.Admission;
+using Attest.Server.Api;
 using Attest.Server.Audit;
 using Attest.Server.Auth;
 using Attest.Server.Checks;
 using Attest.Server.Evaluation;
 using Attest.Server.Health;
 using Attest.Server.Keyless;
+using Attest.Server.Secrets;
 using Attest.Server.Signing;
 using Attest.Server.SumDb;
 using Attest.Server.Telemetry;
+using Attest.Server.Witnessing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -26,8 +30,8 @@ public static class AttestServer
 
     /// <summary>
     /// Builds the host with everything it serves already open: options bound and validated (every problem at once),
-    /// policies loaded, the ledger key loaded or created, the ledger opened (and the policy set recorded in it), the
-    /// client store and the managed keys opened. They are registered as finished services, so nothing that serves a
+    /// policies loaded, the secret store opened (PostgreSQL: every key lives there), the ledger key loaded or created,
+    /// the ledger opened (and the policy set recorded in it), the client store, the managed keys and witnessing opened. They are registered as finished services, so nothing that serves a
     /// request ever sees them half-ready. Any failure is a <see cref="StartupException"/> naming the file or setting.
     /// </summary>
     public static async Task<WebApplication> BuildAsync(string[] args, CancellationToken cancellationToken = default)
@@ -57,19 +61,11 @@ public static class AttestServer
             !builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
             builder.WebHost.UseUrls(DefaultUrl);
 
+        FrameworkLogLevels.AddDefaults(builder.Configuration);
         builder.Logging.ClearProviders();
         ConfigureLogging(builder.Logging);
-        // Framework chatter at Warning unless configured otherwise (these defaults come before every other source).
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
-        {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["Logging:LogLevel:Microsoft"] = "Warning",
-                ["Logging:LogLevel:System"] = "Warning",
-                ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
-            },
-        });
 
+        UnknownSettings.Check(builder.Configuration);
         var options = builder.Services.AddValidatedOptions<AttestServerOptions>(builder.Configuration, AttestServerOptions.Section, o => o.Validate());
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
         var telemetry = builder.AddAttestTelemetry();
@@ -84,11 +80,14 @@ public static class AttestServer
             .AddCheck<LedgerReadinessCheck>("ledger", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<SumDbReadinessCheck>("sumdb", tags: [HealthEndpoints.ReadyTag])
             .AddCheck<PolicyReadinessCheck>("policies", tags: [HealthEndpoints.ReadyTag]);
-        var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory);
+        var auth = builder.Services.AddAttestAuth(builder.Configuration, dataDirectory, keysInDatabase: options.Ledger.IsPostgres);
         var signing = builder.Services.AddAttestSigning(builder.Configuration, options.Ledger.Origin);
         builder.Services.AddAttestKeyless(builder.Configuration);
         builder.Services.AddAttestSumDb(builder.Configuration);
+        var witnessing = builder.Services.AddAttestWitnessing(builder.Configuration);
+        builder.Services.AddServerSecrets();
         builder.Services.AddProblemDetails();
+        builder.Services.AddStatusProblems();
         builder.Services.AddExceptionHandler<Api.LedgerExceptionHandler>();
         builder.Services.AddOpenApi(o => o.AddAttestSecurity());
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJsonContext.Default));
@@ -106,13 +105,25 @@ public static class AttestServer
         try
         {
             // Policies are read first so that a broken policy directory is reported before anything is created; they
-            // are read again once the server's own trust root exists (trustedRoot: attest).
-            LoadPolicies(options.PolicyDirectory, null, allowUnresolved: true);
+            // are read again once the server's own trust root exists. Until then trustedRoot: attest stands for a
+            // placeholder, so that its authorities are declared and what refers to them is checked too.
+            LoadPolicies(options.PolicyDirectory, OwnRootPlaceholder, time);
             var policies = new PolicyState();
             builder.Services.AddSingleton(policies);
 
             CreateDataDirectory(dataDirectory, logger);
-            var keys = LoadServiceKeys(options, dataDirectory, logger);
+            var directoryLock = DataDirectoryLock.Acquire(dataDirectory, time);
+            opened.Push(directoryLock);
+            builder.Services.AddSingleton(directoryLock);
+            // The ledger's database, for the tables beside the ledger: keys (PostgreSQL), witness cosignatures and state.
+            var database = OpenLedgerDatabase(options, dataDirectory);
+            opened.Push(database);
+            builder.Services.AddSingleton(_ => database);
+            // With the PostgreSQL ledger every key lives in its database (encrypted with Attest:Signing:KeyPassword).
+            var secrets = await ServerSecretsSetup.OpenAsync(options, database, signing.KeyPassword, time, cancellationToken).ConfigureAwait(false);
+            builder.Services.AddSingleton(secrets);
+
+            var keys = await LoadServiceKeysAsync(options, dataDirectory, secrets.Store, logger, cancellationToken).ConfigureAwait(false);
             opened.Push(keys);
             builder.Services.AddSingleton(_ => keys);
 
@@ -121,19 +132,27 @@ public static class AttestServer
             builder.Services.AddSingleton(_ => ledger);
             builder.Services.AddHostedService<LedgerCheckpointOnStop>();
 
-            var clients = await AuthSetup.OpenClientsAsync(ledger, auth, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null, time, logger, cancellationToken).ConfigureAwait(false);
+            var clients = await AuthSetup.OpenClientsAsync(ledger, auth, dataDirectory, options.Ledger.IsPostgres ? options.Ledger.ConnectionString : null,
+                secrets.Store, time, logger, cancellationToken).ConfigureAwait(false);
             builder.Services.AddSingleton(_ => clients);
-            await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
+            await AdministratorRecovery.RecoverAsync(clients, auth, logger, cancellationToken).ConfigureAwait(false);
+            await SigningSetup.OpenSigningAsync(builder.Services, ledger, keys, signing, options.Ledger.Origin, dataDirectory, secrets, time, logger, cancellationToken).ConfigureAwait(false);
+            var witnessingState = await WitnessingSetup.OpenWitnessingAsync(witnessing, ledger, database, secrets, dataDirectory, time, logger, cancellationToken).ConfigureAwait(false);
+            opened.Push(witnessingState);
+            builder.Services.AddSingleton(_ => witnessingState);
 
             var app = builder.Build();
-            KeylessSetup.Initialize(app, dataDirectory);
-            await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, logger, cancellationToken).ConfigureAwait(false);
-            var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies())!;
+            await KeylessSetup.InitializeAsync(app, dataDirectory, secrets, cancellationToken).ConfigureAwait(false);
+            await SumDbSetup.InitializeSumDbAsync(app, dataDirectory, secrets, logger, cancellationToken).ConfigureAwait(false);
+            var set = LoadPolicies(options.PolicyDirectory, app.Services.GetRequiredService<AttestTrustedRoot>().NamedForPolicies(),
+                app.Services.GetRequiredService<TimeProvider>())!;
             policies.Publish(set);
             StartupLog.PoliciesLoaded(logger, set.Documents.Count, set.Directory, set.Revision);
+            StartupLog.WarnAbout(logger, set);
             await RecordAsync(ledger, PolicyLoadedEntry(set), options, cancellationToken).ConfigureAwait(false);
 
             app.UseExceptionHandler();
+            app.UseStatusProblems();
             app.UseAttestTelemetry(telemetry);
             app.UseAttestAuth();
             app.MapHealthEndpoints();
@@ -145,6 +164,7 @@ public static class AttestServer
             app.MapCheckEndpoints();
             app.MapSumDbEndpoints();
             app.MapModulePublishEndpoints();
+            app.MapWitnessEndpoints();
             app.MapOpenApi("/openapi/{documentName}.json");
             return app;
         }
@@ -189,20 +209,39 @@ public static class AttestServer
         }
     }
 
-    /// <summary>The ledger key (checkpoints, signed entry timestamps), loaded or created on the first start.</summary>
-    private static ServiceKeys LoadServiceKeys(AttestServerOptions options, string dataDirectory, ILogger logger)
+    /// <summary>The ledger key (checkpoints, signed entry timestamps), loaded or created on the first start: a file, or
+    /// with the PostgreSQL ledger (and no configured path) the one key in its database that every replica shares.</summary>
+    private static async Task<ServiceKeys> LoadServiceKeysAsync(AttestServerOptions options, string dataDirectory, SecretStore? secrets, ILogger logger,
+        CancellationToken cancellationToken)
     {
         var keyPath = Path.GetFullPath(options.SigningKey.Path ?? Path.Combine(dataDirectory, "keys", "signing-key.pem"));
+        var shared = options.SigningKey.Path is null ? secrets : null;
+        var keyName = shared is not null ? $"the ledger key in {shared.Location}" : keyPath;
         try
         {
-            var (key, created) = SigningKeyStore.LoadOrCreate(keyPath);
-            if (created) StartupLog.SigningKeyCreated(logger, keyPath, SigningKeyStore.KeyId(key));
-            else StartupLog.SigningKeyLoaded(logger, keyPath, SigningKeyStore.KeyId(key));
+            var (key, created) = shared is not null
+                ? await SharedEcdsaKey.LoadOrCreateAsync(shared, ServerSecrets.Kinds.LedgerKey, keyPath, cancellationToken).ConfigureAwait(false)
+                : SigningKeyStore.LoadOrCreate(keyPath);
+            if (created) StartupLog.SigningKeyCreated(logger, keyName, SigningKeyStore.KeyId(key));
+            else StartupLog.SigningKeyLoaded(logger, keyName, SigningKeyStore.KeyId(key));
             return new ServiceKeys(key);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or SecretStoreException or Npgsql.NpgsqlException)
         {
-            throw new StartupException($"signing key {keyPath} cannot be created: {e.Message}", e);
+            throw new StartupException($"signing key {keyName} cannot be loaded or created: {e.Message}", e);
+        }
+    }
+
+    private static SqlDatabase OpenLedgerDatabase(AttestServerOptions options, string dataDirectory)
+    {
+        var ledgerPath = Path.GetFullPath(options.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db"));
+        try
+        {
+            return options.Ledger.IsPostgres ? SqlDatabase.Postgres(options.Ledger.ConnectionString!) : SqlDatabase.Sqlite(ledgerPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new StartupException($"ledger {(options.Ledger.IsPostgres ? "the PostgreSQL ledger" : ledgerPath)} cannot be opened: {e.Message}", e);
         }
     }
 
@@ -297,13 +336,15 @@ public static class AttestServer
         return new LedgerEntry { Kind = LedgerEntryKinds.PolicyLoaded, Details = LedgerEntry.DetailsFrom(details) };
     }
 
-    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot>? namedTrustedRoots, bool allowUnresolved = false)
+    /// <summary>The early read's stand-in for the server's own root (its set is discarded).</summary>
+    private static readonly IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot> OwnRootPlaceholder =
+        new Dictionary<string, Sigstore.TrustRoot.TrustedRoot>(StringComparer.Ordinal) { [Policy.ImagePolicyParser.AttestTrustedRoot] = Sigstore.TrustRoot.TrustedRoot.PublicGood };
+
+    private static PolicySet? LoadPolicies(string directory, IReadOnlyDictionary<string, Sigstore.TrustRoot.TrustedRoot> namedTrustedRoots, TimeProvider time)
     {
         try
         {
-            var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots);
-            // The early read knows no named roots yet: an error about one is for the second read to judge.
-            if (allowUnresolved) errors = [.. errors.Where(e => !e.Message.StartsWith("trustedRoot: attest", StringComparison.Ordinal))];
+            var (set, errors) = PolicyDirectoryLoader.Load(directory, namedTrustedRoots, time);
             if (set is null && errors.Count > 0)
                 throw new StartupException(
                     $"policies in {Path.GetFullPath(directory)} are invalid: {string.Join("; ", errors.Take(5))}" +
@@ -355,6 +396,15 @@ internal static partial class StartupLog
 {
     [LoggerMessage(EventId = LogEvents.PoliciesLoaded, Level = LogLevel.Information, Message = "Loaded {Count} policy documents from {Directory} (revision {Revision})")]
     public static partial void PoliciesLoaded(ILogger logger, int count, string directory, string revision);
+
+    [LoggerMessage(EventId = LogEvents.PolicyWarnings, Level = LogLevel.Warning, Message = "Policies of revision {Revision} load with {Count} warnings: {Warnings}")]
+    private static partial void PolicyWarnings(ILogger logger, string revision, int count, string warnings);
+
+    /// <summary>What a loaded set only warns about (an expired exception or allowance: it has no effect), at every (re)load.</summary>
+    public static void WarnAbout(ILogger logger, PolicySet set)
+    {
+        if (set.Warnings.Count > 0) PolicyWarnings(logger, set.Revision, set.Warnings.Count, string.Join("; ", set.Warnings.Take(10)));
+    }
 
     [LoggerMessage(EventId = LogEvents.LedgerOpened, Level = LogLevel.Information, Message = "Opened ledger {Location} with {Size} entries; origin {Origin}, checkpoints verify with {VerifierKey}")]
     public static partial void LedgerOpened(ILogger logger, string location, long size, string origin, string verifierKey);

@@ -6,8 +6,8 @@ namespace Attest.Server.Hosting;
 
 /// <summary>
 /// Watches the policy directory (subdirectories included) and the directory of every file a policy references
-/// elsewhere (keys, trusted roots), and reloads after changes settle (files are often written in several steps; a
-/// Kubernetes ConfigMap swaps a symlink). A new revision (policy files or trust material changed) is recorded in the
+/// elsewhere (keys, trusted roots, Notary trust store certificates and directories), and reloads after changes settle
+/// (files are often written in several steps; a Kubernetes ConfigMap swaps a symlink). A new revision (policy files or trust material changed) is recorded in the
 /// ledger and replaces the current set atomically; an invalid one is refused with every error logged and kept for
 /// <c>/readyz</c>, and the last good set stays in force (an edit never leaves the webhook without policies).
 /// </summary>
@@ -53,7 +53,7 @@ internal sealed partial class PolicyReloader(
     {
         try
         {
-            var load = PolicyDirectoryLoader.Load(directory, trustedRoot.NamedForPolicies());
+            var load = PolicyDirectoryLoader.Load(directory, trustedRoot.NamedForPolicies(), time);
             if (load.Set is not { } set)
             {
                 Refuse(directory, [.. load.Errors.Select(e => e.ToString())]);
@@ -70,6 +70,7 @@ internal sealed partial class PolicyReloader(
             state.Publish(set);
             Telemetry.AttestInstruments.PolicyReloaded(applied: true);
             Log.Reloaded(logger, set.Documents.Count, directory, set.Revision);
+            StartupLog.WarnAbout(logger, set);
             return load.ReferencedPaths;
         }
         catch (PolicyDirectoryException e)
@@ -91,7 +92,8 @@ internal sealed partial class PolicyReloader(
         Log.ReloadRefused(logger, directory, errors.Count, string.Join("; ", errors.Take(10)), state.Current?.Revision ?? "none");
     }
 
-    /// <summary>One recursive watcher on the policy directory, and one on each other directory holding a referenced file.</summary>
+    /// <summary>One recursive watcher on the policy directory, and one on each other directory holding a referenced file
+    /// or referenced itself.</summary>
     private sealed class PolicyWatchers(string directory, Action signal, Action<string, string> failed) : IDisposable
     {
         private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
@@ -101,7 +103,8 @@ internal sealed partial class PolicyReloader(
             var wanted = new HashSet<string>(StringComparer.Ordinal) { directory };
             foreach (var file in referencedFiles)
             {
-                var parent = Path.GetDirectoryName(file);
+                // A referenced directory (a Notary trust store) is watched itself: a certificate added there counts.
+                var parent = Directory.Exists(file) ? file : Path.GetDirectoryName(file);
                 if (parent is null || IsWithin(parent, directory) || wanted.Count > MaxWatchedDirectories) continue;
                 wanted.Add(parent);
             }

@@ -75,9 +75,11 @@ public static class SigningKeyStore
         }
     }
 
-    private static ECDsa Load(string fullPath)
+    private static ECDsa Load(string fullPath) => FromPem(ReadOwnerOnly(fullPath, "signing key"), $"signing key {fullPath}");
+
+    /// <summary>An ECDSA private key from PEM; <paramref name="what"/> names it in the error.</summary>
+    internal static ECDsa FromPem(string pem, string what)
     {
-        var pem = ReadOwnerOnly(fullPath, "signing key");
         var key = ECDsa.Create();
         try
         {
@@ -86,7 +88,7 @@ public static class SigningKeyStore
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
             key.Dispose();
-            throw new StartupException($"signing key {fullPath} is not a PEM ECDSA private key", e);
+            throw new StartupException($"{what} is not a PEM ECDSA private key", e);
         }
         return key;
     }

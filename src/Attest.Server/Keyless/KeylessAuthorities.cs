@@ -11,8 +11,9 @@ namespace Attest.Server.Keyless;
 /// <summary>
 /// Attest's private Sigstore authorities, loaded at start-up: the CA that issues keyless signing certificates (an
 /// operator's chain and key, or a root and intermediate generated on first start), the CT log key whose SCTs those
-/// certificates embed, and the RFC 3161 timestamp authority. Generated material lives in
-/// <c>&lt;DataDirectory&gt;/keys/keyless/</c>: keys owner-only like the ledger key, certificates beside them.
+/// certificates embed, and the RFC 3161 timestamp authority. Generated material lives where <see cref="KeylessMaterial"/>
+/// says: <c>&lt;DataDirectory&gt;/keys/keyless/</c> (keys owner-only like the ledger key, certificates beside them), or
+/// the shared database of a PostgreSQL ledger.
 /// </summary>
 public sealed class KeylessAuthorities(IOptions<KeylessOptions> options, TimeProvider time) : IDisposable
 {
@@ -27,27 +28,29 @@ public sealed class KeylessAuthorities(IOptions<KeylessOptions> options, TimePro
     /// <summary>When the CT log key was created: its validity in the trusted root starts there.</summary>
     public DateTimeOffset CtLogStart { get; private set; }
 
-    public void Initialize(string dataDirectory)
+    /// <summary>Loads the configured authorities and loads (or on first start generates) the rest in <paramref name="material"/>.</summary>
+    public async Task InitializeAsync(KeylessMaterial material, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(dataDirectory, "keys", "keyless");
+        ArgumentNullException.ThrowIfNull(material);
         var now = time.GetUtcNow();
         var settings = options.Value;
 
-        var (ctKey, _) = Key(Path.Combine(directory, "ctlog-key.pem"));
-        CtLog = new CertificateTransparencyLogSigner(ctKey, time);
+        CtLog = new CertificateTransparencyLogSigner(await KeyAsync(material, "ctlog-key.pem", cancellationToken).ConfigureAwait(false), time);
 
         var (caChain, caKey) = settings.Ca.CertificateChainFile is { } caFile
             ? Configured("Ca", caFile, settings.Ca.KeyFile!)
-            : Generated(directory, "ca", "attest keyless CA", now, (root, rootKey, key, notBefore) =>
-                AuthorityCertificates.CreateIntermediate(root, rootKey, key, "CN=attest keyless intermediate, O=attest", notBefore, notBefore.AddYears(10)));
+            : await GeneratedAsync(material, "ca", "attest keyless CA", now, (root, rootKey, key, notBefore) =>
+                AuthorityCertificates.CreateIntermediate(root, rootKey, key, "CN=attest keyless intermediate, O=attest", notBefore, notBefore.AddYears(10)),
+                cancellationToken).ConfigureAwait(false);
         Ca = new CertificateAuthority(caChain, caKey, CtLog, time, settings.CertificateLifetime);
         // Every SCT is for a certificate of this CA, so the CT log's validity starts with the issuing certificate's.
         CtLogStart = caChain[0].NotBefore;
 
         var (tsaChain, tsaKey) = settings.Tsa.CertificateChainFile is { } tsaFile
             ? Configured("Tsa", tsaFile, settings.Tsa.KeyFile!)
-            : Generated(directory, "tsa", "attest timestamp authority", now, (root, rootKey, key, notBefore) =>
-                AuthorityCertificates.CreateTimestamping(root, rootKey, key, "CN=attest timestamping, O=attest", notBefore, notBefore.AddYears(10)));
+            : await GeneratedAsync(material, "tsa", "attest timestamp authority", now, (root, rootKey, key, notBefore) =>
+                AuthorityCertificates.CreateTimestamping(root, rootKey, key, "CN=attest timestamping, O=attest", notBefore, notBefore.AddYears(10)),
+                cancellationToken).ConfigureAwait(false);
         try
         {
             Tsa = new TimestampAuthority(tsaChain, tsaKey, time);
@@ -58,29 +61,27 @@ public sealed class KeylessAuthorities(IOptions<KeylessOptions> options, TimePro
         }
     }
 
-    private (ECDsa Key, bool Created) Key(string path)
+    private async Task<ECDsa> KeyAsync(KeylessMaterial material, string name, CancellationToken cancellationToken)
     {
-        var (key, created) = SigningKeyStore.LoadOrCreate(path);
+        var key = await material.KeyAsync(name, cancellationToken).ConfigureAwait(false);
         _owned.Add(key);
-        return (key, created);
+        return key;
     }
 
     /// <summary>A root (kept only for signing its one subordinate) and the subordinate that does the work, made once.</summary>
-    private (IReadOnlyList<X509Certificate2>, ECDsa) Generated(string directory, string name, string rootName, DateTimeOffset now,
-        Func<X509Certificate2, ECDsa, ECDsa, DateTimeOffset, X509Certificate2> createSubordinate)
+    private async Task<(IReadOnlyList<X509Certificate2>, ECDsa)> GeneratedAsync(KeylessMaterial material, string name, string rootName, DateTimeOffset now,
+        Func<X509Certificate2, ECDsa, ECDsa, DateTimeOffset, X509Certificate2> createSubordinate, CancellationToken cancellationToken)
     {
-        var (rootKey, _) = Key(Path.Combine(directory, $"{name}-root-key.pem"));
-        var (key, _) = Key(Path.Combine(directory, $"{name}-key.pem"));
-        var chainFile = Path.Combine(directory, $"{name}-chain.pem");
-        if (File.Exists(chainFile)) return ReadChain(chainFile, key, name);
-        var notBefore = now.AddMinutes(-5);
-        using var root = AuthorityCertificates.CreateRoot(rootKey, $"CN={rootName}, O=attest", notBefore, notBefore.AddYears(20));
-        var subordinate = createSubordinate(root, rootKey, key, notBefore);
-        var rootCopy = X509CertificateLoader.LoadCertificate(root.RawData);
-        var temporary = chainFile + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temporary, subordinate.ExportCertificatePem() + "\n" + rootCopy.ExportCertificatePem() + "\n");
-        File.Move(temporary, chainFile, overwrite: false);
-        return ([subordinate, rootCopy], key);
+        var rootKey = await KeyAsync(material, $"{name}-root-key.pem", cancellationToken).ConfigureAwait(false);
+        var key = await KeyAsync(material, $"{name}-key.pem", cancellationToken).ConfigureAwait(false);
+        var chain = await material.ChainAsync($"{name}-chain.pem", () =>
+        {
+            var notBefore = now.AddMinutes(-5);
+            using var root = AuthorityCertificates.CreateRoot(rootKey, $"CN={rootName}, O=attest", notBefore, notBefore.AddYears(20));
+            using var subordinate = createSubordinate(root, rootKey, key, notBefore);
+            return subordinate.ExportCertificatePem() + "\n" + root.ExportCertificatePem() + "\n";
+        }, cancellationToken).ConfigureAwait(false);
+        return ReadChain(chain, key, $"the {name} chain in {material.Location}");
     }
 
     private (IReadOnlyList<X509Certificate2>, ECDsa) Configured(string name, string chainFile, string keyFile)
@@ -96,23 +97,31 @@ public sealed class KeylessAuthorities(IOptions<KeylessOptions> options, TimePro
         {
             throw new StartupException($"Attest:Keyless:{name}:KeyFile {keyFile} is not a readable PEM ECDSA private key: {e.Message}", e);
         }
-        return ReadChain(chainFile, key, $"Attest:Keyless:{name}:CertificateChainFile");
+        var what = $"Attest:Keyless:{name}:CertificateChainFile {chainFile}";
+        try
+        {
+            return ReadChain(File.ReadAllText(chainFile), key, what);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{what} cannot be read: {e.Message}", e);
+        }
     }
 
-    private static (IReadOnlyList<X509Certificate2>, ECDsa) ReadChain(string chainFile, ECDsa key, string what)
+    private static (IReadOnlyList<X509Certificate2>, ECDsa) ReadChain(string pem, ECDsa key, string what)
     {
         var chain = new X509Certificate2Collection();
         try
         {
-            chain.ImportFromPemFile(chainFile);
+            chain.ImportFromPem(pem);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        catch (CryptographicException e)
         {
-            throw new StartupException($"{what} {chainFile} cannot be read: {e.Message}", e);
+            throw new StartupException($"{what} cannot be read: {e.Message}", e);
         }
-        if (chain.Count == 0) throw new StartupException($"{what} {chainFile} holds no certificate");
+        if (chain.Count == 0) throw new StartupException($"{what} holds no certificate");
         if (!chain[0].PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
-            throw new StartupException($"{what} {chainFile}: the first certificate is not the key's");
+            throw new StartupException($"{what}: the first certificate is not the key's");
         return ([.. chain], key);
     }
 

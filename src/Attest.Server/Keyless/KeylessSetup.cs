@@ -34,16 +34,20 @@ public static class KeylessSetup
         endpoints.MapTimestampEndpoints();
     }
 
-    /// <summary>Loads (or on first start creates) the CA, CT and TSA material, the issuers' key files and the registered keys.</summary>
-    public static void Initialize(WebApplication app, string dataDirectory)
+    /// <summary>Loads (or on first start creates) the CA, CT and TSA material, the issuers' key files and the registered
+    /// keys. With a shared (PostgreSQL) ledger the generated material is in its database, the same for every replica.</summary>
+    public static async Task InitializeAsync(WebApplication app, string dataDirectory, Secrets.ServerSecrets secrets, CancellationToken cancellationToken)
     {
+        var directory = Path.Combine(dataDirectory, "keys", "keyless");
+        KeylessMaterial material = secrets.Store is { } store ? new KeylessMaterial.Database(store, directory) : new KeylessMaterial.Files(directory);
         try
         {
-            app.Services.GetRequiredService<KeylessAuthorities>().Initialize(dataDirectory);
+            await app.Services.GetRequiredService<KeylessAuthorities>().InitializeAsync(material, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException
+                                       or Npgsql.NpgsqlException or Secrets.SecretStoreException)
         {
-            throw new StartupException($"the keyless CA and TSA in {Path.Combine(dataDirectory, "keys", "keyless")} cannot be opened: {e.Message}", e);
+            throw new StartupException($"the keyless CA and TSA in {material.Location} cannot be opened: {e.Message}", e);
         }
         app.Services.GetRequiredService<OidcTokenValidator>().LoadKeyFiles();
         app.Services.GetRequiredService<RekorLog>().LoadRegisteredKeys();

@@ -18,17 +18,17 @@ public sealed record ManagedKey(string KeyId, string Algorithm, byte[] SubjectPu
 }
 
 /// <summary>
-/// The managed signing keys in <c>&lt;DataDirectory&gt;/keys/signing/</c>: one cosign-format encrypted key file per key
-/// (<c>&lt;created&gt;-&lt;keyid&gt;.key</c>, owner-only), the newest one active. Creation and rotation are ledger entries.
+/// The managed signing keys, newest active: in <c>&lt;DataDirectory&gt;/keys/signing/</c> (one cosign-format encrypted file
+/// per key) on the SQLite ledger, in the shared database on PostgreSQL (<see cref="ManagedKeyStorage"/>), where a key
+/// rotated through any replica is loaded by every other within seconds (<see cref="ReloadAsync"/>). Creation and
+/// rotation are ledger entries, written before the key can sign anything.
 /// </summary>
 public sealed class ManagedKeyRing(AuditLedger ledger, TimeProvider time)
 {
-    private const string FileTimeFormat = "yyyyMMdd'T'HHmmssfff'Z'";
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _rotating = new(1, 1);
     private IReadOnlyList<ManagedKey> _keys = [];
-    private string _directory = "";
-    private byte[] _password = [];
+    private ManagedKeyStorage _storage = null!;
     private string _algorithm = SigningOptions.EcdsaP256;
 
     /// <summary>Newest first; the first is the active key.</summary>
@@ -43,26 +43,50 @@ public sealed class ManagedKeyRing(AuditLedger ledger, TimeProvider time)
     public ManagedKey Active => Keys is [var first, ..] ? first : throw new InvalidOperationException("no managed signing key is loaded");
 
     /// <summary>Loads every key; creates the first one when there is none.</summary>
-    public async Task InitializeAsync(string directory, byte[] password, string algorithm, CancellationToken cancellationToken)
+    public async Task InitializeAsync(ManagedKeyStorage storage, string algorithm, CancellationToken cancellationToken)
     {
-        _directory = directory;
-        _password = password;
+        ArgumentNullException.ThrowIfNull(storage);
+        _storage = storage;
         _algorithm = algorithm;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
-        else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var keys = Directory.GetFiles(directory, "*.key").Order(StringComparer.Ordinal).Reverse().Select(Load).ToList();
+        await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        if (Keys.Count == 0)
+        {
+            await CreateAsync(LedgerEntryKinds.KeyCreated, null, first: true, cancellationToken).ConfigureAwait(false);
+            // Another replica may have created the first key at the same moment: use whichever was stored.
+            await ReloadAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads the keys again (another replica rotated); keys already loaded are kept as they are.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var stored = await _storage.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var known = Keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal);
+        var keys = new List<ManagedKey>(stored.Count);
+        foreach (var (created, pkcs8) in stored)
+        {
+            try
+            {
+                var key = FromPkcs8(pkcs8, created);
+                keys.Add(known.TryGetValue(key.KeyId, out var loaded) ? loaded : key);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(pkcs8);
+            }
+        }
+        keys = [.. keys.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.KeyId, StringComparer.Ordinal)];
         lock (_lock) _keys = keys;
-        if (keys.Count == 0) await CreateAsync(LedgerEntryKinds.KeyCreated, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates a new active key; the previous one is kept (retired) so its signatures still verify.</summary>
     public async Task<ManagedKey> RotateAsync(string by, CancellationToken cancellationToken)
     {
-        // One rotation at a time: each names the key it retires, and file names must not collide.
+        // One rotation at a time in this process: each names the key it retires.
         await _rotating.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await CreateAsync(LedgerEntryKinds.KeyRotated, by, cancellationToken).ConfigureAwait(false);
+            return await CreateAsync(LedgerEntryKinds.KeyRotated, by, first: false, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -70,7 +94,7 @@ public sealed class ManagedKeyRing(AuditLedger ledger, TimeProvider time)
         }
     }
 
-    private async Task<ManagedKey> CreateAsync(string kind, string? by, CancellationToken cancellationToken)
+    private async Task<ManagedKey> CreateAsync(string kind, string? by, bool first, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         byte[] pkcs8;
@@ -98,34 +122,16 @@ public sealed class ManagedKeyRing(AuditLedger ledger, TimeProvider time)
             Details = LedgerEntry.DetailsFrom(details),
         }, cancellationToken).ConfigureAwait(false);
 
-        var path = Path.Combine(_directory, $"{now.UtcDateTime.ToString(FileTimeFormat, CultureInfo.InvariantCulture)}-{key.KeyId[..16]}.key");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        await using (var stream = new FileStream(path, options))
-        {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(CosignKeyFile.Encrypt(pkcs8, _password)), cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-        }
-        CryptographicOperations.ZeroMemory(pkcs8);
-        lock (_lock) _keys = [key, .. _keys];
-        return key;
-    }
-
-    private ManagedKey Load(string path)
-    {
-        var name = Path.GetFileNameWithoutExtension(path);
-        if (!DateTimeOffset.TryParseExact(name.Split('-')[0], FileTimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var created))
-            throw new InvalidDataException($"managed key file {path} is not named <created>-<keyid>.key");
-        if (!CosignKeyFile.TryDecrypt(File.ReadAllText(path), _password, out var pkcs8, out var error))
-            throw new InvalidDataException($"managed key file {path} cannot be opened: {error}");
         try
         {
-            return FromPkcs8(pkcs8, created);
+            await _storage.SaveAsync(now, key.KeyId, pkcs8, first, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             CryptographicOperations.ZeroMemory(pkcs8);
         }
+        lock (_lock) _keys = [key, .. _keys.Where(k => k.KeyId != key.KeyId)];
+        return key;
     }
 
     private static ManagedKey FromPkcs8(byte[] pkcs8, DateTimeOffset created)

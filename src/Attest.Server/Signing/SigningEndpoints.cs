@@ -6,6 +6,7 @@ using Attest.Core;
 using Attest.Oci;
 using Attest.Server.Api;
 using Attest.Server.Auth;
+using Attest.Sigstore.Cosign;
 using Attest.Sigstore.Signing;
 
 namespace Attest.Server.Signing;
@@ -26,13 +27,13 @@ public static class SigningEndpoints
         api.MapPost("/signatures", SignAsync)
             .WithName("CreateSignature").WithTags("signing").RequireAuthorization(Scopes.Sign)
             .Accepts<SignatureRequest>("application/json")
-            .Produces<IssuedBundleResponse>(StatusCodes.Status201Created)
+            .Produces<IssuedBundleResponse>(StatusCodes.Status201Created, "application/json", BundleMediaType)
             .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status502BadGateway);
         api.MapPost("/attestations", AttestAsync)
             .WithName("CreateAttestation").WithTags("signing").RequireAuthorization(Scopes.Sign)
             .Accepts<AttestationRequest>("application/json")
-            .Produces<IssuedBundleResponse>(StatusCodes.Status201Created)
+            .Produces<IssuedBundleResponse>(StatusCodes.Status201Created, "application/json", BundleMediaType)
             .ProducesBodyProblems()
             .ProducesProblem(StatusCodes.Status502BadGateway);
         // Public: it holds only public keys, and Sigstore clients fetch it (and the signing config) without a token.
@@ -67,7 +68,7 @@ public static class SigningEndpoints
         try
         {
             var issued = await signing.SignDigestAsync(digest.Value, AttestClaims.ClientIdOf(context.User), request.Artifact, context.RequestAborted).ConfigureAwait(false);
-            return Issued(issued);
+            return Issued(context, issued);
         }
         catch (NotSupportedException e)
         {
@@ -116,7 +117,7 @@ public static class SigningEndpoints
         {
             return PushFailed(e, image, [referrer, legacy], pushed, "signature");
         }
-        return Issued((referrer ?? legacy)!, pushed);
+        return Issued(context, (referrer ?? legacy)!, pushed);
     }
 
     private static async Task<IResult> AttestAsync(HttpContext context, SigningService signing, RegistryPublisher publisher)
@@ -159,7 +160,7 @@ public static class SigningEndpoints
         var name = request.Subject?.Name ?? target?.Image.Name ?? digest.ToString();
         var statement = StatementWriter.Write([(name, digest)], request.PredicateType, predicate);
         var issued = await signing.SignStatementAsync(statement, digest, request.Subject?.Name ?? target?.Image.Name, request.PredicateType, AttestClaims.ClientIdOf(context.User), context.RequestAborted).ConfigureAwait(false);
-        if (target is null) return Issued(issued);
+        if (target is null) return Issued(context, issued);
 
         var image = target.Image;
         var pushed = new PushedArtifacts($"{image.Name}@{digest}", null, null, null, null);
@@ -178,7 +179,7 @@ public static class SigningEndpoints
         {
             return PushFailed(e, image, [issued], pushed, "attestation");
         }
-        return Issued(issued, pushed);
+        return Issued(context, issued, pushed);
     }
 
     private sealed record PushTarget(ImageReference Image, bool Referrer, bool Legacy);
@@ -229,12 +230,28 @@ public static class SigningEndpoints
             $"(log index {indexes}) but is not fully attached to the image: {state}. Sign again to retry the push.");
     }
 
-    private static IResult Issued(IssuedBundle issued, PushedArtifacts? pushed = null)
+    /// <summary>The issued bundle with where it is in the ledger; or, for a client that asks for the Sigstore bundle
+    /// media type, the bare bundle that verifiers take as it is (log index and key id then in response headers).</summary>
+    private static IResult Issued(HttpContext context, IssuedBundle issued, PushedArtifacts? pushed = null)
     {
+        if (WantsBareBundle(context.Request))
+        {
+            context.Response.Headers[LogIndexHeader] = issued.LogIndex.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers[KeyIdHeader] = issued.KeyId;
+            return Results.Text(System.Text.Encoding.UTF8.GetString(issued.Bundle), BundleMediaType, contentEncoding: null, statusCode: StatusCodes.Status201Created);
+        }
         using var bundle = JsonDocument.Parse(issued.Bundle);
         return Results.Json(new IssuedBundleResponse(bundle.RootElement.Clone(), issued.LogIndex, issued.KeyId, pushed),
             SigningJsonContext.Default.IssuedBundleResponse, statusCode: StatusCodes.Status201Created);
     }
+
+    /// <summary>The media type of the bundles Attest issues (Sigstore bundle v0.3).</summary>
+    public const string BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    public const string LogIndexHeader = "Attest-Log-Index";
+    public const string KeyIdHeader = "Attest-Key-Id";
+
+    private static bool WantsBareBundle(HttpRequest request) =>
+        request.GetTypedHeaders().Accept.Any(a => string.Equals(a.MediaType.Value, BundleMediaType, StringComparison.OrdinalIgnoreCase) && a.Quality is not 0);
 
     private static IResult Invalid(string detail) => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid request", detail);
 }

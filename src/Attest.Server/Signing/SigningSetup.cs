@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Attest.Ledger;
+using Attest.Oci;
 using Attest.Server.Hosting;
+using Attest.Server.Secrets;
 using Microsoft.Extensions.Options;
 
 namespace Attest.Server.Signing;
@@ -20,16 +22,26 @@ public static class SigningSetup
     }
 
     /// <summary>Opens the managed keys (creating the first one) and dates the log for Attest's trusted root; registers
-    /// both, finished.</summary>
+    /// both, finished. With a shared ledger the keys are in its database, and reloaded when another replica rotates.</summary>
     public static async Task OpenSigningAsync(IServiceCollection services, AuditLedger ledger, ServiceKeys serviceKeys, SigningOptions options, string ledgerOrigin,
-        string dataDirectory, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+        string dataDirectory, ServerSecrets secrets, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
     {
         var keysDirectory = Path.Combine(dataDirectory, "keys", "signing");
+        var location = secrets.Store?.Location ?? keysDirectory;
         try
         {
-            var password = options.KeyPassword is { } configured ? Encoding.UTF8.GetBytes(configured) : DevelopmentPassword(dataDirectory, logger);
             var ring = new ManagedKeyRing(ledger, time);
-            await ring.InitializeAsync(keysDirectory, password, options.Algorithm, cancellationToken).ConfigureAwait(false);
+            if (secrets.Store is { } store)
+            {
+                // Shared by every replica; a rotation through any of them is loaded here within seconds.
+                await ring.InitializeAsync(new ManagedKeyStorage.Database(store), options.Algorithm, cancellationToken).ConfigureAwait(false);
+                secrets.Subscribe(ring.ReloadAsync);
+            }
+            else
+            {
+                var password = options.KeyPassword is { } configured ? Encoding.UTF8.GetBytes(configured) : DevelopmentPassword(dataDirectory, logger);
+                await ring.InitializeAsync(new ManagedKeyStorage.Files(keysDirectory, password), options.Algorithm, cancellationToken).ConfigureAwait(false);
+            }
             services.AddSingleton(ring);
 
             var logStart = default(DateTimeOffset);
@@ -39,9 +51,10 @@ public static class SigningSetup
             services.AddSingleton(provider => new AttestTrustedRoot(serviceKeys, provider.GetRequiredService<Keyless.KeylessAuthorities>(), options, ledgerOrigin,
                 logStart, provider.GetRequiredService<IOptions<Identity.KeylessOptions>>().Value));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or CryptographicException or SecretStoreException
+                                       or Npgsql.NpgsqlException)
         {
-            throw new StartupException($"managed signing keys in {keysDirectory} cannot be opened: {e.Message}", e);
+            throw new StartupException($"managed signing keys in {location} cannot be opened: {e.Message}", e);
         }
     }
 

@@ -38,12 +38,13 @@ public static class SumDbSetup
     }
 
     /// <summary>Loads (or creates) the database key, opens its log beside the ledger and the upstream client.</summary>
-    public static async Task InitializeSumDbAsync(WebApplication app, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
+    public static async Task InitializeSumDbAsync(WebApplication app, string dataDirectory, Secrets.ServerSecrets secrets, ILogger logger, CancellationToken cancellationToken)
     {
         var options = app.Services.GetRequiredService<IOptions<SumDbOptions>>().Value;
         var server = app.Services.GetRequiredService<IOptions<AttestServerOptions>>().Value;
         var holder = app.Services.GetRequiredService<SumDbHolder>();
-        var signer = LoadOrCreateKey(Path.GetFullPath(options.KeyPath ?? Path.Combine(dataDirectory, "keys", "sumdb-key")), options.Name);
+        var signer = await LoadOrCreateKeyAsync(Path.GetFullPath(options.KeyPath ?? Path.Combine(dataDirectory, "keys", "sumdb-key")),
+            options.KeyPath is null ? secrets.Store : null, options.Name, cancellationToken).ConfigureAwait(false);
 
         var ledgerPath = Path.GetFullPath(server.Ledger.Path ?? Path.Combine(dataDirectory, "ledger.db"));
         try
@@ -91,22 +92,25 @@ public static class SumDbSetup
         return null;
     }
 
-    /// <summary>The database's Ed25519 note key in Go's signer-key form, created owner-only on first start. Its name is
-    /// the database's: a key made for another name is refused rather than silently serving a second database.</summary>
-    private static Ed25519NoteSigner LoadOrCreateKey(string path, string name)
+    /// <summary>The database's Ed25519 note key in Go's signer-key form: a file created owner-only on first start, or,
+    /// with a shared (PostgreSQL) ledger and no configured path, one secret in its database that every replica uses. Its
+    /// name is the database's: a key made for another name is refused rather than silently serving a second database.</summary>
+    private static async Task<Ed25519NoteSigner> LoadOrCreateKeyAsync(string path, Secrets.SecretStore? shared, string name, CancellationToken cancellationToken)
     {
+        var place = shared is null ? $"checksum database key {path}" : $"the checksum database key in {shared.Location}";
         try
         {
-            if (!File.Exists(path)) SigningKeyStore.WriteOwnerOnly(path, new Ed25519NoteSigner(name, Ed25519.GenerateSeed()).ToPrivateKeyString() + "\n");
-            var signer = Ed25519NoteSigner.FromPrivateKeyString(SigningKeyStore.ReadOwnerOnly(path, "checksum database key").Trim());
+            var signer = Ed25519NoteSigner.FromPrivateKeyString(shared is null
+                ? Secrets.SignerKeys.LoadOrCreateFile(path, name, "checksum database key")
+                : await Secrets.SignerKeys.LoadOrCreateSharedAsync(shared, Secrets.ServerSecrets.Kinds.SumDbKey, path, name, "checksum database key", cancellationToken).ConfigureAwait(false));
             if (signer.Name != name)
-                throw new StartupException($"checksum database key {path} is for the database '{signer.Name}', but {SumDbOptions.Section}:Name is '{name}' " +
+                throw new StartupException($"{place} is for the database '{signer.Name}', but {SumDbOptions.Section}:Name is '{name}' " +
                                            "(the name is part of the key the go command trusts; use another KeyPath for another database)");
             return signer;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException or Npgsql.NpgsqlException or Secrets.SecretStoreException)
         {
-            throw new StartupException($"checksum database key {path} cannot be used: {e.Message}", e);
+            throw new StartupException($"{place} cannot be used: {e.Message}", e);
         }
     }
 }

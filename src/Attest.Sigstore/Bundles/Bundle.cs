@@ -94,7 +94,12 @@ public sealed partial class Bundle
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException) // InvalidOperationException: invalid UTF-8 or a lone surrogate inside a string
         {
-            return Fail(SigstoreCodes.BundleMalformed, $"The bundle is not valid JSON for a Sigstore bundle: {e.Message}", out finding);
+            // A whole POST /v1/signatures response ({"bundle": …, "logIndex": …}) is the likeliest wrong input: say so.
+            var described = e is JsonException jsonError ? Attest.Core.Json.JsonErrors.Describe(jsonError, SigstoreJsonContext.Default.BundleJson) : $"is not valid JSON: {e.Message}";
+            var hint = described.StartsWith("has an unknown field 'bundle' at $", StringComparison.Ordinal) && !described.StartsWith("has an unknown field 'bundle' at $.", StringComparison.Ordinal)
+                ? "; this looks like an API response that holds the bundle: pass its \"bundle\" member (jq .bundle), or ask for Accept: application/vnd.dev.sigstore.bundle.v0.3+json"
+                : "";
+            return Fail(SigstoreCodes.BundleMalformed, $"The bundle {described}{hint}.", out finding);
         }
         if (dto is null) return Fail(SigstoreCodes.BundleMalformed, "The bundle is JSON null.", out finding);
 

@@ -10,8 +10,8 @@ namespace Attest.Sigstore.Signing;
 /// <summary>
 /// Signs content and builds a Sigstore bundle v0.3 (<see cref="MediaType"/>): a DSSE envelope (logged as Rekor
 /// <c>dsse</c> 0.0.1) or a message signature over an artifact digest (logged as <c>hashedrekord</c> 0.0.1), the
-/// signer's verification material, and the transparency log entry with its SET, inclusion proof and checkpoint.
-/// Returns the bundle JSON (protobuf-specs proto3 JSON mapping). Thread-safe if the log is.
+/// signer's verification material, the transparency log entry with its SET, inclusion proof and checkpoint, and, with
+/// a timestamper, an RFC 3161 timestamp over the signature. Returns the bundle JSON (protobuf-specs proto3 JSON mapping). Thread-safe if the log is.
 /// </summary>
 public sealed class BundleBuilder
 {
@@ -19,16 +19,19 @@ public sealed class BundleBuilder
 
     private readonly ITransparencyLog _log;
     private readonly SigstoreLimits _limits;
+    private readonly ISignatureTimestamper? _timestamper;
 
     /// <summary>Base64 '+' and the checkpoint's em dash stay unescaped, as other Sigstore clients write them.</summary>
     internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
     /// <param name="limits">The limits verifiers apply; the builder refuses content they would reject.</param>
-    public BundleBuilder(ITransparencyLog log, SigstoreLimits? limits = null)
+    /// <param name="timestamper">A timestamp authority (keyless signing: the time the short-lived certificate was valid); none: the log's integrated time alone.</param>
+    public BundleBuilder(ITransparencyLog log, SigstoreLimits? limits = null, ISignatureTimestamper? timestamper = null)
     {
         ArgumentNullException.ThrowIfNull(log);
         _log = log;
         _limits = limits ?? SigstoreLimits.Default;
+        _timestamper = timestamper;
     }
 
     /// <summary>Signs an in-toto Statement (JSON bytes) as a DSSE envelope of type <c>application/vnd.in-toto+json</c>.</summary>
@@ -49,8 +52,10 @@ public sealed class BundleBuilder
         var bytes = payload.ToArray();
         var signature = signer.SignData(Pae.Encode(payloadType, bytes));
         var envelope = new DsseEnvelope(payloadType, bytes, [new DsseSignature(signature, null)]);
-        var entry = await _log.AppendAsync(RekorEntryBodies.Dsse(envelope, signer.VerifierPem), cancellationToken).ConfigureAwait(false);
-        return Write(signer, entry, w =>
+        var timestamp = await TimestampAsync(signature, cancellationToken).ConfigureAwait(false);
+        var entry = await _log.AppendAsync(RekorEntryBodies.Dsse(envelope, signer.VerifierPem), RekorEntryBodies.DsseProposal(envelope, signer.VerifierPem),
+            cancellationToken).ConfigureAwait(false);
+        return Write(signer, entry, timestamp, w =>
         {
             w.WriteStartObject("dsseEnvelope");
             RekorEntryBodies.WriteEnvelopeMembers(w, envelope);
@@ -75,8 +80,11 @@ public sealed class BundleBuilder
     private async Task<byte[]> SignMessageAsync(BundleSigner signer, Digest digest, byte[] signature, CancellationToken cancellationToken)
     {
         if (digest.Algorithm != "sha256") throw new ArgumentException($"message signatures are over SHA-256 digests, not {digest.Algorithm}", nameof(digest));
-        var entry = await _log.AppendAsync(RekorEntryBodies.HashedRekord(digest, signature, signer.VerifierPem), cancellationToken).ConfigureAwait(false);
-        return Write(signer, entry, w =>
+        var timestamp = await TimestampAsync(signature, cancellationToken).ConfigureAwait(false);
+        // A hashedrekord proposal is its canonical body.
+        var body = RekorEntryBodies.HashedRekord(digest, signature, signer.VerifierPem);
+        var entry = await _log.AppendAsync(body, body, cancellationToken).ConfigureAwait(false);
+        return Write(signer, entry, timestamp, w =>
         {
             w.WriteStartObject("messageSignature");
             w.WriteStartObject("messageDigest");
@@ -88,7 +96,10 @@ public sealed class BundleBuilder
         });
     }
 
-    private static byte[] Write(BundleSigner signer, TransparencyLogEntry entry, Action<Utf8JsonWriter> content)
+    private async Task<byte[]?> TimestampAsync(byte[] signature, CancellationToken cancellationToken) =>
+        _timestamper is null ? null : await _timestamper.TimestampAsync(signature, cancellationToken).ConfigureAwait(false);
+
+    private static byte[] Write(BundleSigner signer, TransparencyLogEntry entry, byte[]? timestamp, Action<Utf8JsonWriter> content)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, WriterOptions))
@@ -112,6 +123,16 @@ public sealed class BundleBuilder
             w.WriteStartArray("tlogEntries");
             WriteEntry(w, entry);
             w.WriteEndArray();
+            if (timestamp is not null)
+            {
+                w.WriteStartObject("timestampVerificationData");
+                w.WriteStartArray("rfc3161Timestamps");
+                w.WriteStartObject();
+                w.WriteString("signedTimestamp", Convert.ToBase64String(timestamp));
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
             content(w);
             w.WriteEndObject();

@@ -73,6 +73,27 @@ public static class RekorEntryBodies
         });
     }
 
+    /// <summary>The dsse 0.0.1 entry a Rekor v1 client proposes: <c>spec.proposedContent</c> with the envelope as a JSON
+    /// string and the verifier (base64 PEM); Rekor derives the stored body (<see cref="Dsse"/>) from it.</summary>
+    public static byte[] DsseProposal(DsseEnvelope envelope, string verifierPem)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var envelopeJson = Encoding.UTF8.GetString(CanonicalEnvelope(envelope));
+        return Write(w =>
+        {
+            w.WriteString("apiVersion", "0.0.1");
+            w.WriteString("kind", "dsse");
+            w.WriteStartObject("spec");
+            w.WriteStartObject("proposedContent");
+            w.WriteString("envelope", envelopeJson);
+            w.WriteStartArray("verifiers");
+            w.WriteStringValue(Convert.ToBase64String(Encoding.UTF8.GetBytes(verifierPem)));
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+    }
+
     /// <summary>RFC 8785 JSON of the envelope as the bundle carries it (<c>payload</c>, <c>payloadType</c>, <c>signatures[{sig[, keyid]}]</c>).</summary>
     public static byte[] CanonicalEnvelope(DsseEnvelope envelope) => Write(w => WriteEnvelopeMembers(w, envelope));
 

@@ -201,17 +201,7 @@ internal static class CertificatePaths
         {
             var key = _keys[signerIndex];
             if (key is null) return false;
-            SignatureScheme? scheme = certificate.SignatureAlgorithmOid switch
-            {
-                "1.2.840.10045.4.3.2" => SignatureScheme.EcdsaSha256,
-                "1.2.840.10045.4.3.3" => SignatureScheme.EcdsaSha384,
-                "1.2.840.10045.4.3.4" => SignatureScheme.EcdsaSha512,
-                "1.2.840.113549.1.1.11" => SignatureScheme.RsaPkcs1Sha256,
-                "1.2.840.113549.1.1.12" => SignatureScheme.RsaPkcs1Sha384,
-                "1.2.840.113549.1.1.13" => SignatureScheme.RsaPkcs1Sha512,
-                "1.3.101.112" => SignatureScheme.Ed25519,
-                _ => null,
-            };
+            var scheme = certificate.SignatureScheme;
             return scheme is not null && key.VerifyData(certificate.TbsCertificate.Span, certificate.Signature.Span, scheme.Value);
         }
     }

@@ -35,5 +35,9 @@ public sealed record VerificationResult
 
     public string? Issuer { get; init; }
 
+    /// <summary>Failures a verification policy only logs, for evidence that verified nonetheless (a Notary verification
+    /// level below strict); never set on a failure.</summary>
+    public IReadOnlyList<Finding> Logged { get; init; } = [];
+
     public static VerificationResult Fail(Finding finding) => new() { Failure = finding };
 }

@@ -131,8 +131,7 @@ public sealed class GoProxyClientTests : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        _listener.Close(); // not Stop first: see StaticFileServer.DisposeAsync
         _dir.Dispose();
     }
 }

@@ -51,8 +51,7 @@ public sealed class SumDbClientTests
 
         public async ValueTask DisposeAsync()
         {
-            _listener.Stop();
-            _listener.Close();
+            _listener.Close(); // not Stop first: see StaticFileServer.DisposeAsync
             await _loop;
         }
     }

@@ -47,7 +47,7 @@ internal sealed class EvaluatorRig : IDisposable
 
     public PolicySet Load()
     {
-        var (set, errors) = PolicyDirectoryLoader.Load(Directory.Path);
+        var (set, errors) = PolicyDirectoryLoader.Load(Directory.Path, time: Time);
         Assert.True(set is not null, string.Join("\n", errors));
         return set;
     }

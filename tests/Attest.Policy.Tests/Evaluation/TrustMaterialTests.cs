@@ -65,6 +65,72 @@ public sealed class TrustMaterialTests : IDisposable
         Assert.Contains(Path.GetFullPath(Path.Combine(_rig.Directory.Path, "..", "elsewhere", "missing.pub")), load.ReferencedPaths);
     }
 
+    private const string NotaryStorePolicy = """
+          signatures:
+            authorities: [{name: vendor, notation: {trustStore: [../vendor-store], trustedIdentities: ["*"]}}]
+        """;
+
+    /// <summary>A self-signed CA certificate, as PEM, for a trust store.</summary>
+    private static string RootCertificate(string name)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"C=US, ST=WA, O=Vendor, CN={name}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return certificate.ExportCertificatePem();
+    }
+
+    [Fact]
+    public void Notary_trust_store_files_are_part_of_the_revision_and_their_directory_is_watched()
+    {
+        var store = Path.GetFullPath(Path.Combine(_rig.Directory.Path, "..", "vendor-store"));
+        Directory.CreateDirectory(store);
+        try
+        {
+            File.WriteAllText(Path.Combine(store, "root.pem"), RootCertificate("first"));
+            var first = _rig.Policies(EvaluatorRig.Policy("p", NotaryStorePolicy));
+            var load = PolicyDirectoryLoader.Load(_rig.Directory.Path);
+            Assert.Contains(store, load.ReferencedPaths);
+            Assert.Contains(first.Files, f => f.Path == Path.Combine(store, "root.pem") && f.Role.EndsWith("certificate", StringComparison.Ordinal));
+            Assert.Equal(first.Revision, _rig.Load().Revision);
+
+            File.WriteAllText(Path.Combine(store, "root.pem"), RootCertificate("replaced"));
+            var replaced = _rig.Load();
+            Assert.NotEqual(first.Revision, replaced.Revision);
+
+            File.WriteAllText(Path.Combine(store, "second.crt"), RootCertificate("second"));
+            var added = _rig.Load();
+            Assert.NotEqual(replaced.Revision, added.Revision);
+            Assert.Equal(2, ((Model.NotationAuthority)added.ImagePolicies[0].Authorities["vendor"]).TrustPolicy.TrustStore
+                .Certificates(Notation.Trust.TrustStoreType.CertificateAuthority).Count);
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_trust_store_holding_a_link_or_a_named_pipe_fails_the_load_without_opening_it()
+    {
+        var store = _rig.Directory.Combine("store");
+        Directory.CreateDirectory(store);
+        File.WriteAllText(_rig.Directory.Combine("elsewhere.pem"), RootCertificate("elsewhere"));
+        File.CreateSymbolicLink(Path.Combine(store, "link.pem"), _rig.Directory.Combine("elsewhere.pem"));
+        using (var mkfifo = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mkfifo", [Path.Combine(store, "pipe.crt")]) { UseShellExecute = false })!)
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+        File.WriteAllText(_rig.Directory.Combine("policies.yaml"), EvaluatorRig.Policy("p", NotaryStorePolicy.Replace("../vendor-store", "store", StringComparison.Ordinal)));
+
+        // Run aside: a load that opened the pipe would block until a writer came, which none does.
+        var load = await Task.Run(() => PolicyDirectoryLoader.Load(_rig.Directory.Path)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Null(load.Set);
+        Assert.Contains(load.Errors, e => e.Message.Contains("store/link.pem is a symbolic link", StringComparison.Ordinal));
+        Assert.Contains(load.Errors, e => e.Message.Contains("store/pipe.crt is not a regular file (a named pipe)", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Verifiers_are_shared_by_trusted_root_content_and_bounded_however_often_roots_change()
     {
@@ -102,7 +168,7 @@ public sealed class TrustMaterialTests : IDisposable
             """));
         var (set, errors) = PolicyDirectoryLoader.Load(_rig.Directory.Path);
         Assert.Null(set);
-        Assert.Contains(errors, e => e.Message.Contains("authority 'unused' is declared but no signature or attestation requirement names it", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Message.Contains("authority 'unused' is declared but no signature, attestation or vulnerability requirement names it", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -24,6 +24,31 @@ internal static class AdmissionRequests
         return review;
     }
 
+    /// <summary>Posts the pod of 02_pod.json with <paramref name="image"/> (in <paramref name="namespace"/> when given) to
+    /// the validating webhook and returns its <c>response</c>.</summary>
+    public static async Task<JsonElement> ValidateImageAsync(HttpClient client, string image, string? @namespace = null)
+    {
+        var review = Load("02_pod.json").WithImage("/spec/containers/0/image", image);
+        if (@namespace is not null)
+        {
+            review["request"]!["namespace"] = @namespace;
+            review["request"]!["object"]!["metadata"]!["namespace"] = @namespace;
+        }
+        var (status, body) = await PostAsync(client, "admission/validate", review);
+        Assert.Equal(200, status);
+        return body.RootElement.GetProperty("response").Clone();
+    }
+
+    public static void AssertAllowed(JsonElement response) =>
+        Assert.True(response.GetProperty("allowed").GetBoolean(), response.TryGetProperty("status", out var s) ? s.GetProperty("message").GetString() : "denied");
+
+    /// <summary>The denial message of a response that must be a denial.</summary>
+    public static string DeniedMessage(JsonElement response)
+    {
+        Assert.False(response.GetProperty("allowed").GetBoolean(), "expected a denial");
+        return response.GetProperty("status").GetProperty("message").GetString()!;
+    }
+
     public static async Task<(int Status, JsonDocument Body)> PostAsync(HttpClient client, string path, JsonObject review) =>
         await PostRawAsync(client, path, Encoding.UTF8.GetBytes(review.ToJsonString()));
 

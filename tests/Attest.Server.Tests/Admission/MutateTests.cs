@@ -117,7 +117,7 @@ public sealed class MutateTests(RegistryFixture registry) : IAsyncLifetime
 
     [Theory]
     [InlineData("{\"apiVersion\":", "not valid JSON")]
-    [InlineData("[]", "not valid JSON")]
+    [InlineData("[]", "wrong type")]
     [InlineData("{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}", "expected apiVersion admission.k8s.io/v1")]
     [InlineData("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}", "has no request")]
     [InlineData("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"operation\":\"CREATE\"}}", "has no uid")]

@@ -66,6 +66,23 @@ internal sealed class TestImageRegistry(string host, IRegistryCredentialProvider
         static string manifestDigestTag() => "bundle-" + Guid.NewGuid().ToString("N");
     }
 
+    /// <summary>Attaches a Notary Project signature envelope (<c>application/jose+json</c> or <c>application/cose</c>) to
+    /// <paramref name="subject"/> as notation does: a manifest of artifactType <c>application/vnd.cncf.notary.signature</c>
+    /// with the empty config, the envelope as its only layer, the subject, and the chain thumbprint annotation.</summary>
+    public async Task AttachNotationSignatureAsync(string repository, Digest subject, string envelopeMediaType, byte[] envelope, IReadOnlyList<byte[]>? chain = null)
+    {
+        var subjectManifest = await Client.GetManifestAsync(ImageReference.Parse($"{host}/{repository}@{subject}"));
+        var layerDigest = await Client.PushBlobAsync(host, repository, envelope);
+        await Client.PushBlobAsync(host, repository, ManifestWriter.EmptyJson);
+        var annotations = new Dictionary<string, string>
+        {
+            ["io.cncf.notary.x509chain.thumbprint#S256"] = "[" + string.Join(",", (chain ?? []).Select(c => "\"" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(c)) + "\"")) + "]",
+        };
+        var manifest = ManifestWriter.Write(ManifestWriter.EmptyConfig, [new Descriptor(envelopeMediaType, layerDigest, envelope.Length)],
+            new Descriptor(subjectManifest.MediaType, subject, subjectManifest.Content.Length), "application/vnd.cncf.notary.signature", annotations);
+        await Client.PushReferrerAsync(host, repository, manifest);
+    }
+
     /// <summary>Pushes a legacy cosign signature the way cosign lays it out: a manifest under the tag
     /// <c>sha256-&lt;hex&gt;.sig</c> whose layer is the simple-signing payload, with the signature and Rekor bundle
     /// as annotations.</summary>

@@ -56,6 +56,12 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
     [InlineData("kind=hashedrekord", new long[] { 11, 12 })]
     [InlineData("client=ci-release", new long[] { 11, 12 })]
     [InlineData("image=registry.example.com/prod/api:v2", new long[] { 2, 3, 6, 7, 8 })]
+    // Image search by canonical repository: every tag and digest of it, in any spelling; a prefix is not a repository.
+    [InlineData("image=REGISTRY.example.com/prod/api", new long[] { 2, 3, 6, 7, 8 })]
+    [InlineData("image=registry.example.com/prod/api@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", new long[] { 2, 3, 6, 7, 8 })]
+    [InlineData("image=registry.example.com/prod/api@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", new long[0])]
+    [InlineData("image=registry.example.com/prod/app&verdict=warn", new long[] { 4, 5 })]
+    [InlineData("image=registry.example.com/prod/ap", new long[0])]
     [InlineData("digest=sha256:cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc", new long[] { 11 })]
     [InlineData("digest=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa&kind=admission.decision", new long[] { 0, 1, 4, 5, 9, 10 })]
     [InlineData("from=2026-11-19T00:00:00Z&to=2026-11-20T00:00:00Z", new long[] { 4, 5, 6 })]
@@ -97,6 +103,7 @@ public sealed class AuditApiTests(SeededLedgerServer seeded) : IClassFixture<See
 
     [Theory]
     [InlineData("v1/ledger/entries?limit=0", "'limit' must be between 1 and 1000")]
+    [InlineData("v1/ledger/entries?image=r.example/a@sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb&digest=sha256:aa", "'image' names digest sha256:bbbb")]
     [InlineData("v1/ledger/entries?limit=1001", "'limit' must be between 1 and 1000")]
     [InlineData("v1/ledger/entries?limit=ten", "'limit' must be a non-negative integer")]
     [InlineData("v1/ledger/entries?cursor=-1", "'cursor' must be a non-negative integer")]

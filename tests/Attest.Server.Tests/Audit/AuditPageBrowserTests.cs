@@ -24,8 +24,11 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
         using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var wrongKey = NoteVerifierKey.ForEcdsa(SeededLedgerServer.Origin, stranger.ExportSubjectPublicKeyInfo()).ToString();
         var token = await AuditAccess.TokenAsync(seeded.Server);
+        using var screenshots = new TempDirectory("audit-page");
+        var screenshot = screenshots.Combine("audit-1280x800.png");
         var result = await RunAsync(new Dictionary<string, string>
         {
+            ["AUDIT_SCREENSHOT"] = screenshot,
             ["AUDIT_URL"] = seeded.Server.BaseUri.ToString(),
             ["AUDIT_TOKEN"] = token,
             ["VERIFY_INDEX"] = VerifyIndex.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -61,12 +64,41 @@ public sealed class AuditPageBrowserTests(SeededLedgerServer seeded) : IClassFix
 
         Assert.Equal([11], r.GetProperty("searchDigest").EnumerateArray().Select(i => i.GetInt32()));
         Assert.Equal([8, 7, 3], r.GetProperty("searchImageDeny").EnumerateArray().Select(i => i.GetInt32()));
+        Assert.Equal([8, 7, 3], r.GetProperty("searchRepositoryDeny").EnumerateArray().Select(i => i.GetInt32()));
+
+        // At 1280x800 the page needs no horizontal scrolling: the table stays in its card and every Verify control is
+        // in the window; each denial's reason and its cause are in the table; the screenshot is of that window.
+        var layout = r.GetProperty("layout");
+        Assert.Equal(1280, layout.GetProperty("viewportWidth").GetInt32());
+        Assert.True(layout.GetProperty("scrollWidth").GetInt32() <= 1280, $"the page scrolls horizontally: {layout}");
+        Assert.True(layout.GetProperty("tableRight").GetDouble() <= layout.GetProperty("cardRight").GetDouble(), $"the table overflows its card: {layout}");
+        Assert.Equal(seeded.Size, (long)layout.GetProperty("buttons").GetInt32());
+        Assert.Equal(layout.GetProperty("buttons").GetInt32(), layout.GetProperty("buttonsInside").GetInt32());
+        var denials = r.GetProperty("denyReasons").EnumerateArray().ToList();
+        Assert.Equal(3, denials.Count);
+        Assert.All(denials, d => Assert.Equal([SeededLedgerServer.DenyReason, SeededLedgerServer.DenyCause], d.EnumerateArray().Select(c => c.GetString())));
+        Assert.Equal((1280, 800), PngSize(screenshot));
 
         // After signing in, every API call carried the token as a bearer token.
         Assert.Equal(["Bearer " + token], r.GetProperty("tokenHeaders").EnumerateArray().Select(h => h.GetString()));
+        Assert.Equal("signed in (token accepted)", r.GetProperty("signInState").GetString());
         Assert.Contains("Not signed in (401)", r.GetProperty("message401").GetString(), StringComparison.Ordinal);
-        Assert.Contains("Forbidden (403)", r.GetProperty("message403").GetString(), StringComparison.Ordinal);
-        Assert.Equal("no token", r.GetProperty("signedOutState").GetString());
+        Assert.Contains("Not signed in (403)", r.GetProperty("message403").GetString(), StringComparison.Ordinal);
+        Assert.Equal("not signed in", r.GetProperty("signedOutState").GetString());
+        Assert.Equal("not signed in", r.GetProperty("state401").GetString());
+        Assert.Equal("not signed in: the token was refused", r.GetProperty("state403").GetString());
+        // The case: after a bad token the header said "token set" while the banner said "not signed in".
+        Assert.Equal("not signed in: the token was refused", r.GetProperty("badTokenState").GetString());
+        Assert.Contains("the server refused the token", r.GetProperty("badTokenMessage").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Width and height from a PNG's IHDR chunk.</summary>
+    private static (int Width, int Height) PngSize(string path)
+    {
+        var header = new byte[24];
+        using (var file = File.OpenRead(path)) file.ReadExactly(header);
+        Assert.Equal("\u0089PNG", System.Text.Encoding.Latin1.GetString(header, 0, 4));
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(20)));
     }
 
     /// <summary>"bucket verdict count" for the seeded decisions, as the page should draw them.</summary>

@@ -23,6 +23,8 @@ public sealed class SeededLedgerServer : IAsyncLifetime
     public static readonly string AppDigest = "sha256:" + new string('a', 64);
     public static readonly string ApiDigest = "sha256:" + new string('b', 64);
     public static readonly string SignedDigest = "sha256:" + new string('c', 64);
+    public const string DenyReason = "signature.untrusted";
+    public const string DenyCause = "tlog.unknown-log";
 
     /// <summary>(time, image, digest, namespace, verdict) of each seeded decision, in append order.</summary>
     public static readonly (DateTimeOffset At, string Image, string Digest, string Namespace, string Verdict)[] Decisions =
@@ -122,7 +124,9 @@ public sealed class SeededLedgerServer : IAsyncLifetime
         {
             var d = Decisions[i];
             time.SetUtcNow(d.At);
-            var details = JsonDocument.Parse($$"""{"uid":"seed-{{i}}","policies":[{"policy":"production","passed":{{(d.Verdict == "deny" ? "false" : "true")}}}]}""").RootElement.Clone();
+            // A denial carries its reason and the finding it follows from, as the webhook records them.
+            var reasons = d.Verdict == "deny" ? $$""","reasons":[{"code":"{{DenyReason}}","message":"no signature of {{d.Image}} verifies under policy production","causes":[{"code":"{{DenyCause}}","message":"Transparency log entry 3 comes from log 9n3PZcNXs0ZgZbR5ZKM0fpUgq9vL4J2Zm6sQm0Gv6mE=, which the trusted root does not list."}]}]""" : "";
+            var details = JsonDocument.Parse($$"""{"uid":"seed-{{i}}"{{reasons}},"policies":[{"policy":"production","passed":{{(d.Verdict == "deny" ? "false" : "true")}}}]}""").RootElement.Clone();
             await ledger.AppendAsync(LedgerEntry.AdmissionDecision(d.Image, d.Digest, d.Namespace, d.Verdict, details));
             if (i + 1 == EarlierCheckpointSize) await ledger.CheckpointAsync();
         }

@@ -98,6 +98,8 @@ public sealed class HelmChartTests
         Assert.Equal(
             ["Certificate", "Deployment", "Issuer", "MutatingWebhookConfiguration", "PersistentVolumeClaim", "Service", "ServiceAccount", "ValidatingWebhookConfiguration"],
             documents.Select(d => Text(d, "kind")).Order(StringComparer.Ordinal));
+        DeploymentRules.AssertHardened(Single(documents, "Deployment"));
+        Assert.Equal("Recreate", Text(Single(documents, "Deployment"), "spec", "strategy", "type"));
         foreach (var document in documents.Where(d => !Text(d, "kind").EndsWith("WebhookConfiguration", StringComparison.Ordinal)))
             Assert.Equal(Namespace, Text(document, "metadata", "namespace"));
 
@@ -112,8 +114,7 @@ public sealed class HelmChartTests
             Assert.Equal(kind.StartsWith("Mutating", StringComparison.Ordinal) ? "/admission/mutate" : "/admission/validate", Text(webhook, "clientConfig", "service", "path"));
             Assert.Equal(Release, Text(webhook, "clientConfig", "service", "name"));
             Assert.Null(Get(webhook, "clientConfig", "caBundle"));
-            Assert.Equal("NotIn", Text(webhook, "namespaceSelector", "matchExpressions", "0", "operator"));
-            Assert.Equal(Namespace, Text(webhook, "namespaceSelector", "matchExpressions", "0", "values", "0"));
+            DeploymentRules.AssertWebhookExclusions(webhook, Namespace, excludeKubeSystem: true);
         }
         Assert.Equal([$"{Release}.{Namespace}.svc", $"{Release}.{Namespace}.svc.cluster.local"],
             ((YamlSequenceNode)Get(Single(documents, "Certificate"), "spec", "dnsNames")!).Children.Select(n => ((YamlScalarNode)n).Value));
@@ -165,7 +166,7 @@ public sealed class HelmChartTests
         var configMap = Single(documents, "ConfigMap");
         Assert.Equal(policy.TrimEnd('\n'), Text(configMap, "data", "example.yaml").TrimEnd('\n'));
         var deployment = Single(documents, "Deployment");
-        Assert.Equal("2", Text(deployment, "spec", "replicas"));
+        Assert.Equal("1", Text(deployment, "spec", "replicas")); // the sqlite ledger runs one replica whatever replicas says
         Assert.Equal("true", Text(deployment, "spec", "template", "spec", "automountServiceAccountToken"));
         Assert.Equal("250m", Text(deployment, "spec", "template", "spec", "containers", "0", "resources", "requests", "cpu"));
         Assert.Equal($"{Release}-policies", Text(deployment, "spec", "template", "spec", "volumes", "1", "configMap", "name"));
@@ -179,6 +180,81 @@ public sealed class HelmChartTests
     }
 
     [Fact]
+    public void PostgreSQL_mode_runs_replicas_that_share_the_database_with_a_disruption_budget_and_a_rolling_update()
+    {
+        var documents = Render("""
+            policiesConfigMap: attest-policies
+            replicas: 3
+            ledger: {provider: postgresql, origin: attest.example.com/ledger, connectionStringSecret: {name: attest-db}}
+            signing: {keyPasswordSecret: {name: attest-kek, key: kek}}
+            auth: {bootstrapCredentialsSecret: attest-admin}
+            antiAffinity: hard
+            """);
+        Assert.DoesNotContain(documents, d => Text(d, "kind") == "PersistentVolumeClaim");
+        var deployment = Single(documents, "Deployment");
+        DeploymentRules.AssertHardened(deployment);
+        Assert.Equal("3", Text(deployment, "spec", "replicas"));
+        Assert.Equal("RollingUpdate", Text(deployment, "spec", "strategy", "type"));
+        Assert.Equal("0", Text(deployment, "spec", "strategy", "rollingUpdate", "maxUnavailable"));
+        var pod = Get(deployment, "spec", "template", "spec")!;
+        Assert.Equal("kubernetes.io/hostname", Text(pod, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "0", "topologyKey"));
+        Assert.NotNull(Get(pod, "volumes", "0", "emptyDir"));
+        var env = DeploymentRules.Environment(deployment);
+        Assert.Equal("postgresql", env["ATTEST_Attest__Ledger__Provider"]);
+        Assert.Equal("secret attest-db/connectionString", env["ATTEST_Attest__Ledger__ConnectionString"]);
+        Assert.Equal("secret attest-kek/kek", env["ATTEST_Attest__Signing__KeyPassword"]);
+        var args = Args(documents);
+        Assert.Contains("--Attest:Ledger:Origin=attest.example.com/ledger", args);
+        Assert.Contains("--Attest:Auth:BootstrapCredentialsFile=/etc/attest/bootstrap/admin-credentials.json", args);
+
+        var budget = Single(documents, "PodDisruptionBudget");
+        Assert.Equal("1", Text(budget, "spec", "maxUnavailable"));
+        Assert.Equal(Text(deployment, "spec", "selector", "matchLabels", "app.kubernetes.io/instance"), Text(budget, "spec", "selector", "matchLabels", "app.kubernetes.io/instance"));
+    }
+
+    [Fact]
+    public void PostgreSQL_mode_without_its_secrets_does_not_render()
+    {
+        var missingDatabase = Assert.Throws<HelmRenderException>(() => Render("{policiesConfigMap: p, ledger: {provider: postgresql}, signing: {keyPasswordSecret: {name: k}}}"));
+        Assert.Contains("ledger.connectionStringSecret.name is required", missingDatabase.Message, StringComparison.Ordinal);
+        var missingPassword = Assert.Throws<HelmRenderException>(() => Render("{policiesConfigMap: p, ledger: {provider: postgresql, connectionStringSecret: {name: db}}}"));
+        Assert.Contains("signing.keyPasswordSecret.name is required", missingPassword.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every combination of the values deploy/README.md documents renders to valid, hardened objects.</summary>
+    [Theory]
+    [InlineData("sqlite", true, false, "soft", true, "")]
+    [InlineData("sqlite", false, true, "hard", false, "kek")]
+    [InlineData("postgresql", true, true, "soft", true, "kek")]
+    [InlineData("postgresql", false, false, "hard", false, "kek")]
+    [InlineData("postgresql", true, false, "soft", false, "kek")]
+    public void Documented_value_combinations_render_hardened(string provider, bool certManager, bool pullSecrets, string antiAffinity, bool excludeKubeSystem, string password)
+    {
+        string Bool(bool value) => value ? "true" : "false";
+        var documents = Render($$$"""
+            policiesConfigMap: attest-policies
+            ledger: {provider: {{{provider}}}, connectionStringSecret: {name: attest-db}}
+            signing: {keyPasswordSecret: {name: "{{{password}}}"}}
+            tls: {certManager: {{{Bool(certManager)}}}, caBundle: Q0E=}
+            pullSecrets: {enabled: {{{Bool(pullSecrets)}}}}
+            antiAffinity: {{{antiAffinity}}}
+            webhook: {excludeKubeSystem: {{{Bool(excludeKubeSystem)}}}, failurePolicy: Ignore}
+            """);
+        var deployment = Single(documents, "Deployment");
+        DeploymentRules.AssertHardened(deployment);
+        Assert.Equal(provider == "postgresql", documents.Any(d => Text(d, "kind") == "PodDisruptionBudget"));
+        Assert.Equal(provider != "postgresql", documents.Any(d => Text(d, "kind") == "PersistentVolumeClaim"));
+        Assert.Equal(pullSecrets, documents.Any(d => Text(d, "kind") == "ClusterRole"));
+        Assert.Equal(password.Length > 0, DeploymentRules.Environment(deployment).ContainsKey("ATTEST_Attest__Signing__KeyPassword"));
+        foreach (var kind in new[] { "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" })
+        {
+            var webhook = Get(Single(documents, kind), "webhooks", "0")!;
+            Assert.Equal("Ignore", Text(webhook, "failurePolicy"));
+            DeploymentRules.AssertWebhookExclusions(webhook, Namespace, excludeKubeSystem);
+        }
+    }
+
+    [Fact]
     public void Renderer_refuses_what_it_does_not_understand()
     {
         var renderer = new HelmSubsetRenderer(new YamlMappingNode(), Release, Namespace, "0.1.0");
@@ -187,5 +263,8 @@ public sealed class HelmChartTests
         Assert.Throws<FormatException>(() => renderer.Render("{{- if .Release.Name }}a: b", "t.yaml"));
         Assert.Equal("a: \"attest-system\"", renderer.Render("a: {{ .Release.Namespace | quote }}", "t.yaml"));
         Assert.Equal("a:\nb: c", renderer.Render("a:\n{{- if not .Release.Name }}x{{- else }}\nb: c{{- end }}", "t.yaml"));
+        Assert.Equal("a: attest", renderer.Render("a: {{ required \"a name\" .Release.Name }}", "t.yaml"));
+        Assert.Equal("x is needed", Assert.Throws<HelmRenderException>(() =>
+            new HelmSubsetRenderer(new YamlMappingNode { { "x", "" } }, Release, Namespace, "0.1.0").Render("a: {{ required \"x is needed\" .Values.x }}", "t.yaml")).Message);
     }
 }

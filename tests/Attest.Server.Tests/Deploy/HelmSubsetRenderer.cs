@@ -10,7 +10,8 @@ namespace Attest.Server.Tests.Deploy;
 /// Renders the chart's templates with the small subset of Helm's template language they are written in, since helm
 /// itself is not installable here: <c>{{ .Values.a.b }}</c>, <c>.Release.Name</c>, <c>.Release.Namespace</c>,
 /// <c>.Chart.AppVersion</c>; <c>if</c> / <c>else</c> / <c>end</c> with a value, <c>not VALUE</c> or
-/// <c>eq VALUE "text"</c>; pipelines through <c>quote</c> and <c>toYaml VALUE | nindent N</c>; <c>{{-</c> and
+/// <c>eq VALUE "text"</c>; pipelines through <c>quote</c> and <c>toYaml VALUE | nindent N</c>; <c>required "message" VALUE</c>
+/// (an empty value fails the render with the message, as Helm's does); <c>{{-</c> and
 /// <c>-}}</c> whitespace trimming. Anything else is an error, so the chart cannot drift outside what is checked.
 /// Truthiness follows Go templates: empty strings, false, 0, null and empty maps or lists are false.
 /// </summary>
@@ -125,6 +126,8 @@ internal sealed partial class HelmSubsetRenderer(YamlMappingNode values, string 
         string text = first switch
         {
             ["toYaml", var path] => ToYaml(Lookup(path, file), file),
+            ["required", var message, var path] when message.StartsWith('"') =>
+                Lookup(path, file) is var value && IsTrue(value) ? Scalar(value, file) : throw new HelmRenderException(message.Trim('"')),
             [var path] => Scalar(Lookup(path, file), file),
             _ => throw new FormatException($"{file}: unsupported action '{stages[0]}'"),
         };
@@ -208,3 +211,6 @@ internal sealed partial class HelmSubsetRenderer(YamlMappingNode values, string 
         return merged;
     }
 }
+
+/// <summary>A template refused to render (Helm's <c>required</c>): the chart's values are incomplete.</summary>
+internal sealed class HelmRenderException(string message) : Exception(message);

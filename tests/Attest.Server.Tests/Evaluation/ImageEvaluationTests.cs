@@ -49,7 +49,7 @@ public sealed class ImageEvaluationTests
     [InlineData("""{"image":"UPPER/Case@@x"}""", "not an image reference")]
     [InlineData("""{"image":"a/b:c","kind":"Service"}""", "not a workload kind")]
     [InlineData("""{}""", "image is missing")]
-    [InlineData("""{"image":"a/b:c","extra":true}""", "expected shape")]
+    [InlineData("""{"image":"a/b:c","extra":true}""", "has an unknown field 'extra' at $ (allowed here: ")]
     public async Task Bad_requests_get_a_precise_400(string json, string message)
     {
         using var workspace = new ServerWorkspace();

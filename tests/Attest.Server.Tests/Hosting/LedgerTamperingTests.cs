@@ -228,14 +228,13 @@ public sealed class LedgerTamperingTests(PostgresFixture postgres) : IClassFixtu
     private sealed class LedgerUnderTest : IAsyncDisposable
     {
         private readonly Dictionary<string, string>? _environment;
-        private readonly string[] _arguments;
 
         private LedgerUnderTest(string provider, string? connectionString)
         {
             Provider = provider;
             ConnectionString = connectionString;
-            _environment = connectionString is null ? null : new() { ["ATTEST_Attest__Ledger__ConnectionString"] = connectionString };
-            _arguments = connectionString is null ? [] : ["--Attest:Ledger:Provider=postgresql"];
+            // On PostgreSQL the keys live in the database, encrypted with the key-encryption password.
+            _environment = connectionString is null ? null : SharedKeysServerTests.Environment(connectionString);
         }
 
         public ServerWorkspace Workspace { get; } = new();
@@ -258,9 +257,9 @@ public sealed class LedgerTamperingTests(PostgresFixture postgres) : IClassFixtu
             return new LedgerUnderTest(provider, postgres.ConnectionStringFor(database));
         }
 
-        public Task<ServerProcess> StartAsync() => Workspace.StartWebhookAsync(_environment, _arguments);
+        public Task<ServerProcess> StartAsync() => Workspace.StartWebhookAsync(_environment, []);
 
-        public ServerProcess Start() => Workspace.StartWebhook(_environment, _arguments);
+        public ServerProcess Start() => Workspace.StartWebhook(_environment, []);
 
         public async Task<CliRunner.Result> VerifyAsync(string vkey) => ConnectionString is null
             ? await CliRunner.RunAsync(Workspace.Path, "ledger", "verify", "--db", SqlitePath, "--vkey", vkey)

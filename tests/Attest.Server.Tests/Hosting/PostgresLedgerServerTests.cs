@@ -13,24 +13,16 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
     {
         using var first = new ServerWorkspace();
         using var second = new ServerWorkspace();
-        var environment = new Dictionary<string, string>
-        {
-            ["ATTEST_Attest__Ledger__Provider"] = "postgresql",
-            ["ATTEST_Attest__Ledger__ConnectionString"] = postgres.ConnectionString,
-            ["ATTEST_Attest__SumDb__Patterns"] = "corp.example",
-        };
-        // Replicas share the ledger key (it signs the shared log's checkpoints).
-        await using var a = await ServerProcess.Start(first.Path, null, environment).WaitUntilListeningAsync();
-        Directory.CreateDirectory(Path.Combine(second.DataDirectory, "keys"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.Copy(Path.Combine(first.DataDirectory, "keys", "signing-key.pem"), Path.Combine(second.DataDirectory, "keys", "signing-key.pem"));
-        File.SetUnixFileMode(Path.Combine(second.DataDirectory, "keys", "signing-key.pem"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Copy(Path.Combine(first.DataDirectory, "keys", "sumdb-key"), Path.Combine(second.DataDirectory, "keys", "sumdb-key"));
-        File.SetUnixFileMode(Path.Combine(second.DataDirectory, "keys", "sumdb-key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await using var b = await ServerProcess.Start(second.Path, null, environment).WaitUntilListeningAsync();
+        // Replicas share the ledger key, the checksum database's key and every other key through the database (no key
+        // file is copied).
+        var environment = SharedKeysServerTests.Environment(postgres.ConnectionString);
+        environment["ATTEST_Attest__SumDb__Patterns"] = "corp.example";
+        // Start-up decrypts the shared keys (scrypt, deliberately slow): allow for a loaded machine.
+        await using var a = await ServerProcess.Start(first.Path, null, environment).WaitUntilListeningAsync(TimeSpan.FromSeconds(120));
+        await using var b = await ServerProcess.Start(second.Path, null, environment).WaitUntilListeningAsync(TimeSpan.FromSeconds(120));
 
         // Clients live in the shared database: the first replica's bootstrap administrator registers a client on the
         // second, and that client's credentials work on both.
-        Assert.False(File.Exists(Path.Combine(second.DataDirectory, "admin-credentials.json")));
         var ci = await b.CreateClientAsync(first.DataDirectory, "shared", "sign", "verify");
         var indexes = new List<long>();
         foreach (var (server, workspace) in new[] { (a, first), (b, second), (a, first) })
@@ -85,11 +77,7 @@ public sealed class PostgresLedgerServerTests(PostgresFixture postgres) : IClass
     {
         using var workspace = new ServerWorkspace();
         var wrong = postgres.ConnectionString.Replace(postgres.Password, "not-the-password-" + Guid.NewGuid().ToString("N")[..8], StringComparison.Ordinal);
-        await using var server = ServerProcess.Start(workspace.Path, null, new Dictionary<string, string>
-        {
-            ["ATTEST_Attest__Ledger__Provider"] = "postgresql",
-            ["ATTEST_Attest__Ledger__ConnectionString"] = wrong,
-        });
+        await using var server = ServerProcess.Start(workspace.Path, null, SharedKeysServerTests.Environment(wrong));
         Assert.Equal(2, await server.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         var error = server.StandardError.Trim();
         Assert.Single(error.Split('\n'));

@@ -48,9 +48,8 @@ internal sealed class ServerWorkspace : IDisposable
                 .. arguments], environment);
     }
 
-    /// <summary>The PEM certificate the webhook serves (after <see cref="StartWebhookAsync(string[])"/>), for clients that
-    /// trust it by file (Prometheus).</summary>
-    public string CertificateFile => _certificateFile ?? throw new InvalidOperationException("the webhook was not started");
+    /// <summary>The PEM certificate of a webhook started here (what a client passes as <c>--ca-file</c>).</summary>
+    public string CertificateFile => _certificateFile ?? throw new InvalidOperationException("no webhook was started");
 
     private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
     private string? _certificateFile;

@@ -135,6 +135,30 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Policies_naming_the_servers_own_trusted_root_load_at_startup()
+    {
+        using var workspace = new ServerWorkspace(withPolicies: false);
+        Directory.CreateDirectory(workspace.PolicyDirectory);
+        // Before the server's root exists, the early read must still see the authority declared (not only skip the
+        // trustedRoot error), or the reference to it fails start-up.
+        await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "own-root.yaml"), """
+            apiVersion: attest.dev/v1
+            kind: ImagePolicy
+            metadata: {name: own-root}
+            spec:
+              match: {images: ["registry.attest.test/**"]}
+              authorities:
+                - name: ci
+                  trustedRoot: attest
+                  keyless: {identities: [{issuer: "https://ci.attest.test", subject: "https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main"}]}
+              signatures: {authorities: [ci]}
+            """);
+        await using var server = await workspace.Start().WaitUntilListeningAsync();
+        using var ready = await server.Client.GetAsync("readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
     public async Task Policy_directory_that_is_a_file_stops_startup()
     {
         using var workspace = new ServerWorkspace(withPolicies: false);
@@ -196,7 +220,7 @@ public sealed class StartupTests
     }
 
     /// <summary>The server must exit non-zero and print exactly one line on stderr; returns that line.</summary>
-    private static async Task<string> StartupErrorAsync(Attest.Testing.ServerProcess server)
+    internal static async Task<string> StartupErrorAsync(Attest.Testing.ServerProcess server)
     {
         await using (server)
         {

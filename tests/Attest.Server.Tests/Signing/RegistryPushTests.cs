@@ -7,6 +7,7 @@ using Attest.Oci;
 using Attest.Server.Tests.Admission;
 using Attest.Server.Tests.Hosting;
 using Attest.Testing;
+using static Attest.Server.Tests.Admission.AdmissionRequests;
 
 namespace Attest.Server.Tests.Signing;
 
@@ -407,21 +408,5 @@ public sealed class RegistryPushTests(RegistryFixture registry) : IAsyncLifetime
 
     private async Task<byte[]> GetBytesFromRegistryAsync(string path) => await registry.Client.GetByteArrayAsync(new Uri(registry.BaseUri, path));
 
-    private async Task<JsonElement> ValidateAsync(string image)
-    {
-        var review = AdmissionRequests.Load("02_pod.json").WithImage("/spec/containers/0/image", image);
-        var (status, body) = await AdmissionRequests.PostAsync(_server.Client, "admission/validate", review);
-        Assert.Equal(200, status);
-        return body.RootElement.GetProperty("response").Clone();
-    }
-
-    private static void AssertAllowed(JsonElement response) =>
-        Assert.True(response.GetProperty("allowed").GetBoolean(),
-            response.TryGetProperty("status", out var s) ? s.GetProperty("message").GetString() : "denied");
-
-    private static string DeniedMessage(JsonElement response)
-    {
-        Assert.False(response.GetProperty("allowed").GetBoolean(), "expected a denial");
-        return response.GetProperty("status").GetProperty("message").GetString()!;
-    }
+    private Task<JsonElement> ValidateAsync(string image) => AdmissionRequests.ValidateImageAsync(_server.Client, image);
 }

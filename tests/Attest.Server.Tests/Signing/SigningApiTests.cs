@@ -97,7 +97,7 @@ public sealed class SigningApiTests(SigningServerFixture fixture) : IClassFixtur
     [Theory]
     [InlineData("v1/signatures", """{"digest":"sha512:00"}""", "digest must be sha256")]
     [InlineData("v1/signatures", """{"digest":"sha256:zz"}""", "digest must be sha256")]
-    [InlineData("v1/signatures", """{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","extra":1}""", "expected shape")]
+    [InlineData("v1/signatures", """{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","extra":1}""", "has an unknown field 'extra' at $ (allowed here: digest, artifact, push)")]
     [InlineData("v1/attestations", """{"subject":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000"},"predicateType":"x","predicate":{}}""", "predicateType must be an absolute URI")]
     [InlineData("v1/attestations", """{"subject":{"digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000"},"predicateType":"https://e.com/p","predicate":[1]}""", "predicate must be a JSON object")]
     [InlineData("v1/attestations", """{"predicateType":"https://e.com/p","predicate":{}}""", "subject is missing")]

@@ -6,12 +6,12 @@
 //   VERIFY_INDEX    an entry (on the first page) whose proof is verified, then tampered with
 //   SEARCH_DIGEST   a digest to search for
 //   LEDGER_KEY      the ledger's verifier key (pinned: must verify); WRONG_KEY another key (pinned: must fail)
-//   AUDIT_SCREENSHOT (optional) a PNG path: a full-page screenshot after the tampered-proof check
+//   AUDIT_SCREENSHOT a PNG path: the page as a 1280x800 window shows it after signing in (checked by the test)
 // Prints one JSON object of observations on stdout; the C# test asserts on them. Exits 1 with a message on errors.
 import { chromium } from 'playwright-core';
 
 const env = process.env;
-for (const name of ['AUDIT_URL', 'CHROMIUM', 'AUDIT_TOKEN', 'VERIFY_INDEX', 'SEARCH_DIGEST', 'LEDGER_KEY', 'WRONG_KEY']) {
+for (const name of ['AUDIT_URL', 'CHROMIUM', 'AUDIT_TOKEN', 'VERIFY_INDEX', 'SEARCH_DIGEST', 'LEDGER_KEY', 'WRONG_KEY', 'AUDIT_SCREENSHOT']) {
   if (!env[name]) { console.error(`audit-page.mjs: ${name} is not set`); process.exit(2); }
 }
 const TIMEOUT = 20000;
@@ -23,7 +23,8 @@ const browser = await chromium.launch({
 });
 const result = { consoleErrors: [], authorization: [] };
 try {
-  const context = await browser.newContext();
+  // A common laptop window: the page must fit it without horizontal scrolling.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   // Errors in the console (CSP violations, script errors), except the 401/403/404 this script provokes on purpose.
@@ -45,7 +46,29 @@ try {
   await page.click('#signin-button');
   await page.waitForSelector('#entries tbody tr[data-index]');
   await page.waitForSelector('#chart-svg');
+  await page.waitForFunction(() => document.querySelector('#signin-state')?.dataset.auth === 'accepted');
   result.signInState = await page.textContent('#signin-state');
+
+  // Layout at 1280x800: no horizontal scrolling, the table inside its card, every Verify button inside the window;
+  // each denial shows its reasons and their causes in the table itself.
+  result.layout = await page.evaluate(() => {
+    const table = document.querySelector('#entries').getBoundingClientRect();
+    const card = document.querySelector('#search-section').getBoundingClientRect();
+    const buttons = [...document.querySelectorAll('#entries button.verify')].map((b) => b.getBoundingClientRect());
+    return {
+      viewportWidth: window.innerWidth,
+      scrollWidth: document.documentElement.scrollWidth,
+      tableRight: table.right,
+      cardRight: card.right,
+      buttons: buttons.length,
+      buttonsInside: buttons.filter((b) => b.left >= 0 && b.right <= window.innerWidth && b.width > 0).length,
+    };
+  });
+  result.denyReasons = await page.$$eval('#entries tbody tr[data-index]', (rows) => rows
+    .filter((r) => r.cells[4].textContent === 'deny')
+    .map((r) => [...r.cells[5].querySelectorAll('li')].map((li) => li.firstChild.textContent)));
+  await page.locator('#entries tbody tr[data-index]').first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: env.AUDIT_SCREENSHOT }); // the window, not the full page: what a person sees
   result.listed = await page.$$eval('#entries tbody tr[data-index]', (rows) => rows.map((r) => Number(r.dataset.index)));
   result.checkpointSize = await page.textContent('#cp-size');
   result.shownKey = await page.textContent('#cp-keys');
@@ -77,7 +100,6 @@ try {
     await route.fulfill({ response: original, json });
   });
   result.tamperedProof = await verify();
-  if (env.AUDIT_SCREENSHOT) await page.screenshot({ path: env.AUDIT_SCREENSHOT, fullPage: true }); // for a person to look at
   await page.unroute(proofs);
 
   // Tampered checkpoint: the last byte of the note signature changed (still well-formed DER).
@@ -139,19 +161,24 @@ try {
   await page.click('#search button[type=submit]');
   await page.waitForFunction((digest) => {
     const rows = [...document.querySelectorAll('#entries tbody tr[data-index]')];
-    return rows.length > 0 && rows.every((r) => r.cells[4].title === digest);
+    return rows.length > 0 && rows.every((r) => r.cells[3].querySelector('.sub')?.title === digest);
   }, env.SEARCH_DIGEST);
   result.searchDigest = await page.$$eval('#entries tbody tr[data-index]', (rows) => rows.map((r) => Number(r.dataset.index)));
 
-  // Search by image and verdict.
-  await page.fill('#search-text', 'registry.example.com/prod/api:v2');
-  await page.selectOption('#search-verdict', 'deny');
-  await page.click('#search button[type=submit]');
-  await page.waitForFunction(() => {
-    const rows = [...document.querySelectorAll('#entries tbody tr[data-index]')];
-    return rows.length > 0 && rows.every((r) => r.cells[3].textContent === 'registry.example.com/prod/api:v2' && r.cells[6].textContent === 'deny');
-  });
-  result.searchImageDeny = await page.$$eval('#entries tbody tr[data-index]', (rows) => rows.map((r) => Number(r.dataset.index)));
+  // Search by image and verdict: the reference as recorded, then its repository alone in another spelling.
+  for (const [key, text] of [['searchImageDeny', 'registry.example.com/prod/api:v2'], ['searchRepositoryDeny', 'REGISTRY.example.com/prod/api']]) {
+    await page.fill('#search-text', text);
+    await page.selectOption('#search-verdict', 'deny');
+    await page.click('#search button[type=submit]');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('#entries tbody tr[data-index]')];
+      return rows.length > 0 && rows.every((r) => r.cells[3].childNodes[0].textContent === 'registry.example.com/prod/api:v2' && r.cells[4].textContent === 'deny');
+    });
+    result[key] = await page.$$eval('#entries tbody tr[data-index]', (rows) => rows.map((r) => Number(r.dataset.index)));
+    await page.fill('#search-text', 'registry.example.com/none');
+    await page.click('#search button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#entries tbody tr[data-index]').length === 0);
+  }
 
   result.tokenHeaders = [...new Set(result.authorization)];
 
@@ -167,8 +194,15 @@ try {
     }
     await page.waitForFunction(() => !document.querySelector('#message').hidden);
     result['message' + status] = await page.textContent('#message');
+    result['state' + status] = await page.textContent('#signin-state');
     await page.unroute('**/v1/ledger/**');
   }
+  // A token the real server refuses: the header and the banner agree that the page is not signed in.
+  await page.fill('#token', 'not-a-token');
+  await page.click('#signin-button');
+  await page.waitForFunction(() => document.querySelector('#signin-state')?.dataset.auth === 'refused' && !document.querySelector('#message').hidden);
+  result.badTokenState = await page.textContent('#signin-state');
+  result.badTokenMessage = await page.textContent('#message');
   await context.close();
 } catch (e) {
   console.error('audit-page.mjs: ' + (e.stack || e.message));

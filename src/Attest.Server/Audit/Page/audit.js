@@ -1,8 +1,9 @@
 // Attest auditors' page. Reads the ledger API with the auditor's token and verifies inclusion proofs in the
 // browser: RFC 6962 hashing with WebCrypto SHA-256 from the entry's own leaf bytes, the root recomputed from the
 // proof and compared with the root of the signed checkpoint, and the checkpoint's ECDSA P-256 note signature checked
-// with the ledger key (or a key the auditor pins). Nothing the server says is taken on trust but the key shown,
-// and that one can be replaced. Text from the ledger is only ever set as textContent.
+// with the ledger key (or a key the auditor pins), and, when the auditor lists witness keys, the witnesses' Ed25519
+// cosignatures (c2sp.org/tlog-cosignature). Nothing the server says is taken on trust but the key shown, and that
+// one can be replaced. Text from the ledger is only ever set as textContent.
 'use strict';
 
 (() => {
@@ -12,11 +13,14 @@
   const MAX_BUCKETS = 400;
   const TOKEN_KEY = 'attest.audit.token';
   const PINNED_KEY = 'attest.audit.pinnedKey';
+  const WITNESS_KEYS = 'attest.audit.witnessKeys';
+  const WITNESSES_REQUIRED = 'attest.audit.witnessesRequired';
   const SVG = 'http://www.w3.org/2000/svg';
   const $ = (id) => document.getElementById(id);
   const enc = new TextEncoder();
 
-  const state = { checkpoint: null, cursors: [null], page: 0, next: null, filters: { order: 'desc' } };
+  // auth: 'none' (no token), 'unchecked' (set, not yet answered), 'accepted', or 'refused' (the API said 401/403).
+  const state = { checkpoint: null, cursors: [null], page: 0, next: null, filters: { order: 'desc' }, auth: 'none' };
 
   // ---- API access -------------------------------------------------------------------------------------------
   class ApiError extends Error {
@@ -33,12 +37,16 @@
     } catch (e) {
       throw new ApiError(0, 'the server cannot be reached (' + e.message + ')');
     }
-    if (response.status === 401) {
-      throw new ApiError(401, 'Not signed in (401): the API needs an access token with scope "audit". Paste one above and sign in.');
+    if (response.status === 401 || response.status === 403) {
+      // The header and the banner say the same: a refused token is not kept, and the page is not signed in.
+      if (token) sessionStorage.removeItem(TOKEN_KEY);
+      setAuth(token ? 'refused' : 'none');
+      throw new ApiError(response.status, response.status === 401
+        ? (token ? 'Not signed in (401): the server refused the token (invalid, expired or its client revoked). Paste a new one above.'
+                 : 'Not signed in (401): the API needs an access token with scope "audit". Paste one above and sign in.')
+        : 'Not signed in (403): this token does not grant scope "audit". Paste one that does.');
     }
-    if (response.status === 403) {
-      throw new ApiError(403, 'Forbidden (403): this token does not grant scope "audit" (or the client was revoked).');
-    }
+    if (token) setAuth('accepted');
     if (!response.ok) {
       let detail = response.statusText;
       try { const problem = await response.json(); detail = problem.detail || problem.title || detail; } catch { /* not JSON */ }
@@ -194,7 +202,63 @@
   }
 
   class Pending extends Error {
-    constructor() { super('pending: no signed checkpoint covers this entry yet; verify again in a moment'); }
+    constructor(what) { super('pending: no ' + (what || 'signed') + ' checkpoint covers this entry yet; verify again in a moment'); }
+  }
+
+  // ---- witnesses (c2sp.org/tlog-cosignature v1, Ed25519) ------------------------------------------------------
+  // A witness key: name+id+base64(0x04 || 32-byte Ed25519 key); id = SHA-256(name || 0x0A || 0x04 || key)[:4].
+  async function parseWitnessKey(text) {
+    const first = text.indexOf('+');
+    const second = text.indexOf('+', first + 1);
+    if (first <= 0 || second < 0) throw new Error('expected name+keyid+key');
+    const name = text.slice(0, first);
+    const id = text.slice(first + 1, second);
+    const raw = b64decode(text.slice(second + 1));
+    if (raw.length !== 33 || raw[0] !== 0x04) throw new Error('"' + name + '" is not an Ed25519 cosignature key (type 0x04)');
+    const key = raw.slice(1);
+    const keyId = (await sha256(concat(enc.encode(name), Uint8Array.of(0x0a, 0x04), key))).slice(0, 4);
+    if (hex(keyId) !== id) throw new Error('the key id ' + id + ' of "' + name + '" does not match the key (' + hex(keyId) + ')');
+    const cryptoKey = await crypto.subtle.importKey('raw', key, { name: 'Ed25519' }, false, ['verify']);
+    return { name, keyId, cryptoKey };
+  }
+
+  // What the auditor requires: the listed witness keys and how many of them must have cosigned (0: none required).
+  async function witnessPolicy() {
+    const lines = $('witness-keys').value.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+    const keys = [];
+    for (const line of lines) keys.push(await parseWitnessKey(line));
+    const text = $('witnesses-required').value.trim();
+    const required = text === '' ? keys.length : Number(text);
+    if (!Number.isInteger(required) || required < 0 || required > keys.length) throw new Error('between 0 and ' + keys.length + ' cosignatures can be required of ' + keys.length + ' witness keys');
+    if (new Set(keys.map((k) => k.name)).size !== keys.length) throw new Error('each witness is listed once');
+    return { keys, required };
+  }
+
+  // The distinct listed witnesses whose cosignature on the note verifies; lines by other keys are ignored.
+  async function cosignedBy(note, keys) {
+    const by = new Set();
+    for (const s of note.signatures) {
+      const key = keys.find((k) => k.name === s.name && equal(k.keyId, s.keyId));
+      if (!key || s.signature.length !== 72) continue;
+      let time = 0n;
+      for (const b of s.signature.slice(0, 8)) time = (time << 8n) | BigInt(b);
+      if (time >= 1n << 63n) continue;
+      const message = enc.encode('cosignature/v1\ntime ' + time.toString() + '\n' + note.text);
+      if (await crypto.subtle.verify({ name: 'Ed25519' }, key.cryptoKey, s.signature.slice(8), message)) by.add(key.name);
+    }
+    return by;
+  }
+
+  async function checkWitnessPolicy() {
+    sessionStorage.setItem(WITNESS_KEYS, $('witness-keys').value);
+    sessionStorage.setItem(WITNESSES_REQUIRED, $('witnesses-required').value);
+    try {
+      const policy = await witnessPolicy();
+      $('witness-state').textContent = policy.required === 0 ? ''
+        : policy.required + ' of ' + policy.keys.length + ' witness cosignatures required: ' + policy.keys.map((k) => k.name).join(', ');
+    } catch (e) {
+      $('witness-state').textContent = 'witness keys unusable: ' + e.message;
+    }
   }
 
   // ---- inclusion proof verification -------------------------------------------------------------------------
@@ -206,9 +270,18 @@
     };
     if (!globalThis.crypto?.subtle) throw new Error('WebCrypto: not available (the page must be served over HTTPS or from localhost)');
     const { key } = await step('key', trustedKey);
+    const witnesses = await step('witness keys', witnessPolicy);
+    let treeSize = '';
+    if (witnesses.required > 0) {
+      // Only a checkpoint the witnesses cosigned counts: prove against the newest one the server has.
+      const cp = await step('witnessed checkpoint', () => api('/checkpoint'));
+      if (!cp.witnessed) throw new Error('witness cosignatures: the server has no witnessed checkpoint');
+      if (entry.index >= cp.witnessed.size) throw new Pending('witnessed');
+      treeSize = '&treeSize=' + encodeURIComponent(cp.witnessed.size);
+    }
     let proof;
     try {
-      proof = await api('/proofs/inclusion?index=' + encodeURIComponent(entry.index));
+      proof = await api('/proofs/inclusion?index=' + encodeURIComponent(entry.index) + treeSize);
     } catch (e) {
       // A new entry waits for the next checkpoint (about a second): not a failure, but nothing to verify yet.
       if (e instanceof ApiError && e.status === 404 && /not in the tree of size/.test(e.message)) throw new Pending();
@@ -222,6 +295,14 @@
       if (origin && note.origin !== origin) throw new Error('the checkpoint is for log "' + note.origin + '", expected "' + origin + '"');
       if (note.size !== BigInt(proof.treeSize)) throw new Error('the proof is for tree size ' + proof.treeSize + ', the checkpoint for ' + note.size);
     });
+    if (witnesses.required > 0) {
+      await step('witness cosignatures', async () => {
+        const by = await cosignedBy(note, witnesses.keys);
+        if (by.size < witnesses.required) {
+          throw new Error(by.size + ' of the ' + witnesses.required + ' required cosignatures verify' + (by.size ? ' (' + [...by].join(', ') + ')' : ''));
+        }
+      });
+    }
     const leaf = await step('leaf', () => {
       const bytes = b64decode(entry.leaf);
       const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
@@ -247,6 +328,9 @@
     $('cp-root').textContent = hex(b64decode(cp.rootHash));
     $('cp-keys').textContent = cp.verifierKeys.join('\n');
     $('cp-note').textContent = cp.note;
+    $('cp-witnessed').textContent = cp.witnessed
+      ? 'size ' + cp.witnessed.size + ' (' + cp.witnessed.required + ' of ' + cp.witnessKeys.length + ' witnesses cosigned)'
+      : (cp.witnessKeys ? 'not yet' : 'no witnesses configured');
   }
 
   async function checkPinnedKey() {
@@ -275,6 +359,43 @@
     return td;
   }
 
+  // A decision's reasons, each with the findings it follows from (causes), as nested lists of "code: message".
+  function reasonList(reasons, depth) {
+    const ul = document.createElement('ul');
+    ul.className = 'reasons';
+    for (const reason of (Array.isArray(reasons) ? reasons : []).slice(0, 16)) {
+      if (!reason || typeof reason !== 'object') continue;
+      const li = document.createElement('li');
+      const code = document.createElement('span');
+      code.className = 'code';
+      code.textContent = String(reason.code ?? '');
+      li.append(code, reason.message ? ': ' + String(reason.message) : '');
+      if (Array.isArray(reason.causes) && reason.causes.length > 0 && depth < 4) li.append(reasonList(reason.causes, depth + 1));
+      ul.append(li);
+    }
+    return ul;
+  }
+
+  function reasonsCell(entry) {
+    const td = document.createElement('td');
+    const reasons = entry.details && Array.isArray(entry.details.reasons) ? entry.details.reasons : [];
+    if (reasons.length > 0) td.append(reasonList(reasons, 0));
+    return td;
+  }
+
+  function imageCell(entry) {
+    const td = cell(entry.image);
+    for (const [text, title] of [[shortDigest(entry.digest), entry.digest], [entry.namespace ? 'namespace ' + entry.namespace : null, null]]) {
+      if (!text) continue;
+      const sub = document.createElement('span');
+      sub.className = 'sub mono';
+      sub.textContent = text;
+      if (title) sub.title = title;
+      td.append(sub);
+    }
+    return td;
+  }
+
   function shortDigest(digest) {
     return digest && digest.length > 23 ? digest.slice(0, 19) + '…' + digest.slice(-4) : digest;
   }
@@ -285,9 +406,8 @@
     for (const entry of entries) {
       const tr = document.createElement('tr');
       tr.dataset.index = String(entry.index);
-      tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.kind), cell(entry.image), cell(shortDigest(entry.digest), 'mono'),
-        cell(entry.namespace), cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), cell(entry.client ?? entry.identity));
-      if (entry.digest) tr.cells[4].title = entry.digest;
+      tr.append(cell(String(entry.index)), cell(entry.recordedAt), cell(entry.kind), imageCell(entry),
+        cell(entry.verdict, entry.verdict ? 'verdict verdict-' + entry.verdict : ''), reasonsCell(entry), cell(entry.client ?? entry.identity));
       const proofCell = document.createElement('td');
       const button = document.createElement('button');
       button.type = 'button';
@@ -318,7 +438,7 @@
     if (entries.length === 0) {
       const tr = document.createElement('tr');
       const td = cell('No entries match.');
-      td.colSpan = 9;
+      td.colSpan = 8;
       tr.append(td);
       body.append(tr);
     }
@@ -356,7 +476,7 @@
   }
 
   // ---- chart ------------------------------------------------------------------------------------------------
-  const VERDICTS = ['allow', 'warn', 'deny'];
+  const VERDICTS = ['allow', 'warn', 'waived', 'deny'];
 
   function bucketStart(time, bucket) {
     const d = new Date(time);
@@ -436,10 +556,27 @@
   }
 
   // ---- wiring -----------------------------------------------------------------------------------------------
+  const AUTH_TEXT = {
+    none: 'not signed in',
+    unchecked: 'token set for this tab; checking…',
+    accepted: 'signed in (token accepted)',
+    refused: 'not signed in: the token was refused',
+  };
+
+  function setAuth(auth) {
+    state.auth = auth;
+    showSignIn();
+  }
+
   function showSignIn() {
-    const signedIn = !!sessionStorage.getItem(TOKEN_KEY);
-    $('signin-state').textContent = signedIn ? 'token set for this tab' : 'no token';
-    $('signout-button').disabled = !signedIn;
+    const hasToken = !!sessionStorage.getItem(TOKEN_KEY);
+    if (!hasToken && (state.auth === 'unchecked' || state.auth === 'accepted')) state.auth = 'none';
+    if (hasToken && (state.auth === 'none' || state.auth === 'refused')) state.auth = 'unchecked';
+    const el = $('signin-state');
+    el.textContent = AUTH_TEXT[state.auth];
+    el.className = 'signin-state' + (state.auth === 'refused' ? ' refused' : '');
+    el.dataset.auth = state.auth;
+    $('signout-button').disabled = !hasToken;
   }
 
   async function refresh() {
@@ -470,11 +607,13 @@
       const token = $('token').value.trim();
       if (token) sessionStorage.setItem(TOKEN_KEY, token);
       $('token').value = '';
+      if (token) state.auth = 'unchecked';
       showSignIn();
       refresh();
     });
     $('signout-button').addEventListener('click', () => {
       sessionStorage.removeItem(TOKEN_KEY);
+      state.auth = 'none';
       showSignIn();
       refresh();
     });
@@ -498,6 +637,10 @@
     $('chart-bucket').addEventListener('change', () => loadChart().catch(report));
     $('pinned-key').value = sessionStorage.getItem(PINNED_KEY) || '';
     $('pinned-key').addEventListener('change', checkPinnedKey);
+    $('witness-keys').value = sessionStorage.getItem(WITNESS_KEYS) || '';
+    $('witnesses-required').value = sessionStorage.getItem(WITNESSES_REQUIRED) || '';
+    $('witness-keys').addEventListener('change', checkWitnessPolicy);
+    $('witnesses-required').addEventListener('change', checkWitnessPolicy);
     checkPinnedKey();
     showSignIn();
     refresh();

@@ -2,9 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Attest.Core;
-using Attest.Sigstore.Cosign;
 
-namespace Attest.Server.Signing;
+namespace Attest.Sigstore.Cosign;
 
 /// <summary>
 /// The pieces of cosign's registry layouts that Attest derives from its own bundles: the simple-signing payload of a
@@ -15,10 +14,6 @@ public static class CosignLayouts
 {
     /// <summary>Annotation of a legacy <c>.att</c> layer naming its predicate type.</summary>
     public const string PredicateTypeAnnotation = "predicateType";
-
-    /// <summary>Annotations cosign writes on a bundle referrer manifest (sigstore-go's OCI bundle layout).</summary>
-    public const string BundleContentAnnotation = "dev.sigstore.bundle.content";
-    public const string BundlePredicateTypeAnnotation = "dev.sigstore.bundle.predicateType";
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

@@ -1,19 +1,22 @@
 using Attest.Core;
-using Attest.Oci;
-using Attest.Policy.Evaluation;
 
-namespace Attest.Server.Signing;
+namespace Attest.Oci;
 
 /// <summary>
 /// Attaches Attest's signatures and attestations to images in cosign's layouts, so that cosign-compatible verifiers
 /// (and Attest's webhook) find them: an OCI 1.1 referrer whose single layer is the Sigstore bundle, and the legacy
 /// <c>sha256-&lt;hex&gt;.sig</c> / <c>.att</c> tags (cosign specs/BUNDLE_SPEC.md and SIGNATURE_SPEC.md), to whose manifest a new layer is appended as cosign does.
-/// Uses the server's registry client, so the registry credentials and CAs are those of admission.
+/// The server pushes with its registry client (the credentials and CAs of admission); <c>attest sign --push</c> with
+/// the CI job's.
 /// </summary>
 public sealed class RegistryPublisher(RegistryClient registry, TimeProvider time)
 {
     /// <summary>Layers a legacy tag may hold: the webhook examines this many, so more would be invisible to it.</summary>
-    public static readonly int MaxLegacyLayers = EvidenceLimits.Default.MaxLegacyLayers;
+    public const int MaxLegacyLayers = OciLimits.MaxCosignLegacyLayers;
+
+    /// <summary>Annotations cosign writes on a bundle referrer manifest (sigstore-go's OCI bundle layout).</summary>
+    public const string BundleContentAnnotation = "dev.sigstore.bundle.content";
+    public const string BundlePredicateTypeAnnotation = "dev.sigstore.bundle.predicateType";
 
     // Appending is read-modify-write of a tag: requests for the same tag are serialized here (striped by tag) so
     // that concurrent signings through this server do not drop each other's layer. Other writers can still race,
@@ -34,10 +37,10 @@ public sealed class RegistryPublisher(RegistryClient registry, TimeProvider time
         var layer = await PushBlobAsync(image, bundle, cancellationToken).ConfigureAwait(false);
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            [CosignLayouts.BundleContentAnnotation] = predicateType is null ? "message-signature" : "dsse-envelope",
+            [BundleContentAnnotation] = predicateType is null ? "message-signature" : "dsse-envelope",
             ["org.opencontainers.image.created"] = time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
         };
-        if (predicateType is not null) annotations[CosignLayouts.BundlePredicateTypeAnnotation] = predicateType;
+        if (predicateType is not null) annotations[BundlePredicateTypeAnnotation] = predicateType;
         var manifest = ManifestWriter.Write(
             config with { MediaType = OciMediaTypes.Empty },
             // The title lets `oras pull` save it under a collision-free name (cosign BUNDLE_SPEC.md).
