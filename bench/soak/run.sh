@@ -91,6 +91,7 @@ STEP=$(( TOTAL / 20 > 5 ? TOTAL / 20 : 5 ))
 for series in "max(dotnet_process_memory_working_set_bytes)" "sum(dotnet_gc_last_collection_heap_size_bytes)"; do
   range "$series" "$STEP" >"$WORK/curve"
   echo "$series every ${STEP}s (MB): $(awk '{printf "%.0f ", $2/1048576}' "$WORK/curve")"
+  range "$series" 15 >"$WORK/curve"  # the means below over every 15 s, not the printed points only
   awk -v start="$START" -v warm="$WARMUP" -v total="$TOTAL" '
     { t = $1 - start; if (t >= warm && t < warm + total / 10) { a += $2; na++ } if (t >= total - total / 10) { b += $2; nb++ } }
     END { if (na && nb) printf "  growth after warm-up: %+.1f %% (mean %.0f MB after warm-up, %.0f MB in the last tenth)\n", (b / nb / (a / na) - 1) * 100, a / na / 1048576, b / nb / 1048576 }' "$WORK/curve"
