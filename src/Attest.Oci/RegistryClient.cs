@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using System.Text.Json;
 using Attest.Core;
 using Attest.Core.Crypto;
@@ -13,8 +9,9 @@ namespace Attest.Oci;
 /// <summary>
 /// OCI Distribution client: manifests and indexes (with the full Accept list), tag-to-digest resolution, size-bounded
 /// and digest-checked blobs, tags, referrers (OCI 1.1 API with the tag-schema fallback), cosign's
-/// <c>sha256-&lt;hex&gt;.sig/.att/.sbom</c> tags, and pushes. Authentication: anonymous, Basic, and the bearer-token
-/// challenge flow (tokens cached per scope until they expire). Everything fetched is checked against its digest
+/// <c>sha256-&lt;hex&gt;.sig/.att/.sbom</c> tags, and pushes, each attempt under a deadline with bounded retries.
+/// Signing in (anonymous, Basic, the bearer-token challenge flow) is <see cref="RegistryAuthenticationHandler"/>'s, and
+/// the egress rules <see cref="EgressHandler"/>'s, below every call. Everything fetched is checked against its digest
 /// before it is returned.
 /// </summary>
 public sealed class RegistryClient : IDisposable
@@ -22,8 +19,6 @@ public sealed class RegistryClient : IDisposable
     private readonly HttpClient _http;
     private readonly RegistryClientOptions _options;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, CachedToken> _tokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _basicHosts = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _fallbackIndexLock;
 
     /// <summary>Credentials of this view (a workload's image pull secrets), tried before the configured ones.</summary>
@@ -37,7 +32,9 @@ public sealed class RegistryClient : IDisposable
         _options = options ?? new RegistryClientOptions();
         _time = time ?? TimeProvider.System;
         // Every request, and every hop a registry sends it on, passes the egress check.
-        _http = new HttpClient(new EgressHandler(_options, handler ?? EgressHttpHandler.Create(_options)), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(
+            new RegistryAuthenticationHandler(_options, _time, new EgressHandler(_options, handler ?? EgressHttpHandler.Create(_options))),
+            disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(_options.UserAgent);
         _fallbackIndexLock = new SemaphoreSlim(1, 1);
         _ownsTransport = true;
@@ -48,8 +45,6 @@ public sealed class RegistryClient : IDisposable
         _http = shared._http;
         _options = shared._options;
         _time = shared._time;
-        _tokens = shared._tokens;
-        _basicHosts = shared._basicHosts;
         _fallbackIndexLock = shared._fallbackIndexLock;
         _callerCredentials = credentials;
     }
@@ -97,7 +92,7 @@ public sealed class RegistryClient : IDisposable
             return request;
         }, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, $"manifest {reference}", cancellationToken).ConfigureAwait(false);
-        var content = await ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"manifest {reference}", cancellationToken).ConfigureAwait(false);
+        var content = await RegistryResponses.ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"manifest {reference}", cancellationToken).ConfigureAwait(false);
 
         var actual = reference.Digest is { Algorithm: not "sha256" } other ? Hash(other.Algorithm, content) : Digest.Sha256(content);
         if (reference.Digest is { } expected && !expected.Equals(actual))
@@ -130,7 +125,7 @@ public sealed class RegistryClient : IDisposable
         using var response = await SendAsync(registry, repository, write: false,
             () => new HttpRequestMessage(HttpMethod.Get, RepositoryUri(registry, repository, $"blobs/{digest}")), cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, $"blob {digest} of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
-        var content = await ReadBoundedAsync(response, maxBytes, $"blob {digest} of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        var content = await RegistryResponses.ReadBoundedAsync(response, maxBytes, $"blob {digest} of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
         var actual = Hash(digest.Algorithm, content);
         if (!actual.Equals(digest))
             throw new RegistryException(RegistryCodes.DigestMismatch, $"blob {digest} of {registry}/{repository} has digest {actual}");
@@ -142,7 +137,7 @@ public sealed class RegistryClient : IDisposable
         using var response = await SendAsync(registry, repository, write: false,
             () => new HttpRequestMessage(HttpMethod.Get, RepositoryUri(registry, repository, "tags/list")), cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, $"tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
-        var content = await ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
+        var content = await RegistryResponses.ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false);
         try
         {
             var tags = JsonSerializer.Deserialize(content, OciJsonContext.Default.TagListJson)?.Tags ?? [];
@@ -196,7 +191,7 @@ public sealed class RegistryClient : IDisposable
         {
             if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == OciMediaTypes.ImageIndex)
             {
-                var content = await ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"referrers of {subject}", cancellationToken).ConfigureAwait(false);
+                var content = await RegistryResponses.ReadBoundedAsync(response, OciLimits.MaxManifestBytes, $"referrers of {subject}", cancellationToken).ConfigureAwait(false);
                 var referrers = Manifest.Parse(Digest.Sha256(content), content, OciMediaTypes.ImageIndex).Manifests;
                 return new ReferrersPage(referrers, NextLink(response), FromApi: true);
             }
@@ -347,7 +342,7 @@ public sealed class RegistryClient : IDisposable
         _fallbackIndexLock.Dispose();
     }
 
-    // ---- transport: auth challenges, bounded retries ---------------------------------------------------------
+    // ---- transport: bounded attempts and retries (sign-in is RegistryAuthenticationHandler's) -----------------
 
     /// <summary>Why a registry could not be reached, down to the innermost cause ("The SSL connection could not be
     /// established, see inner exception" says nothing a person can act on), with the setting that fixes the usual TLS
@@ -370,18 +365,18 @@ public sealed class RegistryClient : IDisposable
     }
 
     /// <summary>Sends a request built by <paramref name="create"/> (built anew for each attempt, since a request
-    /// cannot be sent twice), answering auth challenges once and retrying transient failures.</summary>
+    /// cannot be sent twice) under a deadline per attempt, retrying transient failures; it signs in as
+    /// <see cref="CredentialFor"/> says, through <see cref="RegistryAuthenticationHandler"/>.</summary>
     private async Task<HttpResponseMessage> SendAsync(
         string registry, string repository, bool write, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
     {
         if (!_options.IsAllowed(registry))
             throw new RegistryException(RegistryCodes.NotAllowed, $"registry {registry} is not one Attest may contact (Attest:Registries:Allowed)");
         var scope = $"repository:{repository}:{(write ? "pull,push" : "pull")}";
-        var challenged = false;
         for (var attempt = 1; ; attempt++)
         {
             using var request = create();
-            AddAuthorization(request, registry, scope);
+            request.Options.Set(RegistryAuthenticationHandler.SignIn, new RegistrySignIn(registry, scope, CredentialFor(registry), RepositoryUri(registry, "", "")));
             HttpResponseMessage response;
             using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
@@ -410,16 +405,7 @@ public sealed class RegistryClient : IDisposable
                 }
             }
 
-            if (response.StatusCode == HttpStatusCode.Unauthorized && !challenged)
-            {
-                challenged = true;
-                var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
-                response.Dispose();
-                await AnswerChallengeAsync(registry, scope, challenge, cancellationToken).ConfigureAwait(false);
-                attempt--; // answering a challenge is not a failed attempt
-                continue;
-            }
-            if (IsTransient(response.StatusCode) && attempt < _options.MaxAttempts)
+            if (RegistryResponses.IsTransient(response.StatusCode) && attempt < _options.MaxAttempts)
             {
                 response.Dispose();
                 await BackoffAsync(attempt, cancellationToken).ConfigureAwait(false);
@@ -428,131 +414,6 @@ public sealed class RegistryClient : IDisposable
             return response;
         }
     }
-
-    private void AddAuthorization(HttpRequestMessage request, string registry, string scope)
-    {
-        // The registry's credentials are for the registry's origin only: an upload location or redirect elsewhere goes without them.
-        request.Options.Set(EgressHandler.AuthorizedOrigin, RepositoryUri(registry, "", ""));
-        var credential = CredentialFor(registry);
-        if (_tokens.TryGetValue(TokenKey(registry, scope, credential), out var token) && token.ExpiresAt > _time.GetUtcNow())
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-        else if (_basicHosts.ContainsKey(registry) && credential is { Username: { } user, Password: { } password })
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-    }
-
-    private async Task AnswerChallengeAsync(string registry, string scope, AuthenticationHeaderValue? challenge, CancellationToken cancellationToken)
-    {
-        var credential = CredentialFor(registry);
-        if (challenge is null)
-            throw new RegistryException(RegistryCodes.AuthRequired, $"registry {registry} requires authentication but sent no challenge");
-
-        if (challenge.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase))
-        {
-            if (credential is not { Username: not null, Password: not null })
-                throw new RegistryException(RegistryCodes.AuthRequired, $"registry {registry} requires a user name and password, and none is configured for it");
-            _basicHosts[registry] = true;
-            return;
-        }
-        if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase))
-            throw new RegistryException(RegistryCodes.AuthRequired, $"registry {registry} asks for unsupported authentication '{challenge.Scheme}'");
-
-        var parameters = ParseChallenge(challenge.Parameter ?? "");
-        if (!parameters.TryGetValue("realm", out var realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri) ||
-            realmUri.Scheme is not ("https" or "http"))
-            throw new RegistryException(RegistryCodes.AuthFailed, $"registry {registry} sent a bearer challenge without a usable realm");
-        var query = new StringBuilder();
-        if (parameters.TryGetValue("service", out var service)) query.Append("service=").Append(Uri.EscapeDataString(service)).Append('&');
-        // The challenge's scope is what the registry wants; ours covers the operation when it names none.
-        query.Append("scope=").Append(Uri.EscapeDataString(parameters.TryGetValue("scope", out var wanted) ? wanted : scope));
-        var tokenUri = new UriBuilder(realmUri) { Query = query.ToString() }.Uri;
-
-        using var request = new HttpRequestMessage(HttpMethod.Get, tokenUri);
-        if (credential is { Username: { } user, Password: { } password })
-        {
-            // The realm the registry named receives the credentials (Docker's token protocol), if the egress check allows
-            // its host; never over plain HTTP when the registry itself is reached over HTTPS.
-            if (realmUri.Scheme != Uri.UriSchemeHttps && !_options.IsInsecure(registry))
-                throw new RegistryException(RegistryCodes.AuthFailed, $"registry {registry} names a token service over plain HTTP ({realmUri.GetLeftPart(UriPartial.Path)}); credentials are not sent there");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-            request.Options.Set(EgressHandler.AuthorizedOrigin, realmUri);
-        }
-        HttpResponseMessage response;
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.AttemptTimeout);
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e) when (e.InnerException is RegistryException refused)
-        {
-            throw refused;
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-        {
-            throw new RegistryException(RegistryCodes.AuthFailed, $"token service {realmUri.GetLeftPart(UriPartial.Path)} for {registry} is unreachable: {e.Message}", isTransient: true, e);
-        }
-        using (response)
-        {
-            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                throw new RegistryException(RegistryCodes.AuthDenied, $"token service for {registry} refused the credentials ({(int)response.StatusCode})");
-            if (!response.IsSuccessStatusCode)
-                throw new RegistryException(RegistryCodes.AuthFailed, $"token service for {registry} answered {(int)response.StatusCode}", isTransient: IsTransient(response.StatusCode));
-            var body = await ReadBoundedAsync(response, OciLimits.MaxTokenResponseBytes, $"token for {registry}", cancellationToken).ConfigureAwait(false);
-            TokenResponseJson? json;
-            try
-            {
-                json = JsonSerializer.Deserialize(body, OciJsonContext.Default.TokenResponseJson);
-            }
-            catch (JsonException e)
-            {
-                throw new RegistryException(RegistryCodes.AuthFailed, $"token service for {registry} sent invalid JSON", inner: e);
-            }
-            var token = json?.Token ?? json?.AccessToken;
-            if (string.IsNullOrEmpty(token)) throw new RegistryException(RegistryCodes.AuthFailed, $"token service for {registry} sent no token");
-            // Tokens without expires_in are good for 60 s (Docker token spec); refresh a little early.
-            var lifetime = TimeSpan.FromSeconds(Math.Clamp(json!.ExpiresIn ?? 60, 10, 3600) - 5);
-            _tokens[TokenKey(registry, scope, credential)] = new CachedToken(token, _time.GetUtcNow() + lifetime);
-        }
-    }
-
-    private static Dictionary<string, string> ParseChallenge(string parameter)
-    {
-        // realm="https://auth",service="registry",scope="repository:a/b:pull" (values may contain commas)
-        var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        var i = 0;
-        while (i < parameter.Length)
-        {
-            while (i < parameter.Length && (parameter[i] == ',' || parameter[i] == ' ')) i++;
-            var eq = parameter.IndexOf('=', i);
-            if (eq < 0) break;
-            var key = parameter[i..eq].Trim();
-            i = eq + 1;
-            string value;
-            if (i < parameter.Length && parameter[i] == '"')
-            {
-                var end = parameter.IndexOf('"', i + 1);
-                if (end < 0) end = parameter.Length;
-                value = parameter[(i + 1)..end];
-                i = end + 1;
-            }
-            else
-            {
-                var end = parameter.IndexOf(',', i);
-                if (end < 0) end = parameter.Length;
-                value = parameter[i..end].Trim();
-                i = end;
-            }
-            result[key] = value;
-        }
-        return result;
-    }
-
-    /// <summary>Tokens are per credential (a hash of it: ECR and GCR share one user name among all accounts).</summary>
-    private static string TokenKey(string registry, string scope, RegistryCredential? credential) =>
-        credential is null ? registry + " " + scope : registry + " " + scope + " " + credential.Fingerprint;
-
-    private static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
     private Task BackoffAsync(int attempt, CancellationToken cancellationToken) =>
         Task.Delay(TimeSpan.FromMilliseconds(100 * attempt * attempt), _time, cancellationToken);
@@ -567,7 +428,7 @@ public sealed class RegistryClient : IDisposable
             HttpStatusCode.Unauthorized => new RegistryException(RegistryCodes.AuthDenied, $"{what}: the registry refused the credentials{detail}"),
             HttpStatusCode.Forbidden => new RegistryException(RegistryCodes.AuthDenied, $"{what}: access denied{detail}"),
             HttpStatusCode.BadRequest => new RegistryException(RegistryCodes.Rejected, $"{what}: the registry rejected the request{detail}"),
-            var s when (int)s >= 500 || IsTransient(s) => new RegistryException(RegistryCodes.ServerError, $"{what}: the registry answered {(int)s}{detail}", isTransient: true),
+            var s when (int)s >= 500 || RegistryResponses.IsTransient(s) => new RegistryException(RegistryCodes.ServerError, $"{what}: the registry answered {(int)s}{detail}", isTransient: true),
             var s => new RegistryException(RegistryCodes.Unexpected, $"{what}: the registry answered {(int)s}{detail}"),
         };
     }
@@ -577,7 +438,7 @@ public sealed class RegistryClient : IDisposable
     {
         try
         {
-            var body = await ReadBoundedAsync(response, OciLimits.MaxErrorBodyBytes, "error", cancellationToken).ConfigureAwait(false);
+            var body = await RegistryResponses.ReadBoundedAsync(response, OciLimits.MaxErrorBodyBytes, "error", cancellationToken).ConfigureAwait(false);
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
             {
@@ -592,23 +453,6 @@ public sealed class RegistryClient : IDisposable
         {
         }
         return "";
-    }
-
-    private static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, long maxBytes, string what, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength is long announced && announced > maxBytes)
-            throw new RegistryException(RegistryCodes.TooLarge, $"{what} is {announced} bytes, more than the {maxBytes} allowed");
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes)
-                throw new RegistryException(RegistryCodes.TooLarge, $"{what} is more than the {maxBytes} bytes allowed");
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     private static Digest Hash(string algorithm, byte[] content) => algorithm switch
@@ -635,7 +479,6 @@ public sealed class RegistryClient : IDisposable
         return new Uri($"{scheme}://{host}/v2/{repository}/{path}");
     }
 
-    private sealed record CachedToken(string Value, DateTimeOffset ExpiresAt);
 }
 
 public enum CosignArtifact

@@ -64,6 +64,27 @@ public sealed class TokenAuthRegistryTests(TokenAuthRegistryFixture registry)
     }
 
     [Fact]
+    public async Task A_token_obtained_with_one_credential_never_signs_in_another()
+    {
+        // Views made by WithCredentials (a workload's pull secrets) share one connection pool and one token cache:
+        // the cache is keyed by the credential, so a workload with a wrong secret does not ride on another's token.
+        using var client = Client(null);
+        var repository = TestImages.UniqueRepository("token-views");
+        using (var pusher = Client(new RegistryCredential(registry.Username, registry.Password)))
+            await TestImages.PushAsync(pusher, registry.Host, repository, "v1");
+        var reference = ImageReference.Parse($"{registry.Host}/{repository}:v1");
+
+        var right = client.WithCredentials(new StaticCredentials(registry.Host, new RegistryCredential(registry.Username, registry.Password)));
+        await right.ResolveAsync(reference);
+        var wrong = client.WithCredentials(new StaticCredentials(registry.Host, new RegistryCredential(registry.Username, "not-the-password")));
+        var failure = await Assert.ThrowsAsync<RegistryException>(() => wrong.ResolveAsync(reference));
+        Assert.Equal(RegistryCodes.AuthDenied, failure.Code);
+        var anonymous = await Assert.ThrowsAsync<RegistryException>(() => client.ResolveAsync(reference));
+        Assert.Equal(RegistryCodes.AuthDenied, anonymous.Code);
+        await right.ResolveAsync(reference); // and the right one still holds its token
+    }
+
+    [Fact]
     public async Task Token_service_refusing_the_credentials_is_auth_denied()
     {
         using var client = Client(new RegistryCredential(registry.Username, "not-the-password"));

@@ -1,4 +1,5 @@
 using Attest.Core;
+using Attest.Core.IO;
 using Attest.Core.Transparency;
 
 namespace Attest.GoModules.SumDb;
@@ -86,15 +87,8 @@ public sealed class SumDbClient(HttpClient http, GoModulesLimits? limits = null)
             }
             if (response.Content.Headers.ContentLength > _limits.MaxSumDbFileBytes) throw new IOException("response too large");
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 << 10];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > _limits.MaxSumDbFileBytes) throw new IOException($"response larger than {_limits.MaxSumDbFileBytes} bytes");
-                buffer.Write(chunk, 0, read);
-            }
-            return buffer.ToArray();
+            return await BoundedRead.ReadAllAsync(stream, _limits.MaxSumDbFileBytes, cancellationToken).ConfigureAwait(false)
+                ?? throw new IOException($"response larger than {_limits.MaxSumDbFileBytes} bytes");
         }
         catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
         {

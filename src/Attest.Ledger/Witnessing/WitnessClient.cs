@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Attest.Core.IO;
 using Attest.Core.Transparency;
 
 namespace Attest.Ledger.Witnessing;
@@ -81,12 +82,9 @@ public static class WitnessClient
     private static async Task<string> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
     {
         await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[MaxResponseBytes + 1];
-        var total = 0;
-        int read;
-        while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0) total += read;
-        if (total > MaxResponseBytes) throw new InvalidDataException($"the witness answered more than {MaxResponseBytes} bytes");
-        return Encoding.UTF8.GetString(buffer, 0, total);
+        var body = await BoundedRead.ReadAllAsync(stream, MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidDataException($"the witness answered more than {MaxResponseBytes} bytes");
+        return Encoding.UTF8.GetString(body);
     }
 
     private static string Clip(string text) => text.Length <= 200 ? text : text[..200] + "…";

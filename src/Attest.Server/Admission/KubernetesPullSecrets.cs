@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Attest.Core.IO;
 using Attest.Oci;
 using Attest.Policy.Admission;
 using Attest.Server.Hosting;
@@ -306,15 +307,9 @@ public sealed partial class KubernetesPullSecrets : IDisposable
             {
                 if (response.Content.Headers.ContentLength > maxBytes) throw new InvalidDataException($"more than {maxBytes} bytes");
                 await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                using var buffer = new MemoryStream();
-                var chunk = new byte[16384];
-                int count;
-                while ((count = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + count > maxBytes) throw new InvalidDataException($"more than {maxBytes} bytes");
-                    buffer.Write(chunk, 0, count);
-                }
-                var bounded = new ByteArrayContent(buffer.ToArray());
+                var body = await BoundedRead.ReadAllAsync(stream, maxBytes, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidDataException($"more than {maxBytes} bytes");
+                var bounded = new ByteArrayContent(body);
                 foreach (var header in response.Content.Headers) bounded.Headers.TryAddWithoutValidation(header.Key, header.Value);
                 response.Content.Dispose();
                 response.Content = bounded;

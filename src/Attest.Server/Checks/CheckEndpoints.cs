@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Core;
 using Attest.GoModules;
+using Attest.GoModules.Uploads;
 using Attest.Ledger;
 using Attest.Policy;
 using Attest.Sbom;
@@ -110,51 +111,15 @@ public static class CheckEndpoints
                 else return UnknownPolicy(set, "GoSumPolicy", policyName);
 
                 if (upload.File("go.mod") is not { } goModFile) return MultipartUpload.Invalid("part 'go.mod' is missing: upload the main module's go.mod");
-                var main = Path.Combine(upload.Directory, "main");
-                var cache = Path.Combine(upload.Directory, "modcache");
-                Directory.CreateDirectory(main);
-                Directory.CreateDirectory(cache);
-                File.Move(goModFile.Path, Path.Combine(main, "go.mod"));
-                var goSumPath = Path.Combine(main, "go.sum");
-                if (upload.File("go.sum") is { } goSumFile) File.Move(goSumFile.Path, goSumPath);
-
-                var budget = new ExtractionBudget();
-                var vendored = false;
-                if (upload.File("vendor") is { } vendorZip)
-                {
-                    if (budget.Extract(vendorZip.Path, "vendor", Path.Combine(main, "vendor")) is { } bad) return bad;
-                    vendored = true;
-                }
-                if (upload.File("modules.txt") is { } modulesTxt)
-                {
-                    var target = Path.Combine(main, "vendor", "modules.txt");
-                    if (File.Exists(target)) return MultipartUpload.Invalid("'modules.txt' is given both as a part and inside 'vendor'; give one");
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    File.Move(modulesTxt.Path, target);
-                    vendored = true;
-                }
-                // A zip of the directory itself rather than its contents would silently verify nothing: say so.
-                if (vendored && !File.Exists(Path.Combine(main, "vendor", "modules.txt")))
-                    return MultipartUpload.Invalid("'vendor' has no modules.txt at its root: zip the contents of the vendor directory (modules.txt, example.com/…)");
-                if (upload.File("modcache") is { } cacheZip)
-                {
-                    if (budget.Extract(cacheZip.Path, "modcache", cache) is { } badCache) return badCache;
-                    if (!Directory.Exists(Path.Combine(cache, "cache", "download")))
-                        return MultipartUpload.Invalid("'modcache' has no cache/download directory at its root: zip the contents of GOMODCACHE");
-                }
-                foreach (var moduleZip in upload.Files.Where(f => f.Field == "module"))
-                {
-                    var (module, error) = ModuleZipUpload.Identify(moduleZip.Path);
-                    if (module is null) return MultipartUpload.Invalid($"a 'module' part is not a module zip: {error}");
-                    var target = Path.Combine(cache, "cache", "download", ModulePath.Escape(module.Path)!, "@v", ModulePath.EscapeVersion(module.Version)! + ".zip");
-                    if (File.Exists(target)) return MultipartUpload.Invalid($"the module zip of {module} is given more than once");
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    File.Move(moduleZip.Path, target);
-                }
+                var parts = new ModuleTreeParts(goModFile.Path, upload.File("go.sum")?.Path, upload.File("vendor")?.Path, upload.File("modules.txt")?.Path,
+                    upload.File("modcache")?.Path, [.. upload.Files.Where(f => f.Field == "module").Select(f => f.Path)]);
+                var budget = new ExtractionBudget(CheckLimits.MaxExtractedBytes, CheckLimits.MaxExtractedEntries, CheckLimits.MaxCompressionRatio);
+                var (tree, refused) = ModuleTreeUpload.Stage(upload.Directory, parts, budget);
+                if (tree is null) return MultipartUpload.Refused(refused!);
 
                 var options = new GoSumVerifierOptions
                 {
-                    ModuleCache = cache,
+                    ModuleCache = tree.ModuleCache,
                     GoNoSumDb = Setting(upload, "GONOSUMDB"),
                     GoPrivate = Setting(upload, "GOPRIVATE"),
                     GoSumDb = Setting(upload, "GOSUMDB"),
@@ -173,7 +138,7 @@ public static class CheckEndpoints
                     deadline.CancelAfter(CheckLimits.MaxEvaluationTime);
                     try
                     {
-                        report = new GoSumVerifier(options, policy).Verify(main, deadline.Token);
+                        report = new GoSumVerifier(options, policy).Verify(tree.MainDirectory, deadline.Token);
                     }
                     catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
                     {
@@ -191,8 +156,8 @@ public static class CheckEndpoints
                 var findings = report.Findings.Select(f => new CheckFinding(f.Code, GoSumCodes.IsWarning(f.Code) ? "warning" : "error",
                     Relative(f.Message, upload.Directory), f.Evidence?.GetValueOrDefault("module"))).ToList();
                 var verdict = report.Passed ? "passed" : "failed";
-                var goSumDigest = FileDigest(goSumPath);
-                var goModDigest = FileDigest(Path.Combine(main, "go.mod"));
+                var goSumDigest = FileDigest(tree.GoSumPath);
+                var goModDigest = FileDigest(tree.GoModPath);
                 var client = AttestClaims.ClientIdOf(context.User);
                 var cancel = context.RequestAborted;
                 var index = await CheckRecorder.RecordAsync(ledger, LedgerEntryKinds.GoSumVerification, client, subject, verdict, new JsonObject
@@ -212,7 +177,7 @@ public static class CheckEndpoints
                 if (report.Passed)
                 {
                     var predicate = new GoSumPredicate(verdict, report.ModulePath, report.Requirements, report.ModulesChecked, report.FilesHashed, policyName,
-                        set.Revision, goSumDigest, goModDigest, vendored, client, findings.Count, listed, index, time.GetUtcNow());
+                        set.Revision, goSumDigest, goModDigest, tree.Vendored, client, findings.Count, listed, index, time.GetUtcNow());
                     attestation = await CheckRecorder.AttestAsync(signing, client, subject, digest, CheckRecorder.GoSumPredicateType,
                         JsonSerializer.SerializeToUtf8Bytes(predicate, CheckJsonContext.Default.GoSumPredicate), cancel).ConfigureAwait(false);
                 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Attest.GoModules.Uploads;
 using Attest.Server.Api;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -166,6 +167,9 @@ public sealed class MultipartUpload : IDisposable
     internal static IResult Invalid(string detail) => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid request", detail);
 
     internal static IResult TooLarge(string detail) => ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "request too large", detail);
+
+    /// <summary>What the library that lays the upload out refused, as the client's problem (413 for size, else 400).</summary>
+    internal static IResult Refused(UploadProblem problem) => problem.TooLarge ? TooLarge(problem.Message) : Invalid(problem.Message);
 
     /// <summary>503: the uploads in flight already fill the server's upload space; the client retries later.</summary>
     private IResult SpaceInUse(HttpContext context)

@@ -1,4 +1,5 @@
 using System.Net;
+using Attest.Core.IO;
 using Attest.Oci;
 using Microsoft.IdentityModel.Tokens;
 
@@ -93,15 +94,9 @@ public sealed class JwksSource
         if (response.StatusCode != HttpStatusCode.OK) throw new JwksException($"{uri} answered {(int)response.StatusCode}");
         if (response.Content.Headers.ContentLength > MaxBytes) throw new JwksException($"{uri} sent more than {MaxBytes} bytes");
         await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-        var buffer = new byte[MaxBytes + 1];
-        var total = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(total), timeout.Token).ConfigureAwait(false)) > 0)
-        {
-            total += read;
-            if (total > MaxBytes) throw new JwksException($"{uri} sent more than {MaxBytes} bytes");
-        }
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, total);
+        var body = await BoundedRead.ReadAllAsync(stream, MaxBytes, timeout.Token).ConfigureAwait(false)
+            ?? throw new JwksException($"{uri} sent more than {MaxBytes} bytes");
+        return System.Text.Encoding.UTF8.GetString(body);
     }
 
     private static string ReadFile(string path)

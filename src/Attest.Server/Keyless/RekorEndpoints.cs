@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Attest.Core.Crypto;
+using Attest.Core.IO;
 using Attest.Core.Transparency;
 using Attest.Core.X509;
 using Attest.Ledger;
@@ -237,15 +238,9 @@ public static class RekorEndpoints
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             return (null, ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", "the request body must be application/json"));
         if (request.ContentLength > maxBytes) return (null, ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "request too large", $"the request body is larger than {maxBytes} bytes"));
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes) return (null, ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "request too large", $"the request body is larger than {maxBytes} bytes"));
-            buffer.Write(chunk, 0, read);
-        }
-        return (buffer.ToArray(), null);
+        return await BoundedRead.ReadAllAsync(request.Body, maxBytes, request.HttpContext.RequestAborted).ConfigureAwait(false) is { } body
+            ? (body, null)
+            : (null, ApiProblems.Create(StatusCodes.Status413PayloadTooLarge, "request too large", $"the request body is larger than {maxBytes} bytes"));
     }
 
     private static IResult Json(JsonNode node) => Results.Text(node.ToJsonString(), "application/json", Encoding.UTF8);

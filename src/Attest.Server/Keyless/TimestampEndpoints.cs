@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Serialization;
 using Attest.Core;
+using Attest.Core.IO;
 using Attest.Server.Api;
 using Attest.Server.Auth;
 using Attest.Sigstore.Keyless;
@@ -74,15 +75,7 @@ public static class TimestampEndpoints
     private static async Task<byte[]?> ReadAsync(HttpRequest request, int maxBytes)
     {
         if (request.ContentLength > maxBytes) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > maxBytes) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
+        return await BoundedRead.ReadAllAsync(request.Body, maxBytes, request.HttpContext.RequestAborted).ConfigureAwait(false);
     }
 
     private static IResult Invalid(string detail) => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid timestamp request", detail);

@@ -1,3 +1,4 @@
+using Attest.Core.IO;
 using Attest.Ledger.Witnessing;
 
 namespace Attest.Server.Witnessing;
@@ -34,25 +35,12 @@ public static class WitnessEndpoints
         if (state.Witness is not { } witness) return Results.Text("this server is not a witness\n", "text/plain", statusCode: StatusCodes.Status404NotFound);
         if (context.Request.ContentLength > AddCheckpointRequest.MaxBytes)
             return Results.Text($"the request is larger than {AddCheckpointRequest.MaxBytes} bytes\n", "text/plain", statusCode: StatusCodes.Status413PayloadTooLarge);
-        var body = await ReadBoundedAsync(context.Request.Body, AddCheckpointRequest.MaxBytes, cancellationToken).ConfigureAwait(false);
+        var body = await BoundedRead.ReadAllAsync(context.Request.Body, AddCheckpointRequest.MaxBytes, cancellationToken).ConfigureAwait(false);
         if (body is null)
             return Results.Text($"the request is larger than {AddCheckpointRequest.MaxBytes} bytes\n", "text/plain", statusCode: StatusCodes.Status413PayloadTooLarge);
         var answer = await witness.AddCheckpointAsync(body, cancellationToken).ConfigureAwait(false);
         // A refusal after the log's signature verified may be evidence of a misbehaving log: keep it in the log.
         if (answer.Refusal is { } reason && answer.StatusCode is 409 or 422) WitnessingLog.CosignRefused(logger, reason);
         return Results.Text(answer.Body, answer.ContentType, statusCode: answer.StatusCode);
-    }
-
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, int limit, CancellationToken cancellationToken)
-    {
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using Attest.Core.Crypto;
 using Attest.Core.Transparency;
 using Attest.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Attest.Core.Tests.Transparency;
 
@@ -17,7 +18,7 @@ public class CosignatureTests
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1679315147);
 
     private static Ed25519CosignatureSigner Witness(string name = "witness.example/w1") =>
-        new(name, Ed25519.GenerateSeed(), new FixedTime(Now));
+        new(name, Ed25519.GenerateSeed(), new FakeTimeProvider(Now));
 
     [Fact]
     public void Deployed_witness_verifier_key_parses_with_its_cosignature_key_id()
@@ -78,7 +79,7 @@ public class CosignatureTests
     {
         var seed = Ed25519.GenerateSeed();
         var plain = new Ed25519NoteSigner("witness.example/w1", seed);
-        var cosigner = new Ed25519CosignatureSigner("witness.example/w1", seed, new FixedTime(Now));
+        var cosigner = new Ed25519CosignatureSigner("witness.example/w1", seed, new FakeTimeProvider(Now));
         Assert.NotEqual(plain.KeyHash, cosigner.KeyHash);
         Assert.False(SignedNote.Sign(CheckpointText, plain).Verify([cosigner.VerifierKey]).IsValid);
         Assert.False(SignedNote.Sign(CheckpointText, cosigner).Verify([plain.VerifierKey]).IsValid);
@@ -88,7 +89,7 @@ public class CosignatureTests
     public void Cosigner_from_a_go_signer_key_is_that_key_under_the_cosignature_type()
     {
         var plain = new Ed25519NoteSigner("witness.example/w2", Ed25519.GenerateSeed());
-        var cosigner = Ed25519CosignatureSigner.FromPrivateKeyString(plain.ToPrivateKeyString(), new FixedTime(Now));
+        var cosigner = Ed25519CosignatureSigner.FromPrivateKeyString(plain.ToPrivateKeyString(), new FakeTimeProvider(Now));
         Assert.Equal(plain.VerifierKey.PublicKey.ToArray(), cosigner.VerifierKey.PublicKey.ToArray());
         Assert.Equal(NoteVerifierKey.ForEd25519Cosignature("witness.example/w2", plain.VerifierKey.PublicKey).ToString(), cosigner.VerifierKey.ToString());
     }
@@ -141,7 +142,7 @@ public class CosignatureTests
     public void Quorum_does_not_count_a_forged_cosignature_and_names_it()
     {
         var (w1, w2) = (Witness("w1.example"), Witness("w2.example"));
-        var forged = new Ed25519CosignatureSigner("w2.example", Ed25519.GenerateSeed(), new FixedTime(Now));
+        var forged = new Ed25519CosignatureSigner("w2.example", Ed25519.GenerateSeed(), new FakeTimeProvider(Now));
         var note = SignedNote.Sign(CheckpointText, w1, forged);
         // Same name, other key: a different key id, so it is simply unknown.
         Assert.Equal(1, new CosignatureQuorum([w1.VerifierKey, w2.VerifierKey], 1).Count(note).Count);
@@ -168,10 +169,5 @@ public class CosignatureTests
         BinaryPrimitives.WriteUInt32BigEndian(blob, signature.KeyHash);
         signature.Signature.CopyTo(blob, 4);
         return $"— {signature.KeyName} {Convert.ToBase64String(blob)}\n";
-    }
-
-    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -22,7 +22,7 @@ public static class FuzzTargets
         new("go-mod", "go.mod (GoModFile.Parse)", GoModTarget.Run),
         new("go-sum", "go.sum (GoSumFile.Parse)", GoSumTarget.Run),
         new("modules-txt", "vendor/modules.txt (VendorModulesTxt.Parse)", ModulesTxtTarget.Run),
-        new("module-zip", "module and upload zips (ModuleZip.Hash, ModuleZipUpload.Identify, ZipDirectory, ExtractionBudget.Extract)", ModuleZipTarget.Run),
+        new("module-zip", "module and upload zips (ModuleZip.Hash, ModuleZipIdentity.Identify, ZipDirectory, ExtractionBudget.Extract)", ModuleZipTarget.Run),
         new("sbom", "SPDX 2/3 and CycloneDX JSON, bare or in an in-toto statement (SbomReader.Read, SbomChecker.Check)", SbomTarget.Run),
         new("multipart", "multipart/form-data upload body (MultipartUpload.ReadAsync)", MultipartTarget.Run),
         new("license-expression", "SPDX licence expression (LicenseExpression.TryParse, LicensePolicy)", LicenseExpressionTarget.Run),

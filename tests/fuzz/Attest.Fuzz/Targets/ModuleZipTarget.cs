@@ -1,4 +1,5 @@
 using Attest.GoModules;
+using Attest.GoModules.Uploads;
 using Attest.Server.Checks;
 
 namespace Attest.Fuzz.Targets;
@@ -8,8 +9,8 @@ namespace Attest.Fuzz.Targets;
 /// (<see cref="ModuleZip.Hash(Stream, ModuleVersion, GoModulesLimits?, string)"/>, findings in the result) and the CLI
 /// reads go.mod from (<see cref="ModuleZip.ReadGoMod"/>); as an upload of <c>POST /v1/gosum/verify</c>: the end-record
 /// entry count (<see cref="ZipDirectory.EntryCount"/>), a <c>module</c> part's identity
-/// (<see cref="ModuleZipUpload.Identify"/>, a sentence when refused) and the extraction of a <c>vendor</c> part
-/// (<see cref="ExtractionBudget.Extract"/>, a problem response when refused).
+/// (<see cref="ModuleZipIdentity.Identify"/>, a sentence when refused) and the extraction of a <c>vendor</c> part
+/// (<see cref="ExtractionBudget.Extract"/>, an <see cref="UploadProblem"/> when refused).
 /// </summary>
 internal static class ModuleZipTarget
 {
@@ -21,11 +22,11 @@ internal static class ModuleZipTarget
         var path = ScratchFile.Write("upload.zip", input);
         ModuleZip.ReadGoMod(path, Module, CheckLimits.GoModules);
         ZipDirectory.EntryCount(path);
-        ModuleZipUpload.Identify(path);
+        ModuleZipIdentity.Identify(path);
         var target = Path.Combine(ScratchFile.Directory, "vendor");
         try
         {
-            new ExtractionBudget().Extract(path, "vendor", target);
+            new ExtractionBudget(CheckLimits.MaxExtractedBytes, CheckLimits.MaxExtractedEntries, CheckLimits.MaxCompressionRatio).Extract(path, "vendor", target);
         }
         finally
         {
