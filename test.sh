@@ -22,6 +22,7 @@ have node            || missing+=(nodejs)            # sigstore-js peer and npm-
 have npm             || missing+=(npm)
 have chromium        || missing+=(chromium)          # headless browser for the audit page test (driven by playwright-core)
 have afl-fuzz        || missing+=(afl++)             # coverage-guided fuzzing of the parsers (tests/fuzz, with SharpFuzz)
+have promtool        || missing+=(prometheus)        # real Prometheus scraping the server, and promtool checking metrics and rules
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)   # real PostgreSQL server
 if ((${#missing[@]})); then
   echo "test.sh: installing ${missing[*]}"

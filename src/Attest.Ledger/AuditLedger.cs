@@ -52,6 +52,18 @@ public sealed class AuditLedger : IAsyncDisposable
     /// signed checkpoint): everything after it is what a start-up audit still has to replay. Null before any checkpoint.</summary>
     public Checkpoint? OpenedFrom { get; private set; }
 
+    /// <summary>Entries in the log as this process last saw it (for metrics).</summary>
+    public long Size => _range.Size;
+
+    /// <summary>Entries the latest checkpoint this process signed or loaded covers (for metrics).</summary>
+    public long CheckpointSize => Volatile.Read(ref _lastCheckpoint)?.Size ?? 0;
+
+    /// <summary>When this process last signed a checkpoint, or opened the ledger (for metrics: a checkpoint older than
+    /// the checkpoint interval while entries wait means signing is stuck).</summary>
+    public DateTimeOffset CheckpointSignedAt => new(Interlocked.Read(ref _checkpointSignedAtTicks), TimeSpan.Zero);
+
+    private long _checkpointSignedAtTicks;
+
     /// <summary>Why checkpoints are no longer signed (an audit found the log altered), or null.</summary>
     public string? Quarantine => Volatile.Read(ref _quarantine);
 
@@ -74,6 +86,7 @@ public sealed class AuditLedger : IAsyncDisposable
         await ledger.ReloadAsync(cancellationToken).ConfigureAwait(false);
         ledger.OpenedFrom = ledger._openedFrom;
         ledger._lastCheckpointAt = time.GetUtcNow();
+        ledger._checkpointSignedAtTicks = ledger._lastCheckpointAt.UtcTicks;
         ledger._sequencer = Task.Run(ledger.RunAsync, CancellationToken.None);
         return ledger;
     }
@@ -100,12 +113,28 @@ public sealed class AuditLedger : IAsyncDisposable
             new TaskCompletionSource<(SequencedEntry, StoredCheckpoint?)>(TaskCreationOptions.RunContinuationsAsynchronously));
         // Pushback, as Tessera's ErrPushback: a full queue answers now, so the caller can answer its own caller
         // (deny, 503 with Retry-After) instead of sitting out its deadline behind thousands of appends.
+        using var activity = LedgerTelemetry.Source.StartActivity("ledger.append");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!_queue.Writer.TryWrite(work))
         {
             if (Volatile.Read(ref _closed)) throw new ObjectDisposedException(nameof(AuditLedger), "the ledger is closed");
+            LedgerTelemetry.PushedBack();
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, LedgerBusyException.Code);
             throw new LedgerBusyException(_options.MaxPendingAppends);
         }
-        return await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var appended = await work.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            LedgerTelemetry.Appended(started, succeeded: true);
+            activity?.SetTag("attest.ledger.index", appended.Item1.Index);
+            return appended;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LedgerTelemetry.Appended(started, succeeded: false);
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
     }
 
     /// <summary>Publishes a checkpoint for everything appended so far (or returns the current one if nothing is
@@ -160,7 +189,9 @@ public sealed class AuditLedger : IAsyncDisposable
                 await TryPublishAsync(dueOnly: true).ConfigureAwait(false);
                 continue;
             }
+            var committing = System.Diagnostics.Stopwatch.GetTimestamp();
             var awaiting = await CommitAsync([.. batch.OfType<AppendWork>()]).ConfigureAwait(false);
+            LedgerTelemetry.Committed(committing, appends);
             var requested = batch.OfType<CheckpointWork>().ToList();
             var published = await TryPublishAsync(dueOnly: requested.Count == 0 && awaiting.Count == 0).ConfigureAwait(false);
             foreach (var request in requested)
@@ -404,6 +435,7 @@ public sealed class AuditLedger : IAsyncDisposable
             _options.HighWaterMark?.Write(note);
             _lastCheckpoint = next;
             _lastCheckpointAt = _time.GetUtcNow();
+            Interlocked.Exchange(ref _checkpointSignedAtTicks, _lastCheckpointAt.UtcTicks);
             return true;
         }
         await ReloadAsync(_stopping.Token).ConfigureAwait(false);

@@ -55,8 +55,8 @@ public sealed class AdmissionEvaluator
         _options = options;
         _time = time;
         _verdicts = new VerdictCache(time, options.VerdictTtl, options.MaxCachedVerdicts);
-        _judging = new(time);
-        _collecting = new(time);
+        _judging = new(time, "judge");
+        _collecting = new(time, "collect");
     }
 
     /// <summary>Verdicts cached now (for tests and metrics).</summary>
@@ -67,8 +67,19 @@ public sealed class AdmissionEvaluator
     public async Task<Decision> EvaluateAsync(PolicySet policies, string kind, string? @namespace, IReadOnlyList<ContainerImage> images,
         IRegistryCredentialProvider? credentials, CancellationToken cancellationToken)
     {
-        var decisions = await Task.WhenAll(images.Select(i => EvaluateImageAsync(policies, kind, @namespace, i, credentials, cancellationToken))).ConfigureAwait(false);
+        var decisions = await Task.WhenAll(images.Select(i => EvaluateTracedAsync(policies, kind, @namespace, i, credentials, cancellationToken))).ConfigureAwait(false);
         return new Decision(Decision.Strictest(decisions.Select(d => d.Verdict)), decisions, policies.Revision);
+    }
+
+    /// <summary>One span per container image, carrying its verdict.</summary>
+    private async Task<ImageDecision> EvaluateTracedAsync(PolicySet policies, string kind, string? @namespace, ContainerImage image,
+        IRegistryCredentialProvider? credentials, CancellationToken cancellationToken)
+    {
+        using var activity = EvaluationTelemetry.Source.StartActivity("policy.evaluate_image");
+        activity?.SetTag("attest.container", image.Container);
+        var decision = await EvaluateImageAsync(policies, kind, @namespace, image, credentials, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("attest.verdict", decision.Verdict.ToString().ToLowerInvariant());
+        return decision;
     }
 
     private async Task<ImageDecision> EvaluateImageAsync(PolicySet policies, string kind, string? @namespace, ContainerImage image,
@@ -80,7 +91,9 @@ public sealed class AdmissionEvaluator
         if (!ImageReference.TryParse(image.Image, out var reference, out var error))
             return Deny(null, AdmissionCodes.ReferenceInvalid, error);
 
-        var matching = policies.ImagePolicies.Where(p => p.Match.Matches(reference.Name, @namespace, kind)).ToList();
+        List<ImagePolicy> matching;
+        using (EvaluationTelemetry.Source.StartActivity("policy.match"))
+            matching = policies.ImagePolicies.Where(p => p.Match.Matches(reference.Name, @namespace, kind)).ToList();
         if (matching.Count == 0)
         {
             return _options.AllowUnmatchedImages
@@ -117,7 +130,13 @@ public sealed class AdmissionEvaluator
     private async Task<PolicyOutcome> OutcomeAsync(VerdictKey key, ImagePolicy policy, Lazy<CollectionPlan> plan, ImageReference reference,
         IRegistryCredentialProvider? credentials, CancellationToken cancellationToken)
     {
-        if (_verdicts.TryGet(key, out var cached)) return cached;
+        using var activity = EvaluationTelemetry.Source.StartActivity("policy.outcome");
+        activity?.SetTag("attest.policy", policy.Name);
+        if (_verdicts.TryGet(key, out var cached))
+        {
+            activity?.SetTag("attest.verdict_cache", "hit");
+            return cached;
+        }
         try
         {
             return await _judging.RunAsync(key, token => JudgeAsync(key, policy, plan.Value, reference, credentials, token),
@@ -144,7 +163,7 @@ public sealed class AdmissionEvaluator
         try
         {
             collected = await _collecting.RunAsync(key.Evidence,
-                token => _collector.CollectAsync(reference, key.Evidence.Digest, plan, credentials, token),
+                token => CollectTracedAsync(reference, key.Evidence.Digest, plan, credentials, token),
                 _options.WorkTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (RegistryException e)
@@ -156,9 +175,24 @@ public sealed class AdmissionEvaluator
             return Failed(policy, new Finding(RegistryCodes.Timeout, $"signatures of {key.Evidence.Digest} could not be fetched before the deadline"));
         }
 
-        var outcome = _judge.Judge(policy, _verifier.Verify(policy, collected));
+        VerifiedImage verified;
+        using (EvaluationTelemetry.Source.StartActivity("policy.verify"))
+            verified = _verifier.Verify(policy, collected);
+        PolicyOutcome outcome;
+        using (EvaluationTelemetry.Source.StartActivity("policy.judge"))
+            outcome = _judge.Judge(policy, verified);
         _verdicts.Add(key, outcome);
         return outcome;
+    }
+
+    /// <summary>Collection as its own span: a child of the request that started the shared run (the others wait on it).</summary>
+    private async Task<CollectedEvidence> CollectTracedAsync(ImageReference reference, Digest digest, CollectionPlan plan,
+        IRegistryCredentialProvider? credentials, CancellationToken cancellationToken)
+    {
+        using var activity = EvaluationTelemetry.Source.StartActivity("evidence.collect");
+        var collected = await _collector.CollectAsync(reference, digest, plan, credentials, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag("attest.evidence.count", collected.Count);
+        return collected;
     }
 
     private static PolicyOutcome Failed(ImagePolicy policy, Finding reason) => new(policy.Name, policy.Mode, false, [reason], []);

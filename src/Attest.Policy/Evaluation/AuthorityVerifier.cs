@@ -49,11 +49,18 @@ public sealed class AuthorityVerifier
     public bool CouldBeFrom(Authority authority, FoundEvidence evidence) =>
         VerifierFor(authority, evidence)?.CouldBeFrom(authority, evidence) ?? false;
 
-    public VerificationResult Verify(Authority authority, FoundEvidence evidence, Digest subject) =>
-        VerifierFor(authority, evidence) is { } verifier
+    public VerificationResult Verify(Authority authority, FoundEvidence evidence, Digest subject)
+    {
+        using var activity = EvaluationTelemetry.Source.StartActivity("evidence.verify");
+        activity?.SetTag("attest.authority", authority.Name);
+        var result = VerifierFor(authority, evidence) is { } verifier
             ? verifier.Verify(authority, evidence, subject)
             : VerificationResult.Fail(new Finding(AdmissionCodes.SignatureOtherSigner,
                 $"{evidence.Source} is not a kind of evidence authority '{authority.Name}' can verify"));
+        EvaluationTelemetry.Verified(result.Failure?.Code);
+        if (result.Failure is { } failure) activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Code);
+        return result;
+    }
 
     private IEvidenceVerifier? VerifierFor(Authority authority, FoundEvidence evidence)
     {

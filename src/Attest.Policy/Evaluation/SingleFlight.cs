@@ -8,7 +8,7 @@ namespace Attest.Policy.Evaluation;
 /// failed by it. Once the run ends the key is free, so the next request starts afresh (caching results is the
 /// caller's business).
 /// </summary>
-internal sealed class SingleFlight<TKey, TValue>(TimeProvider time) where TKey : notnull
+internal sealed class SingleFlight<TKey, TValue>(TimeProvider time, string stage) where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Lazy<Task<TValue>>> _runs = new();
 
@@ -21,7 +21,9 @@ internal sealed class SingleFlight<TKey, TValue>(TimeProvider time) where TKey :
     {
         Lazy<Task<TValue>>? mine = null;
         mine = new Lazy<Task<TValue>>(() => Start(key, mine!, work, deadline));
-        return _runs.GetOrAdd(key, mine).Value.WaitAsync(callerToken);
+        var run = _runs.GetOrAdd(key, mine);
+        if (!ReferenceEquals(run, mine)) EvaluationTelemetry.SharedWait(stage);
+        return run.Value.WaitAsync(callerToken);
     }
 
     private Task<TValue> Start(TKey key, Lazy<Task<TValue>> run, Func<CancellationToken, Task<TValue>> work, TimeSpan deadline)

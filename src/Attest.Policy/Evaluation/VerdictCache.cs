@@ -19,9 +19,11 @@ internal sealed class VerdictCache(TimeProvider time, TimeSpan ttl, int maxEntri
         if (_verdicts.TryGetValue(key, out var cached) && cached.ExpiresAt > time.GetUtcNow())
         {
             outcome = cached.Outcome;
+            EvaluationTelemetry.CacheLookup(hit: true);
             return true;
         }
         outcome = null!;
+        EvaluationTelemetry.CacheLookup(hit: false);
         return false;
     }
 

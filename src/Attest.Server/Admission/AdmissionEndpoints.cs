@@ -4,6 +4,7 @@ using Attest.Ledger;
 using Attest.Policy.Admission;
 using Attest.Policy.Evaluation;
 using Attest.Server.Hosting;
+using Attest.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Attest.Server.Admission;
@@ -27,7 +28,8 @@ public static partial class AdmissionEndpoints
             .Produces<AdmissionReviewResponse>(StatusCodes.Status200OK)
             .Produces<AdmissionProblem>(StatusCodes.Status400BadRequest)
             .Produces<AdmissionProblem>(StatusCodes.Status413PayloadTooLarge)
-            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType);
+            .Produces<AdmissionProblem>(StatusCodes.Status415UnsupportedMediaType)
+            .WithAdmissionTelemetry(pattern[(pattern.LastIndexOf('/') + 1)..]);
 
     private static async Task<IResult> ValidateAsync(
         HttpContext context, AdmissionEvaluator evaluator, DecisionRecorder recorder, PolicyState policies, IOptions<AdmissionOptions> options,
@@ -39,6 +41,8 @@ public static partial class AdmissionEndpoints
         if (review is null) return Problem(status, problem!);
         var request = review.Request!;
         var uid = request.Uid!;
+        var logger = loggers.CreateLogger("Attest.Server.Admission");
+        using var scope = AdmissionLog.Scope(logger, uid);
 
         if (request.Operation is not ("CREATE" or "UPDATE") || request.Object is not { ValueKind: JsonValueKind.Object } workload)
             return Respond(review, new AdmissionResponse(uid, true));
@@ -59,16 +63,16 @@ public static partial class AdmissionEndpoints
         // The workload's image pull secrets, when reading them is enabled, sign in to its registries.
         var credentials = await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false);
         var decision = await evaluator.EvaluateAsync(set, kind, request.Namespace, images, credentials, deadline.Token).ConfigureAwait(false);
-        var logger = loggers.CreateLogger("Attest.Server.Admission");
-        AdmissionLog.Decided(logger, uid, subject, decision.Verdict.ToString(), images.Count, set.Revision);
+        AdmissionTelemetry.Decided(context, decision);
 
         // Every decision is recorded before it is answered (dry runs change nothing, so they are not recorded). An
         // admission that cannot be recorded is not granted: the audit trail must not have gaps.
+        long[] recorded = [];
         if (request.DryRun != true)
         {
             try
             {
-                await recorder.RecordAsync(request, kind, decision, deadline.Token).ConfigureAwait(false);
+                recorded = await recorder.RecordAsync(request, kind, decision, deadline.Token).ConfigureAwait(false);
             }
             catch (LedgerBusyException e)
             {
@@ -84,6 +88,8 @@ public static partial class AdmissionEndpoints
                     $"attest denied {subject}: the decision could not be recorded in the ledger ({e.Message}) [ledger.unavailable]")));
             }
         }
+        if (logger.IsEnabled(LogLevel.Information))
+            AdmissionLog.Decided(logger, uid, subject, decision.Verdict.ToString(), images.Count, set.Revision, recorded.Length == 0 ? "none" : string.Join(',', recorded));
         return Respond(review, AdmissionResponses.From(uid, subject, decision));
     }
 
@@ -95,6 +101,8 @@ public static partial class AdmissionEndpoints
         var (review, status, problem) = await AdmissionReviewReader.ReadAsync(context.Request, deadline.Token).ConfigureAwait(false);
         if (review is null) return Problem(status, problem!);
         var request = review.Request!;
+        var logger = loggers.CreateLogger("Attest.Server.Admission");
+        using var scope = AdmissionLog.Scope(logger, request.Uid!);
 
         // Only objects being created or changed carry images to pin; everything else passes untouched.
         if (request.Operation is not ("CREATE" or "UPDATE") || request.Object is not { ValueKind: JsonValueKind.Object } workload ||
@@ -108,7 +116,6 @@ public static partial class AdmissionEndpoints
 
         var credentials = await pullSecrets.ForWorkloadAsync(kind, request.Namespace, workload, deadline.Token).ConfigureAwait(false);
         var result = await pinner.PinAsync(images, credentials, deadline.Token).ConfigureAwait(false);
-        var logger = loggers.CreateLogger("Attest.Server.Admission");
         AdmissionLog.Pinned(logger, request.Uid!, kind, request.Namespace ?? "", result.Patches.Count, result.Warnings.Count);
         var warnings = result.Warnings.Count == 0 ? null : result.Warnings.Select(w => Truncate("attest: " + w)).ToList();
         if (result.Patches.Count == 0) return Respond(review, new AdmissionResponse(request.Uid!, true, Warnings: warnings));
@@ -137,8 +144,13 @@ public static partial class AdmissionEndpoints
         [LoggerMessage(EventId = LogEvents.ImagesPinned, Level = LogLevel.Information, Message = "Mutate {Uid} {Kind} in {Namespace}: {Pinned} images pinned, {Unresolved} not resolved")]
         public static partial void Pinned(ILogger logger, string uid, string kind, string @namespace, int pinned, int unresolved);
 
-        [LoggerMessage(EventId = LogEvents.AdmissionDecided, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision})")]
-        public static partial void Decided(ILogger logger, string uid, string subject, string verdict, int images, string revision);
+        [LoggerMessage(EventId = LogEvents.AdmissionDecided, Level = LogLevel.Information, Message = "Validate {Uid} {Subject}: {Verdict} ({Images} images, policy revision {Revision}, ledger index {LedgerIndex})")]
+        public static partial void Decided(ILogger logger, string uid, string subject, string verdict, int images, string revision, string ledgerIndex);
+
+        /// <summary>Every line logged while a review is answered carries its uid (beside the trace and span ids).</summary>
+        private static readonly Func<ILogger, string, IDisposable?> AdmissionScope = LoggerMessage.DefineScope<string>("Admission {AdmissionUid}");
+
+        public static IDisposable? Scope(ILogger logger, string uid) => AdmissionScope(logger, uid);
 
         [LoggerMessage(EventId = LogEvents.DecisionNotRecorded, Level = LogLevel.Error, Message = "Validate {Uid}: decision not recorded in the ledger ({Error}); denied")]
         public static partial void NotRecorded(ILogger logger, string uid, string error);

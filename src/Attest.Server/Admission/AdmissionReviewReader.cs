@@ -1,4 +1,5 @@
 using Attest.Server.Api;
+using Attest.Server.Telemetry;
 
 namespace Attest.Server.Admission;
 
@@ -9,6 +10,7 @@ internal static class AdmissionReviewReader
 {
     public static async Task<(AdmissionReviewRequest? Review, int Status, string? Problem)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        using var activity = AttestInstruments.Source.StartActivity("admission.read");
         var (review, status, problem) = await JsonBody.ReadAsync(request, AdmissionJsonContext.Default.AdmissionReviewRequest,
             AdmissionLimits.MaxRequestBytes, "AdmissionReview", cancellationToken).ConfigureAwait(false);
         if (review is null) return (null, status, problem);
@@ -17,6 +19,7 @@ internal static class AdmissionReviewReader
             return (null, StatusCodes.Status400BadRequest, $"expected apiVersion admission.k8s.io/v1 and kind AdmissionReview, got '{review.ApiVersion}' '{review.Kind}'");
         if (review.Request is null) return (null, StatusCodes.Status400BadRequest, "AdmissionReview has no request");
         if (string.IsNullOrEmpty(review.Request.Uid)) return (null, StatusCodes.Status400BadRequest, "AdmissionReview request has no uid");
+        AdmissionTelemetry.Read(request.HttpContext, review);
         return (review, StatusCodes.Status200OK, null);
     }
 }

@@ -24,7 +24,8 @@ public static class AdmissionServiceCollectionExtensions
         });
         var registryOptions = CreateRegistryOptions(access); // now, so a bad CA or credentials file stops start-up
         services.AddSingleton(registryOptions); // the egress rules, also for OIDC key sets and the checksum database's upstream proxy
-        services.AddSingleton(provider => new RegistryClient(registryOptions, provider.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(provider => new RegistryClient(registryOptions, provider.GetRequiredService<TimeProvider>(),
+            new Telemetry.RegistryMetricsHandler(EgressHttpHandler.Create(registryOptions))));
         services.AddSingleton<ImagePinner>();
         services.AddSingleton<IEvidenceSource, RegistryEvidenceSource>();
         services.AddSingleton(provider => new AuthorityVerifier(provider.GetRequiredService<TimeProvider>()));

@@ -16,14 +16,18 @@ public sealed class DecisionRecorder(AuditLedger ledger)
     /// <see cref="LedgerLimits.MaxEntryBytes"/>).</summary>
     private const int DetailsBudget = LedgerLimits.MaxEntryBytes - 8 * 1024;
 
-    public async Task RecordAsync(AdmissionRequest request, string kind, Decision decision, CancellationToken cancellationToken)
+    /// <summary>Records the decision; returns the ledger index of each image's entry.</summary>
+    public async Task<long[]> RecordAsync(AdmissionRequest request, string kind, Decision decision, CancellationToken cancellationToken)
     {
+        // The trace the decision was made in, so an auditor can go from the entry to its spans and log lines.
+        var traceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString();
         var appends = decision.Images.Select(image =>
         {
             // The ledger records the canonical reference (what policies matched), and the spelling only when it differs.
             var canonical = Attest.Oci.ImageReference.TryParse(image.Image, out var reference, out _) ? reference.ToString() : image.Image;
             var details = Details(request, kind, decision, image);
             if (canonical != image.Image) details["imageAsWritten"] = image.Image;
+            if (traceId is not null) details["traceId"] = traceId;
             var entry = new LedgerEntry
             {
                 Kind = LedgerEntryKinds.AdmissionDecision,
@@ -35,7 +39,7 @@ public sealed class DecisionRecorder(AuditLedger ledger)
             };
             return ledger.AppendAsync(entry, cancellationToken);
         });
-        await Task.WhenAll(appends).ConfigureAwait(false);
+        return await Task.WhenAll(appends).ConfigureAwait(false);
     }
 
     internal static JsonObject Details(AdmissionRequest request, string kind, Decision decision, ImageDecision image)

@@ -31,6 +31,7 @@ public static class OpenApiSecurity
                             [Scopes.Verify] = "verify bundles and evaluate images",
                             [Scopes.Audit] = "read the ledger",
                             [Scopes.Admin] = "manage clients and keys",
+                            [Scopes.Metrics] = "read /metrics",
                         },
                     },
                 },

@@ -15,7 +15,11 @@ public static class Scopes
     /// <summary>Manage clients and keys.</summary>
     public const string Admin = "admin";
 
-    public static readonly IReadOnlyList<string> All = [Sign, Verify, Audit, Admin];
+    /// <summary>Read <c>/metrics</c> on the main listener (Prometheus's <c>oauth2</c> scrape setting); the optional
+    /// metrics listener needs no token.</summary>
+    public const string Metrics = "metrics";
+
+    public static readonly IReadOnlyList<string> All = [Sign, Verify, Audit, Admin, Metrics];
 
     public static bool IsKnown(string scope) => All.Contains(scope, StringComparer.Ordinal);
 }

@@ -19,6 +19,8 @@ public static class CheckRecorder
         JsonObject details, IReadOnlyList<CheckFinding> findings, CancellationToken cancellationToken)
     {
         // Codes and modules only: messages can be long, and an entry is at most 64 KiB.
+        using var activity = Telemetry.AttestInstruments.Source.StartActivity("check.record");
+        if (System.Diagnostics.Activity.Current?.TraceId.ToHexString() is { } traceId) details["traceId"] = traceId;
         details["findingCount"] = findings.Count;
         details["findings"] = new JsonArray(findings.Take(CheckLimits.MaxLedgerFindings).Select(f => (JsonNode)new JsonObject
         {
@@ -26,7 +28,7 @@ public static class CheckRecorder
             ["severity"] = f.Severity,
             ["module"] = f.Module is { Length: > 256 } m ? m[..256] : f.Module,
         }).ToArray());
-        return await ledger.AppendAsync(new LedgerEntry
+        var index = await ledger.AppendAsync(new LedgerEntry
         {
             Kind = kind,
             Client = client,
@@ -35,6 +37,8 @@ public static class CheckRecorder
             Verdict = verdict,
             Details = LedgerEntry.DetailsFrom(details),
         }, cancellationToken).ConfigureAwait(false);
+        Telemetry.AttestInstruments.CheckRecorded(kind, verdict);
+        return index;
     }
 
     public static async Task<IssuedBundleResponse> AttestAsync(SigningService signing, string client, CheckSubject subject, Digest digest,

@@ -12,6 +12,9 @@ public sealed class UploadSpace(long capacityBytes)
 
     public long CapacityBytes => capacityBytes;
 
+    /// <summary>Bytes reserved now (for metrics).</summary>
+    public long UsedBytes => Interlocked.Read(ref _used);
+
     public bool TryReserve(long bytes)
     {
         if (Interlocked.Add(ref _used, bytes) <= capacityBytes) return true;

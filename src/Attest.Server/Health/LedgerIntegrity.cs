@@ -58,16 +58,19 @@ internal sealed partial class LedgerAuditService(AuditLedger ledger, LedgerInteg
                 if (problem is not null)
                 {
                     ledger.StopSigning(problem);
+                    Telemetry.AttestInstruments.LedgerAudited("failed");
                     Log.AuditFailed(logger, ledger.Store.Location, problem);
                 }
                 else
                 {
+                    Telemetry.AttestInstruments.LedgerAudited("passed");
                     Log.AuditPassed(logger, ledger.Store.Location, report.EntriesChecked, report.VerifiedCheckpointSize);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The store could not be read through (it went away): say so; readiness reports the store itself.
+                Telemetry.AttestInstruments.LedgerAudited("incomplete");
                 Log.AuditIncomplete(logger, ledger.Store.Location, e.Message);
             }
             try

@@ -14,6 +14,7 @@ using Attest.Server.Keyless;
 using Attest.Server.Secrets;
 using Attest.Server.Signing;
 using Attest.Server.SumDb;
+using Attest.Server.Telemetry;
 using Attest.Server.Witnessing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -67,6 +68,7 @@ public static class AttestServer
         UnknownSettings.Check(builder.Configuration);
         var options = builder.Services.AddValidatedOptions<AttestServerOptions>(builder.Configuration, AttestServerOptions.Section, o => o.Validate());
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        var telemetry = builder.AddAttestTelemetry();
         builder.Services.AddAdmission(builder.Configuration);
         builder.Services.AddHostedService<PolicyReloader>();
         var integrity = new LedgerIntegrity();
@@ -156,6 +158,7 @@ public static class AttestServer
 
             app.UseExceptionHandler();
             app.UseStatusProblems();
+            app.UseAttestTelemetry(telemetry);
             app.UseAttestAuth();
             app.MapHealthEndpoints();
             app.MapAdmissionEndpoints();
@@ -181,9 +184,11 @@ public static class AttestServer
         }
     }
 
-    /// <summary>One JSON object per line on the console, UTC timestamps (the host's and the start-up work's).</summary>
+    /// <summary>One JSON object per line on the console, UTC timestamps (the host's and the start-up work's), with the
+    /// trace and span ids of the request a line belongs to and its scopes (the admission uid).</summary>
     private static void ConfigureLogging(ILoggingBuilder logging)
     {
+        logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         // The host's "Request starting"/"Request finished" lines carry the full URL, query string included: a credential
         // a client put there would be logged verbatim. Those lines are off; requests are still refused and counted.
         logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -193,6 +198,7 @@ public static class AttestServer
         {
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.IncludeScopes = true;
         });
     }
 

@@ -68,6 +68,7 @@ internal sealed partial class PolicyReloader(
             // Recorded first: a policy set is never in force without its ledger entry.
             await ledger.AppendAsync(AttestServer.PolicyLoadedEntry(set), cancellationToken).ConfigureAwait(false);
             state.Publish(set);
+            Telemetry.AttestInstruments.PolicyReloaded(applied: true);
             Log.Reloaded(logger, set.Documents.Count, directory, set.Revision);
             StartupLog.WarnAbout(logger, set);
             return load.ReferencedPaths;
@@ -87,6 +88,7 @@ internal sealed partial class PolicyReloader(
     private void Refuse(string directory, IReadOnlyList<string> errors)
     {
         state.Refuse(new PolicyRefusal(errors, time.GetUtcNow()));
+        Telemetry.AttestInstruments.PolicyReloaded(applied: false);
         Log.ReloadRefused(logger, directory, errors.Count, string.Join("; ", errors.Take(10)), state.Current?.Revision ?? "none");
     }
 

@@ -61,6 +61,7 @@ public static class FulcioEndpoints
         if (!FulcioIdentityMapper.TryMap(ci.Type, ci.Issuer, ci.Claims, ci.Configuration.BaseUrl,
                 ci.Configuration.SubjectDomain is { } domain ? new Uri(domain) : null, out var identity, out var mappingError))
             return Unauthorized(new TokenRejection("token.claims", mappingError));
+        Telemetry.AttestInstruments.IdentityToken(accepted: true);
 
         var (key, keyProblem) = ReadKey(request, identity);
         if (key is null) return Invalid(keyProblem!);
@@ -78,6 +79,7 @@ public static class FulcioEndpoints
         var chain = new List<string> { issued.Leaf.ExportCertificatePem() };
         chain.AddRange(issued.Chain.Select(c => c.ExportCertificatePem()));
         issued.Leaf.Dispose();
+        Telemetry.AttestInstruments.Signed("certificate");
         return Results.Json(new SigningCertificateResponse(new SignedCertificate(new CertificateChain(chain)), null), KeylessJsonContext.Default.SigningCertificateResponse);
     }
 
@@ -176,9 +178,12 @@ public static class FulcioEndpoints
     /// <summary><c>SourceRepositoryURI</c> → <c>sourceRepositoryURI</c>, the names policies use.</summary>
     internal static string CamelCase(string name) => name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
 
-    private static IResult Unauthorized(TokenRejection rejection) =>
-        TypedResults.Problem(detail: rejection.Detail, statusCode: StatusCodes.Status401Unauthorized, title: "the identity token is not accepted",
+    private static IResult Unauthorized(TokenRejection rejection)
+    {
+        Telemetry.AttestInstruments.IdentityToken(accepted: false, rejection.Code);
+        return TypedResults.Problem(detail: rejection.Detail, statusCode: StatusCodes.Status401Unauthorized, title: "the identity token is not accepted",
             extensions: new Dictionary<string, object?> { ["code"] = rejection.Code });
+    }
 
     private static IResult Invalid(string detail) => ApiProblems.Create(StatusCodes.Status400BadRequest, "invalid certificate request", detail);
 }

@@ -90,6 +90,7 @@ public static class RekorEndpoints
                 return Problem(StatusCodes.Status403Forbidden, "the log does not take this entry", refused.Detail);
             default:
                 var appended = (RekorAppendResult.Appended)result;
+                Telemetry.AttestInstruments.Signed("log_entry");
                 context.Response.Headers.ETag = appended.Uuid;
                 context.Response.Headers.Location = EntryPath(appended.Uuid);
                 return Results.Text(RekorLog.ToRekorJson(appended.Uuid, appended.Entry).ToJsonString(), "application/json", Encoding.UTF8, StatusCodes.Status201Created);

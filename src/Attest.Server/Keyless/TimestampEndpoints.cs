@@ -68,6 +68,7 @@ public static class TimestampEndpoints
             result = authorities.Tsa.Respond(request.HashAlgorithm ?? "sha256", hash, request.Certificates ?? false, nonce, request.TsaPolicyOid);
         }
         if (!result.Granted) return Invalid($"the timestamp authority rejected the request: {result.FailureReason}");
+        Telemetry.AttestInstruments.Signed("timestamp");
         return new CreatedBytes(result.Response, ReplyMediaType);
     }
 

@@ -21,20 +21,24 @@ public sealed class SigningService(AuditLedger ledger, ServiceKeys serviceKeys, 
     /// <exception cref="NotSupportedException">The active key is Ed25519, which cannot sign a digest for hashedrekord.</exception>
     public async Task<IssuedBundle> SignDigestAsync(Digest digest, string client, string? artifact, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.AttestInstruments.Source.StartActivity("signing.signature");
         var key = keys.Active;
         if (key.Algorithm == SigningOptions.Ed25519)
             throw new NotSupportedException("the active signing key is Ed25519, which signs attestations only (Rekor hashedrekord cannot carry Ed25519 digest signatures); sign an attestation about the artifact instead");
         var log = Log(client, digest.ToString(), artifact, Details(("keyId", key.KeyId), ("artifact", artifact)));
         var bundle = await new BundleBuilder(log).SignDigestAsync(key.Signer, digest, cancellationToken).ConfigureAwait(false);
+        Telemetry.AttestInstruments.Signed("signature");
         return new IssuedBundle(bundle, log.AppendedIndex!.Value, key.KeyId);
     }
 
     /// <summary>Signs an in-toto statement (already validated) as a DSSE envelope.</summary>
     public async Task<IssuedBundle> SignStatementAsync(byte[] statement, Digest subject, string? subjectName, string predicateType, string client, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.AttestInstruments.Source.StartActivity("signing.attestation");
         var key = keys.Active;
         var log = Log(client, subject.ToString(), subjectName, Details(("keyId", key.KeyId), ("predicateType", predicateType), ("subject", subjectName)));
         var bundle = await new BundleBuilder(log).SignStatementAsync(key.Signer, statement, cancellationToken).ConfigureAwait(false);
+        Telemetry.AttestInstruments.Signed("attestation");
         return new IssuedBundle(bundle, log.AppendedIndex!.Value, key.KeyId);
     }
 
@@ -49,11 +53,13 @@ public sealed class SigningService(AuditLedger ledger, ServiceKeys serviceKeys, 
     /// <exception cref="NotSupportedException">The active key is Ed25519 (hashedrekord cannot carry it).</exception>
     public async Task<IssuedBundle> SignLegacyPayloadAsync(byte[] payload, Digest image, string imageName, string client, CancellationToken cancellationToken)
     {
+        using var activity = Telemetry.AttestInstruments.Source.StartActivity("signing.signature");
         var key = keys.Active;
         if (key.Algorithm == SigningOptions.Ed25519)
             throw new NotSupportedException("the active signing key is Ed25519, which cannot make a legacy cosign .sig signature (Rekor hashedrekord cannot carry Ed25519); push with legacy: false");
         var log = Log(client, image.ToString(), imageName, Details(("keyId", key.KeyId), ("layout", "cosign-legacy-signature"), ("payloadDigest", Digest.Sha256(payload).ToString())));
         var bundle = await new BundleBuilder(log).SignArtifactAsync(key.Signer, payload, cancellationToken).ConfigureAwait(false);
+        Telemetry.AttestInstruments.Signed("signature");
         return new IssuedBundle(bundle, log.AppendedIndex!.Value, key.KeyId);
     }
 

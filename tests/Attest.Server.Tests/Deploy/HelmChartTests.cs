@@ -15,7 +15,7 @@ public sealed class HelmChartTests
     private const string Namespace = "attest-system";
     private static readonly string Chart = Path.Combine(RepositoryPaths.Root, "deploy", "helm", "attest");
 
-    private static List<YamlMappingNode> Render(string overrides)
+    internal static List<YamlMappingNode> Render(string overrides)
     {
         var defaults = LoadMapping(File.ReadAllText(Path.Combine(Chart, "values.yaml")));
         var values = HelmSubsetRenderer.Merge(defaults, LoadMapping(overrides));
@@ -50,7 +50,7 @@ public sealed class HelmChartTests
         return stream.Documents.Count == 0 ? new YamlMappingNode() : (YamlMappingNode)stream.Documents[0].RootNode;
     }
 
-    private static YamlNode? Get(YamlNode node, params string[] path)
+    internal static YamlNode? Get(YamlNode node, params string[] path)
     {
         foreach (var key in path)
         {
@@ -61,7 +61,7 @@ public sealed class HelmChartTests
         return node;
     }
 
-    private static string Text(YamlNode node, params string[] path) => (Get(node, path) as YamlScalarNode)?.Value ?? "";
+    internal static string Text(YamlNode node, params string[] path) => (Get(node, path) as YamlScalarNode)?.Value ?? "";
 
     private static YamlMappingNode Single(List<YamlMappingNode> documents, string kind) => Assert.Single(documents, d => Text(d, "kind") == kind);
 
