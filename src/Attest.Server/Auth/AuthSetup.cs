@@ -8,6 +8,7 @@ using Attest.Server.Secrets;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace Attest.Server.Auth;
 
@@ -50,13 +51,29 @@ public static class AuthSetup
         app.UseQueryStringCredentialGuard();
         app.UseOAuthRequestGuard();
         // The authorization server answers its endpoints here; API requests get their access token validated (a
-        // revoked client's or revoked token is refused, see OAuthHandlers).
-        app.UseAuthentication();
+        // revoked client's or revoked token is refused, see OAuthHandlers). Only those requests: OpenIddict's server
+        // and validation pipelines otherwise run for every request (the webhook's and probes' too), at a cost the
+        // health and admission benchmarks show; a request without credentials has nothing for them to do.
+        app.UseWhen(NeedsAuthentication, branch => branch.UseAuthentication());
+        // The branch's UseAuthentication marks only the branch; unmarked, WebApplication would add its own
+        // authentication middleware at the head of the pipeline, ahead of the guards above.
+        ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOAuthDescriptions();
         app.MapClientEndpoints();
     }
+
+    /// <summary>The application property by which WebApplication sees that authentication is in the pipeline
+    /// (ASP.NET Core's <c>AuthAppBuilderExtensions</c>).</summary>
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+
+    /// <summary>An authorization-server endpoint, a request that carries an <c>Authorization</c> header, or one for an
+    /// endpoint that requires authorization (its challenge is OpenIddict's, which needs OpenIddict to have seen the
+    /// request).</summary>
+    private static bool NeedsAuthentication(HttpContext context) =>
+        context.Request.Headers.ContainsKey(HeaderNames.Authorization) || OAuthServer.Serves(context.Request.Path)
+        || context.GetEndpoint()?.Metadata.GetMetadata<IAuthorizeData>() is not null;
 
     /// <summary>Opens the client store and, on the very first start, creates the bootstrap administrator whose
     /// credentials are written to an owner-only file (never logged).</summary>

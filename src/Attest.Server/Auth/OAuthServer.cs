@@ -24,6 +24,10 @@ public static class OAuthServer
     public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
     public const string JwksPath = "/.well-known/jwks";
 
+    /// <summary>Whether <paramref name="path"/> is one of the authorization server's endpoints.</summary>
+    public static bool Serves(PathString path) =>
+        path.StartsWithSegments("/oauth", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/.well-known", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>RFC 7523 §2.1.</summary>
     public const string JwtBearerGrantType = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
