@@ -106,18 +106,25 @@ public static partial class JsonErrors
 
     private static string Shorten(string text) => text.Length > 64 ? text[..64] + "…" : text;
 
-    [GeneratedRegex(@"^The JSON property '(?<name>.*)' could not be mapped to any \.NET member", RegexOptions.Singleline, matchTimeoutMilliseconds: 100)]
-    private static partial Regex UnmappedMember();
+    // The serializer's messages are read with the linear-time engine and no time limit: a wall-clock limit is one a
+    // loaded machine can exceed on the simplest message, and its exception would turn a 400 into a 500.
+    private static readonly Regex UnmappedMemberPattern = new(@"^The JSON property '(?<name>.*)' could not be mapped to any \.NET member", RegexOptions.Singleline | RegexOptions.NonBacktracking);
 
-    [GeneratedRegex(@"missing required properties including: (?<names>.*?)\.?(?: Path:|$)", RegexOptions.Singleline, matchTimeoutMilliseconds: 100)]
-    private static partial Regex MissingRequired();
+    private static Regex UnmappedMember() => UnmappedMemberPattern;
 
-    [GeneratedRegex(@"^The JSON value could not be converted to (?<type>\S+)\.", RegexOptions.Singleline, matchTimeoutMilliseconds: 100)]
-    private static partial Regex Conversion();
+    private static readonly Regex MissingRequiredPattern = new(@"missing required properties including: (?<names>.*?)\.?(?: Path:|$)", RegexOptions.Singleline | RegexOptions.NonBacktracking);
 
-    [GeneratedRegex(@"'?\b(?:System|Attest|Microsoft)\.[A-Za-z0-9_.`\[\], ]+'?", RegexOptions.None, matchTimeoutMilliseconds: 100)]
-    private static partial Regex TypeName();
+    private static Regex MissingRequired() => MissingRequiredPattern;
 
-    [GeneratedRegex(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]", RegexOptions.None, matchTimeoutMilliseconds: 100)]
-    private static partial Regex PathSegment();
+    private static readonly Regex ConversionPattern = new(@"^The JSON value could not be converted to (?<type>\S+)\.", RegexOptions.Singleline | RegexOptions.NonBacktracking);
+
+    private static Regex Conversion() => ConversionPattern;
+
+    private static readonly Regex TypeNamePattern = new(@"'?\b(?:System|Attest|Microsoft)\.[A-Za-z0-9_.`\[\], ]+'?", RegexOptions.NonBacktracking);
+
+    private static Regex TypeName() => TypeNamePattern;
+
+    private static readonly Regex PathSegmentPattern = new(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]", RegexOptions.NonBacktracking);
+
+    private static Regex PathSegment() => PathSegmentPattern;
 }
