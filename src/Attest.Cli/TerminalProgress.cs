@@ -32,6 +32,9 @@ internal sealed class TerminalProgress : IProgress<long>
             {
                 var task = context.AddTask(Markup.Escape(description), maxValue: total is > 0 ? total.Value : 1);
                 task.IsIndeterminate = total is null;
+                // Drawn at once, not at the first refresh tick: work shorter than the tick would otherwise show no
+                // bar at all, and whether it showed would depend on the machine's speed.
+                context.Refresh();
                 var result = await work(new TerminalProgress(task)).ConfigureAwait(false);
                 task.Value = task.MaxValue;
                 return result;
@@ -50,6 +53,7 @@ internal sealed class TerminalProgress : IProgress<long>
             {
                 var task = context.AddTask(Markup.Escape(description), maxValue: 1);
                 task.IsIndeterminate = true;
+                context.Refresh(); // drawn at once, as above
                 var gate = new object();
                 var result = work((done, total) =>
                 {

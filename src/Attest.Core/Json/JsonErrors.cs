@@ -10,7 +10,7 @@ namespace Attest.Core.Json;
 /// ("could not be mapped to any .NET member contained in type 'Attest.Server.Signing.SignatureRequest'"), which tells
 /// a client nothing it can act on.
 /// </summary>
-public static partial class JsonErrors
+public static class JsonErrors
 {
     /// <summary>A predicate for "the request body …" or "the bundle …", without a trailing period, naming the field,
     /// its path and what was expected ("has an unknown field 'x' at $.push"). With <paramref name="contract"/>, an
@@ -20,7 +20,7 @@ public static partial class JsonErrors
         ArgumentNullException.ThrowIfNull(exception);
         var path = exception.Path is { Length: > 0 } p ? p : "$";
         var message = exception.Message;
-        if (UnmappedMember().Match(message) is { Success: true } unmapped)
+        if (UnmappedMemberPattern.Match(message) is { Success: true } unmapped)
         {
             var name = unmapped.Groups["name"].Value;
             // The path ends at the unknown member itself, or at the object that holds it.
@@ -30,9 +30,9 @@ public static partial class JsonErrors
             var allowed = contract is null ? null : FieldsAt(contract, parent);
             return $"has an unknown field '{Shorten(name)}' at {parent}" + (allowed is { Count: > 0 } ? $" (allowed here: {string.Join(", ", allowed)})" : "");
         }
-        if (MissingRequired().Match(message) is { Success: true } missing)
+        if (MissingRequiredPattern.Match(message) is { Success: true } missing)
             return $"lacks the required field {missing.Groups["names"].Value} at {path}";
-        if (Conversion().Match(message) is { Success: true } conversion)
+        if (ConversionPattern.Match(message) is { Success: true } conversion)
         {
             // For records the serializer names the type being built, not the member's: the contract knows the member's.
             var expected = (contract is null ? null : TypeAt(contract, path)) is { } member ? JsonKind(member) : JsonKind(conversion.Groups["type"].Value);
@@ -42,7 +42,7 @@ public static partial class JsonErrors
         var sentence = message.Split(" Path: ", 2)[0];
         var end = sentence.IndexOf(". ", StringComparison.Ordinal);
         if (end >= 0) sentence = sentence[..end];
-        sentence = TypeName().Replace(sentence.TrimEnd('.'), "the expected type");
+        sentence = TypeNamePattern.Replace(sentence.TrimEnd('.'), "the expected type");
         return "is not valid JSON: " + (path == "$" ? sentence : $"{sentence} (at {path})");
     }
 
@@ -54,7 +54,7 @@ public static partial class JsonErrors
     private static JsonTypeInfo? ContractAt(JsonTypeInfo contract, string path)
     {
         JsonTypeInfo? info = contract;
-        foreach (Match segment in PathSegment().Matches(path))
+        foreach (Match segment in PathSegmentPattern.Matches(path))
         {
             if (segment.Groups["index"].Success)
             {
@@ -106,18 +106,15 @@ public static partial class JsonErrors
 
     private static string Shorten(string text) => text.Length > 64 ? text[..64] + "…" : text;
 
-    [GeneratedRegex(@"^The JSON property '(?<name>.*)' could not be mapped to any \.NET member", RegexOptions.Singleline, matchTimeoutMilliseconds: 100)]
-    private static partial Regex UnmappedMember();
+    // The serializer's messages are read with the linear-time engine and no time limit: a wall-clock limit is one a
+    // loaded machine can exceed on the simplest message, and its exception would turn a 400 into a 500.
+    private static readonly Regex UnmappedMemberPattern = new(@"^The JSON property '(?<name>.*)' could not be mapped to any \.NET member", RegexOptions.Singleline | RegexOptions.NonBacktracking);
 
-    [GeneratedRegex(@"missing required properties including: (?<names>.*?)\.?(?: Path:|$)", RegexOptions.Singleline, matchTimeoutMilliseconds: 100)]
-    private static partial Regex MissingRequired();
+    private static readonly Regex MissingRequiredPattern = new(@"missing required properties including: (?<names>.*?)\.?(?: Path:|$)", RegexOptions.Singleline | RegexOptions.NonBacktracking);
 
-    [GeneratedRegex(@"^The JSON value could not be converted to (?<type>\S+)\.", RegexOptions.Singleline, matchTimeoutMilliseconds: 100)]
-    private static partial Regex Conversion();
+    private static readonly Regex ConversionPattern = new(@"^The JSON value could not be converted to (?<type>\S+)\.", RegexOptions.Singleline | RegexOptions.NonBacktracking);
 
-    [GeneratedRegex(@"'?\b(?:System|Attest|Microsoft)\.[A-Za-z0-9_.`\[\], ]+'?", RegexOptions.None, matchTimeoutMilliseconds: 100)]
-    private static partial Regex TypeName();
+    private static readonly Regex TypeNamePattern = new(@"'?\b(?:System|Attest|Microsoft)\.[A-Za-z0-9_.`\[\], ]+'?", RegexOptions.NonBacktracking);
 
-    [GeneratedRegex(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]", RegexOptions.None, matchTimeoutMilliseconds: 100)]
-    private static partial Regex PathSegment();
+    private static readonly Regex PathSegmentPattern = new(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]", RegexOptions.NonBacktracking);
 }

@@ -19,7 +19,8 @@ internal static class Rfc3161Target
 
     public static void Run(byte[] input)
     {
-        if (input.Length == 0) return; // an empty timestamp is refused by the bundle parser, not this step
+        // An empty or oversized timestamp is refused by the bundle parser (its own target), never reaching this step.
+        if (input.Length == 0 || input.Length > Sigstore.SigstoreLimits.Default.MaxTimestampBytes) return;
         var json = Encoding.UTF8.GetBytes(Template.Replace(Placeholder, Convert.ToBase64String(input), StringComparison.Ordinal));
         if (!Bundle.TryParse(json, out var bundle, out var finding))
             throw new InvalidOperationException($"the timestamp template no longer parses: {finding}");
