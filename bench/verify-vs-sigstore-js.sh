@@ -12,12 +12,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-5}
 rounds=${2:-3}
-# The shared tools sit beside the repository (../shared), or two levels up from a worktree under wt/.
-conformance=${SIGSTORE_CONFORMANCE_DIR:-}
-for candidate in ../shared ../../shared; do
-  [ -n "$conformance" ] || [ ! -d "$candidate/tools/sigstore-conformance" ] || conformance=$(cd "$candidate/tools/sigstore-conformance" && pwd)
-done
-[ -n "$conformance" ] || { echo "sigstore-conformance tools not found; set SIGSTORE_CONFORMANCE_DIR" >&2; exit 2; }
+ROOT=$PWD
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+conformance=$(bench_conformance_dir)
 manifest=${3:-$conformance/results/bench-manifest-conformance-happy-paths.json}
 cpu=${BENCH_CPU:-1}
 

@@ -10,20 +10,11 @@ DURATION="${1:-20s}"; CLIENTS="${2:-16}"
 source "$ROOT/bench/lib.sh"
 bench_setup hey curl jq python3
 bench_start_server
+bench_signing_clients "$CLIENTS"
 
-ADMIN=$(bench_token "$(jq -r .client_id "$WORK/data/admin-credentials.json")" "$(jq -r .client_secret "$WORK/data/admin-credentials.json")")
-TOKENS=()
-for i in $(seq "$CLIENTS"); do
-  c=$(curl -sf -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d "{\"name\":\"bench-$i\",\"scopes\":[\"sign\"]}" "$URL/v1/clients")
-  TOKENS+=("$(bench_token "$(jq -r .clientId <<<"$c")" "$(jq -r .clientSecret <<<"$c")")")
-done
-
-DIGEST="sha256:$(printf 'bench artifact' | sha256sum | cut -d' ' -f1)"
-healthz_args() { echo "$URL/healthz"; }
-signature_args() { printf '%s\n' -m POST -T application/json -H "Authorization: Bearer ${TOKENS[$(($1-1))]}" -d "{\"digest\":\"$DIGEST\"}" "$URL/v1/signatures"; }
 echo "signing benchmark: $CLIENTS clients, $DURATION each, $(nproc) cores"
-bench_run healthz "$CLIENTS" healthz_args
-bench_run signatures "$CLIENTS" signature_args
+bench_run healthz "$CLIENTS" bench_healthz_args
+bench_run signatures "$CLIENTS" bench_signature_args
 SIZE=$(sqlite3 "$WORK/data/ledger.db" 'select count(*) from entries' 2>/dev/null || echo "?")
 echo "ledger entries after the run: $SIZE"
 awk -v s="$(cat "$WORK/signatures.rps")" -v h="$(cat "$WORK/healthz.rps")" 'BEGIN { printf "signatures / healthz ratio: %.2f (goal: >= 2000 signatures/s)\n", s / h }'

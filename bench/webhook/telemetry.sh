@@ -83,11 +83,11 @@ for round in $(seq "$ROUNDS"); do
       "$(cat "$WORK/sat-$name-$round.txt" "$WORK/warm-$name-$round.txt" | awk '/\[[0-9]+\]/ { gsub(/[\[\]]/, "", $1); if ($1 != "200") n += $2 } END {print n + 0}')"
   done
 done
-median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+
 for name in off metrics traces; do
-  sat=$(for r in $(seq "$ROUNDS"); do awk '/Requests\/sec/ {print $2}' "$WORK/sat-$name-$r.txt"; done | median)
-  p99=$(for r in $(seq "$ROUNDS"); do awk '/ 99% in/ {print $3*1000}' "$WORK/warm-$name-$r.txt"; done | median)
-  cpu=$(cat "$WORK"/cpu-"$name"-*.txt | median)
+  sat=$(for r in $(seq "$ROUNDS"); do awk '/Requests\/sec/ {print $2}' "$WORK/sat-$name-$r.txt"; done | bench_median)
+  p99=$(for r in $(seq "$ROUNDS"); do awk '/ 99% in/ {print $3*1000}' "$WORK/warm-$name-$r.txt"; done | bench_median)
+  cpu=$(cat "$WORK"/cpu-"$name"-*.txt | bench_median)
   echo "$name $sat $p99 $cpu" >>"$WORK/medians"
 done
 read -r _ SAT_OFF P99_OFF CPU_OFF < <(grep '^off ' "$WORK/medians")

@@ -82,6 +82,7 @@ public static class OAuthServer
                 OAuthHandlers.Register(validation);
             });
         services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        services.AddSingleton<IPostConfigureOptions<OpenIddictServerOptions>, OAuthHandlerPruning>();
     }
 
     /// <summary>Builds OpenIddict's options (keys, handlers, configuration) before the server listens, so the first

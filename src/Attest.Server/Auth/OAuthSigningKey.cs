@@ -11,14 +11,26 @@ namespace Attest.Server.Auth;
 /// is a secret in its database (kind <c>oauth-signing-key</c>, encrypted like every key there), created once by the
 /// first replica, so every replica signs and checks tokens with the same key.
 /// </summary>
-public sealed class OAuthSigningKey(ECDsa key) : IDisposable
+public sealed class OAuthSigningKey : IDisposable
 {
-    public ECDsa Key => key;
+    private readonly ECDsa _key;
+
+    public OAuthSigningKey(ECDsa key)
+    {
+        _key = key;
+        KeyId = SigningKeyStore.KeyId(key).Replace("sha256:", "", StringComparison.Ordinal);
+        var securityKey = new ECDsaSecurityKey(key) { KeyId = KeyId };
+        securityKey.CryptoProviderFactory = new CryptoProviderFactory { CustomCryptoProvider = new TokenSignatures(securityKey) };
+        SecurityKey = securityKey;
+    }
+
+    public ECDsa Key => _key;
 
     /// <summary>The JWK <c>kid</c>: the key's SHA-256 SubjectPublicKeyInfo digest, as the ledger key's id is made.</summary>
-    public string KeyId { get; } = SigningKeyStore.KeyId(key).Replace("sha256:", "", StringComparison.Ordinal);
+    public string KeyId { get; }
 
-    public SecurityKey SecurityKey => new ECDsaSecurityKey(key) { KeyId = KeyId };
+    /// <summary>The key as IdentityModel signs and checks tokens with it (ES256 through <see cref="TokenSignatures"/>).</summary>
+    public SecurityKey SecurityKey { get; }
 
     public static async Task<OAuthSigningKey> LoadOrCreateAsync(string dataDirectory, SecretStore? secrets, CancellationToken cancellationToken)
     {
@@ -37,5 +49,5 @@ public sealed class OAuthSigningKey(ECDsa key) : IDisposable
         }
     }
 
-    public void Dispose() => key.Dispose();
+    public void Dispose() => _key.Dispose();
 }
