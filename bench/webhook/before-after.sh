@@ -9,6 +9,8 @@
 #   cold:        verdict cache off, 200 requests/s (every request lists the referrers in the registry) -> p99
 #   cold-signed: verdict cache off, 200 requests/s, a keyless-signed image with an SBOM attestation -> p99
 #                (skipped for a revision whose server does not allow the image: the fixture's policy is newer)
+# Besides latency and rate, each load records the server's CPU time per answered request (utime + stime of the server
+# process over the load, from /proc): on a shared machine that moves far less with the neighbours' load than the rates do.
 # Printed: every round, then per load the median over rounds of each revision and the after/before ratio.
 # Everything binds 127.0.0.1 on free ports and is stopped at exit.
 set -euo pipefail
@@ -59,23 +61,28 @@ allowed() { # review -> exit 0 when the running server allows it
   curl -skf -X POST -H 'Content-Type: application/json' --data-binary @"$1" "https://127.0.0.1:$PORT/admission/validate" \
     | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["response"]["allowed"] else 1)'
 }
-hey_post() { # review output hey-args...
-  local review=$1 out=$2; shift 2
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+hey_post() { # review output hey-args...  (writes the server's CPU ticks over the load to output.cpu)
+  local review=$1 out=$2 before; shift 2
+  before=$(cpu_ticks)
   hey -m POST -T application/json -D "$review" "$@" "https://127.0.0.1:$PORT/admission/validate" >"$out"
+  [ "$out" = /dev/null ] || echo $(( $(cpu_ticks) - before )) >"$out.cpu"
 }
 record() { # build round load file
-  python3 - "$@" >>"$WORK/results.tsv" <<'PY'
+  python3 - "$@" "$(getconf CLK_TCK)" >>"$WORK/results.tsv" <<'PY'
 import re, sys
-build, rnd, load, path = sys.argv[1:]
+build, rnd, load, path, hz = sys.argv[1:]
 text = open(path).read()
+ticks = int(open(path + ".cpu").read())
 def q(p):
     m = re.search(r" %s%% in ([0-9.]+) secs" % p, text)
     return float(m.group(1)) * 1000 if m else float("nan")
 rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", text).group(1))
 ok = sum(int(n) for n in re.findall(r"\[200\]\s+(\d+) responses", text))
-print(f"{build}\t{rnd}\t{load}\t{rps:.0f}\t{q(50):.2f}\t{q(99):.2f}\t{ok}")
+cpu = ticks * 1000 / int(hz) / max(ok, 1)
+print(f"{build}\t{rnd}\t{load}\t{rps:.0f}\t{q(50):.2f}\t{q(99):.2f}\t{ok}\t{cpu:.3f}")
 PY
-  tail -1 "$WORK/results.tsv" | awk -F'\t' '{printf "  %-6s %-11s %7s req/s   p50 %7s ms   p99 %7s ms   (%s answered 200)\n", $1, $3, $4, $5, $6, $7}'
+  tail -1 "$WORK/results.tsv" | awk -F'\t' '{printf "  %-6s %-11s %7s req/s   p50 %7s ms   p99 %7s ms   server CPU %6s ms/request   (%s answered 200)\n", $1, $3, $4, $5, $6, $8, $7}'
 }
 
 measure() { # build round
@@ -108,7 +115,8 @@ python3 - "$WORK/results.tsv" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 print("medians over rounds (after / before):")
-for load, col, unit in (("warm", 5, "p99 ms"), ("warm", 4, "p50 ms"), ("saturation", 3, "req/s"), ("cold", 5, "p99 ms"), ("cold-signed", 5, "p99 ms")):
+for load, col, unit in (("warm", 5, "p99 ms"), ("warm", 4, "p50 ms"), ("warm", 7, "CPU ms"), ("saturation", 3, "req/s"), ("saturation", 7, "CPU ms"),
+                        ("cold", 5, "p99 ms"), ("cold", 7, "CPU ms"), ("cold-signed", 5, "p99 ms"), ("cold-signed", 7, "CPU ms")):
     med = {}
     for build in ("before", "after"):
         values = [float(r[col]) for r in rows if r[0] == build and r[2] == load]
