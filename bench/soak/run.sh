@@ -42,6 +42,12 @@ PORT=$(free_port); METRICS=$(free_port); URL="https://127.0.0.1:$PORT"
    --Kestrel:Certificates:Default:Path="$WORK/tls.crt" --Kestrel:Certificates:Default:KeyPath="$WORK/tls.key" \
    --Attest:DataDirectory="$WORK/data" --Attest:PolicyDirectory="$WORK/soak-policies" --Attest:Registries:Insecure:0="$REG" \
    --Attest:Telemetry:MetricsUrl="http://127.0.0.1:$METRICS" --Logging:LogLevel:Default=Warning) >"$WORK/server.log" 2>&1 & PIDS+=($!)
+SERVER_PID=$!
+# Where the resident set lives, every 30 s: anonymous memory (managed and native heaps) or file-backed pages (mapped
+# assemblies and libraries, SQLite's shared-memory index), which Prometheus's working-set series does not separate.
+( while kill -0 "$SERVER_PID" 2>/dev/null; do
+    awk -v t="$(date +%s)" '/^Rss:/ {r = $2} /^Anonymous:/ {a = $2} END {if (r) print t, r, a}' "/proc/$SERVER_PID/smaps_rollup" >>"$WORK/smaps" 2>/dev/null
+    sleep 30; done ) & PIDS+=($!)
 for _ in $(seq 300); do curl -skf "$URL/readyz" >/dev/null && break; sleep 0.1; done
 for kind in allow deny; do
   curl -skf -X POST -H 'Content-Type: application/json' --data-binary @"$WORK/$kind.json" "$URL/admission/validate" \
@@ -88,7 +94,7 @@ echo "server latency: p99 $(q "histogram_quantile(0.99, sum by (le) (rate(attest
 ledger append p99 $(q "histogram_quantile(0.99, sum by (le) (rate(attest_ledger_append_duration_seconds_bucket[$W])))") s"
 
 STEP=$(( TOTAL / 20 > 5 ? TOTAL / 20 : 5 ))
-for series in "max(dotnet_process_memory_working_set_bytes)" "sum(dotnet_gc_last_collection_heap_size_bytes)"; do
+for series in "max(dotnet_process_memory_working_set_bytes)" "sum(dotnet_gc_last_collection_heap_size_bytes)" "max(attest_ledger_sqlite_memory_bytes)"; do
   range "$series" "$STEP" >"$WORK/curve"
   echo "$series every ${STEP}s (MB): $(awk '{printf "%.0f ", $2/1048576}' "$WORK/curve")"
   range "$series" 15 >"$WORK/curve"  # the means below over every 15 s, not the printed points only
@@ -96,4 +102,8 @@ for series in "max(dotnet_process_memory_working_set_bytes)" "sum(dotnet_gc_last
     { t = $1 - start; if (t >= warm && t < warm + total / 10) { a += $2; na++ } if (t >= total - total / 10) { b += $2; nb++ } }
     END { if (na && nb) printf "  growth after warm-up: %+.1f %% (mean %.0f MB after warm-up, %.0f MB in the last tenth)\n", (b / nb / (a / na) - 1) * 100, a / na / 1048576, b / nb / 1048576 }' "$WORK/curve"
 done
+awk -v start="$START" -v warm="$WARMUP" '
+  $1 - start >= warm && !first { first = $0 } { last = $0 }
+  END { if (first) { split(first, f, " "); split(last, l, " ")
+    printf "  resident set by kind (smaps_rollup), after warm-up -> end: anonymous %.0f -> %.0f MB, file-backed %.0f -> %.0f MB\n", f[3] / 1024, l[3] / 1024, (f[2] - f[3]) / 1024, (l[2] - l[3]) / 1024 } }' "$WORK/smaps"
 echo "goal (issue 19): zero errors; resident memory and GC heap flat after warm-up (under 10 % growth)"

@@ -371,6 +371,6 @@ public sealed partial class GoModFile
         Replaces.LastOrDefault(r => r.OldPath == path && r.OldVersion == version)
         ?? Replaces.LastOrDefault(r => r.OldPath == path && r.OldVersion.Length == 0);
 
-    [GeneratedRegex(@"^([1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex GoVersionRegex();
 }

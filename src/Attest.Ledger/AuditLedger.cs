@@ -58,6 +58,9 @@ public sealed class AuditLedger : IAsyncDisposable
     /// <summary>Entries the latest checkpoint this process signed or loaded covers (for metrics).</summary>
     public long CheckpointSize => Volatile.Read(ref _lastCheckpoint)?.Size ?? 0;
 
+    /// <summary>Work queued and not yet taken by the sequencer (tests wait on it to know what a batch holds).</summary>
+    internal int QueuedWork => _queue.Reader.Count;
+
     /// <summary>When this process last signed a checkpoint, or opened the ledger (for metrics: a checkpoint older than
     /// the checkpoint interval while entries wait means signing is stuck).</summary>
     public DateTimeOffset CheckpointSignedAt => new(Interlocked.Read(ref _checkpointSignedAtTicks), TimeSpan.Zero);

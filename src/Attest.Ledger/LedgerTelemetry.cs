@@ -27,6 +27,10 @@ public static class LedgerTelemetry
         "attest.ledger.commit.batch_size", "{entry}", "Entries committed together in one group commit",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] });
 
+    private static readonly ObservableGauge<long> SqliteMemory = Meter.CreateObservableGauge(
+        "attest.ledger.sqlite.memory", SqliteMemoryUsed, "By",
+        "Memory SQLite holds in this process now (page caches of every connection, prepared statements): the native share of the resident set");
+
     private static readonly Counter<long> Appends = Meter.CreateCounter<long>(
         "attest.ledger.appends", "{append}", "Ledger appends, by outcome (recorded, failed, pushback: refused at once because the queue was full)");
 
@@ -42,6 +46,19 @@ public static class LedgerTelemetry
         AppendDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds);
         Appends.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "recorded" : "failed"));
     }
+
+    /// <summary>SQLite's own count; reading it loads SQLite first if nothing has (a PostgreSQL ledger may not have).</summary>
+    private static long SqliteMemoryUsed()
+    {
+        _ = SqliteLoaded.Value;
+        return SQLitePCL.raw.sqlite3_memory_used();
+    }
+
+    private static readonly Lazy<bool> SqliteLoaded = new(() =>
+    {
+        SQLitePCL.Batteries_V2.Init();
+        return true;
+    });
 
     internal static void PushedBack() => Appends.Add(1, new KeyValuePair<string, object?>("outcome", "pushback"));
 

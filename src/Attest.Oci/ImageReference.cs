@@ -130,13 +130,13 @@ public sealed partial record ImageReference
         return clean.Length <= 100 ? clean : clean[..100] + "…";
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex TagPattern();
 
-    [GeneratedRegex(@"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")]
+    [GeneratedRegex(@"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex PathComponentPattern();
 
     // host name (labels of letters, digits and hyphens) or bracketed IPv6, optional port
-    [GeneratedRegex(@"^(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$")]
+    [GeneratedRegex(@"^(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex RegistryPattern();
 }

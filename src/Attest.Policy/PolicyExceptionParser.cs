@@ -78,10 +78,10 @@ internal static partial class PolicyExceptionParser
         return new PolicyException(document.Name, document.Source, images, namespaces, policies, reasons, expires.Value, reason, approver);
     }
 
-    [GeneratedRegex(@"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex ReasonCode();
 
     /// <summary>A date (midnight UTC) or an RFC 3339 date-time with its offset.</summary>
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2}))?\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex ExpiryFormat();
 }

@@ -116,5 +116,5 @@ public static class JsonErrors
 
     private static readonly Regex TypeNamePattern = new(@"'?\b(?:System|Attest|Microsoft)\.[A-Za-z0-9_.`\[\], ]+'?", RegexOptions.NonBacktracking);
 
-    private static readonly Regex PathSegmentPattern = new(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>\d+)\]", RegexOptions.NonBacktracking);
+    private static readonly Regex PathSegmentPattern = new(@"\.(?<name>[^.\[]+)|\['(?<quoted>[^']*)'\]|\[(?<index>[0-9]+)\]", RegexOptions.NonBacktracking);
 }

@@ -34,7 +34,7 @@ internal sealed partial class CycloneDxReader
     private static readonly FrozenSet<string> SupportedVersions = Set("1.2", "1.3", "1.4", "1.5", "1.6", "1.7");
 
     // bom-1.x.schema.json "serialNumber": RFC 4122 UUID URN (or the braced form).
-    [GeneratedRegex("^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$|^\\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}\\}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex("^urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}\\z|^\\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}\\}\\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex SerialNumberPattern();
 
     private readonly SbomLimits _limits;

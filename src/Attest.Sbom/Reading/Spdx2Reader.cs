@@ -16,7 +16,7 @@ namespace Attest.Sbom.Reading;
 /// </summary>
 internal sealed partial class Spdx2Reader
 {
-    [GeneratedRegex("^SPDXRef-[A-Za-z0-9.\\-]+$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex("^SPDXRef-[A-Za-z0-9.\\-]+\\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex SpdxIdPattern();
 
     // spdx-schema.json (2.3) enumerations.

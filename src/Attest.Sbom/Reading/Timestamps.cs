@@ -6,7 +6,7 @@ namespace Attest.Sbom.Reading;
 internal static partial class Timestamps
 {
     // RFC 3339 date-time (JSON schema "format": "date-time"): full date, 'T', time, optional fraction, offset.
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex DateTimePattern();
 
     public static bool TryParse(string? text, out DateTimeOffset value)

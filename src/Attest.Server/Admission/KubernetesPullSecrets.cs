@@ -289,7 +289,7 @@ public sealed partial class KubernetesPullSecrets : IDisposable
     /// <summary>DNS subdomain names (namespaces, secrets, service accounts), so a crafted name cannot alter the API path.</summary>
     private static bool IsName(string name, int maxLength) => name.Length <= maxLength && NameRegex().IsMatch(name);
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex NameRegex();
 
     public void Dispose() => _client?.Dispose();

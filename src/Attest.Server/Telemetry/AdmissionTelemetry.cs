@@ -83,6 +83,6 @@ internal static partial class AdmissionTelemetry
     private static string TrailingCode(string? message) =>
         message is not null && ReasonCode().Match(message) is { Success: true } match ? match.Groups[1].Value : "unspecified";
 
-    [GeneratedRegex(@"\[([a-z][a-z0-9]*(?:[.-][a-z0-9]+)*)\]$")]
+    [GeneratedRegex(@"\[([a-z][a-z0-9]*(?:[.-][a-z0-9]+)*)\]\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex ReasonCode();
 }

@@ -73,7 +73,7 @@ public sealed partial class Bundle
     /// <summary>The signature bytes the artifact and the timestamps are about.</summary>
     public byte[] SignatureBytes => MessageSignature?.Signature ?? DsseEnvelope!.Signatures[0].Signature;
 
-    [GeneratedRegex(@"^application/vnd\.dev\.sigstore\.bundle(?:\+json;version=(?<v1>[0-9]+\.[0-9]+)|\.v(?<v2>[0-9]+\.[0-9]+(?:\.[0-9]+)?)\+json)$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"^application/vnd\.dev\.sigstore\.bundle(?:\+json;version=(?<v1>[0-9]+\.[0-9]+)|\.v(?<v2>[0-9]+\.[0-9]+(?:\.[0-9]+)?)\+json)\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex MediaTypePattern();
 
     public static bool TryParse(ReadOnlySpan<byte> json, [NotNullWhen(true)] out Bundle? bundle, [NotNullWhen(false)] out Finding? finding, SigstoreLimits? limits = null)

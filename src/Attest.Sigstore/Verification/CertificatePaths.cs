@@ -141,18 +141,18 @@ internal static class CertificatePaths
                 {
                     _keys[i] = null;
                 }
-                var constraints = certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
-                var usage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
-                var isCa = constraints is { CertificateAuthority: true };
+                if (!TryReadCaConstraints(certificate, out var isCa, out var canSign, out _pathLength[i]))
+                {
+                    Problem ??= $"trusted certificate '{certificate.Subject}' has a basic constraints or key usage extension that cannot be read";
+                    continue;
+                }
                 _isCa[i] = isCa;
-                var canSign = usage is null || usage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyCertSign);
                 // Index 0 of a TSA chain is the TSA leaf itself, not a CA.
                 var leafOfChain = i == 0 && !isCa && certificates.Count > 1;
                 if (!leafOfChain && (!isCa || !canSign))
                 {
                     Problem ??= $"trusted certificate '{certificate.Subject}' is not a CA allowed to sign certificates";
                 }
-                if (constraints is { HasPathLengthConstraint: true }) _pathLength[i] = constraints.PathLengthConstraint;
                 if (_fields[i] is { } parsed && UnprocessedCriticalExtension(parsed) is { } oid) Problem ??= $"trusted certificate '{certificate.Subject}' has an unprocessed critical extension {oid}";
                 if (i + 1 < certificates.Count)
                 {
@@ -170,6 +170,26 @@ internal static class CertificatePaths
         }
 
         public string? Problem { get; }
+
+        /// <summary>Reads basic constraints and key usage; .NET decodes them lazily and throws on a malformed one, which a
+        /// trusted root from a policy file may carry: that is a refusal of the root, not an exception out of verification.</summary>
+        private static bool TryReadCaConstraints(X509Certificate2 certificate, out bool isCa, out bool canSign, out int? pathLength)
+        {
+            try
+            {
+                var constraints = certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+                var usage = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
+                isCa = constraints is { CertificateAuthority: true };
+                canSign = usage is null || usage.KeyUsages.HasFlag(X509KeyUsageFlags.KeyCertSign);
+                pathLength = constraints is { HasPathLengthConstraint: true } ? constraints.PathLengthConstraint : null;
+                return true;
+            }
+            catch (CryptographicException)
+            {
+                (isCa, canSign, pathLength) = (false, false, null);
+                return false;
+            }
+        }
 
         public int Count => _fields.Length;
 

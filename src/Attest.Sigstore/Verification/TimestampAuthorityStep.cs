@@ -118,19 +118,27 @@ internal sealed class TimestampAuthorityStep : IVerificationStep
         }
     }
 
+    /// <summary>A malformed extended key usage (decoded lazily by .NET, which throws) is no timestamping usage.</summary>
     private static bool HasTimeStampingEku(X509Certificate2 certificate)
     {
-        foreach (var extension in certificate.Extensions)
+        try
         {
-            if (extension is X509EnhancedKeyUsageExtension eku)
+            foreach (var extension in certificate.Extensions)
             {
-                if (!eku.Critical) return false;
-                foreach (var oid in eku.EnhancedKeyUsages)
-                    if (oid.Value == TimeStampingEku) return true;
-                return false;
+                if (extension is X509EnhancedKeyUsageExtension eku)
+                {
+                    if (!eku.Critical) return false;
+                    foreach (var oid in eku.EnhancedKeyUsages)
+                        if (oid.Value == TimeStampingEku) return true;
+                    return false;
+                }
             }
+            return false;
         }
-        return false;
+        catch (CryptographicException)
+        {
+            return false;
+        }
     }
 
     private static HashAlgorithmName? HashName(string? oid) => oid switch

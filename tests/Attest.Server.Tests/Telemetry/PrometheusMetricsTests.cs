@@ -93,6 +93,7 @@ public sealed class PrometheusMetricsTests(ObservedServerFixture fixture)
         Assert.True(await SumAsync("attest_ledger_checkpoint_entries{job=\"attest\"}", 1) <= entries);
         Assert.InRange(await SumAsync("attest_ledger_checkpoint_age_seconds{job=\"attest\"}"), 0, 600);
         Assert.Equal(0, await SumAsync("attest_ledger_quarantined{job=\"attest\"}"));
+        Assert.True(await SumAsync("attest_ledger_sqlite_memory_bytes{job=\"attest\"}", 1) > 0); // the SQLite ledger's page cache
         Assert.True(await SumAsync("attest_ledger_audits_total{job=\"attest\",outcome=\"passed\"}", 1) >= 1);
     }
 
