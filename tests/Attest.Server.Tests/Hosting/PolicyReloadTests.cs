@@ -40,7 +40,11 @@ public sealed class PolicyReloadTests
         while (!server.StandardOutput.Contains("Reloaded", StringComparison.Ordinal) && DateTime.UtcNow < logged) await Task.Delay(100);
         Assert.Contains("Reloaded", server.StandardOutput, StringComparison.Ordinal);
 
-        await File.WriteAllTextAsync(Path.Combine(workspace.PolicyDirectory, "broken.yaml"), "apiVersion: attest.dev/v1\nkind: Nope\n");
+        // Written whole and renamed into place, as editors and ConfigMap updates do: a file created empty and filled more
+        // than the settle time later (a loaded machine) is a valid empty policy file in between, a revision of its own.
+        var staged = Path.Combine(workspace.PolicyDirectory, "broken.yaml.tmp");
+        await File.WriteAllTextAsync(staged, "apiVersion: attest.dev/v1\nkind: Nope\n");
+        File.Move(staged, Path.Combine(workspace.PolicyDirectory, "broken.yaml"));
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (!server.StandardOutput.Contains("were not reloaded", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Contains("were not reloaded", server.StandardOutput, StringComparison.Ordinal);
