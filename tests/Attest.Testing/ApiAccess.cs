@@ -56,6 +56,28 @@ public static class ApiAccess
     public static async Task<string> TokenForScopesAsync(this ServerProcess server, string dataDirectory, params string[] scopes) =>
         await server.TokenAsync(await server.CreateClientAsync(dataDirectory, "test-" + string.Join("-", scopes), scopes));
 
+    /// <summary>POSTs OAuth form fields (token, introspection, revocation), with HTTP Basic client authentication or none.</summary>
+    public static async Task<HttpResponseMessage> PostFormAsync(this ServerProcess server, string path, Credentials? basic, params (string Key, string Value)[] fields)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.BaseUri, path))
+        {
+            Content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value))),
+        };
+        if (basic is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{basic.ClientId}:{basic.ClientSecret}")));
+        return await server.Client.SendAsync(request);
+    }
+
+    /// <summary>RFC 7662 introspection of <paramref name="token"/> by <paramref name="caller"/>: the answer's JSON (200 required).</summary>
+    public static async Task<JsonElement> IntrospectAsync(this ServerProcess server, Credentials caller, string token)
+    {
+        using var response = await server.PostFormAsync("oauth/introspect", caller, ("token", token));
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != System.Net.HttpStatusCode.OK) throw new HttpRequestException($"introspection failed: {(int)response.StatusCode} {body}");
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.Clone();
+    }
+
     /// <summary>Sends a request with a bearer token (or none).</summary>
     public static async Task<HttpResponseMessage> SendAsync(this ServerProcess server, HttpMethod method, string path, string? token, HttpContent? content = null)
     {

@@ -61,29 +61,29 @@ public sealed class OAuthGrantsTests
             Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode); // the rule gives verify only
 
         var admin = ApiAccess.BootstrapAdmin(workspace.DataDirectory);
-        var client = await IntrospectAsync(server, admin, clientToken);
+        var client = await server.IntrospectAsync(admin, clientToken);
         Assert.True(client.GetProperty("active").GetBoolean());
         Assert.Equal(other.ClientId, client.GetProperty("client_id").GetString());
         Assert.Equal("verify", client.GetProperty("scope").GetString());
-        var pipeline = await IntrospectAsync(server, admin, pipelineToken);
+        var pipeline = await server.IntrospectAsync(admin, pipelineToken);
         Assert.True(pipeline.GetProperty("active").GetBoolean());
         Assert.Equal(pipelineClient.ClientId, pipeline.GetProperty("client_id").GetString());
         Assert.Equal("verify", pipeline.GetProperty("scope").GetString());
         // A client sees its own tokens only.
-        Assert.True((await IntrospectAsync(server, other, clientToken)).GetProperty("active").GetBoolean());
-        Assert.False((await IntrospectAsync(server, other, pipelineToken)).GetProperty("active").GetBoolean());
-        using (var foreign = await PostFormAsync(server, "oauth/revoke", other, ("token", pipelineToken)))
+        Assert.True((await server.IntrospectAsync(other, clientToken)).GetProperty("active").GetBoolean());
+        Assert.False((await server.IntrospectAsync(other, pipelineToken)).GetProperty("active").GetBoolean());
+        using (var foreign = await server.PostFormAsync("oauth/revoke", other, ("token", pipelineToken)))
             Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
 
         // Revoked: refused on the very next request, and inactive.
-        using (var revoked = await PostFormAsync(server, "oauth/revoke", other, ("token", clientToken))) Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
-        using (var revoked = await PostFormAsync(server, "oauth/revoke", admin, ("token", pipelineToken))) Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        using (var revoked = await server.PostFormAsync("oauth/revoke", other, ("token", clientToken))) Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        using (var revoked = await server.PostFormAsync("oauth/revoke", admin, ("token", pipelineToken))) Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
         foreach (var token in new[] { clientToken, pipelineToken })
         {
             using var refused = await server.SendAsync(HttpMethod.Get, "v1/keys", token);
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
             Assert.Contains("revoked", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-            Assert.False((await IntrospectAsync(server, admin, token)).GetProperty("active").GetBoolean());
+            Assert.False((await server.IntrospectAsync(admin, token)).GetProperty("active").GetBoolean());
         }
         // Revoking one token leaves the client's others alone.
         var fresh = await server.TokenAsync(other, "verify");
@@ -204,26 +204,7 @@ public sealed class OAuthGrantsTests
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> JwtBearerAsync(ServerProcess server, string assertion)
     {
-        using var response = await PostFormAsync(server, "oauth/token", null, ("grant_type", OAuthServer.JwtBearerGrantType), ("assertion", assertion));
+        using var response = await server.PostFormAsync("oauth/token", null, ("grant_type", OAuthServer.JwtBearerGrantType), ("assertion", assertion));
         return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-    }
-
-    private static async Task<JsonElement> IntrospectAsync(ServerProcess server, ApiAccess.Credentials caller, string token)
-    {
-        using var response = await PostFormAsync(server, "oauth/introspect", caller, ("token", token));
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
-        return JsonDocument.Parse(body).RootElement.Clone();
-    }
-
-    private static async Task<HttpResponseMessage> PostFormAsync(ServerProcess server, string path, ApiAccess.Credentials? basic, params (string Key, string Value)[] fields)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.BaseUri, path))
-        {
-            Content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value))),
-        };
-        if (basic is not null)
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{basic.ClientId}:{basic.ClientSecret}")));
-        return await server.Client.SendAsync(request);
     }
 }
