@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Attest.Ledger;
@@ -6,15 +5,13 @@ using Attest.Ledger;
 namespace Attest.Server.Auth;
 
 /// <summary>
-/// The registered clients as the server uses them: authenticates client credentials, answers "is this client still
-/// active" for every request (cached briefly; a revocation in this process takes effect at once), and records every
-/// creation and revocation in the ledger.
+/// The registered clients as the server uses them: authenticates client credentials, answers for every request whether
+/// its access token still stands (read from the store every time, never cached: replicas share the store, and a
+/// revocation through one must hold on all at once), and records every creation and revocation in the ledger.
 /// </summary>
 public sealed class ClientDirectory(AuditLedger ledger, ClientStore store, TimeProvider time)
 {
-    private static readonly TimeSpan ActiveCacheLifetime = TimeSpan.FromSeconds(2);
     private static readonly byte[] DummyHash = ClientSecrets.Hash("attest: no such client");
-    private readonly ConcurrentDictionary<string, (bool Active, DateTimeOffset CheckedAt)> _active = new(StringComparer.Ordinal);
     public ClientStore Store => store;
 
     /// <summary>The client when the secret is right and the client active; null otherwise (same work either way, so
@@ -26,23 +23,14 @@ public sealed class ClientDirectory(AuditLedger ledger, ClientStore store, TimeP
         return found is { Client.IsActive: true } && matches ? found.Value.Client : null;
     }
 
-    public async ValueTask<bool> IsActiveAsync(string clientId, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (_active.TryGetValue(clientId, out var cached) && now - cached.CheckedAt < ActiveCacheLifetime) return cached.Active;
-        var found = await Store.FindAsync(clientId, cancellationToken).ConfigureAwait(false);
-        var active = found is { Client.IsActive: true };
-        _active[clientId] = (active, now);
-        return active;
-    }
-
-    /// <summary>Why an access token may no longer be used (its client was revoked, or the token itself), or null. The
-    /// token's own revocation is read from the shared store on every call, so it holds on every replica at once.</summary>
+    /// <summary>Why an access token may no longer be used (its client was revoked, or the token itself), or null. One
+    /// query of the shared store per call, so both revocations hold on every replica at once.</summary>
     public async ValueTask<string?> RefusalAsync(string clientId, string? tokenId, CancellationToken cancellationToken)
     {
-        if (!await IsActiveAsync(clientId, cancellationToken).ConfigureAwait(false)) return "the client has been revoked";
         if (tokenId is null) return "the access token has no token id";
-        return await Store.IsTokenRevokedAsync(tokenId, cancellationToken).ConfigureAwait(false) ? "the access token has been revoked" : null;
+        var (clientActive, tokenRevoked) = await Store.StandingAsync(clientId, tokenId, cancellationToken).ConfigureAwait(false);
+        if (!clientActive) return "the client has been revoked";
+        return tokenRevoked ? "the access token has been revoked" : null;
     }
 
     /// <summary>Revokes one access token (RFC 7009) until it expires.</summary>
@@ -73,7 +61,6 @@ public sealed class ClientDirectory(AuditLedger ledger, ClientStore store, TimeP
     {
         var (client, lastAdministrator) = await Store.RevokeAsync(clientId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (client is null || lastAdministrator) return (client, lastAdministrator);
-        _active[clientId] = (false, time.GetUtcNow());
         await RecordAsync(LedgerEntryKinds.ClientRevoked, clientId, new JsonObject { ["by"] = revokedBy }, cancellationToken).ConfigureAwait(false);
         return (client, false);
     }

@@ -169,23 +169,36 @@ public sealed class ClientStore
             new { admin = $"% {Scopes.Admin} %" }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    /// <summary>Records one access token as revoked until it expires (revoking twice keeps the first); rows of tokens
-    /// that have expired since are dropped, as they are refused for their expiry anyway.</summary>
+    /// <summary>How long a revoked token's row outlives the token's expiry. A replica refuses an expired token by its
+    /// own clock; one whose clock lags another's would, without the row, take a revoked token as live again for as long
+    /// as it lags. Far beyond the clock differences of NTP-synchronised hosts, and it costs only a few rows.</summary>
+    public static readonly TimeSpan RevokedTokenRetention = TimeSpan.FromMinutes(10);
+
+    /// <summary>Records one access token as revoked (revoking twice keeps the first). Rows whose token expired more
+    /// than <see cref="RevokedTokenRetention"/> ago are dropped: no replica accepts or introspects that token as active
+    /// any more, so the row answers nothing.</summary>
     public async Task RevokeTokenAsync(string tokenId, string clientId, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO revoked_tokens (token_id, client_id, expires_at, revoked_at) VALUES (@tokenId, @clientId, @expiresAt, @now) ON CONFLICT (token_id) DO NOTHING",
             new { tokenId, clientId, expiresAt = Format(expiresAt), now = Format(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM revoked_tokens WHERE expires_at < @now",
-            new { now = Format(now) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await connection.ExecuteAsync(new CommandDefinition("DELETE FROM revoked_tokens WHERE expires_at < @horizon",
+            new { horizon = Format(now - RevokedTokenRetention) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
     }
 
-    public async Task<bool> IsTokenRevokedAsync(string tokenId, CancellationToken cancellationToken = default)
+    /// <summary>Whether the client is registered and active, and whether the token was revoked: one query, read from the
+    /// shared database on every call (no cache), so a revocation through any replica holds on every replica at once.</summary>
+    public async Task<(bool ClientActive, bool TokenRevoked)> StandingAsync(string clientId, string tokenId, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT 1 FROM revoked_tokens WHERE token_id = @tokenId",
-            new { tokenId }, cancellationToken: cancellationToken)).ConfigureAwait(false) is not null;
+        var row = await connection.QuerySingleAsync<StandingRow>(new CommandDefinition(
+            """
+            SELECT CAST(CASE WHEN EXISTS (SELECT 1 FROM clients WHERE client_id = @clientId AND revoked_at IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS ClientActive,
+                   CAST(CASE WHEN EXISTS (SELECT 1 FROM revoked_tokens WHERE token_id = @tokenId) THEN 1 ELSE 0 END AS BIGINT) AS TokenRevoked
+            """,
+            new { clientId, tokenId }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        return (row.ClientActive == 1, row.TokenRevoked == 1);
     }
 
     private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => _open(cancellationToken);
@@ -196,6 +209,12 @@ public sealed class ClientStore
 
     private static DateTimeOffset Parse(string text) =>
         DateTimeOffset.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private sealed class StandingRow
+    {
+        public long ClientActive { get; init; }
+        public long TokenRevoked { get; init; }
+    }
 
     private sealed class ClientRow
     {

@@ -68,19 +68,35 @@ public sealed class SharedKeysServerTests(PostgresFixture postgres) : IClassFixt
 
             // One token revoked (RFC 7009) through one replica is refused by every replica on the very next request.
             var doomed = await servers[0].TokenAsync(ci);
-            using (var works = await servers[1].SendAsync(HttpMethod.Get, "v1/keys", doomed)) Assert.Equal(HttpStatusCode.OK, works.StatusCode);
-            using (var revoke = new HttpRequestMessage(HttpMethod.Post, new Uri(servers[2].BaseUri, "oauth/revoke")))
+            foreach (var server in servers)
             {
-                revoke.Content = new FormUrlEncodedContent([new("token", doomed)]);
-                revoke.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
-                    Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{ci.ClientId}:{ci.ClientSecret}")));
-                using var revoked = await servers[2].Client.SendAsync(revoke);
-                Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+                using var works = await server.SendAsync(HttpMethod.Get, "v1/keys", doomed);
+                Assert.Equal(HttpStatusCode.OK, works.StatusCode);
             }
+            using (var revoked = await servers[2].PostFormAsync("oauth/revoke", ci, ("token", doomed)))
+                Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
             foreach (var server in servers)
             {
                 using var refused = await server.SendAsync(HttpMethod.Get, "v1/keys", doomed);
                 Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+
+            // So is every token of a client revoked through one replica, on replicas that accepted its token just before
+            // (nothing of a client's standing is cached).
+            var leaving = await servers[1].CreateClientAsync(workspaces[0].DataDirectory, "leaving", "verify");
+            var leavingToken = await servers[1].TokenAsync(leaving);
+            foreach (var server in servers)
+            {
+                using var works = await server.SendAsync(HttpMethod.Get, "v1/keys", leavingToken);
+                Assert.Equal(HttpStatusCode.OK, works.StatusCode);
+            }
+            using (var revokeClient = await servers[0].SendAsync(HttpMethod.Delete, $"v1/clients/{leaving.ClientId}", adminToken))
+                Assert.Equal(HttpStatusCode.OK, revokeClient.StatusCode);
+            foreach (var server in servers)
+            {
+                using var refused = await server.SendAsync(HttpMethod.Get, "v1/keys", leavingToken);
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+                Assert.Contains("client has been revoked", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
             }
 
             // Every replica lists the same keys, and the same ledger key signs the shared log.
