@@ -64,7 +64,8 @@ internal static class OAuthHandlers
             RequireManager(c, c.GenericTokenPrincipal, Errors.UnauthorizedClient, "revoke")).SetOrder(AfterBuiltIn));
         server.AddEventHandler<HandleRevocationRequestContext>(b => b.UseInlineHandler(RevokeAsync).SetOrder(AfterBuiltIn));
 
-        // Introspection (and revocation, which then answers 200 as for any dead token) sees revoked tokens as inactive.
+        // Introspection (and revocation, which then answers 200 as for any dead token) sees the tokens the API refuses
+        // (AccessTokenRules, revoked tokens and clients) as inactive.
         server.AddEventHandler<ValidateTokenContext>(b => b.UseInlineHandler(async c =>
         {
             if (c.IsRejected || c.Principal is null) return;
@@ -74,8 +75,8 @@ internal static class OAuthHandlers
     }
 
     public static void Register(OpenIddictValidationBuilder validation) =>
-        // Every API request: a token of a revoked client, or one revoked by itself, is refused (401 with
-        // WWW-Authenticate: Bearer error="invalid_token" and the reason).
+        // Every API request: a token for another audience or from the future (AccessTokenRules), of a revoked client,
+        // or revoked by itself, is refused (401 with WWW-Authenticate: Bearer error="invalid_token" and the reason).
         validation.AddEventHandler<OpenIddictValidationEvents.ValidateTokenContext>(b => b.UseInlineHandler(async c =>
         {
             if (c.IsRejected || c.Principal is null) return;
@@ -86,6 +87,7 @@ internal static class OAuthHandlers
 
     private static async ValueTask<string?> RefusalAsync(IServiceProvider services, ClaimsPrincipal principal, CancellationToken cancellationToken)
     {
+        if (AccessTokenRules.Violation(principal, services.GetRequiredService<TimeProvider>().GetUtcNow()) is { } violation) return violation;
         if (OAuthServer.ClientIdOf(principal) is not { } clientId) return "the access token names no client";
         return await services.GetRequiredService<ClientDirectory>().RefusalAsync(clientId, principal.GetClaim(Claims.JwtId), cancellationToken).ConfigureAwait(false);
     }
@@ -158,6 +160,7 @@ internal static class OAuthHandlers
         identity.SetClaim(Claims.Subject, grant.ClientId).SetClaim(Claims.Name, grant.Name);
         identity.AddClaims(grant.Claims);
         identity.SetScopes(grant.Scopes);
+        identity.SetResources(AccessTokenRules.Audience); // becomes the access token's aud
         identity.SetDestinations(static _ => [Destinations.AccessToken]);
         var principal = new ClaimsPrincipal(identity);
         if (grant.Lifetime is { } lifetime) principal.SetAccessTokenLifetime(lifetime);

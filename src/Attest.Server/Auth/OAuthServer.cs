@@ -72,6 +72,7 @@ public static class OAuthServer
                 {
                     o.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.PrivateKeyJwt);
                     o.Scopes.Remove(OpenIddict.Abstractions.OpenIddictConstants.Scopes.OpenId);
+                    AccessTokenRules.Apply(o.TokenValidationParameters);
                 });
                 OAuthHandlers.Register(server);
             })
@@ -79,6 +80,7 @@ public static class OAuthServer
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                validation.Configure(o => AccessTokenRules.Apply(o.TokenValidationParameters));
                 OAuthHandlers.Register(validation);
             });
         services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
