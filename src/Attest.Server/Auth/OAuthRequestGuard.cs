@@ -79,6 +79,9 @@ public sealed class OAuthRequestGuard : IDisposable
     {
         var request = context.Request;
         if (request.ContentLength is > MaxBodyBytes) return $"the request is larger than {MaxBodyBytes} bytes";
+        // A body without a length (chunked) is cut off by the server at the same size: the form limits alone would let
+        // 16 fields of an identity token's length through.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = MaxBodyBytes;
         if (!HttpMethods.IsPost(request.Method) || !request.HasFormContentType) return null;
         IFormCollection form;
         try
@@ -87,7 +90,7 @@ public sealed class OAuthRequestGuard : IDisposable
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {
-            return "the request body is not a readable form (or has too many or too long fields)";
+            return $"the request body is not a readable form (or has too many or too long fields, or is larger than {MaxBodyBytes} bytes)";
         }
         foreach (var field in form)
             if (field.Value.Count > 1) return $"parameter '{(field.Key.Length > 64 ? field.Key[..64] : field.Key)}' is repeated";

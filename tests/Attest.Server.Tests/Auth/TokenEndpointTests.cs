@@ -73,6 +73,44 @@ public sealed class TokenEndpointTests(AuthServerFixture fixture) : IClassFixtur
         await AssertError(huge, HttpStatusCode.BadRequest, "invalid_request");
     }
 
+    [Theory]
+    [InlineData("oauth/token")]
+    [InlineData("oauth/introspect")]
+    [InlineData("oauth/revoke")]
+    public async Task A_body_without_a_length_is_held_to_the_same_size_limit(string path)
+    {
+        var client = await Server.CreateClientAsync(fixture.DataDirectory, "ci", "verify");
+        var token = await Server.TokenAsync(client);
+        // Each field within the form's per-field limits, together far beyond the body limit, sent chunked (no Content-Length).
+        var fields = string.Concat(Enumerable.Range(0, 8).Select(i => $"&f{i}={new string('a', 8_000)}"));
+        var body = path == "oauth/token" ? "grant_type=client_credentials" + fields : $"token={token}" + fields;
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Server.BaseUri, path)) { Content = new UnsizedContent(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{client.ClientId}:{client.ClientSecret}")));
+        using var response = await Server.Client.SendAsync(request);
+        Assert.True(request.Headers.TransferEncodingChunked is true || request.Content.Headers.ContentLength is null, "the body must be sent without a length");
+        await AssertError(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    /// <summary>A form body whose length is not known up front, so HttpClient sends it chunked.</summary>
+    private sealed class UnsizedContent : HttpContent
+    {
+        private readonly byte[] _body;
+
+        public UnsizedContent(string body)
+        {
+            _body = Encoding.ASCII.GetBytes(body);
+            Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(_body).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     [Fact]
     public async Task A_revoked_client_can_do_nothing_even_with_a_token_issued_before()
     {
