@@ -10,7 +10,8 @@ namespace Attest.Server.Auth;
 /// In front of the authorization server's POST endpoints (token, introspection, revocation), before OpenIddict reads
 /// anything: a per-address rate limit (<see cref="AuthOptions.TokenRequestsPerSecond"/>; slows secret guessing, and
 /// must act before client authentication, which happens inside the authentication middleware), and a bounded read of
-/// the form (size, field count and length), refusing repeated parameters. OpenIddict then reads the form already read.
+/// the form (size, field count and length), refusing repeated parameters and any method but POST. OpenIddict then reads
+/// the form already read.
 /// </summary>
 public sealed class OAuthRequestGuard : IDisposable
 {
@@ -82,7 +83,10 @@ public sealed class OAuthRequestGuard : IDisposable
         // A body without a length (chunked) is cut off by the server at the same size: the form limits alone would let
         // 16 fields of an identity token's length through.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize) bodySize.MaxRequestBodySize = MaxBodyBytes;
-        if (!HttpMethods.IsPost(request.Method) || !request.HasFormContentType) return null;
+        // RFC 6749 §3.2, RFC 7662 §2.1, RFC 7009 §2.1: POST only. OpenIddict would also answer introspection by GET,
+        // which puts the token in the URL, where access logs and proxies keep it.
+        if (!HttpMethods.IsPost(request.Method)) return "the OAuth endpoints take POST with a form body only: a token sent in the URL is disclosed to logs and proxies";
+        if (!request.HasFormContentType) return null;
         IFormCollection form;
         try
         {

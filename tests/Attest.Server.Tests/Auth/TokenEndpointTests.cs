@@ -91,6 +91,21 @@ public sealed class TokenEndpointTests(AuthServerFixture fixture) : IClassFixtur
         await AssertError(response, HttpStatusCode.BadRequest, "invalid_request");
     }
 
+    [Theory]
+    [InlineData("oauth/introspect")]
+    [InlineData("oauth/token")]
+    [InlineData("oauth/revoke")]
+    public async Task OAuth_endpoints_refuse_GET_so_no_token_travels_in_the_URL(string path)
+    {
+        var client = await Server.CreateClientAsync(fixture.DataDirectory, "ci", "verify");
+        var token = await Server.TokenAsync(client);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Server.BaseUri, $"{path}?token={token}&grant_type=client_credentials"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{client.ClientId}:{client.ClientSecret}")));
+        using var response = await Server.Client.SendAsync(request);
+        await AssertError(response, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.DoesNotContain(token, Server.StandardOutput + Server.StandardError, StringComparison.Ordinal);
+    }
+
     /// <summary>A form body whose length is not known up front, so HttpClient sends it chunked.</summary>
     private sealed class UnsizedContent : HttpContent
     {
