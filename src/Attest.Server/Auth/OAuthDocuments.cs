@@ -27,6 +27,7 @@ public sealed record IntrospectionResponse(
     [property: JsonPropertyName("scope")] string? Scope,
     [property: JsonPropertyName("token_type")] string? TokenType,
     [property: JsonPropertyName("iss")] string? Issuer,
+    [property: JsonPropertyName("aud")] string? Audience,
     [property: JsonPropertyName("iat")] long? IssuedAt,
     [property: JsonPropertyName("exp")] long? ExpiresAt,
     [property: JsonPropertyName("jti")] string? TokenId);

@@ -72,7 +72,7 @@ public sealed class AccessTokenValidationTests(AuthServerFixture fixture) : ICla
     }
 
     [Fact]
-    public async Task Issued_tokens_name_the_API_as_audience_and_carry_a_key_id_and_ES256()
+    public async Task Issued_tokens_name_the_API_as_audience_and_carry_a_key_id_and_ES256_and_introspection_says_so()
     {
         var token = await fixture.Server.TokenAsync(ApiAccess.BootstrapAdmin(fixture.DataDirectory), "admin");
         var (header, payload, _) = Split(token);
@@ -80,6 +80,8 @@ public sealed class AccessTokenValidationTests(AuthServerFixture fixture) : ICla
         Assert.Equal("at+jwt", header["typ"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(header["kid"]?.GetValue<string>()));
         Assert.Equal("attest-api", payload["aud"] is JsonArray many ? Assert.Single(many)!.GetValue<string>() : payload["aud"]!.GetValue<string>());
+        var introspected = await fixture.Server.IntrospectAsync(ApiAccess.BootstrapAdmin(fixture.DataDirectory), token);
+        Assert.Equal("attest-api", introspected.GetProperty("aud").GetString());
     }
 
     private ECDsa ServerKey()
