@@ -11,12 +11,14 @@
 #                (skipped for a revision whose server does not allow the image: the fixture's policy is newer)
 # Besides latency and rate, each load records the server's CPU time per answered request (utime + stime of the server
 # process over the load, from /proc): on a shared machine that moves far less with the neighbours' load than the rates do.
+# LOADS="warm cold" (default: all four; "warm" covers warm and saturation) narrows a run, e.g. for a bisection.
 # Printed: every round, then per load the median over rounds of each revision and the after/before ratio.
 # Everything binds 127.0.0.1 on free ports and is stopped at exit.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BEFORE_REV="${1:?usage: bench/webhook/before-after.sh BEFORE_REV [AFTER_REV=HEAD] [ROUNDS=3] [DURATION=10s]}"
-AFTER_REV="${2:-HEAD}"; ROUNDS="${3:-3}"; DURATION="${4:-10s}"; WARMUP="${WARMUP:-12s}"
+AFTER_REV="${2:-HEAD}"; ROUNDS="${3:-3}"; DURATION="${4:-10s}"; WARMUP="${WARMUP:-12s}"; LOADS="${LOADS:-warm cold cold-signed}"
+wanted() { [[ " $LOADS " == *" $1 "* ]]; }
 for tool in hey docker-registry openssl curl python3 git; do
   command -v "$tool" >/dev/null || { echo "before-after.sh: $tool is missing" >&2; exit 2; }
 done
@@ -87,15 +89,20 @@ PY
 
 measure() { # build round
   local b=$1 r=$2
-  start_server "$b" 60 "$WORK/policies"
-  hey_post "$WORK/review.json" /dev/null -z "$WARMUP" -c 8 -q 125
-  hey_post "$WORK/review.json" "$WORK/$b-$r-warm.txt" -z "$DURATION" -c 8 -q 125; record "$b" "$r" warm "$WORK/$b-$r-warm.txt"
-  hey_post "$WORK/review.json" "$WORK/$b-$r-sat.txt" -z "$DURATION" -c 32; record "$b" "$r" saturation "$WORK/$b-$r-sat.txt"
-  stop_server
-  start_server "$b" 0 "$WORK/policies"
-  hey_post "$WORK/review.json" /dev/null -n 100 -c 4
-  hey_post "$WORK/review.json" "$WORK/$b-$r-cold.txt" -z "$DURATION" -c 8 -q 25; record "$b" "$r" cold "$WORK/$b-$r-cold.txt"
-  stop_server
+  if wanted warm; then
+    start_server "$b" 60 "$WORK/policies"
+    hey_post "$WORK/review.json" /dev/null -z "$WARMUP" -c 8 -q 125
+    hey_post "$WORK/review.json" "$WORK/$b-$r-warm.txt" -z "$DURATION" -c 8 -q 125; record "$b" "$r" warm "$WORK/$b-$r-warm.txt"
+    hey_post "$WORK/review.json" "$WORK/$b-$r-sat.txt" -z "$DURATION" -c 32; record "$b" "$r" saturation "$WORK/$b-$r-sat.txt"
+    stop_server
+  fi
+  if wanted cold; then
+    start_server "$b" 0 "$WORK/policies"
+    hey_post "$WORK/review.json" /dev/null -n 100 -c 4
+    hey_post "$WORK/review.json" "$WORK/$b-$r-cold.txt" -z "$DURATION" -c 8 -q 25; record "$b" "$r" cold "$WORK/$b-$r-cold.txt"
+    stop_server
+  fi
+  wanted cold-signed || return 0
   start_server "$b" 0 "$WORK/policies-signed"
   if allowed "$WORK/review-signed.json"; then
     hey_post "$WORK/review-signed.json" /dev/null -z "$WARMUP" -c 8 -q 25
