@@ -78,8 +78,15 @@ public sealed record LedgerEntry
     public static LedgerEntry OperatorNote(JsonElement details) => new() { Kind = LedgerEntryKinds.Note, Details = details };
 
     /// <summary>Entry details from a JSON object built in code (an element detached from any document).</summary>
-    public static JsonElement DetailsFrom(System.Text.Json.Nodes.JsonObject details) =>
-        JsonDocument.Parse(details.ToJsonString()).RootElement.Clone();
+    public static JsonElement DetailsFrom(System.Text.Json.Nodes.JsonObject details)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        // Written as UTF-8 and parsed from that: no intermediate string (this runs once per admission decision).
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer)) details.WriteTo(writer);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
 }
 
 /// <summary>An entry as the log holds it: its index, the time it was sequenced, and the exact leaf bytes.</summary>

@@ -66,9 +66,16 @@ public sealed class DecisionRecorder(AuditLedger ledger)
                     ["waivedBy"] = o.WaivedBy is { } waiver ? Waiver(waiver, detail) : null,
                 }).ToArray()),
             };
-            if (detail == FindingDetail.CodesOnly || System.Text.Encoding.UTF8.GetByteCount(details.ToJsonString()) <= DetailsBudget) return details;
+            if (detail == FindingDetail.CodesOnly || Utf8Length(details) <= DetailsBudget) return details;
         }
         throw new InvalidOperationException("unreachable");
+    }
+
+    private static int Utf8Length(JsonObject details)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer)) details.WriteTo(writer);
+        return buffer.WrittenCount;
     }
 
     /// <summary>A request admitted only because an exception waived an enforced failure is recorded as <c>waived</c>.</summary>

@@ -95,8 +95,10 @@ public sealed class CertificateAuthority
 
         extensions.Remove(_poison);
         extensions.Add(_ct.CreateSctListExtension(precertificate, _issuer));
-        using var leaf = request.Create(_issuer.SubjectName, _generator, now, notAfter, serial);
-        return new IssuedCertificate(X509CertificateLoader.LoadCertificate(leaf.RawData), Chain, precertificate, serialHex);
+        // The certificate Create returns is handed over as it is (the caller disposes it): decoding its bytes again
+        // through OpenSSL would cost as much as issuing it.
+        var leaf = request.Create(_issuer.SubjectName, _generator, now, notAfter, serial);
+        return new IssuedCertificate(leaf, Chain, precertificate, serialHex);
     }
 
     /// <summary>Whether this authority issued <paramref name="certificateDer"/> (its issuing certificate's name and key
