@@ -190,10 +190,9 @@ public static class AttestServer
     {
         logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         // The host's "Request starting"/"Request finished" lines carry the full URL, query string included: a credential
-        // a client put there would be logged verbatim. Those lines are off; requests are still refused and counted.
-        logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-        // OpenIddict's Information lines quote whole requests and responses: access tokens and introspection answers.
-        logging.AddFilter("OpenIddict", LogLevel.Warning);
+        // a client put there would be logged verbatim. OpenIddict's lines below Warning quote whole requests and
+        // responses: access tokens and introspection answers. Both are held at Warning, configuration notwithstanding.
+        logging.Services.AddSingleton<Microsoft.Extensions.Options.IPostConfigureOptions<LoggerFilterOptions>, SecretBearingLogCategories>();
         logging.AddJsonConsole(o =>
         {
             o.UseUtcTimestamp = true;
