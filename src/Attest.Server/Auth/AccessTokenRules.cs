@@ -30,11 +30,13 @@ internal static class AccessTokenRules
         parameters.RequireSignedTokens = true;
     }
 
+    private static readonly string[] TimeClaims = [Claims.NotBefore, Claims.IssuedAt];
+
     /// <summary>Why a signature-valid token is still refused, or null.</summary>
     public static string? Violation(ClaimsPrincipal token, DateTimeOffset now)
     {
         if (!token.GetAudiences().Contains(Audience, StringComparer.Ordinal)) return $"the access token is not for this API (audience {Audience})";
-        foreach (var claim in new[] { Claims.NotBefore, Claims.IssuedAt })
+        foreach (var claim in TimeClaims)
         {
             if (token.GetClaim(claim) is not { } value) continue;
             if (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ||
