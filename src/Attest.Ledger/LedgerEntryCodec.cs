@@ -72,45 +72,46 @@ public static class LedgerEntryCodec
     internal static PreparedEntry Prepare(LedgerEntry entry)
     {
         Validate(entry);
+        var scratch = Attest.Core.IO.ScratchBuffer.Rent();
         try
         {
-            var head = new ArrayBufferWriter<byte>(256);
-            head.Write("{"u8);
+            scratch.Write("{"u8);
             // Members in ordinal key order, as RFC 8785 sorts these ASCII names.
             var first = true;
-            WriteMember(head, "apiVersion", entry.ApiVersion, ref first);
-            WriteMember(head, "client", entry.Client, ref first);
+            WriteMember(scratch, "apiVersion", entry.ApiVersion, ref first);
+            WriteMember(scratch, "client", entry.Client, ref first);
             if (entry.Details is { } details)
             {
-                head.Write(first ? "\"details\":"u8 : ",\"details\":"u8);
+                scratch.Write(first ? "\"details\":"u8 : ",\"details\":"u8);
                 first = false;
-                head.Write(CanonicalJson.Canonicalize(details));
+                CanonicalJson.WriteCanonical(details, scratch);
             }
-            WriteMember(head, "digest", entry.Digest, ref first);
-            WriteMember(head, "identity", entry.Identity, ref first);
-            WriteMember(head, "image", entry.Image, ref first);
-            head.Write(first ? "\"index\":"u8 : ",\"index\":"u8);
+            WriteMember(scratch, "digest", entry.Digest, ref first);
+            WriteMember(scratch, "identity", entry.Identity, ref first);
+            WriteMember(scratch, "image", entry.Image, ref first);
+            scratch.Write(first ? "\"index\":"u8 : ",\"index\":"u8);
+            var head = Attest.Core.IO.ScratchBuffer.TakeWritten(scratch);
 
-            var middle = new ArrayBufferWriter<byte>(64);
-            middle.Write(",\"kind\":"u8);
-            CanonicalJson.WriteString(entry.Kind, middle);
+            scratch.Write(",\"kind\":"u8);
+            CanonicalJson.WriteString(entry.Kind, scratch);
             var following = false; // kind (and v) always precede: every member after them takes a comma
-            WriteMember(middle, "namespace", entry.Namespace, ref following);
-            middle.Write(",\"recordedAt\":\""u8);
+            WriteMember(scratch, "namespace", entry.Namespace, ref following);
+            scratch.Write(",\"recordedAt\":\""u8);
+            var middle = Attest.Core.IO.ScratchBuffer.TakeWritten(scratch);
 
-            var tail = new ArrayBufferWriter<byte>(64);
-            tail.Write("\""u8);
+            scratch.Write("\""u8);
             if (entry.Spec is { } spec)
             {
-                tail.Write(",\"spec\":"u8);
-                tail.Write(CanonicalJson.Canonicalize(spec));
+                scratch.Write(",\"spec\":"u8);
+                CanonicalJson.WriteCanonical(spec, scratch);
             }
-            tail.Write(",\"v\":"u8);
-            tail.Write(FormatVersionText);
-            WriteMember(tail, "verdict", entry.Verdict, ref following);
-            tail.Write("}"u8);
+            scratch.Write(",\"v\":"u8);
+            scratch.Write(FormatVersionText);
+            WriteMember(scratch, "verdict", entry.Verdict, ref following);
+            scratch.Write("}"u8);
+            var tail = Attest.Core.IO.ScratchBuffer.TakeWritten(scratch);
 
-            var prepared = new PreparedEntry(head.WrittenSpan.ToArray(), middle.WrittenSpan.ToArray(), tail.WrittenSpan.ToArray());
+            var prepared = new PreparedEntry(head, middle, tail);
             if (prepared.MinimumLength > LedgerLimits.MaxEntryBytes)
                 throw new ArgumentException($"serialized entry is at least {prepared.MinimumLength} bytes, the limit is {LedgerLimits.MaxEntryBytes}", nameof(entry));
             return prepared;
@@ -119,6 +120,10 @@ public static class LedgerEntryCodec
         {
             // Duplicate member names, lone surrogates, non-finite numbers: not representable canonically.
             throw new ArgumentException($"entry cannot be serialized canonically: {e.Message}", nameof(entry), e);
+        }
+        finally
+        {
+            Attest.Core.IO.ScratchBuffer.Return(scratch);
         }
     }
 

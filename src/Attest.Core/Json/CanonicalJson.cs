@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Attest.Core.Json;
 
@@ -41,39 +43,35 @@ public static class CanonicalJson
     public static byte[] Canonicalize(JsonElement element)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        try
-        {
-            Write(element, buffer);
-        }
-        catch (InvalidOperationException e)
-        {
-            // System.Text.Json refuses to unescape a lone surrogate (\ud800); JCS has no form for it either.
-            throw new FormatException($"string contains a lone surrogate or cannot be unescaped ({e.Message})", e);
-        }
+        WriteCanonical(element, buffer);
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void Write(JsonElement element, ArrayBufferWriter<byte> output)
+    /// <summary>Writes the canonical form of <paramref name="element"/> to <paramref name="output"/>; throws
+    /// <see cref="FormatException"/> (having written part of it) for input JCS cannot represent.</summary>
+    public static void WriteCanonical(JsonElement element, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        try
+        {
+            Write(element, output);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json refuses to unescape a lone surrogate (\ud800) or to transcode invalid UTF-8; JCS has no
+            // form for either.
+            throw new FormatException($"string contains a lone surrogate or invalid UTF-8 ({e.Message})", e);
+        }
+    }
+
+    // Strings and names are copied from the document's own UTF-8 where that already is their canonical form (no escape
+    // in the source, valid UTF-8), rather than decoded to UTF-16 and encoded back: this runs for every ledger entry.
+    private static void Write(JsonElement element, IBufferWriter<byte> output)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var members = new List<(string Name, JsonElement Value)>();
-                foreach (var property in element.EnumerateObject()) members.Add((property.Name, property.Value));
-                members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-                output.Write("{"u8);
-                for (var i = 0; i < members.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        if (members[i - 1].Name == members[i].Name) throw new FormatException($"duplicate member name '{members[i].Name}'");
-                        output.Write(","u8);
-                    }
-                    WriteString(members[i].Name, output);
-                    output.Write(":"u8);
-                    Write(members[i].Value, output);
-                }
-                output.Write("}"u8);
+                WriteObject(element, output);
                 break;
             case JsonValueKind.Array:
                 output.Write("["u8);
@@ -87,11 +85,12 @@ public static class CanonicalJson
                 output.Write("]"u8);
                 break;
             case JsonValueKind.String:
-                WriteString(element.GetString()!, output);
+                var raw = JsonMarshal.GetRawUtf8Value(element); // the token, quotes included
+                if (raw.IndexOf((byte)'\\') < 0 && Utf8.IsValid(raw)) output.Write(raw);
+                else WriteString(element.GetString()!, output);
                 break;
             case JsonValueKind.Number:
-                var value = double.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
-                Encoding.UTF8.GetBytes(FormatNumber(value), output);
+                WriteNumber(JsonMarshal.GetRawUtf8Value(element), output);
                 break;
             case JsonValueKind.True:
                 output.Write("true"u8);
@@ -107,38 +106,136 @@ public static class CanonicalJson
         }
     }
 
+    private static void WriteObject(JsonElement element, IBufferWriter<byte> output)
+    {
+        var count = element.GetPropertyCount();
+        var members = ArrayPool<JsonProperty>.Shared.Rent(Math.Max(count, 1));
+        try
+        {
+            var n = 0;
+            var plainNames = true;
+            foreach (var property in element.EnumerateObject())
+            {
+                members[n++] = property;
+                plainNames &= IsPlainAscii(JsonMarshal.GetRawUtf8PropertyName(property));
+            }
+            if (!plainNames)
+            {
+                WriteObjectDecoded(members.AsSpan(0, n), output);
+                return;
+            }
+            // Names of printable ASCII without escapes: their UTF-8 bytes are their canonical form, and byte order is
+            // UTF-16 code-unit order.
+            var sorted = members.AsSpan(0, n);
+            sorted.Sort(static (a, b) => JsonMarshal.GetRawUtf8PropertyName(a).SequenceCompareTo(JsonMarshal.GetRawUtf8PropertyName(b)));
+            output.Write("{"u8);
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                var name = JsonMarshal.GetRawUtf8PropertyName(sorted[i]);
+                if (i > 0)
+                {
+                    if (name.SequenceEqual(JsonMarshal.GetRawUtf8PropertyName(sorted[i - 1])))
+                        throw new FormatException($"duplicate member name '{Encoding.ASCII.GetString(name)}'");
+                    output.Write(","u8);
+                }
+                output.Write("\""u8);
+                output.Write(name);
+                output.Write("\":"u8);
+                Write(sorted[i].Value, output);
+            }
+            output.Write("}"u8);
+        }
+        finally
+        {
+            members.AsSpan(0, count).Clear();
+            ArrayPool<JsonProperty>.Shared.Return(members);
+        }
+    }
+
+    /// <summary>An object with an escaped or non-ASCII member name: names decoded, sorted by UTF-16 code units (§3.2.3).</summary>
+    private static void WriteObjectDecoded(ReadOnlySpan<JsonProperty> properties, IBufferWriter<byte> output)
+    {
+        var members = new (string Name, JsonElement Value)[properties.Length];
+        for (var i = 0; i < properties.Length; i++) members[i] = (properties[i].Name, properties[i].Value);
+        Array.Sort(members, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        output.Write("{"u8);
+        for (var i = 0; i < members.Length; i++)
+        {
+            if (i > 0)
+            {
+                if (members[i - 1].Name == members[i].Name) throw new FormatException($"duplicate member name '{members[i].Name}'");
+                output.Write(","u8);
+            }
+            WriteString(members[i].Name, output);
+            output.Write(":"u8);
+            Write(members[i].Value, output);
+        }
+        output.Write("}"u8);
+    }
+
+    private static bool IsPlainAscii(ReadOnlySpan<byte> name) => !name.ContainsAnyExceptInRange((byte)0x20, (byte)0x7e) && name.IndexOf((byte)'\\') < 0;
+
+    /// <summary>A JSON integer of up to 15 digits is exactly a double and ECMAScript prints it as written (but -0 as 0);
+    /// anything else goes through <see cref="FormatNumber"/>.</summary>
+    private static void WriteNumber(ReadOnlySpan<byte> raw, IBufferWriter<byte> output)
+    {
+        var digits = raw.Length > 0 && raw[0] == (byte)'-' ? raw[1..] : raw;
+        if (digits.Length is > 0 and <= 15 && !digits.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+        {
+            output.Write(digits.SequenceEqual("0"u8) ? digits : raw);
+            return;
+        }
+        var value = double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture);
+        Encoding.UTF8.GetBytes(FormatNumber(value), output);
+    }
+
+    private static readonly SearchValues<char> Escaped = SearchValues.Create(
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
+
     /// <summary>RFC 8785 §3.2.2.2: escape <c>"</c>, <c>\</c> and C0 controls (short forms where they exist), nothing else.</summary>
     public static void WriteString(string value, IBufferWriter<byte> output)
     {
-        var builder = new StringBuilder(value.Length + 2);
-        builder.Append('"');
-        for (var i = 0; i < value.Length; i++)
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(output);
+        output.Write("\""u8);
+        var rest = value.AsSpan();
+        while (true)
         {
-            var c = value[i];
-            if (char.IsHighSurrogate(c))
+            var stop = rest.IndexOfAny(Escaped);
+            WriteUtf8(stop < 0 ? rest : rest[..stop], output);
+            if (stop < 0) break;
+            output.Write(rest[stop] switch
             {
-                if (i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1])) throw new FormatException("string contains a lone surrogate");
-                builder.Append(c).Append(value[++i]);
-                continue;
-            }
-            if (char.IsLowSurrogate(c)) throw new FormatException("string contains a lone surrogate");
-            switch (c)
-            {
-                case '"': builder.Append("\\\""); break;
-                case '\\': builder.Append("\\\\"); break;
-                case '\b': builder.Append("\\b"); break;
-                case '\t': builder.Append("\\t"); break;
-                case '\n': builder.Append("\\n"); break;
-                case '\f': builder.Append("\\f"); break;
-                case '\r': builder.Append("\\r"); break;
-                default:
-                    if (c < 0x20) builder.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else builder.Append(c);
-                    break;
-            }
+                '"' => "\\\""u8,
+                '\\' => "\\\\"u8,
+                '\b' => "\\b"u8,
+                '\t' => "\\t"u8,
+                '\n' => "\\n"u8,
+                '\f' => "\\f"u8,
+                '\r' => "\\r"u8,
+                _ => ControlEscape(rest[stop]),
+            });
+            rest = rest[(stop + 1)..];
         }
-        builder.Append('"');
-        Encoding.UTF8.GetBytes(builder.ToString(), output);
+        output.Write("\""u8);
+    }
+
+    private static byte[] ControlEscape(char c) => Encoding.ASCII.GetBytes($"\\u{(int)c:x4}");
+
+    /// <summary>UTF-16 to UTF-8, refusing a lone surrogate (which UTF-8 cannot carry) instead of replacing it.</summary>
+    private static void WriteUtf8(ReadOnlySpan<char> text, IBufferWriter<byte> output)
+    {
+        while (!text.IsEmpty)
+        {
+            // Room for the ASCII case at once (at least one scalar of up to four bytes, so every round progresses);
+            // longer encodings take more rounds rather than reserving three bytes per character.
+            var destination = output.GetSpan(Math.Max(text.Length, 4));
+            var status = Utf8.FromUtf16(text, destination, out var read, out var written, replaceInvalidSequences: false);
+            if (status is not (OperationStatus.Done or OperationStatus.DestinationTooSmall)) throw new FormatException("string contains a lone surrogate");
+            output.Advance(written);
+            text = text[read..];
+        }
     }
 
     /// <summary>ECMAScript Number::toString (ECMA-262 §6.1.6.1.20) for finite doubles, as RFC 8785 §3.2.2.3 requires.</summary>

@@ -85,8 +85,8 @@ public sealed class AdmissionEvaluator
     private async Task<ImageDecision> EvaluateImageAsync(PolicySet policies, string kind, string? @namespace, ContainerImage image,
         IRegistryCredentialProvider? credentials, CancellationToken cancellationToken)
     {
-        ImageDecision Deny(Digest? digest, string code, string message) =>
-            new(image.Image, image.Container, digest, Verdict.Deny, [], [new Finding(code, message)]);
+        ImageDecision Deny(Digest? digest, string code, string message, ImageReference? parsed = null) =>
+            new(image.Image, image.Container, digest, Verdict.Deny, [], [new Finding(code, message)]) { Reference = parsed };
 
         if (!ImageReference.TryParse(image.Image, out var reference, out var error))
             return Deny(null, AdmissionCodes.ReferenceInvalid, error);
@@ -97,9 +97,9 @@ public sealed class AdmissionEvaluator
         if (matching.Count == 0)
         {
             return _options.AllowUnmatchedImages
-                ? new ImageDecision(image.Image, image.Container, reference.Digest, Verdict.Allow, [], [])
+                ? new ImageDecision(image.Image, image.Container, reference.Digest, Verdict.Allow, [], []) { Reference = reference }
                 : Deny(reference.Digest, AdmissionCodes.NoPolicy,
-                    $"no policy covers {reference.Name} in namespace '{@namespace}' for kind {kind}, and unmatched images are denied");
+                    $"no policy covers {reference.Name} in namespace '{@namespace}' for kind {kind}, and unmatched images are denied", reference);
         }
         if (reference.Digest is not { } digest)
             return Deny(null, AdmissionCodes.NotPinned,
@@ -115,7 +115,7 @@ public sealed class AdmissionEvaluator
         var verdict = outcomes.Any(o => o.Fails && o.Mode == PolicyMode.Enforce) ? Verdict.Deny
             : outcomes.Any(o => !o.Passed && o.Mode != PolicyMode.Audit) ? Verdict.Warn
             : Verdict.Allow;
-        return new ImageDecision(image.Image, image.Container, digest, verdict, outcomes, []);
+        return new ImageDecision(image.Image, image.Container, digest, verdict, outcomes, []) { Reference = reference };
     }
 
     /// <summary>A failed outcome is waived by the first active exception that covers the image, namespace and policy

@@ -35,6 +35,9 @@ public sealed record ImageDecision(
     IReadOnlyList<PolicyOutcome> Outcomes,
     IReadOnlyList<Finding> Reasons)
 {
+    /// <summary>The image as parsed (its canonical name is what policies matched); null when it does not parse.</summary>
+    public Attest.Oci.ImageReference? Reference { get; init; }
+
     /// <summary>One sentence per failing check, naming the image, the policy and the cause.</summary>
     public IEnumerable<string> Explain()
     {

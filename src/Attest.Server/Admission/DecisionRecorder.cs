@@ -1,4 +1,5 @@
-using System.Text.Json.Nodes;
+using System.Buffers;
+using System.Text.Json;
 using Attest.Core;
 using Attest.Ledger;
 using Attest.Policy.Evaluation;
@@ -24,10 +25,7 @@ public sealed class DecisionRecorder(AuditLedger ledger)
         var appends = decision.Images.Select(image =>
         {
             // The ledger records the canonical reference (what policies matched), and the spelling only when it differs.
-            var canonical = Attest.Oci.ImageReference.TryParse(image.Image, out var reference, out _) ? reference.ToString() : image.Image;
-            var details = Details(request, kind, decision, image);
-            if (canonical != image.Image) details["imageAsWritten"] = image.Image;
-            if (traceId is not null) details["traceId"] = traceId;
+            var canonical = image.Reference?.ToString() ?? image.Image;
             var entry = new LedgerEntry
             {
                 Kind = LedgerEntryKinds.AdmissionDecision,
@@ -35,47 +33,73 @@ public sealed class DecisionRecorder(AuditLedger ledger)
                 Digest = image.Digest?.ToString(),
                 Namespace = request.Namespace,
                 Verdict = LedgerVerdict(image),
-                Details = LedgerEntry.DetailsFrom(details),
+                Details = Details(request, kind, decision, image, canonical != image.Image ? image.Image : null, traceId),
             };
             return ledger.AppendAsync(entry, cancellationToken);
         });
         return await Task.WhenAll(appends).ConfigureAwait(false);
     }
 
-    internal static JsonObject Details(AdmissionRequest request, string kind, Decision decision, ImageDecision image)
+    /// <summary>The entry's details, written once at the most detail that fits the budget.</summary>
+    internal static JsonElement Details(AdmissionRequest request, string kind, Decision decision, ImageDecision image, string? imageAsWritten, string? traceId)
     {
-        foreach (var detail in new[] { FindingDetail.Whole, FindingDetail.Short, FindingDetail.CodesOnly })
+        var buffer = Attest.Core.IO.ScratchBuffer.Rent();
+        try
         {
-            var details = new JsonObject
-            {
-                ["uid"] = request.Uid,
-                ["operation"] = request.Operation,
-                ["kind"] = kind,
-                ["subResource"] = request.SubResource,
-                ["name"] = request.Name,
-                ["user"] = User(request.UserInfo),
-                ["container"] = image.Container,
-                ["policyRevision"] = decision.PolicyRevision,
-                ["reasons"] = Findings(image.Reasons, detail),
-                ["policies"] = new JsonArray(image.Outcomes.Select(o => (JsonNode)new JsonObject
-                {
-                    ["policy"] = o.Policy,
-                    ["mode"] = o.Mode.ToString().ToLowerInvariant(),
-                    ["passed"] = o.Passed,
-                    ["reasons"] = Findings(o.Reasons, detail),
-                    ["waivedBy"] = o.WaivedBy is { } waiver ? Waiver(waiver, detail) : null,
-                }).ToArray()),
-            };
-            if (detail == FindingDetail.CodesOnly || Utf8Length(details) <= DetailsBudget) return details;
+            return Details(buffer, request, kind, decision, image, imageAsWritten, traceId);
         }
-        throw new InvalidOperationException("unreachable");
+        finally
+        {
+            Attest.Core.IO.ScratchBuffer.Return(buffer);
+        }
     }
 
-    private static int Utf8Length(JsonObject details)
+    private static JsonElement Details(ArrayBufferWriter<byte> buffer, AdmissionRequest request, string kind, Decision decision, ImageDecision image,
+        string? imageAsWritten, string? traceId)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer)) details.WriteTo(writer);
-        return buffer.WrittenCount;
+        foreach (var detail in (ReadOnlySpan<FindingDetail>)[FindingDetail.Whole, FindingDetail.Short, FindingDetail.CodesOnly])
+        {
+            buffer.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("uid", request.Uid);
+                writer.WriteString("operation", request.Operation);
+                writer.WriteString("kind", kind);
+                writer.WriteString("subResource", request.SubResource);
+                writer.WriteString("name", request.Name);
+                writer.WritePropertyName("user");
+                WriteUser(writer, request.UserInfo);
+                writer.WriteString("container", image.Container);
+                writer.WriteString("policyRevision", decision.PolicyRevision);
+                writer.WritePropertyName("reasons");
+                WriteFindings(writer, image.Reasons, detail, 0);
+                writer.WriteStartArray("policies");
+                foreach (var outcome in image.Outcomes)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("policy", outcome.Policy);
+                    writer.WriteString("mode", outcome.Mode.ToString().ToLowerInvariant());
+                    writer.WriteBoolean("passed", outcome.Passed);
+                    writer.WritePropertyName("reasons");
+                    WriteFindings(writer, outcome.Reasons, detail, 0);
+                    writer.WritePropertyName("waivedBy");
+                    if (outcome.WaivedBy is { } waiver) WriteWaiver(writer, waiver, detail);
+                    else writer.WriteNullValue();
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                if (imageAsWritten is not null) writer.WriteString("imageAsWritten", imageAsWritten);
+                if (traceId is not null) writer.WriteString("traceId", traceId);
+                writer.WriteEndObject();
+            }
+            if (detail == FindingDetail.CodesOnly || buffer.WrittenCount <= DetailsBudget)
+            {
+                var reader = new Utf8JsonReader(buffer.WrittenSpan);
+                return JsonElement.ParseValue(ref reader);
+            }
+        }
+        throw new InvalidOperationException("unreachable");
     }
 
     /// <summary>A request admitted only because an exception waived an enforced failure is recorded as <c>waived</c>.</summary>
@@ -85,27 +109,34 @@ public sealed class DecisionRecorder(AuditLedger ledger)
             : image.Verdict.ToString().ToLowerInvariant();
 
     /// <summary>Which exception waived a failure, who approved it, why and until when (the name and expiry at any detail).</summary>
-    private static JsonObject Waiver(Waiver waiver, FindingDetail detail)
+    private static void WriteWaiver(Utf8JsonWriter writer, Waiver waiver, FindingDetail detail)
     {
-        var node = new JsonObject
-        {
-            ["exception"] = waiver.Exception,
-            ["expires"] = waiver.Expires.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-        };
+        writer.WriteStartObject();
+        writer.WriteString("exception", waiver.Exception);
+        writer.WriteString("expires", waiver.Expires.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         if (detail != FindingDetail.CodesOnly)
         {
-            node["approver"] = Bounded(waiver.Approver, 256);
-            node["reason"] = Bounded(waiver.Reason, detail == FindingDetail.Whole ? 2048 : 256);
+            writer.WriteString("approver", Bounded(waiver.Approver, 256));
+            writer.WriteString("reason", Bounded(waiver.Reason, detail == FindingDetail.Whole ? 2048 : 256));
         }
-        return node;
+        writer.WriteEndObject();
     }
 
-    private static JsonObject? User(UserInfo? user) => user is null ? null : new JsonObject
+    private static void WriteUser(Utf8JsonWriter writer, UserInfo? user)
     {
-        ["username"] = Bounded(user.Username, 512),
-        ["uid"] = Bounded(user.Uid, 256),
-        ["groups"] = new JsonArray((user.Groups ?? []).Take(64).Select(g => (JsonNode?)Bounded(g, 256)).ToArray()),
-    };
+        if (user is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+        writer.WriteStartObject();
+        writer.WriteString("username", Bounded(user.Username, 512));
+        writer.WriteString("uid", Bounded(user.Uid, 256));
+        writer.WriteStartArray("groups");
+        foreach (var group in (user.Groups ?? []).Take(64)) writer.WriteStringValue(Bounded(group, 256));
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
 
     private enum FindingDetail
     {
@@ -116,25 +147,43 @@ public sealed class DecisionRecorder(AuditLedger ledger)
 
     private const int MaxFindings = 64;
     private const int MaxCauseDepth = 4;
+    private const int MaxEvidence = 16;
 
-    private static JsonArray Findings(IEnumerable<Finding> findings, FindingDetail detail, int depth = 0) =>
-        new(findings.Take(MaxFindings).Select(f => (JsonNode)Finding(f, detail, depth)).ToArray());
-
-    private static JsonObject Finding(Finding finding, FindingDetail detail, int depth)
+    private static void WriteFindings(Utf8JsonWriter writer, IEnumerable<Finding> findings, FindingDetail detail, int depth)
     {
-        var node = new JsonObject { ["code"] = finding.Code };
+        writer.WriteStartArray();
+        foreach (var finding in findings.Take(MaxFindings)) WriteFinding(writer, finding, detail, depth);
+        writer.WriteEndArray();
+    }
+
+    private static void WriteFinding(Utf8JsonWriter writer, Finding finding, FindingDetail detail, int depth)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("code", finding.Code);
         if (detail != FindingDetail.CodesOnly)
         {
-            node["message"] = Bounded(finding.Message, detail == FindingDetail.Whole ? 2048 : 256);
+            writer.WriteString("message", Bounded(finding.Message, detail == FindingDetail.Whole ? 2048 : 256));
             if (finding.Evidence is { Count: > 0 } evidence)
             {
-                var values = new JsonObject();
-                foreach (var (key, value) in evidence.Take(16)) values[Bounded(key, 64)!] = Bounded(value, 512);
-                node["evidence"] = values;
+                writer.WriteStartObject("evidence");
+                // Keys cut to 64 characters can meet; the first keeps the name (a member twice would not be JSON the ledger takes).
+                var keys = new List<string>(Math.Min(evidence.Count, MaxEvidence));
+                foreach (var (key, value) in evidence.Take(MaxEvidence))
+                {
+                    var name = Bounded(key, 64)!;
+                    if (keys.Contains(name)) continue;
+                    keys.Add(name);
+                    writer.WriteString(name, Bounded(value, 512));
+                }
+                writer.WriteEndObject();
             }
         }
-        if (finding.Causes.Count > 0 && depth < MaxCauseDepth) node["causes"] = Findings(finding.Causes, detail, depth + 1);
-        return node;
+        if (finding.Causes.Count > 0 && depth < MaxCauseDepth)
+        {
+            writer.WritePropertyName("causes");
+            WriteFindings(writer, finding.Causes, detail, depth + 1);
+        }
+        writer.WriteEndObject();
     }
 
     private static string? Bounded(string? text, int max) => text is null || text.Length <= max ? text : text[..(max - 1)] + "…";
