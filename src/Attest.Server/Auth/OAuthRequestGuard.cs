@@ -46,13 +46,11 @@ public sealed class OAuthRequestGuard : IDisposable
         path.Equals(OAuthServer.IntrospectionPath, StringComparison.OrdinalIgnoreCase) ||
         path.Equals(OAuthServer.RevocationPath, StringComparison.OrdinalIgnoreCase);
 
-    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    // Not async itself: requests to other endpoints pass straight through, without a state machine each.
+    public Task InvokeAsync(HttpContext context, RequestDelegate next) => Guards(context.Request.Path) ? GuardAsync(context, next) : next(context);
+
+    private async Task GuardAsync(HttpContext context, RequestDelegate next)
     {
-        if (!Guards(context.Request.Path))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
         using (var lease = _limiter.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? IPAddress.None.ToString()))
         {
             if (!lease.IsAcquired)

@@ -13,15 +13,16 @@ public static class QueryStringCredentials
 
     public static IApplicationBuilder UseQueryStringCredentialGuard(this IApplicationBuilder app) => app.Use(RefuseAsync);
 
-    private static async Task RefuseAsync(HttpContext context, RequestDelegate next)
+    // Not async itself: most requests pass straight through, without a state machine each.
+    private static Task RefuseAsync(HttpContext context, RequestDelegate next)
     {
         var query = context.Request.Query;
         var named = query.Count == 0 ? null : Names.FirstOrDefault(n => query.ContainsKey(n));
-        if (named is null)
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+        return named is null ? next(context) : RefuseAsync(context, named);
+    }
+
+    private static async Task RefuseAsync(HttpContext context, string named)
+    {
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(new TokenError("invalid_request",

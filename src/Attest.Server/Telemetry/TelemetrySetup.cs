@@ -87,24 +87,25 @@ public static class TelemetrySetup
                 return Task.CompletedTask;
             });
         }
-        app.Use(async (context, next) =>
-        {
-            await next(context).ConfigureAwait(false);
-            if (context.Request.Path == OAuthServer.TokenPath)
-                AttestInstruments.TokenRequested(context.Response.StatusCode switch
-                {
-                    StatusCodes.Status200OK => "issued",
-                    StatusCodes.Status401Unauthorized => "invalid_client",
-                    StatusCodes.Status429TooManyRequests => "rate_limited",
-                    _ => "invalid_request",
-                });
-        });
+        app.Use((context, next) => context.Request.Path == OAuthServer.TokenPath ? CountTokenRequestAsync(context, next) : next(context));
         app.MapGet(MetricsPath, (Func<HttpContext, Task>)(context => scrape(context)))
             .WithName("Metrics")
             .WithTags("health")
             .Produces(StatusCodes.Status200OK, contentType: "text/plain")
             .RequireAuthorization(Scopes.Metrics)
             .RequireRateLimiting(AuthSetup.ApiRateLimit);
+    }
+
+    private static async Task CountTokenRequestAsync(HttpContext context, RequestDelegate next)
+    {
+        await next(context).ConfigureAwait(false);
+        AttestInstruments.TokenRequested(context.Response.StatusCode switch
+        {
+            StatusCodes.Status200OK => "issued",
+            StatusCodes.Status401Unauthorized => "invalid_client",
+            StatusCodes.Status429TooManyRequests => "rate_limited",
+            _ => "invalid_request",
+        });
     }
 
     private static bool IsProbe(PathString path) =>
