@@ -93,6 +93,7 @@ ledger entries $(q 'max(attest_ledger_entries)'), signed through $(q 'max(attest
 echo "server latency: p99 $(q "histogram_quantile(0.99, sum by (le) (rate(attest_admission_duration_seconds_bucket{webhook=\"validate\"}[$W])))"), \
 ledger append p99 $(q "histogram_quantile(0.99, sum by (le) (rate(attest_ledger_append_duration_seconds_bucket[$W])))") s"
 
+echo "garbage collections (whole run): $(curl -sf "http://127.0.0.1:$PROM/api/v1/query" --data-urlencode "query=sum by (gc_heap_generation) (increase(dotnet_gc_collections_total[$W]))" --data-urlencode "time=$END" | jq -r '[.data.result[] | "\(.metric.gc_heap_generation)=\(.value[1] | tonumber | round)"] | sort | join(" ")')"
 STEP=$(( TOTAL / 20 > 5 ? TOTAL / 20 : 5 ))
 for series in "max(dotnet_process_memory_working_set_bytes)" "sum(dotnet_gc_last_collection_heap_size_bytes)" "max(attest_ledger_sqlite_memory_bytes)"; do
   range "$series" "$STEP" >"$WORK/curve"
