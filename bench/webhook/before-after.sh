@@ -10,7 +10,8 @@
 #   cold-signed: verdict cache off, 200 requests/s, a keyless-signed image with an SBOM attestation -> p99
 #                (skipped for a revision whose server does not allow the image: the fixture's policy is newer)
 # Besides latency and rate, each load records the server's CPU time per answered request (utime + stime of the server
-# process over the load, from /proc): on a shared machine that moves far less with the neighbours' load than the rates do.
+# process over the load, from /proc): on a shared machine that moves far less with the neighbours' load than the rates do;
+# and the managed memory it allocated per answered request (from its metrics listener; revisions without one show nan).
 # LOADS="warm cold" (default: all four; "warm" covers warm and saturation) narrows a run, e.g. for a bisection.
 # Printed: every round, then per load the median over rounds of each revision and the after/before ratio.
 # Everything binds 127.0.0.1 on free ports and is stopped at exit.
@@ -46,13 +47,13 @@ dotnet build -c Release "$ROOT/bench/Attest.Benchmarks" -v quiet -nologo >/dev/n
 SIGNED=$(dotnet "$ROOT/bench/Attest.Benchmarks/bin/Release/net10.0/Attest.Benchmarks.dll" signed-image "$REG" bench/signed "$WORK/policies-signed")
 sed "s|$REG/bench/app@$DIGEST|$REG/bench/signed@$SIGNED|" "$WORK/review.json" >"$WORK/review-signed.json"
 
-start_server() { # build cache-seconds policies -> PORT, SERVER_PID
-  PORT=$(free_port); local data="$WORK/data-$1-$RANDOM"
+start_server() { # build cache-seconds policies -> PORT, METRICS_PORT, SERVER_PID
+  PORT=$(free_port); METRICS_PORT=$(free_port); local data="$WORK/data-$1-$RANDOM"
   mkdir -p "$data"
   (cd "$WORK" && exec dotnet "$WORK/$1/Attest.Server.dll" --urls "https://127.0.0.1:$PORT" \
      --Kestrel:Certificates:Default:Path="$WORK/tls.crt" --Kestrel:Certificates:Default:KeyPath="$WORK/tls.key" \
      --Attest:DataDirectory="$data" --Attest:PolicyDirectory="$3" \
-     --Attest:Registries:Insecure:0="$REG" --Attest:Admission:VerdictCacheSeconds="$2" \
+     --Attest:Registries:Insecure:0="$REG" --Attest:Admission:VerdictCacheSeconds="$2" --Attest:Telemetry:MetricsUrl="http://127.0.0.1:$METRICS_PORT" \
      --Logging:LogLevel:Default=Warning) >"$WORK/server-$1.log" 2>&1 &
   SERVER_PID=$!; PIDS+=($SERVER_PID)
   for _ in $(seq 600); do curl -skf "https://127.0.0.1:$PORT/readyz" >/dev/null && return 0; sleep 0.1; done
@@ -64,11 +65,16 @@ allowed() { # review -> exit 0 when the running server allows it
     | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["response"]["allowed"] else 1)'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
-hey_post() { # review output hey-args...  (writes the server's CPU ticks over the load to output.cpu)
-  local review=$1 out=$2 before; shift 2
-  before=$(cpu_ticks)
+# Bytes the server's managed heap has handed out so far, from its metrics listener (empty for a revision without one).
+allocated() { curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {printf "%.0f", $NF}'; }
+hey_post() { # review output hey-args...  (writes the server's CPU ticks over the load to output.cpu, bytes allocated to output.alloc)
+  local review=$1 out=$2 before allocated_before; shift 2
+  before=$(cpu_ticks); allocated_before=$(allocated)
   hey -m POST -T application/json -D "$review" "$@" "https://127.0.0.1:$PORT/admission/validate" >"$out"
-  [ "$out" = /dev/null ] || echo $(( $(cpu_ticks) - before )) >"$out.cpu"
+  [ "$out" = /dev/null ] && return 0
+  echo $(( $(cpu_ticks) - before )) >"$out.cpu"
+  local allocated_after; allocated_after=$(allocated)
+  if [ -n "$allocated_before" ] && [ -n "$allocated_after" ]; then echo $(( allocated_after - allocated_before )) >"$out.alloc"; else echo "" >"$out.alloc"; fi
 }
 record() { # build round load file
   python3 - "$@" "$(getconf CLK_TCK)" >>"$WORK/results.tsv" <<'PY'
@@ -76,15 +82,17 @@ import re, sys
 build, rnd, load, path, hz = sys.argv[1:]
 text = open(path).read()
 ticks = int(open(path + ".cpu").read())
+allocated = open(path + ".alloc").read().strip()
 def q(p):
     m = re.search(r" %s%% in ([0-9.]+) secs" % p, text)
     return float(m.group(1)) * 1000 if m else float("nan")
 rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", text).group(1))
 ok = sum(int(n) for n in re.findall(r"\[200\]\s+(\d+) responses", text))
 cpu = ticks * 1000 / int(hz) / max(ok, 1)
-print(f"{build}\t{rnd}\t{load}\t{rps:.0f}\t{q(50):.2f}\t{q(99):.2f}\t{ok}\t{cpu:.3f}")
+kib = f"{int(allocated) / 1024 / max(ok, 1):.1f}" if allocated else "nan"
+print(f"{build}\t{rnd}\t{load}\t{rps:.0f}\t{q(50):.2f}\t{q(99):.2f}\t{ok}\t{cpu:.3f}\t{kib}")
 PY
-  tail -1 "$WORK/results.tsv" | awk -F'\t' '{printf "  %-6s %-11s %7s req/s   p50 %7s ms   p99 %7s ms   server CPU %6s ms/request   (%s answered 200)\n", $1, $3, $4, $5, $6, $8, $7}'
+  tail -1 "$WORK/results.tsv" | awk -F'\t' '{printf "  %-6s %-11s %7s req/s   p50 %7s ms   p99 %7s ms   server CPU %6s ms/request   allocated %6s KiB/request   (%s answered 200)\n", $1, $3, $4, $5, $6, $8, $9, $7}'
 }
 
 measure() { # build round
@@ -123,10 +131,10 @@ import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
 print("medians over rounds (after / before):")
 for load, col, unit in (("warm", 5, "p99 ms"), ("warm", 4, "p50 ms"), ("warm", 7, "CPU ms"), ("saturation", 3, "req/s"), ("saturation", 7, "CPU ms"),
-                        ("cold", 5, "p99 ms"), ("cold", 7, "CPU ms"), ("cold-signed", 5, "p99 ms"), ("cold-signed", 7, "CPU ms")):
+                        ("saturation", 8, "KiB"), ("cold", 5, "p99 ms"), ("cold", 7, "CPU ms"), ("cold-signed", 5, "p99 ms"), ("cold-signed", 7, "CPU ms")):
     med = {}
     for build in ("before", "after"):
-        values = [float(r[col]) for r in rows if r[0] == build and r[2] == load]
+        values = [float(r[col]) for r in rows if r[0] == build and r[2] == load and r[col] != "nan"]
         if values: med[build] = statistics.median(values)
     if len(med) == 2:
         print(f"  {load:<11} {unit:<7} before {med['before']:9.2f}   after {med['after']:9.2f}   ratio {med['after'] / med['before']:.3f}")
