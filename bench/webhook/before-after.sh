@@ -66,7 +66,7 @@ allowed() { # review -> exit 0 when the running server allows it
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
 # Bytes the server's managed heap has handed out so far, from its metrics listener (empty for a revision without one).
-allocated() { curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {printf "%.0f", $NF}'; }
+allocated() { { curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" 2>/dev/null || true; } | awk '/^dotnet_gc_heap_total_allocated_bytes_total/ {printf "%.0f", $NF}'; }
 hey_post() { # review output hey-args...  (writes the server's CPU ticks over the load to output.cpu, bytes allocated to output.alloc)
   local review=$1 out=$2 before allocated_before; shift 2
   before=$(cpu_ticks); allocated_before=$(allocated)
