@@ -189,9 +189,8 @@ public static class CanonicalJson
         Encoding.UTF8.GetBytes(FormatNumber(value), output);
     }
 
-    private static readonly SearchValues<char> Escaped = SearchValues.Create(
-        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f" +
-        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
+    /// <summary>What §3.2.2.2 escapes: the quote, the backslash and the C0 controls U+0000–U+001F.</summary>
+    private static readonly SearchValues<char> Escaped = SearchValues.Create(['"', '\\', .. Enumerable.Range(0, 0x20).Select(c => (char)c)]);
 
     /// <summary>RFC 8785 §3.2.2.2: escape <c>"</c>, <c>\</c> and C0 controls (short forms where they exist), nothing else.</summary>
     public static void WriteString(string value, IBufferWriter<byte> output)
