@@ -22,7 +22,7 @@ public class AdmissionPathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _review = File.ReadAllBytes(Path.Combine(RepositoryRoot(), "tests", "vectors", "admission", "connaisseur", "02_pod.json"));
+        _review = File.ReadAllBytes(Attest.Testing.RepositoryPaths.Vectors("admission", "connaisseur", "02_pod.json"));
         _strict = Attest.Core.Json.StrictJson.Of(AdmissionJsonContext.Default.AdmissionReviewRequest);
         using var details = JsonDocument.Parse("""
             {"uid":"705ab4f5-6393-11e8-b7cc-42010a800002","operation":"CREATE","kind":"Pod","subResource":null,"name":"web",
@@ -52,11 +52,4 @@ public class AdmissionPathBenchmarks
 
     [Benchmark]
     public byte[] SerializeDecisionEntry() => LedgerEntryCodec.Serialize(1_234_567, DateTimeOffset.UnixEpoch, _entry);
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "Attest.sln"))) return directory.FullName;
-        throw new InvalidOperationException("run from inside the repository");
-    }
 }
