@@ -15,10 +15,13 @@
 #              (SIGNING_CLIENTS, default 16, clients with their own tokens, a `hey` loader each, for DURATION, default 20s).
 #   tokens     POST /oauth/token/s (client_credentials) through each revision's real server: the load of
 #              bench/tokens/run.sh (TOKEN_CLIENTS, default 8, loaders sharing one client, the per-address limit lifted).
+#   keyless    complete keyless signatures/s (certificate, Rekor entry with inclusion proof, timestamp) through each
+#              revision's real server: the load of bench/keyless/run.sh (KEYLESS_CLIENTS, default 16, for KEYLESS_SECONDS,
+#              default 20, after a 10 s warm-up), always from the after revision's load client, so only the server differs.
 # The HTTP loads come from this tree's bench/lib.sh, so both servers get exactly the same requests; only the build
 # differs. Each server starts fresh (its own data directory, its revision's policies) on a free loopback port and is
 # stopped after its measurement. METRICS (default "verify ledger signing tokens") chooses a subset.
-# With each HTTP rate, the server's CPU time per request (signing-cpu, tokens-cpu: user + system time of the server
+# With each HTTP rate, the server's CPU time per request (signing-cpu, tokens-cpu, keyless-cpu: user + system time of the server
 # process over the load divided by the requests answered; lower is better), which the neighbours' load disturbs less
 # than the rate. Printed: every pair as it is measured (with the load average), then per metric the median of each
 # revision, the ratio after/before of the medians and the median of the per-round ratios (the number to read on a
@@ -31,12 +34,13 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 ROUNDS=${3:-3}
 DURATION=${DURATION:-20s}; VERIFY_SECONDS=${VERIFY_SECONDS:-5}; LEDGER_ITERATIONS=${LEDGER_ITERATIONS:-5}
 SIGNING_CLIENTS=${SIGNING_CLIENTS:-16}; TOKEN_CLIENTS=${TOKEN_CLIENTS:-8}; BENCH_CPU=${BENCH_CPU:-1}
+KEYLESS_CLIENTS=${KEYLESS_CLIENTS:-16}; KEYLESS_SECONDS=${KEYLESS_SECONDS:-20}
 read -r -a METRIC_LIST <<<"${METRICS:-verify ledger signing tokens}"
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 bench_setup hey curl jq python3 taskset bc git
 for m in "${METRIC_LIST[@]}"; do
-  case $m in verify | ledger | signing | tokens) ;; *) echo "before-after.sh: unknown metric '$m'" >&2; exit 2 ;; esac
+  case $m in verify | ledger | signing | tokens | keyless) ;; *) echo "before-after.sh: unknown metric '$m'" >&2; exit 2 ;; esac
 done
 MANIFEST=""
 [[ " ${METRIC_LIST[*]} " != *" verify "* ]] || MANIFEST="$(bench_conformance_dir)/results/bench-manifest-conformance-happy-paths.json"
@@ -101,9 +105,29 @@ http_load() {
 measure_signing() { http_load "$1" "$2" signing bench_signing_clients bench_signature_args; }
 measure_tokens() { http_load "$1" "$2" tokens bench_token_client bench_token_args --Attest:Auth:TokenRequestsPerSecond=1000000; }
 
-keys_of() { case $1 in ledger) echo ledger-1 ledger-8 ledger-64 ;; signing | tokens) echo "$1" "$1-cpu" ;; *) echo "$1" ;; esac; }
+measure_keyless() {
+  local side=$1 round=$2 issuer="$WORK/keyless-issuer" client out before ticks
+  client=$(bench_dll after)
+  [ -f "$issuer/token" ] || dotnet "$client" keyless-issuer "$issuer" >/dev/null
+  bench_launch_server "${TREE[$side]}" "$WORK/server-keyless-$side-$round" --Attest:Auth:PermitsPerSecond=1000000 --Attest:Auth:Burst=1000000 \
+    --Attest:Keyless:Issuers:0:Issuer=https://bench.attest.test --Attest:Keyless:Issuers:0:Type=github-workflow \
+    --Attest:Keyless:Issuers:0:JwksFile="$issuer/jwks.json"
+  dotnet "$client" keyless-load "$URL" "$issuer/token" "$KEYLESS_CLIENTS" 10 >/dev/null \
+    || { echo "before-after.sh: the $side revision's keyless warm-up failed" >&2; exit 1; }
+  before=$(bench_server_ticks)
+  out=$(dotnet "$client" keyless-load "$URL" "$issuer/token" "$KEYLESS_CLIENTS" "$KEYLESS_SECONDS") \
+    || { echo "before-after.sh: the $side revision's keyless load failed: $out" >&2; exit 1; }
+  ticks=$(($(bench_server_ticks) - before))
+  bench_stop_server
+  local completed rate; completed=$(awk '/complete keyless signatures/ {print $1}' <<<"$out"); rate=$(sed -n 's/.*: \([0-9.]*\)\/s .*/\1/p' <<<"$out")
+  [ -n "$rate" ] && [ "$completed" -gt 0 ] || { echo "before-after.sh: the keyless load printed no rate: $out" >&2; exit 1; }
+  record keyless "$side" "$round" "$rate"
+  record keyless-cpu "$side" "$round" "$(echo "scale=1; $ticks * 1000000 / $(getconf CLK_TCK) / $completed" | bc)"
+}
+
+keys_of() { case $1 in ledger) echo ledger-1 ledger-8 ledger-64 ;; signing | tokens | keyless) echo "$1" "$1-cpu" ;; *) echo "$1" ;; esac; }
 value() { awk -v k="$1" -v s="$2" -v r="$3" '$1 == k && $2 == s && $3 == r { print $4 }' "$WORK/results"; }
-unit() { case $1 in verify) echo bundles/s ;; ledger-*) echo appends/s ;; signing) echo signatures/s ;; tokens) echo tokens/s ;; *-cpu) echo us/request ;; esac; }
+unit() { case $1 in verify) echo bundles/s ;; ledger-*) echo appends/s ;; signing | keyless) echo signatures/s ;; tokens) echo tokens/s ;; *-cpu) echo us/request ;; esac; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 echo "rounds: $ROUNDS, $(nproc) cores, load average at the start: $(load)"

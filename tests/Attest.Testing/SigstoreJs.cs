@@ -12,12 +12,17 @@ public static class SigstoreJs
         RunAsync("verify-keyless.cjs", [bundle, trustedRoot, identity, issuer, artifact]);
 
     /// <summary>Signs <paramref name="artifact"/> with the <c>sigstore</c> package against Attest as Fulcio, Rekor and TSA
-    /// (<paramref name="dsse"/>: the artifact is an in-toto statement, signed as a DSSE envelope).</summary>
-    public static async Task<(int ExitCode, string Output)> SignAsync(Uri attest, string identityTokenFile, string artifact, string output, bool dsse = false, bool legacy = false)
+    /// (<paramref name="dsse"/>: the artifact is an in-toto statement, signed as a DSSE envelope; <paramref name="rekorV2"/>:
+    /// logged through Rekor v2's API).</summary>
+    public static async Task<(int ExitCode, string Output)> SignAsync(Uri attest, string identityTokenFile, string artifact, string output, bool dsse = false, bool legacy = false,
+        bool rekorV2 = false)
     {
         var arguments = new List<string> { attest.ToString().TrimEnd('/'), identityTokenFile, artifact, output };
         if (dsse) arguments.Add("dsse");
-        return await RunAsync("sign.cjs", [.. arguments], legacy ? new Dictionary<string, string> { ["LEGACY"] = "1" } : null);
+        var environment = new Dictionary<string, string>();
+        if (legacy) environment["LEGACY"] = "1";
+        if (rekorV2) environment["REKOR_V2"] = "1";
+        return await RunAsync("sign.cjs", [.. arguments], environment);
     }
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string script, string[] arguments, IDictionary<string, string>? environment = null)

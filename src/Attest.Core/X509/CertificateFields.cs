@@ -29,6 +29,9 @@ public sealed class CertificateFields
 
     public string SignatureAlgorithmOid { get; private set; } = "";
 
+    /// <summary>The serial number's content octets as encoded (big-endian two's complement).</summary>
+    public ReadOnlyMemory<byte> SerialNumber { get; private set; }
+
     /// <summary>The scheme the issuer signed this certificate with (ECDSA or RSA PKCS#1 v1.5 with SHA-2, Ed25519), or null
     /// for any other algorithm (SHA-1, RSASSA-PSS, unknown): such a certificate's signature is not verified.</summary>
     public Crypto.SignatureScheme? SignatureScheme => SignatureAlgorithmOid switch
@@ -127,7 +130,7 @@ public sealed class CertificateFields
                 if (!explicitVersion.TryReadInt32(out version) || version is < 0 or > 2) return Fail("the certificate version is not v1, v2 or v3", out error);
                 explicitVersion.ThrowIfNotEmpty();
             }
-            tbs.ReadIntegerBytes(); // serialNumber
+            result.SerialNumber = tbs.ReadIntegerBytes();
             var innerAlgorithm = tbs.ReadEncodedValue();
             if (!innerAlgorithm.Span.SequenceEqual(outerAlgorithm.Span))
                 return Fail("the signature algorithm inside the certificate differs from the one outside", out error);

@@ -36,7 +36,7 @@ public static class FulcioEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/trustBundle", (KeylessAuthorities authorities) => Results.Json(
-                new TrustBundle([new CertificateChain([.. authorities.Ca.Chain.Select(c => c.ExportCertificatePem())])]), KeylessJsonContext.Default.TrustBundle))
+                new TrustBundle([new CertificateChain(authorities.Ca.ChainPem)]), KeylessJsonContext.Default.TrustBundle))
             .WithName("GetTrustBundle").AllowAnonymous()
             .Produces<TrustBundle>(StatusCodes.Status200OK);
         api.MapGet("/configuration", (OidcTokenValidator validator) => Results.Json(new FulcioConfiguration([.. validator.Issuers.Select(i =>
@@ -76,9 +76,8 @@ public static class FulcioEndpoints
         {
             return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "the CA cannot issue", e.Message);
         }
-        var chain = new List<string> { issued.Leaf.ExportCertificatePem() };
-        chain.AddRange(issued.Chain.Select(c => c.ExportCertificatePem()));
-        issued.Leaf.Dispose();
+        var chain = new List<string> { PemEncoding.WriteString("CERTIFICATE", issued.Leaf) };
+        chain.AddRange(authorities.Ca.ChainPem);
         Telemetry.AttestInstruments.Signed("certificate");
         return Results.Json(new SigningCertificateResponse(new SignedCertificate(new CertificateChain(chain)), null), KeylessJsonContext.Default.SigningCertificateResponse);
     }
@@ -104,7 +103,8 @@ public static class FulcioEndpoints
             {
                 return (null, $"certificateSigningRequest is not a CSR whose signature verifies ({e.Message})");
             }
-            return Usable(spki, out var problem) is { } csrKey ? (csrKey, null) : (null, problem);
+            if (!CorePublicKey.TryParseSubjectPublicKeyInfo(spki, out var csrParsed, out var csrError)) return (null, $"the key cannot be read ({csrError})");
+            return Usable(csrParsed, out var problem) is { } csrKey ? (csrKey, null) : (null, problem);
         }
 
         var keyRequest = request.PublicKeyRequest!;
@@ -126,13 +126,13 @@ public static class FulcioEndpoints
                        && parsed.VerifyData(data, proof, Attest.Core.Crypto.SignatureScheme.EcdsaSha256));
         });
         if (!proven) return (null, "publicKeyRequest.proofOfPossession does not verify with the public key over the token's subject (sub, or the verified email)");
-        return Usable(parsed.SubjectPublicKeyInfo.ToArray(), out var unusable) is { } key ? (key, null) : (null, unusable);
+        return Usable(parsed, out var unusable) is { } key ? (key, null) : (null, unusable);
     }
 
     /// <summary>Keys Attest certifies: ECDSA P-256/P-384/P-521 and RSA of 2048 to 4096 bits.</summary>
-    private static PublicKey? Usable(byte[] spki, out string? problem)
+    private static PublicKey? Usable(CorePublicKey key, out string? problem)
     {
-        if (!CorePublicKey.TryParseSubjectPublicKeyInfo(spki, out var key, out var error)) { problem = $"the key cannot be read ({error})"; return null; }
+        var spki = key.SubjectPublicKeyInfo.ToArray();
         var size = 0;
         if (key.Algorithm == Attest.Core.Crypto.KeyAlgorithm.Rsa)
         {

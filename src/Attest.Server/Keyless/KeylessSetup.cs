@@ -31,6 +31,7 @@ public static class KeylessSetup
     {
         endpoints.MapFulcioEndpoints();
         endpoints.MapRekorEndpoints();
+        endpoints.MapRekorV2Endpoints();
         endpoints.MapTimestampEndpoints();
     }
 

@@ -233,7 +233,7 @@ public static class RekorEndpoints
         return true;
     }
 
-    private static async Task<(byte[]? Bytes, IResult? Problem)> ReadBodyAsync(HttpRequest request, int maxBytes)
+    internal static async Task<(byte[]? Bytes, IResult? Problem)> ReadBodyAsync(HttpRequest request, int maxBytes)
     {
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             return (null, ApiProblems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported media type", "the request body must be application/json"));

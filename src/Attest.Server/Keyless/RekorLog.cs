@@ -155,7 +155,7 @@ public sealed class RekorLog(AuditLedger ledger, ServiceKeys keys, KeylessAuthor
             var signerDetails = new JsonObject { ["keyId"] = Convert.ToHexStringLower(SHA256.HashData(signer.Key.SubjectPublicKeyInfo)) };
             if (signer.Certificate is { } certificate)
             {
-                var issued = authorities.Ca.Issued(signer.Der, now, out var problem);
+                var issued = authorities.Ca.Issued(certificate, now, out var problem);
                 if (!issued && options.Value.LogAccepts == KeylessOptions.AcceptAttest)
                     return (null, default, $"the log takes entries signed with certificates of Attest's CA (or managed or registered keys): {problem}");
                 if (issued)
@@ -164,7 +164,7 @@ public sealed class RekorLog(AuditLedger ledger, ServiceKeys keys, KeylessAuthor
                     identity ??= san?.Value;
                     signerDetails["subject"] = san?.Value;
                     signerDetails["issuer"] = FulcioExtensions.Read(certificate).Issuer;
-                    signerDetails["serialNumber"] = certificate.SerialNumber.ToLowerInvariant();
+                    signerDetails["serialNumber"] = Convert.ToHexStringLower(certificate.SerialNumber.Span);
                 }
             }
             else

@@ -4,29 +4,36 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Attest.Sigstore.Signing;
 using Attest.Sigstore.Verification;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.X509;
+using BigInteger = Org.BouncyCastle.Math.BigInteger;
+using X509Extension = System.Security.Cryptography.X509Certificates.X509Extension;
 
 namespace Attest.Sigstore.Keyless;
 
-/// <summary>A certificate the authority issued: the leaf (with its embedded SCT), the chain up to the root, and the
+/// <summary>A certificate the authority issued: the leaf's DER (with its embedded SCT), the chain up to the root, and the
 /// precertificate that was recorded before the SCT was signed.</summary>
-public sealed record IssuedCertificate(X509Certificate2 Leaf, IReadOnlyList<X509Certificate2> Chain, byte[] Precertificate, string SerialNumber);
+public sealed record IssuedCertificate(byte[] Leaf, IReadOnlyList<X509Certificate2> Chain, byte[] Precertificate, string SerialNumber);
 
 /// <summary>
 /// A Fulcio-style certificate authority: issues short-lived code-signing certificates for a public key and a
 /// <see cref="FulcioIdentity"/> (empty subject, critical SAN, codeSigning EKU, the Fulcio extensions), each with an SCT
 /// from the authority's CT log key embedded. Issuance follows RFC 6962: the precertificate (the leaf with the critical
 /// poison extension instead of the SCT list) is handed to the caller to be recorded first, then the SCT is signed over
-/// it, then the final leaf, which repeats every field of the precertificate. Thread-safe.
+/// it, then the final leaf, which repeats every field of the precertificate. BouncyCastle encodes both and .NET signs
+/// them: the certificates exist as bytes only, never decoded again into native certificate objects. Thread-safe.
 /// </summary>
 public sealed class CertificateAuthority
 {
     public const string CodeSigningOid = "1.3.6.1.5.5.7.3.3";
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
 
+    private static readonly X509Name EmptyName = X509Name.GetInstance(new DerSequence());
     private readonly X509Certificate2 _issuer;
     private readonly Attest.Core.Crypto.PublicKey _issuerKey;
-    private readonly X509SignatureGenerator _generator;
-    private readonly HashAlgorithmName _hash;
+    private readonly X509Name _issuerName;
+    private readonly DotNetEcdsaSignatureFactory _signatureFactory;
     private readonly CertificateTransparencyLogSigner _ct;
     private readonly TimeProvider _time;
     private readonly X509Extension _authorityKeyId;
@@ -46,8 +53,9 @@ public sealed class CertificateAuthority
         if (!_issuer.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(issuerKey.ExportSubjectPublicKeyInfo()))
             throw new ArgumentException("the key is not the issuing certificate's", nameof(issuerKey));
         Chain = [.. chain];
-        _generator = X509SignatureGenerator.CreateForECDsa(issuerKey);
-        _hash = issuerKey.KeySize switch { > 384 => HashAlgorithmName.SHA512, > 256 => HashAlgorithmName.SHA384, _ => HashAlgorithmName.SHA256 };
+        ChainPem = [.. chain.Select(c => c.ExportCertificatePem())];
+        _issuerName = X509Name.GetInstance(Asn1Object.FromByteArray(_issuer.SubjectName.RawData));
+        _signatureFactory = new DotNetEcdsaSignatureFactory(issuerKey);
         _ct = ct;
         _time = time;
         _authorityKeyId = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, includeKeyIdentifier: true, includeIssuerAndSerial: false);
@@ -56,6 +64,9 @@ public sealed class CertificateAuthority
 
     /// <summary>The issuing certificate first, then up to the root, as trusted roots and trust bundles list it.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; }
+
+    /// <summary><see cref="Chain"/> as PEM, as every issued certificate's response repeats it.</summary>
+    public IReadOnlyList<string> ChainPem { get; }
 
     public TimeSpan Lifetime { get; }
 
@@ -67,12 +78,13 @@ public sealed class CertificateAuthority
         ArgumentNullException.ThrowIfNull(publicKey);
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(recordPrecertificate);
-        var request = new CertificateRequest(new X500DistinguishedName([0x30, 0x00]), publicKey, _hash);
-        var extensions = request.CertificateExtensions;
-        extensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        extensions.Add(new X509EnhancedKeyUsageExtension([new Oid(CodeSigningOid)], critical: false));
-        extensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, critical: false));
-        extensions.Add(_authorityKeyId);
+        var extensions = new List<X509Extension>
+        {
+            new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true),
+            new X509EnhancedKeyUsageExtension([new Oid(CodeSigningOid)], critical: false),
+            new X509SubjectKeyIdentifierExtension(publicKey, critical: false),
+            _authorityKeyId,
+        };
         var san = new SubjectAlternativeNameBuilder();
         if (identity.SubjectIsEmail) san.AddEmailAddress(identity.Subject);
         else san.AddUri(new Uri(identity.Subject, UriKind.Absolute));
@@ -87,17 +99,26 @@ public sealed class CertificateAuthority
         serial[0] &= 0x7f;
         serial[0] |= 0x01; // positive and 20 bytes, as CA/B BR 7.1 asks (at least 64 bits of entropy)
         var serialHex = Convert.ToHexStringLower(serial);
+        var subjectPublicKeyInfo = SubjectPublicKeyInfo.GetInstance(publicKey.ExportSubjectPublicKeyInfo());
 
-        extensions.Add(_poison);
-        byte[] precertificate;
-        using (var pre = request.Create(_issuer.SubjectName, _generator, now, notAfter, serial)) precertificate = pre.RawData;
+        byte[] Certificate(X509Extension last)
+        {
+            var generator = new X509V3CertificateGenerator();
+            generator.SetSerialNumber(new BigInteger(1, serial));
+            generator.SetIssuerDN(_issuerName);
+            generator.SetSubjectDN(EmptyName);
+            generator.SetNotBefore(now.UtcDateTime);
+            generator.SetNotAfter(notAfter.UtcDateTime);
+            generator.SetSubjectPublicKeyInfo(subjectPublicKeyInfo);
+            // The values as they are (Fulcio's arcs 1-6 are raw UTF-8, not DER), each in its extnValue OCTET STRING.
+            foreach (var extension in extensions.Append(last))
+                generator.AddExtension(new Extension(new DerObjectIdentifier(extension.Oid!.Value!), DerBoolean.GetInstance(extension.Critical), new DerOctetString(extension.RawData)));
+            return generator.Generate(_signatureFactory).GetEncoded();
+        }
+
+        var precertificate = Certificate(_poison);
         await recordPrecertificate(precertificate, serialHex, cancellationToken).ConfigureAwait(false);
-
-        extensions.Remove(_poison);
-        extensions.Add(_ct.CreateSctListExtension(precertificate, _issuer));
-        // The certificate Create returns is handed over as it is (the caller disposes it): decoding its bytes again
-        // through OpenSSL would cost as much as issuing it.
-        var leaf = request.Create(_issuer.SubjectName, _generator, now, notAfter, serial);
+        var leaf = Certificate(_ct.CreateSctListExtension(precertificate, _issuer));
         return new IssuedCertificate(leaf, Chain, precertificate, serialHex);
     }
 
@@ -106,6 +127,13 @@ public sealed class CertificateAuthority
     public bool Issued(byte[] certificateDer, DateTimeOffset time, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
     {
         if (!Attest.Core.X509.CertificateFields.TryParse(certificateDer, out var fields, out var error)) { problem = $"the certificate cannot be read ({error})"; return false; }
+        return Issued(fields, time, out problem);
+    }
+
+    /// <inheritdoc cref="Issued(byte[], DateTimeOffset, out string?)"/>
+    public bool Issued(Attest.Core.X509.CertificateFields fields, DateTimeOffset time, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
         if (!fields.IssuerName.Span.SequenceEqual(_issuer.SubjectName.RawData)) { problem = "the certificate was not issued by Attest's CA"; return false; }
         var scheme = fields.SignatureAlgorithmOid switch
         {

@@ -34,12 +34,11 @@ public sealed class TimestampAuthority
 
     private static readonly string[] AcceptedDigests = [TspAlgorithms.Sha256, TspAlgorithms.Sha384, TspAlgorithms.Sha512];
 
-    private readonly ECDsa _key;
     private readonly TimeProvider _time;
     private readonly BcCertificate _signer;
     private readonly IStore<BcCertificate> _chainStore;
     private readonly string _policy;
-    private readonly string _signatureAlgorithm;
+    private readonly DotNetEcdsaSignatureFactory _signatureFactory;
 
     /// <param name="chain">The timestamping certificate first (critical timeStamping EKU), then up to the root.</param>
     /// <param name="key">The timestamping certificate's key (not owned).</param>
@@ -55,14 +54,13 @@ public sealed class TimestampAuthority
             || eku.EnhancedKeyUsages.Count != 1 || eku.EnhancedKeyUsages[0].Value != AuthorityCertificates.TimeStampingOid)
             throw new ArgumentException("the timestamping certificate needs exactly the critical timeStamping extended key usage (RFC 3161 §2.3)", nameof(chain));
         Chain = [.. chain];
-        _key = key;
         _time = time;
         _policy = policyOid;
         var parser = new Org.BouncyCastle.X509.X509CertificateParser();
         var bcChain = chain.Select(c => parser.ReadCertificate(c.RawData)).ToList();
         _signer = bcChain[0];
         _chainStore = CollectionUtilities.CreateStore(bcChain);
-        _signatureAlgorithm = key.KeySize switch { > 384 => "SHA512WITHECDSA", > 256 => "SHA384WITHECDSA", _ => "SHA256WITHECDSA" };
+        _signatureFactory = new DotNetEcdsaSignatureFactory(key);
     }
 
     /// <summary>The timestamping certificate first, then up to the root.</summary>
@@ -117,7 +115,7 @@ public sealed class TimestampAuthority
     private TimestampResult Respond(TimeStampRequest request)
     {
         var token = new TimeStampTokenGenerator(
-            new SignerInfoGeneratorBuilder().Build(new DotNetEcdsaSignatureFactory(_key, _signatureAlgorithm), _signer),
+            new SignerInfoGeneratorBuilder().Build(_signatureFactory, _signer),
             Asn1DigestFactory.Get(NistObjectIdentifiers.IdSha256), new DerObjectIdentifier(_policy), isIssuerSerialIncluded: false)
         {
             Resolution = Resolution.R_SECONDS,
@@ -139,38 +137,4 @@ public sealed class TimestampAuthority
 
     private static TimestampResult Reject(int failure, string reason) =>
         new(new TimeStampResponseGenerator(null!, AcceptedDigests).GenerateFailResponse(PkiStatus.Rejection, failure, reason).GetEncoded(), false, reason);
-
-    /// <summary>Signs CMS content with a .NET ECDSA key (OpenSSL), DER-encoded as CMS expects.</summary>
-    private sealed class DotNetEcdsaSignatureFactory(ECDsa key, string algorithm) : ISignatureFactory
-    {
-        private readonly AlgorithmIdentifier _id = new(algorithm switch
-        {
-            "SHA512WITHECDSA" => Org.BouncyCastle.Asn1.X9.X9ObjectIdentifiers.ECDsaWithSha512,
-            "SHA384WITHECDSA" => Org.BouncyCastle.Asn1.X9.X9ObjectIdentifiers.ECDsaWithSha384,
-            _ => Org.BouncyCastle.Asn1.X9.X9ObjectIdentifiers.ECDsaWithSha256,
-        });
-
-        public object AlgorithmDetails => _id;
-
-        public IStreamCalculator<IBlockResult> CreateCalculator() => new Calculator(key, _id);
-
-        private sealed class Calculator(ECDsa key, AlgorithmIdentifier id) : IStreamCalculator<IBlockResult>
-        {
-            private readonly MemoryStream _data = new();
-
-            public Stream Stream => _data;
-
-            public IBlockResult GetResult()
-            {
-                var hash = id.Algorithm.Id switch
-                {
-                    "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
-                    "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
-                    _ => HashAlgorithmName.SHA256,
-                };
-                // BouncyCastle closes the stream before asking for the result; ToArray still reads a closed MemoryStream.
-                return new SimpleBlockResult(key.SignData(_data.ToArray(), hash, DSASignatureFormat.Rfc3279DerSequence));
-            }
-        }
-    }
 }

@@ -1,18 +1,18 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Attest.Core;
 using Attest.Core.Crypto;
 using Attest.Core.Dsse;
+using Attest.Core.X509;
 using Attest.Sigstore.Signing;
 using PublicKey = Attest.Core.Crypto.PublicKey;
 
 namespace Attest.Sigstore.Rekor;
 
 /// <summary>A verifier named in a proposed entry: a certificate (with its DER) or a bare public key (SPKI DER).</summary>
-public sealed record ProposedVerifier(PublicKey Key, byte[] Der, X509Certificate2? Certificate);
+public sealed record ProposedVerifier(PublicKey Key, byte[] Der, CertificateFields? Certificate);
 
 /// <summary>
 /// A Rekor v1 <c>ProposedEntry</c> (rekor openapi.yaml) read strictly and checked before anything is logged: the kind
@@ -21,7 +21,7 @@ public sealed record ProposedVerifier(PublicKey Key, byte[] Der, X509Certificate
 /// body Rekor would store (RFC 8785; for DSSE kinds the payload replaced by its hash), which is what verifiers compare
 /// with bundles, and the key facts for the log's own checks (who signed, which artifact).
 /// </summary>
-public sealed class ProposedEntry
+public sealed partial class ProposedEntry
 {
     /// <summary>Largest proposed entry accepted (an in-toto envelope with its payload).</summary>
     public const int MaxBytes = 4 * 1024 * 1024;
@@ -263,30 +263,29 @@ public sealed class ProposedEntry
             return Fail("is not a PEM text", out error);
         }
         if (!Pem.TryReadFirst(text, out var label, out var der, out var pemError)) return Fail($"is not PEM ({pemError})", out error);
-        if (label == Pem.CertificateLabel)
-        {
-            X509Certificate2 certificate;
-            try
-            {
-                certificate = X509CertificateLoader.LoadCertificate(der);
-            }
-            catch (CryptographicException e)
-            {
-                return Fail($"is not a readable X.509 certificate ({e.Message})", out error);
-            }
-            if (!PublicKey.TryParseSubjectPublicKeyInfo(PublicKey.SubjectPublicKeyInfoOf(certificate.RawData), out var certKey, out var keyError))
-                return Fail($"holds a certificate whose key cannot be used ({keyError})", out error);
-            verifier = new ProposedVerifier(certKey, der, certificate);
-        }
-        else if (label == Pem.PublicKeyLabel)
+        if (label == Pem.CertificateLabel) return TryDerVerifier(der, isCertificate: true, out verifier, out error);
+        if (label == Pem.PublicKeyLabel) return TryDerVerifier(der, isCertificate: false, out verifier, out error);
+        return Fail($"holds a PEM '{Clip(label)}' block; a CERTIFICATE or PUBLIC KEY is expected", out error);
+    }
+
+    /// <summary>A verifier from DER: an X.509 certificate or a SubjectPublicKeyInfo.</summary>
+    private static bool TryDerVerifier(byte[] der, bool isCertificate, [NotNullWhen(true)] out ProposedVerifier? verifier, [NotNullWhen(false)] out string? error)
+    {
+        verifier = null;
+        if (der.Length > MaxVerifierBytes) return Fail($"is larger than {MaxVerifierBytes} bytes", out error);
+        if (!isCertificate)
         {
             if (!PublicKey.TryParseSubjectPublicKeyInfo(der, out var key, out var keyError)) return Fail($"is not a usable public key ({keyError})", out error);
             verifier = new ProposedVerifier(key, der, null);
+            error = null;
+            return true;
         }
-        else
-        {
-            return Fail($"holds a PEM '{Clip(label)}' block; a CERTIFICATE or PUBLIC KEY is expected", out error);
-        }
+        // Read in managed code, as the verifier reads bundles: no native certificate object per proposed entry.
+        if (!CertificateFields.TryParse(der, out var certificate, out var certificateError))
+            return Fail($"is not a readable X.509 certificate ({certificateError})", out error);
+        if (!PublicKey.TryParseSubjectPublicKeyInfo(certificate.SubjectPublicKeyInfo.Span, out var certKey, out var certKeyError))
+            return Fail($"holds a certificate whose key cannot be used ({certKeyError})", out error);
+        verifier = new ProposedVerifier(certKey, der, certificate);
         error = null;
         return true;
     }

@@ -11,7 +11,7 @@ public sealed record RecordedSignature(byte[] Signature, byte[] VerifierDer, boo
 
 /// <summary>
 /// The facts of a Rekor entry body that must agree with the bundle, normalised across the supported kinds:
-/// <c>hashedrekord</c> 0.0.1 and 0.0.2, <c>dsse</c> 0.0.1, <c>intoto</c> 0.0.2 (rekor pkg/types, rekor-tiles service protos).
+/// <c>hashedrekord</c> 0.0.1 and 0.0.2, <c>dsse</c> 0.0.1 and 0.0.2, <c>intoto</c> 0.0.2 (rekor pkg/types, rekor-tiles service protos).
 /// Hash values are raw bytes; algorithms are lower-case names (<c>sha256</c>).
 /// </summary>
 public sealed record RekorEntryBody
@@ -37,7 +37,10 @@ public sealed record RekorEntryBody
     public byte[]? EnvelopePayload { get; init; }
 
     public static readonly IReadOnlyList<(string Kind, string Version)> Supported =
-        [("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2"), ("dsse", "0.0.1"), ("intoto", "0.0.2")];
+        [("hashedrekord", "0.0.1"), ("hashedrekord", "0.0.2"), ("dsse", "0.0.1"), ("dsse", "0.0.2"), ("intoto", "0.0.2")];
+
+    /// <summary>Kinds logged through Rekor v2 (rekor-tiles): no SET, a checkpoint under the log's origin.</summary>
+    public static bool IsRekorV2(string kind, string version) => version == "0.0.2" && kind is "hashedrekord" or "dsse";
 
     public static bool IsSupported(string kind, string version) => Supported.Contains((kind, version));
 
@@ -59,6 +62,7 @@ public sealed record RekorEntryBody
                 ("hashedrekord", "0.0.1") => HashedRekordV001(spec, out parsed, out error),
                 ("hashedrekord", "0.0.2") => HashedRekordV002(spec, out parsed, out error),
                 ("dsse", "0.0.1") => DsseV001(spec, out parsed, out error),
+                ("dsse", "0.0.2") => DsseV002(spec, out parsed, out error),
                 ("intoto", "0.0.2") => IntotoV002(spec, out parsed, out error),
                 _ => Error($"entry kind {kind} {apiVersion} is not supported", out parsed, out error),
             };
@@ -95,22 +99,12 @@ public sealed record RekorEntryBody
         parsed = null;
         var v2 = Path(spec, "hashedRekordV002");
         var data = Path(v2, "data");
-        var algorithm = Str(data, "algorithm") switch
-        {
-            "SHA2_256" => "sha256",
-            "SHA2_384" => "sha384",
-            "SHA2_512" => "sha512",
-            _ => null,
-        };
+        var algorithm = ProtoHash(Str(data, "algorithm"));
         if (algorithm is null || !TryB64(data, "digest", out var digest)) return Error("hashedrekord 0.0.2 data.algorithm or data.digest is missing or invalid", out parsed, out error);
         var signature = Path(v2, "signature");
         if (!TryB64(signature, "content", out var sig)) return Error("hashedrekord 0.0.2 signature.content is missing or not base64", out parsed, out error);
-        var verifierElement = Path(signature, "verifier");
-        byte[]? verifier;
-        bool isCert;
-        if (TryB64(Path(verifierElement, "x509Certificate"), "rawBytes", out var certDer)) { verifier = certDer; isCert = true; }
-        else if (TryB64(Path(verifierElement, "publicKey"), "rawBytes", out var keyDer)) { verifier = keyDer; isCert = false; }
-        else return Error("hashedrekord 0.0.2 signature.verifier has neither x509Certificate nor publicKey", out parsed, out error);
+        if (!TryDerVerifier(Path(signature, "verifier"), out var verifier, out var isCert))
+            return Error("hashedrekord 0.0.2 signature.verifier has neither x509Certificate nor publicKey", out parsed, out error);
         parsed = new RekorEntryBody
         {
             Kind = "hashedrekord", ApiVersion = "0.0.2",
@@ -141,6 +135,32 @@ public sealed record RekorEntryBody
             Signatures = list,
             PayloadHash = payloadHash,
             EnvelopeHash = envelopeHash,
+        };
+        error = null;
+        return true;
+    }
+
+    private static bool DsseV002(JsonElement spec, out RekorEntryBody? parsed, out string? error)
+    {
+        parsed = null;
+        var v2 = Path(spec, "dsseV002");
+        var payloadHash = Path(v2, "payloadHash");
+        var algorithm = ProtoHash(Str(payloadHash, "algorithm"));
+        if (algorithm is null || !TryB64(payloadHash, "digest", out var digest)) return Error("dsse 0.0.2 payloadHash is missing or invalid", out parsed, out error);
+        if (!v2.TryGetProperty("signatures", out var signatures) || signatures.ValueKind != JsonValueKind.Array) return Error("dsse 0.0.2 signatures is missing", out parsed, out error);
+        var list = new List<RecordedSignature>();
+        foreach (var item in signatures.EnumerateArray())
+        {
+            if (list.Count == 16) return Error("dsse 0.0.2 signatures has too many entries", out parsed, out error);
+            if (!TryB64(item, "content", out var sig)) return Error("a dsse 0.0.2 signature content is not base64", out parsed, out error);
+            if (!TryDerVerifier(Path(item, "verifier"), out var verifier, out var isCert)) return Error("a dsse 0.0.2 signature verifier has neither x509Certificate nor publicKey", out parsed, out error);
+            list.Add(new RecordedSignature(sig, verifier, isCert));
+        }
+        parsed = new RekorEntryBody
+        {
+            Kind = "dsse", ApiVersion = "0.0.2",
+            Signatures = list,
+            PayloadHash = (algorithm, digest),
         };
         error = null;
         return true;
@@ -177,6 +197,23 @@ public sealed record RekorEntryBody
         error = null;
         return true;
     }
+
+    /// <summary>A Rekor v2 verifier: the DER of <c>x509Certificate.rawBytes</c> or <c>publicKey.rawBytes</c>.</summary>
+    private static bool TryDerVerifier(JsonElement verifier, [NotNullWhen(true)] out byte[]? der, out bool isCertificate)
+    {
+        isCertificate = true;
+        if (TryB64(Path(verifier, "x509Certificate"), "rawBytes", out der)) return true;
+        isCertificate = false;
+        return TryB64(Path(verifier, "publicKey"), "rawBytes", out der);
+    }
+
+    private static string? ProtoHash(string? name) => name switch
+    {
+        "SHA2_256" => "sha256",
+        "SHA2_384" => "sha384",
+        "SHA2_512" => "sha512",
+        _ => null,
+    };
 
     private static JsonElement Path(JsonElement element, params string[] names)
     {

@@ -121,7 +121,7 @@ public sealed class BundleBuilder
                 w.WriteEndObject();
             }
             w.WriteStartArray("tlogEntries");
-            WriteEntry(w, entry);
+            WriteTransparencyLogEntry(w, entry);
             w.WriteEndArray();
             if (timestamp is not null)
             {
@@ -140,8 +140,8 @@ public sealed class BundleBuilder
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>protobuf-specs TransparencyLogEntry; int64 fields are strings in proto3 JSON.</summary>
-    private static void WriteEntry(Utf8JsonWriter w, TransparencyLogEntry entry)
+    /// <summary>protobuf-specs TransparencyLogEntry; int64 fields are strings in proto3 JSON. Also Rekor v2's answer to a new entry.</summary>
+    public static void WriteTransparencyLogEntry(Utf8JsonWriter w, TransparencyLogEntry entry)
     {
         w.WriteStartObject();
         w.WriteString("logIndex", entry.LogIndex.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -29,12 +29,14 @@ public sealed class TransparencyLogInstance
         ValidFor = validFor;
         LogId = logId;
         CheckpointKeyHint = checkpointKeyHint;
-        Origin = Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) ? uri.Authority : baseUrl;
+        var scheme = baseUrl.IndexOf("://", StringComparison.Ordinal);
+        Origin = scheme < 0 ? baseUrl : baseUrl[(scheme + 3)..];
     }
 
     public string BaseUrl { get; }
 
-    /// <summary>Host (and non-default port) of <see cref="BaseUrl"/>: the name the log signs checkpoints under, and the checkpoint origin of a Rekor v2 log.</summary>
+    /// <summary><see cref="BaseUrl"/> without its scheme (host, port and path as written): the checkpoint origin of a
+    /// Rekor v2 log and the name it signs them under, as sigstore-go derives it.</summary>
     public string Origin { get; }
 
     public PublicKey? Key { get; }

@@ -29,7 +29,7 @@ internal sealed class InclusionProofStep : IVerificationStep
         foreach (var (entry, log, _) in context.Entries)
         {
             var at = $"Transparency log entry {entry.LogIndex}";
-            var rekorV2 = entry.Version == "0.0.2" && entry.Kind == "hashedrekord";
+            var rekorV2 = Rekor.RekorEntryBody.IsRekorV2(entry.Kind, entry.Version);
             if (entry.InclusionProof is not { } proof)
             {
                 if (rekorV2 || context.Bundle.MinorVersion >= 2)

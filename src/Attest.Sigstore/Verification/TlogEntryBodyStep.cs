@@ -26,7 +26,7 @@ internal sealed class TlogEntryBodyStep : IVerificationStep
             var entry = bundle.TlogEntries[i];
             var at = $"Transparency log entry {entry.LogIndex}";
             if (!RekorEntryBody.IsSupported(entry.Kind, entry.Version))
-                return VerificationContext.Finding(SigstoreCodes.TlogKindUnsupported, $"{at} is of kind {entry.Kind} {entry.Version}, which Attest does not verify (hashedrekord 0.0.1/0.0.2, dsse 0.0.1, intoto 0.0.2).");
+                return VerificationContext.Finding(SigstoreCodes.TlogKindUnsupported, $"{at} is of kind {entry.Kind} {entry.Version}, which Attest does not verify (hashedrekord 0.0.1/0.0.2, dsse 0.0.1/0.0.2, intoto 0.0.2).");
             var log = context.TrustedRoot.FindTransparencyLog(entry.LogId);
             if (log is null)
             {

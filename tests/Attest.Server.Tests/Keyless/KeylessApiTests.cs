@@ -16,7 +16,7 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var claims = fixture.GitHub.GitHubClaims();
-        var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", CertificateRequest(fixture.GitHub.Token(claims), key, claims["sub"]!.GetValue<string>()));
+        var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", KeylessServerFixture.SigningCertificateRequest(fixture.GitHub.Token(claims), key, claims["sub"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.OK, status);
         var chain = body.GetProperty("signedCertificateEmbeddedSct").GetProperty("chain").GetProperty("certificates");
         Assert.Equal(3, chain.GetArrayLength()); // leaf, intermediate, root
@@ -105,7 +105,7 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
         };
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var before = await fixture.LedgerSizeAsync();
-        var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", CertificateRequest(token, key, claims["sub"]!.GetValue<string>()));
+        var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", KeylessServerFixture.SigningCertificateRequest(token, key, claims["sub"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.Unauthorized, status);
         Assert.Equal(code, body.GetProperty("code").GetString());
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("detail").GetString()));
@@ -121,8 +121,8 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var claims = fixture.GitHub.GitHubClaims();
         var request = kind == "over-another-claim"
-            ? CertificateRequest(fixture.GitHub.Token(claims), key, claims["iss"]!.GetValue<string>())
-            : CertificateRequest(fixture.GitHub.Token(claims), key, claims["sub"]!.GetValue<string>(), signer: other);
+            ? KeylessServerFixture.SigningCertificateRequest(fixture.GitHub.Token(claims), key, claims["iss"]!.GetValue<string>())
+            : KeylessServerFixture.SigningCertificateRequest(fixture.GitHub.Token(claims), key, claims["sub"]!.GetValue<string>(), signer: other);
         var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", request);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("proofOfPossession", body.GetProperty("detail").GetString());
@@ -135,7 +135,7 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
         var token = fixture.GitHub.Token(claims);
         // secp256k1: a curve Attest does not certify.
         using var k1 = ECDsa.Create(ECCurve.CreateFromFriendlyName("secP256k1"));
-        var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", CertificateRequest(token, k1, claims["sub"]!.GetValue<string>()));
+        var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", KeylessServerFixture.SigningCertificateRequest(token, k1, claims["sub"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("not", body.GetProperty("detail").GetString());
 
@@ -154,7 +154,7 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Rekor_refuses_an_entry_whose_signature_does_not_verify_and_appends_nothing()
     {
-        var (certificatePem, key) = await CertificateAsync();
+        var (certificatePem, key) = await fixture.IssueCertificateAsync();
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes("artifact " + Guid.NewGuid()));
         var signature = key.SignHash(SHA256.HashData(Encoding.UTF8.GetBytes("something else")), DSASignatureFormat.Rfc3279DerSequence);
         var before = await fixture.LedgerSizeAsync();
@@ -169,7 +169,7 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
     [Fact]
     public async Task Rekor_logs_an_entry_once_answers_a_duplicate_with_409_and_Location_and_serves_it_by_uuid_index_and_search()
     {
-        var (certificatePem, key) = await CertificateAsync();
+        var (certificatePem, key) = await fixture.IssueCertificateAsync();
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes("artifact " + Guid.NewGuid()));
         var entry = HashedRekord(digest, key.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence), certificatePem);
         key.Dispose();
@@ -275,16 +275,6 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
         Assert.Contains(configuration.RootElement.GetProperty("issuers").EnumerateArray(), i => i.GetProperty("issuerUrl").GetString() == KeylessServerFixture.EmailIssuer && i.GetProperty("challengeClaim").GetString() == "email");
     }
 
-    /// <summary>A certificate for a fresh key under the GitHub identity, through the Fulcio API.</summary>
-    private async Task<(string Pem, ECDsa Key)> CertificateAsync()
-    {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var claims = fixture.GitHub.GitHubClaims();
-        var (status, body, _) = await fixture.PostJsonAsync("api/v2/signingCert", CertificateRequest(fixture.GitHub.Token(claims), key, claims["sub"]!.GetValue<string>()));
-        Assert.Equal(HttpStatusCode.OK, status);
-        return (body.GetProperty("signedCertificateEmbeddedSct").GetProperty("chain").GetProperty("certificates")[0].GetString()!, key);
-    }
-
     private static string HashedRekord(byte[] digest, byte[] signature, string verifierPem) => new JsonObject
     {
         ["apiVersion"] = "0.0.1",
@@ -297,16 +287,6 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
                 ["content"] = Convert.ToBase64String(signature),
                 ["publicKey"] = new JsonObject { ["content"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(verifierPem)) },
             },
-        },
-    }.ToJsonString();
-
-    private static string CertificateRequest(string token, ECDsa key, string challenge, ECDsa? signer = null) => new JsonObject
-    {
-        ["credentials"] = new JsonObject { ["oidcIdentityToken"] = token },
-        ["publicKeyRequest"] = new JsonObject
-        {
-            ["publicKey"] = new JsonObject { ["algorithm"] = "ECDSA", ["content"] = key.ExportSubjectPublicKeyInfoPem() },
-            ["proofOfPossession"] = Convert.ToBase64String((signer ?? key).SignData(Encoding.UTF8.GetBytes(challenge), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)),
         },
     }.ToJsonString();
 

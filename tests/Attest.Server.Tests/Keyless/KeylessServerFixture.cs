@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Attest.Server.Tests.Hosting;
 using Attest.Testing;
 
@@ -55,6 +57,28 @@ public sealed class KeylessServerFixture : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), response);
     }
+
+    /// <summary>A certificate for a fresh key under the GitHub identity, through the Fulcio API.</summary>
+    public async Task<(string Pem, ECDsa Key)> IssueCertificateAsync()
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var claims = GitHub.GitHubClaims();
+        var (status, body, _) = await PostJsonAsync("api/v2/signingCert", SigningCertificateRequest(GitHub.Token(claims), key, claims["sub"]!.GetValue<string>()));
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        return (body.GetProperty("signedCertificateEmbeddedSct").GetProperty("chain").GetProperty("certificates")[0].GetString()!, key);
+    }
+
+    /// <summary>Fulcio's <c>CreateSigningCertificateRequest</c> for <paramref name="key"/>, its proof of possession signed by
+    /// <paramref name="signer"/> (default: the key itself) over <paramref name="challenge"/>.</summary>
+    public static string SigningCertificateRequest(string token, ECDsa key, string challenge, ECDsa? signer = null) => new JsonObject
+    {
+        ["credentials"] = new JsonObject { ["oidcIdentityToken"] = token },
+        ["publicKeyRequest"] = new JsonObject
+        {
+            ["publicKey"] = new JsonObject { ["algorithm"] = "ECDSA", ["content"] = key.ExportSubjectPublicKeyInfoPem() },
+            ["proofOfPossession"] = Convert.ToBase64String((signer ?? key).SignData(Encoding.UTF8.GetBytes(challenge), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)),
+        },
+    }.ToJsonString();
 
     public async Task<long> LedgerSizeAsync()
     {

@@ -29,24 +29,50 @@ public sealed class SigstoreJsKeylessTests(KeylessServerFixture fixture) : IClas
     [InlineData(true, "intoto")]
     public async Task Sigstore_js_signs_an_in_toto_attestation_through_Attest_and_both_verifiers_accept_it(bool legacy, string kind)
     {
-        var artifact = fixture.Combine($"app-{Guid.NewGuid():N}.tar.gz");
-        await File.WriteAllTextAsync(artifact, "release artifact " + Guid.NewGuid());
-        var statement = fixture.Combine($"statement-{Guid.NewGuid():N}.json");
-        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(artifact)));
-        var statementJson = new JsonObject
-        {
-            ["_type"] = "https://in-toto.io/Statement/v1",
-            ["subject"] = new JsonArray(new JsonObject { ["name"] = "app.tar.gz", ["digest"] = new JsonObject { ["sha256"] = digest } }),
-            ["predicateType"] = "https://slsa.dev/provenance/v1",
-            ["predicate"] = new JsonObject { ["buildDefinition"] = new JsonObject { ["buildType"] = "https://attest.test/build" } },
-        };
-        await File.WriteAllTextAsync(statement, statementJson.ToJsonString());
+        var (statement, artifact) = await WriteStatementAsync();
         var bundle = statement + ".sigstore.json";
         var (code, output) = await SigstoreJs.SignAsync(fixture.Server.BaseUri, fixture.TokenFile(fixture.GitHub.Token(fixture.GitHub.GitHubClaims())), statement, bundle, dsse: true, legacy: legacy);
         Assert.True(code == 0, output);
         using (var document = JsonDocument.Parse(await File.ReadAllTextAsync(bundle)))
             Assert.Equal(kind, document.RootElement.GetProperty("verificationMaterial").GetProperty("tlogEntries")[0].GetProperty("kindVersion").GetProperty("kind").GetString());
         await AssertVerifiesAsync(bundle, artifact);
+    }
+
+    [Theory]
+    [InlineData(false, "hashedrekord")]
+    [InlineData(true, "dsse")]
+    public async Task Sigstore_js_logs_through_Rekor_v2_and_both_verifiers_accept_the_bundle_and_refuse_it_altered(bool dsse, string kind)
+    {
+        string signed, artifact;
+        if (dsse) (signed, artifact) = await WriteStatementAsync();
+        else
+        {
+            signed = artifact = fixture.Combine($"blob-{Guid.NewGuid():N}.txt");
+            await File.WriteAllTextAsync(artifact, "artifact " + Guid.NewGuid());
+        }
+        var bundle = signed + ".v2.sigstore.json";
+        var (code, output) = await SigstoreJs.SignAsync(fixture.Server.BaseUri, fixture.TokenFile(fixture.GitHub.Token(fixture.GitHub.GitHubClaims())), signed, bundle,
+            dsse: dsse, rekorV2: true);
+        Assert.True(code == 0, output);
+        var json = JsonNode.Parse(await File.ReadAllTextAsync(bundle))!;
+        var entry = json["verificationMaterial"]!["tlogEntries"]![0]!;
+        Assert.Equal(kind, entry["kindVersion"]!["kind"]!.GetValue<string>());
+        Assert.Equal("0.0.2", entry["kindVersion"]!["version"]!.GetValue<string>());
+        Assert.Null(entry["inclusionPromise"]); // no SET: the TSA's timestamp is the signing time
+        await AssertVerifiesAsync(bundle, artifact);
+
+        var body = JsonNode.Parse(Convert.FromBase64String(entry["canonicalizedBody"]!.GetValue<string>()))!;
+        var otherDigest = Convert.ToBase64String(new byte[32]);
+        if (dsse) body["spec"]!["dsseV002"]!["payloadHash"]!["digest"] = otherDigest;
+        else body["spec"]!["hashedRekordV002"]!["data"]!["digest"] = otherDigest;
+        entry["canonicalizedBody"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
+        var altered = bundle + ".altered.json";
+        await File.WriteAllTextAsync(altered, json.ToJsonString());
+        var (jsCode, jsOutput) = await SigstoreJs.VerifyKeylessAsync(altered, fixture.TrustedRootFile, Identity, KeylessServerFixture.GitHubIssuer, artifact);
+        Assert.True(jsCode == 1, $"sigstore-js accepted a Rekor v2 bundle with an altered log entry: {jsOutput}");
+        var attest = await CliRunner.RunAsync(fixture.Combine(), "verify-bundle", "--bundle", altered, "--certificate-identity", Identity,
+            "--certificate-oidc-issuer", KeylessServerFixture.GitHubIssuer, "--trusted-root", fixture.TrustedRootFile, artifact);
+        Assert.True(attest.ExitCode == 1, $"attest verify-bundle accepted a Rekor v2 bundle with an altered log entry: {attest.StandardOutput}{attest.StandardError}");
     }
 
     [Theory]
@@ -114,6 +140,24 @@ public sealed class SigstoreJsKeylessTests(KeylessServerFixture fixture) : IClas
             "--certificate-oidc-issuer", KeylessServerFixture.EmailIssuer, "--trusted-root", fixture.TrustedRootFile, artifact);
         Assert.Equal(1, attest.ExitCode);
         Assert.Contains("issuer", attest.StandardError, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>An in-toto statement about a fresh artifact file: (the statement's path, the artifact's path).</summary>
+    private async Task<(string Statement, string Artifact)> WriteStatementAsync()
+    {
+        var artifact = fixture.Combine($"app-{Guid.NewGuid():N}.tar.gz");
+        await File.WriteAllTextAsync(artifact, "release artifact " + Guid.NewGuid());
+        var statement = fixture.Combine($"statement-{Guid.NewGuid():N}.json");
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(await File.ReadAllBytesAsync(artifact)));
+        var statementJson = new JsonObject
+        {
+            ["_type"] = "https://in-toto.io/Statement/v1",
+            ["subject"] = new JsonArray(new JsonObject { ["name"] = "app.tar.gz", ["digest"] = new JsonObject { ["sha256"] = digest } }),
+            ["predicateType"] = "https://slsa.dev/provenance/v1",
+            ["predicate"] = new JsonObject { ["buildDefinition"] = new JsonObject { ["buildType"] = "https://attest.test/build" } },
+        };
+        await File.WriteAllTextAsync(statement, statementJson.ToJsonString());
+        return (statement, artifact);
     }
 
     private async Task<(string Bundle, string Artifact)> SignBlobAsync()

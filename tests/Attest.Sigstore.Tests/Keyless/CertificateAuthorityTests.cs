@@ -79,10 +79,32 @@ public sealed class CertificateAuthorityTests : IDisposable
         var issued = await _ca.IssueAsync(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), identity,
             (precertificate, _, _) => { recorded = precertificate; return Task.CompletedTask; });
         // The leaf is the precertificate with the SCT list in place of the poison: the same TBS once both are removed.
-        Assert.Equal(SctStep.PrecertificateTbs(recorded!), SctStep.PrecertificateTbs(issued.Leaf.RawData));
-        Assert.True(_ca.Issued(issued.Leaf.RawData, DateTimeOffset.UtcNow, out var problem), problem);
-        Assert.False(_ca.Issued(issued.Leaf.RawData, DateTimeOffset.UtcNow.AddMinutes(11), out problem));
+        Assert.Equal(SctStep.PrecertificateTbs(recorded!), SctStep.PrecertificateTbs(issued.Leaf));
+        Assert.True(_ca.Issued(issued.Leaf, DateTimeOffset.UtcNow, out var problem), problem);
+        // DER: a non-critical extension omits the critical flag (DEFAULT FALSE is never encoded), and .NET reads it all.
+        Assert.True(Attest.Core.X509.CertificateFields.TryParse(issued.Leaf, out var fields, out var error), error);
+        foreach (var extension in fields.Extensions)
+            Assert.Equal(extension.Critical, ExtensionCarriesCriticalFlag(issued.Leaf, extension.Oid));
+        using var loaded = X509CertificateLoader.LoadCertificate(issued.Leaf);
+        Assert.Equal(fields.Extensions.Count, loaded.Extensions.Count);
+        Assert.Empty(loaded.Subject);
+        Assert.False(_ca.Issued(issued.Leaf, DateTimeOffset.UtcNow.AddMinutes(11), out problem));
         Assert.Contains("valid from", problem);
+    }
+
+    /// <summary>Whether the extension with <paramref name="oid"/> encodes a critical BOOLEAN at all.</summary>
+    private static bool ExtensionCarriesCriticalFlag(byte[] certificate, string oid)
+    {
+        var tbs = new System.Formats.Asn1.AsnReader(certificate, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence().ReadSequence();
+        var extensionsTag = new System.Formats.Asn1.Asn1Tag(System.Formats.Asn1.TagClass.ContextSpecific, 3, isConstructed: true);
+        while (!tbs.PeekTag().HasSameClassAndValue(extensionsTag)) tbs.ReadEncodedValue();
+        var list = tbs.ReadSequence(extensionsTag).ReadSequence();
+        while (list.HasData)
+        {
+            var extension = list.ReadSequence();
+            if (extension.ReadObjectIdentifier() == oid) return extension.PeekTag().HasSameClassAndValue(System.Formats.Asn1.Asn1Tag.Boolean);
+        }
+        throw new InvalidOperationException($"no extension {oid}");
     }
 
     private async Task<(byte[] Bundle, byte[] Precertificate)> SignAsync(string repository, string gitRef)
@@ -92,7 +114,7 @@ public sealed class CertificateAuthorityTests : IDisposable
         var issued = await _ca.IssueAsync(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), Identity(repository, gitRef),
             (precertificate, _, _) => { recorded = precertificate; return Task.CompletedTask; });
         var statement = StatementWriter.Write([(Image.ToString(), Image)], StatementWriter.CosignSignPredicateType);
-        var bundle = await new BundleBuilder(_log).SignStatementAsync(BundleSigner.ForCertificate(key, issued.Leaf), statement);
+        var bundle = await new BundleBuilder(_log).SignStatementAsync(BundleSigner.ForCertificate(key, X509CertificateLoader.LoadCertificate(issued.Leaf)), statement);
         return (bundle, recorded);
     }
 

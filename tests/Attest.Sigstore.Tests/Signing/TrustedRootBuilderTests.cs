@@ -10,6 +10,17 @@ public sealed class TrustedRootBuilderTests
 {
     private static readonly DateTimeOffset From = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    [Theory]
+    [InlineData("https://log2025-1.rekor.attest.test", "log2025-1.rekor.attest.test")]
+    [InlineData("https://attest.local/ledger", "attest.local/ledger")] // Attest's default: the ledger origin under https://
+    [InlineData("http://127.0.0.1:8443/ledger", "127.0.0.1:8443/ledger")]
+    public void A_logs_origin_is_its_base_url_without_the_scheme_as_rekor_v2_checkpoints_name_it(string baseUrl, string origin)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var root = new TrustedRootBuilder().AddTransparencyLog(baseUrl, key.ExportSubjectPublicKeyInfo(), From).Build();
+        Assert.Equal(origin, Assert.Single(root.TransparencyLogs).Origin);
+    }
+
     [Fact]
     public void Logs_are_listed_with_key_log_id_and_validity()
     {
