@@ -66,13 +66,7 @@ public sealed class SigstoreJsKeylessTests(KeylessServerFixture fixture) : IClas
         if (dsse) body["spec"]!["dsseV002"]!["payloadHash"]!["digest"] = otherDigest;
         else body["spec"]!["hashedRekordV002"]!["data"]!["digest"] = otherDigest;
         entry["canonicalizedBody"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(body.ToJsonString()));
-        var altered = bundle + ".altered.json";
-        await File.WriteAllTextAsync(altered, json.ToJsonString());
-        var (jsCode, jsOutput) = await SigstoreJs.VerifyKeylessAsync(altered, fixture.TrustedRootFile, Identity, KeylessServerFixture.GitHubIssuer, artifact);
-        Assert.True(jsCode == 1, $"sigstore-js accepted a Rekor v2 bundle with an altered log entry: {jsOutput}");
-        var attest = await CliRunner.RunAsync(fixture.Combine(), "verify-bundle", "--bundle", altered, "--certificate-identity", Identity,
-            "--certificate-oidc-issuer", KeylessServerFixture.GitHubIssuer, "--trusted-root", fixture.TrustedRootFile, artifact);
-        Assert.True(attest.ExitCode == 1, $"attest verify-bundle accepted a Rekor v2 bundle with an altered log entry: {attest.StandardOutput}{attest.StandardError}");
+        await AssertRefusedAsync(json, bundle + ".altered.json", artifact, "a Rekor v2 bundle with an altered log entry");
     }
 
     [Theory]
@@ -121,13 +115,7 @@ public sealed class SigstoreJsKeylessTests(KeylessServerFixture fixture) : IClas
                 timestamp["signedTimestamp"] = Flip(timestamp["signedTimestamp"]!.GetValue<string>(), at: -8);
                 break;
         }
-        var altered = bundle + $".{part}.json";
-        await File.WriteAllTextAsync(altered, json.ToJsonString());
-        var (jsCode, jsOutput) = await SigstoreJs.VerifyKeylessAsync(altered, fixture.TrustedRootFile, Identity, KeylessServerFixture.GitHubIssuer, artifact);
-        Assert.True(jsCode == 1, $"sigstore-js accepted a bundle with an altered {part}: {jsOutput}");
-        var attest = await CliRunner.RunAsync(fixture.Combine(), "verify-bundle", "--bundle", altered, "--certificate-identity", Identity,
-            "--certificate-oidc-issuer", KeylessServerFixture.GitHubIssuer, "--trusted-root", fixture.TrustedRootFile, artifact);
-        Assert.True(attest.ExitCode == 1, $"attest verify-bundle accepted a bundle with an altered {part}: {attest.StandardOutput}{attest.StandardError}");
+        await AssertRefusedAsync(json, bundle + $".{part}.json", artifact, $"a bundle with an altered {part}");
     }
 
     [Fact]
@@ -168,6 +156,17 @@ public sealed class SigstoreJsKeylessTests(KeylessServerFixture fixture) : IClas
         var (code, output) = await SigstoreJs.SignAsync(fixture.Server.BaseUri, fixture.TokenFile(fixture.GitHub.Token(fixture.GitHub.GitHubClaims())), artifact, bundle);
         Assert.True(code == 0, output);
         return (bundle, artifact);
+    }
+
+    /// <summary>Writes <paramref name="bundle"/> to <paramref name="path"/> and asserts that sigstore-js and attest verify-bundle both refuse it.</summary>
+    private async Task AssertRefusedAsync(JsonNode bundle, string path, string artifact, string what)
+    {
+        await File.WriteAllTextAsync(path, bundle.ToJsonString());
+        var (jsCode, jsOutput) = await SigstoreJs.VerifyKeylessAsync(path, fixture.TrustedRootFile, Identity, KeylessServerFixture.GitHubIssuer, artifact);
+        Assert.True(jsCode == 1, $"sigstore-js accepted {what}: {jsOutput}");
+        var attest = await CliRunner.RunAsync(fixture.Combine(), "verify-bundle", "--bundle", path, "--certificate-identity", Identity,
+            "--certificate-oidc-issuer", KeylessServerFixture.GitHubIssuer, "--trusted-root", fixture.TrustedRootFile, artifact);
+        Assert.True(attest.ExitCode == 1, $"attest verify-bundle accepted {what}: {attest.StandardOutput}{attest.StandardError}");
     }
 
     private async Task AssertVerifiesAsync(string bundle, string artifact)
