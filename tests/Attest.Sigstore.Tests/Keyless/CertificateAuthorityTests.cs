@@ -92,6 +92,71 @@ public sealed class CertificateAuthorityTests : IDisposable
         Assert.Contains("valid from", problem);
     }
 
+    /// <summary>Go's crypto/x509 (what cosign and sigstore-go verify with) reads the certificate and builds its chain to the
+    /// root for code signing at its issuance time: the encoding is right for the Go ecosystem, not only for .NET.</summary>
+    [Fact]
+    public async Task Go_parses_an_issued_certificate_and_verifies_its_chain_for_code_signing()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var issued = await _ca.IssueAsync(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), Identity("acme/payments", "refs/heads/main"),
+            (_, _, _) => Task.CompletedTask);
+        using var go = new Attest.Testing.GoOracle();
+        var program = Path.Combine(go.Work, "x509check");
+        Directory.CreateDirectory(program);
+        File.WriteAllText(Path.Combine(program, "go.mod"), "module x509check\n\ngo 1.19\n");
+        File.WriteAllText(Path.Combine(program, "main.go"), GoChainCheck);
+        File.WriteAllText(Path.Combine(program, "leaf.pem"), PemEncoding.WriteString("CERTIFICATE", issued.Leaf));
+        File.WriteAllText(Path.Combine(program, "intermediate.pem"), _ca.Chain[0].ExportCertificatePem());
+        File.WriteAllText(Path.Combine(program, "root.pem"), _ca.Chain[1].ExportCertificatePem());
+
+        var result = go.Run(program, null, "run", ".").EnsureSuccess("go run x509check");
+        Assert.Contains("chain of 3", result.StandardOutput);
+        Assert.Contains("uri https://github.com/acme/payments/.github/workflows/release.yml@refs/heads/main", result.StandardOutput);
+    }
+
+    private const string GoChainCheck = """
+        package main
+
+        import (
+        	"crypto/x509"
+        	"encoding/pem"
+        	"fmt"
+        	"os"
+        	"time"
+        )
+
+        func load(name string) *x509.Certificate {
+        	data, err := os.ReadFile(name)
+        	if err != nil {
+        		panic(err)
+        	}
+        	block, _ := pem.Decode(data)
+        	certificate, err := x509.ParseCertificate(block.Bytes)
+        	if err != nil {
+        		fmt.Fprintln(os.Stderr, name, err)
+        		os.Exit(1)
+        	}
+        	return certificate
+        }
+
+        func main() {
+        	leaf, intermediate, root := load("leaf.pem"), load("intermediate.pem"), load("root.pem")
+        	roots, intermediates := x509.NewCertPool(), x509.NewCertPool()
+        	roots.AddCert(root)
+        	intermediates.AddCert(intermediate)
+        	chains, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates,
+        		CurrentTime: leaf.NotBefore.Add(time.Minute), KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageCodeSigning}})
+        	if err != nil {
+        		fmt.Fprintln(os.Stderr, "verify:", err)
+        		os.Exit(1)
+        	}
+        	fmt.Printf("chain of %d\n", len(chains[0]))
+        	for _, uri := range leaf.URIs {
+        		fmt.Printf("uri %s\n", uri)
+        	}
+        }
+        """;
+
     /// <summary>Whether the extension with <paramref name="oid"/> encodes a critical BOOLEAN at all.</summary>
     private static bool ExtensionCarriesCriticalFlag(byte[] certificate, string oid)
     {
