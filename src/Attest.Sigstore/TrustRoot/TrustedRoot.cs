@@ -36,7 +36,7 @@ public sealed class TransparencyLogInstance
     public string BaseUrl { get; }
 
     /// <summary><see cref="BaseUrl"/> without its scheme (host, port and path as written): the checkpoint origin of a
-    /// Rekor v2 log and the name it signs them under, as sigstore-go derives it.</summary>
+    /// Rekor v2 log and the name it signs them under, as sigstore's Go clients derive it.</summary>
     public string Origin { get; }
 
     public PublicKey? Key { get; }
