@@ -33,6 +33,10 @@ public sealed class KeylessOptions
     /// <summary>The URL clients reach Attest at, as the signing config names it (default: the request's own scheme and host).</summary>
     public string? PublicUrl { get; set; }
 
+    /// <summary>Also list the log's Rekor v2 API in <c>/v1/signing-config</c> (default: v1 only). Clients that speak v2 then
+    /// log through it, and their bundles then need the TSA's timestamp for the signing time.</summary>
+    public bool SigningConfigRekorV2 { get; set; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

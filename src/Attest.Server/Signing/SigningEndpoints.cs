@@ -42,7 +42,8 @@ public static class SigningEndpoints
             .Produces<JsonElement>(StatusCodes.Status200OK);
         api.MapGet("/signing-config", (HttpContext context, Microsoft.Extensions.Options.IOptions<Identity.KeylessOptions> keyless, Keyless.KeylessAuthorities authorities) =>
                 Results.Bytes(Sigstore.Keyless.SigningConfigWriter.Write(
-                    keyless.Value.PublicUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host}", authorities.Ca.Chain[0].NotBefore), "application/json"))
+                    keyless.Value.PublicUrl?.TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host}", authorities.Ca.Chain[0].NotBefore,
+                    rekorV2: keyless.Value.SigningConfigRekorV2), "application/json"))
             .WithName("GetSigningConfig").WithTags("signing").AllowAnonymous()
             .Produces<JsonElement>(StatusCodes.Status200OK);
         api.MapGet("/keys", (ManagedKeyRing keys) => Results.Json(new KeyList(keys.Keys.Select((k, i) => KeyInfo.From(k, i == 0)).ToList()), SigningJsonContext.Default.KeyList))

@@ -269,6 +269,8 @@ public sealed class KeylessApiTests(KeylessServerFixture fixture) : IClassFixtur
         var baseUrl = fixture.Server.BaseUri.ToString().TrimEnd('/');
         Assert.Equal(baseUrl, config.RootElement.GetProperty("caUrls")[0].GetProperty("url").GetString());
         Assert.Equal(baseUrl + "/api/v1/timestamp", config.RootElement.GetProperty("tsaUrls")[0].GetProperty("url").GetString());
+        // This server lists its log's Rekor v2 API too (Attest:Keyless:SigningConfigRekorV2), before v1.
+        Assert.Equal([2, 1], config.RootElement.GetProperty("rekorTlogUrls").EnumerateArray().Select(l => l.GetProperty("majorApiVersion").GetInt32()));
         using var bundle = JsonDocument.Parse(await fixture.Server.Client.GetStringAsync("api/v2/trustBundle"));
         Assert.Equal(2, bundle.RootElement.GetProperty("chains")[0].GetProperty("certificates").GetArrayLength());
         using var configuration = JsonDocument.Parse(await fixture.Server.Client.GetStringAsync("api/v2/configuration"));

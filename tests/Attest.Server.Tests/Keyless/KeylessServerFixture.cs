@@ -37,7 +37,7 @@ public sealed class KeylessServerFixture : IAsyncLifetime
             $"--Attest:Keyless:Issuers:0:Issuer={GitHubIssuer}", "--Attest:Keyless:Issuers:0:Type=github-workflow",
             $"--Attest:Keyless:Issuers:0:JwksFile={GitHub.JwksFile}",
             $"--Attest:Keyless:Issuers:1:Issuer={EmailIssuer}", "--Attest:Keyless:Issuers:1:Type=email",
-            $"--Attest:Keyless:Issuers:1:JwksFile={Email.JwksFile}").WaitUntilListeningAsync();
+            $"--Attest:Keyless:Issuers:1:JwksFile={Email.JwksFile}", "--Attest:Keyless:SigningConfigRekorV2=true").WaitUntilListeningAsync();
         using var root = await Server.Client.GetAsync("v1/trusted-root");
         await File.WriteAllBytesAsync(TrustedRootFile, await root.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync());
     }

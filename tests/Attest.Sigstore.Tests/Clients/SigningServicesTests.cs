@@ -21,6 +21,18 @@ public sealed class SigningServicesTests
     }
 
     [Fact]
+    public void With_Rekor_v2_the_log_is_listed_with_both_APIs_v2_first_and_a_v1_client_still_finds_v1()
+    {
+        var json = SigningConfigWriter.Write("https://attest.example.com", Start, rekorV2: true);
+        var logs = JsonNode.Parse(json)!["rekorTlogUrls"]!.AsArray();
+        Assert.Equal([2, 1], logs.Select(l => l!["majorApiVersion"]!.GetValue<int>()));
+        Assert.All(logs, l => Assert.Equal("https://attest.example.com", l!["url"]!.GetValue<string>()));
+        Assert.True(SigningServices.TryParseSigningConfig(json, Start.AddDays(1), out var services, out var error), error);
+        Assert.Equal(new Uri("https://attest.example.com"), services.TransparencyLog);
+        Assert.Single(JsonNode.Parse(SigningConfigWriter.Write("https://attest.example.com", Start))!["rekorTlogUrls"]!.AsArray());
+    }
+
+    [Fact]
     public void Services_not_yet_valid_or_of_another_API_version_are_not_chosen()
     {
         var json = SigningConfigWriter.Write("https://attest.example.com", Start);
