@@ -30,6 +30,9 @@ public sealed class CertificateAuthority
     public static readonly TimeSpan DefaultLifetime = TimeSpan.FromMinutes(10);
 
     private static readonly X509Name EmptyName = X509Name.GetInstance(new DerSequence());
+    // The same for every certificate: built once.
+    private static readonly X509Extension DigitalSignature = new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true);
+    private static readonly X509Extension CodeSigning = new X509EnhancedKeyUsageExtension([new Oid(CodeSigningOid)], critical: false);
     private readonly X509Certificate2 _issuer;
     private readonly Attest.Core.Crypto.PublicKey _issuerKey;
     private readonly X509Name _issuerName;
@@ -80,8 +83,8 @@ public sealed class CertificateAuthority
         ArgumentNullException.ThrowIfNull(recordPrecertificate);
         var extensions = new List<X509Extension>
         {
-            new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true),
-            new X509EnhancedKeyUsageExtension([new Oid(CodeSigningOid)], critical: false),
+            DigitalSignature,
+            CodeSigning,
             new X509SubjectKeyIdentifierExtension(publicKey, critical: false),
             _authorityKeyId,
         };

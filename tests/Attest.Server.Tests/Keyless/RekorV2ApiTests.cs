@@ -111,8 +111,11 @@ public sealed class RekorV2ApiTests(KeylessServerFixture fixture) : IClassFixtur
         Assert.Equal(before, await fixture.LedgerSizeAsync());
     }
 
-    private static byte[] CertificateDer(string pem) => System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(
-        Convert.FromBase64String(string.Concat(pem.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal))))).RawData;
+    private static byte[] CertificateDer(string pem)
+    {
+        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+        return certificate.RawData;
+    }
 
     private static Attest.Core.Transparency.Checkpoint Checkpoint(JsonElement proof)
     {
