@@ -38,6 +38,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
     /// <summary>Background WAL checkpoints completed so far (each copies the WAL into the database file).</summary>
     internal long WalCheckpoints => _checkpointer?.Completed ?? 0;
 
+    /// <summary>Background checkpoints that held commits back so that the WAL could start over.</summary>
+    internal long HeldBackWalCheckpoints => _checkpointer?.HeldBackCheckpoints ?? 0;
+
     /// <summary>Opens (creating if needed) the ledger file and its schema.</summary>
     public static Task<SqliteLedgerStore> OpenAsync(string path, CancellationToken cancellationToken = default) =>
         OpenAsync(path, SqliteWalOptions.Default, cancellationToken);
@@ -305,7 +308,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     {
         if (_writer is { } writer) return writer;
         writer = SqliteWriterStatements.Prepare(await OpenConnectionAsync(cancellationToken, writer: true).ConfigureAwait(false));
-        if (_wal.BackgroundCheckpointDelay is { } delay) _checkpointer ??= new SqliteWalCheckpointer(_connectionString, delay, e => WalCheckpointFailed?.Invoke(e));
+        if (_wal.BackgroundCheckpointDelay is { } delay) _checkpointer ??= new SqliteWalCheckpointer(_connectionString, delay, _wal.CatchUpRestartPages, _writeLock, e => WalCheckpointFailed?.Invoke(e));
         return _writer = writer;
     }
 

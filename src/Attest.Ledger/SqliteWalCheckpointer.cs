@@ -11,7 +11,11 @@ namespace Attest.Ledger;
 /// load). A PASSIVE checkpoint neither blocks nor waits for the writer;
 /// with synchronous=FULL on its connection it syncs the WAL before copying and the database before the WAL may be
 /// reused, so durability is SQLite's own. Once a checkpoint has copied everything, the next commit starts the WAL
-/// from its beginning, which keeps the file small.
+/// from its beginning, which keeps the file small. When commits land faster than a passive checkpoint copies
+/// them (a slow disk, a sustained burst), or each commit begins before the copy ends, the WAL never starts over and
+/// would grow to the writer's own bound; past a smaller one, the checkpointer holds commits back (the store's write
+/// lock) while it copies what its passive rounds left, so the next commit starts the WAL over. SQLite's own blocking
+/// modes (FULL, RESTART) wait through a polling busy handler, which back-to-back commits win every time.
 /// </summary>
 internal sealed class SqliteWalCheckpointer : IDisposable
 {
@@ -21,17 +25,24 @@ internal sealed class SqliteWalCheckpointer : IDisposable
 
     private readonly string _connectionString;
     private readonly TimeSpan _delay;
+    private readonly int _restartPages;
+    private readonly SemaphoreSlim _writeLock;
     private readonly Action<SqliteException> _failed;
     private readonly SemaphoreSlim _committed = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _thread;
     private long _completed;
+    private long _heldBack;
 
     /// <param name="failed">Told of a checkpoint that failed (the writer's own checkpoint still bounds the WAL).</param>
-    public SqliteWalCheckpointer(string connectionString, TimeSpan delay, Action<SqliteException> failed)
+    /// <param name="restartPages">WAL pages past which a checkpoint holds commits back until the WAL can start over.</param>
+    /// <param name="writeLock">The store's write lock, which every commit holds.</param>
+    public SqliteWalCheckpointer(string connectionString, TimeSpan delay, int restartPages, SemaphoreSlim writeLock, Action<SqliteException> failed)
     {
         _connectionString = connectionString;
         _delay = delay;
+        _restartPages = restartPages;
+        _writeLock = writeLock;
         _failed = failed;
         // A thread of its own: the checkpoint blocks in SQLite (no async I/O) for milliseconds.
         _thread = new Thread(Run) { IsBackground = true, Name = "ledger WAL checkpoint" };
@@ -39,6 +50,9 @@ internal sealed class SqliteWalCheckpointer : IDisposable
     }
 
     public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Checkpoints that held commits back so that the WAL could start over.</summary>
+    public long HeldBackCheckpoints => Interlocked.Read(ref _heldBack);
 
     /// <summary>Called after each commit; cheap, and at most one wake-up is pending.</summary>
     public void Committed()
@@ -72,12 +86,16 @@ internal sealed class SqliteWalCheckpointer : IDisposable
                 try
                 {
                     connection ??= Open();
+                    long walFrames = 0;
                     for (var round = 0; round < MaxCatchUp && !token.IsCancellationRequested; round++)
                     {
-                        var (busy, walFrames, copied) = connection.QuerySingle<(long, long, long)>("PRAGMA wal_checkpoint(PASSIVE)");
+                        (var busy, walFrames, var copied) = connection.QuerySingle<(long, long, long)>("PRAGMA wal_checkpoint(PASSIVE)");
                         Interlocked.Increment(ref _completed);
                         if (busy != 0 || copied >= walFrames) break;
                     }
+                    // The WAL only starts over when a commit begins after everything was copied; back-to-back commits
+                    // miss that moment. Past the bound, the rest is copied with commits held back.
+                    if (walFrames >= _restartPages) CopyTheRestWithCommitsHeldBack(connection, token);
                 }
                 catch (SqliteException e)
                 {
@@ -95,6 +113,21 @@ internal sealed class SqliteWalCheckpointer : IDisposable
         {
             connection?.Dispose();
         }
+    }
+
+    private void CopyTheRestWithCommitsHeldBack(SqliteConnection connection, CancellationToken token)
+    {
+        _writeLock.Wait(token);
+        try
+        {
+            connection.QuerySingle<(long, long, long)>("PRAGMA wal_checkpoint(PASSIVE)");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        Interlocked.Increment(ref _completed);
+        Interlocked.Increment(ref _heldBack);
     }
 
     private SqliteConnection Open()

@@ -12,4 +12,9 @@ internal sealed record SqliteWalOptions
     /// <summary>WAL pages past which the writer checkpoints inside a commit (SQLite's wal_autocheckpoint). With the
     /// background checkpointer on, only a backstop that bounds the WAL (~40 MB at 4 KiB pages) if it falls behind.</summary>
     public int WriterCheckpointPages { get; init; } = 10_000;
+
+    /// <summary>WAL pages past which the background checkpointer runs one checkpoint that holds new commits back until
+    /// it has copied everything, so the next commit starts the WAL over (~4 MB at 4 KiB pages). Passive checkpoints
+    /// miss that moment when commits land back to back or faster than they copy (a slow disk, a sustained burst).</summary>
+    public int CatchUpRestartPages { get; init; } = 1_000;
 }

@@ -24,7 +24,27 @@ public class SqliteWalCheckpointTests
 
         Assert.True(run.BackgroundCheckpoints > 0, "the background checkpointer never ran");
         Assert.True(run.WalRestarts >= 2, $"the WAL restarted {run.WalRestarts} times");
-        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes");
+        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes {run}");
+        Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
+        Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
+    }
+
+    [Fact]
+    public async Task When_passive_checkpoints_miss_the_moment_one_that_holds_commits_back_starts_the_wal_over()
+    {
+        // Appends as fast as the sequencer takes them: each commit begins before a passive checkpoint has copied the
+        // one before, so the WAL does not start over by passive checkpoints alone (a slow disk at a steady rate
+        // does the same to the paced run above).
+        var run = await AppendContinuouslyAsync(new SqliteWalOptions
+        {
+            BackgroundCheckpointDelay = TimeSpan.FromMilliseconds(10),
+            WriterCheckpointPages = WriterNeverCheckpoints,
+            CatchUpRestartPages = 500,
+        }, paced: false);
+
+        Assert.True(run.HeldBackCheckpoints > 0, $"no checkpoint held commits back {run}");
+        Assert.True(run.WalRestarts >= 1, $"the WAL restarted {run.WalRestarts} times");
+        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes {run}");
         Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
         Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
     }
@@ -55,7 +75,7 @@ public class SqliteWalCheckpointTests
             WriterCheckpointPages = 200,
         });
 
-        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes");
+        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes {run}");
         Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
         Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
     }
@@ -81,12 +101,12 @@ public class SqliteWalCheckpointTests
         await ledger.AppendAsync(LedgerFixture.Decision(1)); // the writer's commits do not depend on the checkpointer
     }
 
-    private sealed record Run(long WalBytes, uint WalRestarts, long BackgroundCheckpoints, LedgerAuditReport Audit);
+    private sealed record Run(long WalBytes, uint WalRestarts, long BackgroundCheckpoints, long HeldBackCheckpoints, LedgerAuditReport Audit);
 
-    private static async Task<Run> AppendContinuouslyAsync(SqliteWalOptions wal)
+    private static async Task<Run> AppendContinuouslyAsync(SqliteWalOptions wal, bool paced = true)
     {
         await using var fx = new LedgerFixture();
-        long walBytes, checkpoints;
+        long walBytes, checkpoints, heldBackCheckpoints;
         uint restarts;
         await using (var store = await SqliteLedgerStore.OpenAsync(fx.Path, wal))
         {
@@ -98,7 +118,7 @@ public class SqliteWalCheckpointTests
                     for (var i = 0; i < AppendsPerCaller; i++)
                     {
                         await ledger.AppendAsync(LedgerFixture.Decision(caller * AppendsPerCaller + i));
-                        await Task.Delay(1);
+                        if (paced) await Task.Delay(1);
                     }
                 }));
                 await ledger.CheckpointAsync();
@@ -108,8 +128,9 @@ public class SqliteWalCheckpointTests
             walBytes = new FileInfo(fx.Path + "-wal").Length;
             restarts = WalCheckpointSequence(fx.Path + "-wal");
             checkpoints = store.WalCheckpoints;
+            heldBackCheckpoints = store.HeldBackWalCheckpoints;
         }
-        return new Run(walBytes, restarts, checkpoints, await fx.AuditAsync());
+        return new Run(walBytes, restarts, checkpoints, heldBackCheckpoints, await fx.AuditAsync());
     }
 
     /// <summary>The WAL header's checkpoint sequence number (bytes 12-15, big-endian; sqlite.org/fileformat2.html#walformat):
