@@ -4,7 +4,10 @@
 #   appends:   ledger appends/s with 1, 2 and 3 replicas sharing the database, 8 and 64 concurrent writers each
 #              (bench/Attest.Benchmarks ledger-replicas: each replica its own pool and sequencer, as a server has)
 #   admission: three server replicas on that database behind no balancer, hey sending 1,000 admissions/s spread over
-#              them (8 workers x 42/s each, verdicts cached, every decision a ledger entry) -> combined p50/p99
+#              them (WORKERS=24 per replica x 14/s each, verdicts cached, every decision a ledger entry) -> combined
+#              p50/p99. hey's workers are closed loops: each sends its next request only after the answer, so a worker
+#              paced at q/s falls behind once a request takes longer than 1/q s; enough workers keep the offered rate.
+# APPENDS=0 skips the append benchmark.
 # Everything binds 127.0.0.1 on free ports and is stopped at exit. Usage: bench/ha/run.sh [SECONDS=10]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -35,7 +38,7 @@ SERVER_CONN="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=postgres;Max
 echo "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}'), fsync=$(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc 'show fsync'), synchronous_commit=$(as_pg "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc 'show synchronous_commit')"
 
 # --- appends ---
-dotnet run -c Release --project "$ROOT/bench/Attest.Benchmarks" -v quiet -- ledger-replicas "$SERVER_CONN" "$SECS" 1,2,3 8,64
+[ "${APPENDS:-1}" = 0 ] || dotnet run -c Release --project "$ROOT/bench/Attest.Benchmarks" -v quiet -- ledger-replicas "$SERVER_CONN" "$SECS" 1,2,3 8,64
 
 # --- admission over three replicas ---
 dotnet build -c Release "$ROOT/src/Attest.Server" -v quiet -nologo >/dev/null
@@ -59,11 +62,14 @@ for port in "${PORTS[@]}"; do
   for _ in $(seq 600); do curl -skf "https://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
   curl -skf "https://127.0.0.1:$port/readyz" >/dev/null || { echo "a replica did not start:" >&2; cat "$WORK"/server-*.log >&2; exit 1; }
 done
-spread() { # duration, output prefix: 3 x (8 workers x 42/s) at once
+WORKERS="${WORKERS:-24}"
+PER_WORKER=$(( (1000 + 3 * WORKERS - 1) / (3 * WORKERS) ))
+echo "admission load: 3 replicas x $WORKERS workers x $PER_WORKER req/s"
+spread() { # duration, output prefix: 3 x (WORKERS x PER_WORKER/s) at once
   local i=0 loads=()
   for port in "${PORTS[@]}"; do
     i=$((i+1))
-    hey -z "$1" -c 8 -q 42 -m POST -T application/json -D "$WORK/review.json" -o csv \
+    hey -z "$1" -c "$WORKERS" -q "$PER_WORKER" -m POST -T application/json -D "$WORK/review.json" -o csv \
       "https://127.0.0.1:$port/admission/validate" >"$WORK/$2-$i.csv" &
     loads+=($!)
   done
