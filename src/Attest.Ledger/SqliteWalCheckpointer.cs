@@ -76,6 +76,7 @@ internal sealed class SqliteWalCheckpointer : IDisposable
     {
         SqliteConnection? connection = null;
         var token = _stopping.Token;
+        long framesBefore = 0;
         try
         {
             while (true)
@@ -94,8 +95,12 @@ internal sealed class SqliteWalCheckpointer : IDisposable
                         if (busy != 0 || copied >= walFrames) break;
                     }
                     // The WAL only starts over when a commit begins after everything was copied; back-to-back commits
-                    // miss that moment. Past the bound, the rest is copied with commits held back.
-                    if (walFrames >= _restartPages) CopyTheRestWithCommitsHeldBack(connection, token);
+                    // can miss that moment every time. Past the bound at two wake-ups in a row without starting over
+                    // in between, the rest is copied with commits held back: that stalls the commits for one copy,
+                    // so it is kept for a WAL that would otherwise only grow.
+                    var stuck = framesBefore >= _restartPages && walFrames >= framesBefore;
+                    framesBefore = walFrames;
+                    if (stuck) CopyTheRestWithCommitsHeldBack(connection, token);
                 }
                 catch (SqliteException e)
                 {

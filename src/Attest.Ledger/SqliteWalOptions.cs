@@ -13,8 +13,9 @@ internal sealed record SqliteWalOptions
     /// background checkpointer on, only a backstop that bounds the WAL (~40 MB at 4 KiB pages) if it falls behind.</summary>
     public int WriterCheckpointPages { get; init; } = 10_000;
 
-    /// <summary>WAL pages past which the background checkpointer runs one checkpoint that holds new commits back until
-    /// it has copied everything, so the next commit starts the WAL over (~4 MB at 4 KiB pages). Passive checkpoints
-    /// miss that moment when commits land back to back or faster than they copy (a slow disk, a sustained burst).</summary>
+    /// <summary>WAL pages (~4 MB at 4 KiB pages) past which, seen at two wake-ups in a row without the WAL starting
+    /// over in between, the background checkpointer runs one checkpoint that holds new commits back until it has copied
+    /// everything, so the next commit starts the WAL over. Passive checkpoints miss that moment when commits land back
+    /// to back or faster than they copy (a slow disk, a sustained burst).</summary>
     public int CatchUpRestartPages { get; init; } = 1_000;
 }

@@ -24,7 +24,7 @@ public class SqliteWalCheckpointTests
 
         Assert.True(run.BackgroundCheckpoints > 0, "the background checkpointer never ran");
         Assert.True(run.WalRestarts >= 2, $"the WAL restarted {run.WalRestarts} times");
-        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes {run}");
+        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes: {run}");
         Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
         Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
     }
@@ -33,20 +33,22 @@ public class SqliteWalCheckpointTests
     public async Task When_passive_checkpoints_miss_the_moment_one_that_holds_commits_back_starts_the_wal_over()
     {
         // Appends as fast as the sequencer takes them: each commit begins before a passive checkpoint has copied the
-        // one before, so the WAL does not start over by passive checkpoints alone (a slow disk at a steady rate
-        // does the same to the paced run above).
+        // one before, so the WAL does not start over by passive checkpoints alone (a slow disk at a steady rate does
+        // the same to the paced run above). 6,000 appends write 50-70 MB of WAL frames when it never starts over; the
+        // bound allows for the two wake-ups past the threshold the checkpointer waits for, at this rate.
+        const int appendsPerCaller = 750;
         var run = await AppendContinuouslyAsync(new SqliteWalOptions
         {
             BackgroundCheckpointDelay = TimeSpan.FromMilliseconds(10),
             WriterCheckpointPages = WriterNeverCheckpoints,
-            CatchUpRestartPages = 500,
-        }, paced: false);
+            CatchUpRestartPages = 200,
+        }, paced: false, appendsPerCaller);
 
-        Assert.True(run.HeldBackCheckpoints > 0, $"no checkpoint held commits back {run}");
+        Assert.True(run.HeldBackCheckpoints > 0, $"no checkpoint held commits back: {run}");
         Assert.True(run.WalRestarts >= 1, $"the WAL restarted {run.WalRestarts} times");
-        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes {run}");
+        Assert.True(run.WalBytes < 2 * WalBound, $"WAL grew to {run.WalBytes} bytes: {run}");
         Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
-        Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
+        Assert.Equal(Callers * appendsPerCaller, run.Audit.EntriesChecked);
     }
 
     [Fact]
@@ -75,7 +77,7 @@ public class SqliteWalCheckpointTests
             WriterCheckpointPages = 200,
         });
 
-        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes {run}");
+        Assert.True(run.WalBytes < WalBound, $"WAL grew to {run.WalBytes} bytes: {run}");
         Assert.True(run.Audit.IsValid, string.Join("; ", run.Audit.Findings));
         Assert.Equal(Callers * AppendsPerCaller, run.Audit.EntriesChecked);
     }
@@ -103,7 +105,7 @@ public class SqliteWalCheckpointTests
 
     private sealed record Run(long WalBytes, uint WalRestarts, long BackgroundCheckpoints, long HeldBackCheckpoints, LedgerAuditReport Audit);
 
-    private static async Task<Run> AppendContinuouslyAsync(SqliteWalOptions wal, bool paced = true)
+    private static async Task<Run> AppendContinuouslyAsync(SqliteWalOptions wal, bool paced = true, int appendsPerCaller = AppendsPerCaller)
     {
         await using var fx = new LedgerFixture();
         long walBytes, checkpoints, heldBackCheckpoints;
@@ -115,9 +117,9 @@ public class SqliteWalCheckpointTests
             {
                 await Task.WhenAll(Enumerable.Range(0, Callers).Select(async caller =>
                 {
-                    for (var i = 0; i < AppendsPerCaller; i++)
+                    for (var i = 0; i < appendsPerCaller; i++)
                     {
-                        await ledger.AppendAsync(LedgerFixture.Decision(caller * AppendsPerCaller + i));
+                        await ledger.AppendAsync(LedgerFixture.Decision(caller * appendsPerCaller + i));
                         if (paced) await Task.Delay(1);
                     }
                 }));
