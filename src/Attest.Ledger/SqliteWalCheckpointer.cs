@@ -15,7 +15,7 @@ namespace Attest.Ledger;
 /// them (a slow disk, a sustained burst), or each commit begins before the copy ends, the WAL never starts over and
 /// would grow to the writer's own bound; past a smaller one, the checkpointer holds commits back (the store's write
 /// lock) while it copies what its passive rounds left, so the next commit starts the WAL over. SQLite's own blocking
-/// modes (FULL, RESTART) wait through a polling busy handler, which back-to-back commits win every time.
+/// modes (FULL, RESTART) wait through a polling busy handler, which back-to-back commits keep winning.
 /// </summary>
 internal sealed class SqliteWalCheckpointer : IDisposable
 {

@@ -39,6 +39,7 @@ public static class SigningConfigWriter
 
     private static void Services(Utf8JsonWriter w, string name, string url, int[] majorVersions, DateTimeOffset validFrom, string @operator)
     {
+        var start = validFrom.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         w.WriteStartArray(name);
         foreach (var version in majorVersions)
         {
@@ -46,7 +47,7 @@ public static class SigningConfigWriter
             w.WriteString("url", url);
             w.WriteNumber("majorApiVersion", version);
             w.WriteStartObject("validFor");
-            w.WriteString("start", validFrom.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+            w.WriteString("start", start);
             w.WriteEndObject();
             w.WriteString("operator", @operator);
             w.WriteEndObject();
