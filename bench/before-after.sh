@@ -106,23 +106,22 @@ measure_signing() { http_load "$1" "$2" signing bench_signing_clients bench_sign
 measure_tokens() { http_load "$1" "$2" tokens bench_token_client bench_token_args --Attest:Auth:TokenRequestsPerSecond=1000000; }
 
 measure_keyless() {
-  local side=$1 round=$2 issuer="$WORK/keyless-issuer" client out before ticks
+  local side=$1 round=$2 issuer="$WORK/keyless-issuer" client out
   client=$(bench_dll after)
   [ -f "$issuer/token" ] || dotnet "$client" keyless-issuer "$issuer" >/dev/null
   bench_launch_server "${TREE[$side]}" "$WORK/server-keyless-$side-$round" --Attest:Auth:PermitsPerSecond=1000000 --Attest:Auth:Burst=1000000 \
     --Attest:Keyless:Issuers:0:Issuer=https://bench.attest.test --Attest:Keyless:Issuers:0:Type=github-workflow \
     --Attest:Keyless:Issuers:0:JwksFile="$issuer/jwks.json"
-  dotnet "$client" keyless-load "$URL" "$issuer/token" "$KEYLESS_CLIENTS" 10 >/dev/null \
-    || { echo "before-after.sh: the $side revision's keyless warm-up failed" >&2; exit 1; }
-  before=$(bench_server_ticks)
-  out=$(dotnet "$client" keyless-load "$URL" "$issuer/token" "$KEYLESS_CLIENTS" "$KEYLESS_SECONDS") \
+  # One load process: 10 s unmeasured (both JITs settle), then KEYLESS_SECONDS measured, the server's CPU time read
+  # over that window only.
+  out=$(dotnet "$client" keyless-load "$URL" "$issuer/token" "$KEYLESS_CLIENTS" "$KEYLESS_SECONDS" 10 "$SERVER_PID") \
     || { echo "before-after.sh: the $side revision's keyless load failed: $out" >&2; exit 1; }
-  ticks=$(($(bench_server_ticks) - before))
   bench_stop_server
-  local completed rate; completed=$(awk '/complete keyless signatures/ {print $1}' <<<"$out"); rate=$(sed -n 's/.*: \([0-9.]*\)\/s .*/\1/p' <<<"$out")
-  [ -n "$rate" ] && [ "$completed" -gt 0 ] || { echo "before-after.sh: the keyless load printed no rate: $out" >&2; exit 1; }
+  local completed rate cpu; completed=$(awk '/complete keyless signatures/ {print $1}' <<<"$out"); rate=$(sed -n 's/.*: \([0-9.]*\)\/s .*/\1/p' <<<"$out")
+  cpu=$(awk '/server CPU/ {print $3 * 1000}' <<<"$out")
+  [ -n "$rate" ] && [ -n "$cpu" ] && [ "$completed" -gt 0 ] || { echo "before-after.sh: the keyless load printed no rate: $out" >&2; exit 1; }
   record keyless "$side" "$round" "$rate"
-  record keyless-cpu "$side" "$round" "$(echo "scale=1; $ticks * 1000000 / $(getconf CLK_TCK) / $completed" | bc)"
+  record keyless-cpu "$side" "$round" "$cpu"
 }
 
 keys_of() { case $1 in ledger) echo ledger-1 ledger-8 ledger-64 ;; signing | tokens | keyless) echo "$1" "$1-cpu" ;; *) echo "$1" ;; esac; }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -40,32 +39,53 @@ internal static class KeylessLoad
         return 0;
     }
 
-    public static int Run(string url, string tokenFile, int clients, double seconds)
+    /// <summary>
+    /// Runs <paramref name="clients"/> signing loops: for <paramref name="warmupSeconds"/> unmeasured (both processes'
+    /// JIT settles, connections open), then <paramref name="seconds"/> measured. With <paramref name="serverPid"/> the
+    /// server's own CPU time over the measured window is reported per signature (read from /proc), apart from the load
+    /// client's, which shares the cores.
+    /// </summary>
+    public static int Run(string url, string tokenFile, int clients, double seconds, double warmupSeconds = 0, int? serverPid = null)
     {
         var token = File.ReadAllText(tokenFile).Trim();
-        var subject = "repo:bench/app:ref:refs/heads/main";
+        var subject = Encoding.UTF8.GetBytes("repo:bench/app:ref:refs/heads/main");
         var latencies = new[] { new List<double>(), new List<double>(), new List<double>() };
         long completed = 0, failed = 0;
-        var stop = Stopwatch.StartNew();
-        var deadline = TimeSpan.FromSeconds(seconds);
+        var clock = Stopwatch.StartNew();
+        var measureFrom = TimeSpan.FromSeconds(warmupSeconds);
+        var measureTo = measureFrom + TimeSpan.FromSeconds(seconds);
+        TimeSpan clientCpuAtStart = default;
+        double serverCpuAtStart = 0;
+        using var window = new Timer(_ =>
+        {
+            clientCpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
+            serverCpuAtStart = ServerCpuSeconds(serverPid);
+        }, null, measureFrom, Timeout.InfiniteTimeSpan);
         var workers = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
             var mine = new[] { new List<double>(), new List<double>(), new List<double>() };
-            while (stop.Elapsed < deadline)
+            while (clock.Elapsed < measureTo)
             {
                 try
                 {
                     using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
                     var t0 = Stopwatch.GetTimestamp();
-                    using var cert = await http.PostAsJsonAsync("api/v2/signingCert", new
+                    var measured = clock.Elapsed >= measureFrom;
+                    using var cert = await PostAsync(http, "api/v2/signingCert", json =>
                     {
-                        credentials = new { oidcIdentityToken = token },
-                        publicKeyRequest = new
-                        {
-                            publicKey = new { algorithm = "ECDSA", content = key.ExportSubjectPublicKeyInfoPem() },
-                            proofOfPossession = Convert.ToBase64String(key.SignData(Encoding.UTF8.GetBytes(subject), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence)),
-                        },
+                        json.WriteStartObject();
+                        json.WriteStartObject("credentials");
+                        json.WriteString("oidcIdentityToken", token);
+                        json.WriteEndObject();
+                        json.WriteStartObject("publicKeyRequest");
+                        json.WriteStartObject("publicKey");
+                        json.WriteString("algorithm", "ECDSA");
+                        json.WriteString("content", key.ExportSubjectPublicKeyInfoPem());
+                        json.WriteEndObject();
+                        json.WriteBase64String("proofOfPossession", key.SignData(subject, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+                        json.WriteEndObject();
+                        json.WriteEndObject();
                     }).ConfigureAwait(false);
                     cert.EnsureSuccessStatusCode();
                     using var certBody = JsonDocument.Parse(await cert.Content.ReadAsStreamAsync().ConfigureAwait(false));
@@ -74,15 +94,26 @@ internal static class KeylessLoad
 
                     var digest = RandomNumberGenerator.GetBytes(32);
                     var signature = key.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence);
-                    using var entry = await http.PostAsJsonAsync("api/v1/log/entries", new
+                    using var entry = await PostAsync(http, "api/v1/log/entries", json =>
                     {
-                        apiVersion = "0.0.1",
-                        kind = "hashedrekord",
-                        spec = new
-                        {
-                            data = new { hash = new { algorithm = "sha256", value = Convert.ToHexStringLower(digest) } },
-                            signature = new { content = Convert.ToBase64String(signature), publicKey = new { content = Convert.ToBase64String(Encoding.UTF8.GetBytes(leafPem)) } },
-                        },
+                        json.WriteStartObject();
+                        json.WriteString("apiVersion", "0.0.1");
+                        json.WriteString("kind", "hashedrekord");
+                        json.WriteStartObject("spec");
+                        json.WriteStartObject("data");
+                        json.WriteStartObject("hash");
+                        json.WriteString("algorithm", "sha256");
+                        json.WriteString("value", Convert.ToHexStringLower(digest));
+                        json.WriteEndObject();
+                        json.WriteEndObject();
+                        json.WriteStartObject("signature");
+                        json.WriteBase64String("content", signature);
+                        json.WriteStartObject("publicKey");
+                        json.WriteBase64String("content", Encoding.UTF8.GetBytes(leafPem));
+                        json.WriteEndObject();
+                        json.WriteEndObject();
+                        json.WriteEndObject();
+                        json.WriteEndObject();
                     }).ConfigureAwait(false);
                     entry.EnsureSuccessStatusCode();
                     using var entryBody = JsonDocument.Parse(await entry.Content.ReadAsStreamAsync().ConfigureAwait(false));
@@ -90,11 +121,19 @@ internal static class KeylessLoad
                     if (logged.GetProperty("verification").GetProperty("inclusionProof").GetProperty("checkpoint").GetString() is null) throw new JsonException("no checkpoint");
                     var t2 = Stopwatch.GetTimestamp();
 
-                    using var timestamp = await http.PostAsJsonAsync("api/v1/timestamp", new { artifactHash = Convert.ToBase64String(SHA256.HashData(signature)), hashAlgorithm = "sha256" }).ConfigureAwait(false);
+                    using var timestamp = await PostAsync(http, "api/v1/timestamp", json =>
+                    {
+                        json.WriteStartObject();
+                        json.WriteBase64String("artifactHash", SHA256.HashData(signature));
+                        json.WriteString("hashAlgorithm", "sha256");
+                        json.WriteEndObject();
+                    }).ConfigureAwait(false);
                     timestamp.EnsureSuccessStatusCode();
                     if ((await timestamp.Content.ReadAsByteArrayAsync().ConfigureAwait(false)).Length == 0) throw new JsonException("empty timestamp");
                     var t3 = Stopwatch.GetTimestamp();
 
+                    // Counted when the whole signature falls inside the measured window.
+                    if (!measured || clock.Elapsed > measureTo) continue;
                     mine[0].Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
                     mine[1].Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
                     mine[2].Add(Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds);
@@ -109,8 +148,14 @@ internal static class KeylessLoad
                 for (var i = 0; i < 3; i++) latencies[i].AddRange(mine[i]);
         })).ToArray();
         Task.WaitAll(workers);
-        var elapsed = stop.Elapsed.TotalSeconds;
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpuAtStart;
+        var serverCpu = ServerCpuSeconds(serverPid) - serverCpuAtStart;
+        var elapsed = (clock.Elapsed - measureFrom).TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{completed} complete keyless signatures in {elapsed:F1} s with {clients} clients: {completed / elapsed:F0}/s ({failed} failed)"));
+        var perSignature = Math.Max(1, completed);
+        if (serverPid is not null)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  server CPU {serverCpu * 1000 / perSignature:F2} ms per complete signature"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  load client CPU {clientCpu.TotalMilliseconds / perSignature:F2} ms per complete signature"));
         var names = new[] { "POST /api/v2/signingCert", "POST /api/v1/log/entries", "POST /api/v1/timestamp" };
         for (var i = 0; i < 3; i++)
         {
@@ -120,6 +165,25 @@ internal static class KeylessLoad
                 $"  {names[i],-26} p50 {sorted[sorted.Length / 2],6:F1} ms   p99 {sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * 0.99))],6:F1} ms"));
         }
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>POSTs the JSON <paramref name="write"/> produces (written directly: no serializer metadata per call).</summary>
+    private static Task<HttpResponseMessage> PostAsync(HttpClient http, string path, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer)) write(json);
+        var content = new ByteArrayContent(buffer.WrittenSpan.ToArray());
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        return http.PostAsync(path, content);
+    }
+
+    /// <summary>User + system CPU seconds of a process (Linux /proc), 0 without one.</summary>
+    private static double ServerCpuSeconds(int? pid)
+    {
+        if (pid is null) return 0;
+        var fields = File.ReadAllText($"/proc/{pid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // After "(comm)": state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
