@@ -464,25 +464,17 @@ public sealed class AuditLedger : IAsyncDisposable
                 throw new LedgerCorruptException($"latest checkpoint (size {checkpoint.Size}) does not match the stored log of size {size}");
             _openedFrom ??= checkpoint;
         }
-        if (_options.HighWaterMark is { } mark) await CheckHighWaterMarkAsync(mark, latest, cancellationToken).ConfigureAwait(false);
+        if (_options.HighWaterMark is { } mark) await CheckHighWaterMarkAsync(mark, latest, size, cancellationToken).ConfigureAwait(false);
         _lastCheckpoint = latest;
     }
 
     private Checkpoint? _openedFrom;
 
-    /// <summary>The store's latest checkpoint, if our keys signed it.</summary>
-    private async Task<StoredCheckpoint?> LatestSignedAsync(CancellationToken cancellationToken)
-    {
-        var latest = await _store.GetLatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
-        return latest is not null && LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(latest.Note), Trust, out var checkpoint, out _) &&
-               checkpoint.Size == latest.Size && checkpoint.RootHash.AsSpan().SequenceEqual(latest.RootHash)
-            ? latest
-            : null;
-    }
-
     /// <summary>Refuses a store rolled back below (or forked from) the highest checkpoint this ledger signed or verified,
-    /// and raises the mark to the store's latest checkpoint once that is shown to extend it.</summary>
-    private async Task CheckHighWaterMarkAsync(CheckpointHighWaterMark mark, StoredCheckpoint? latest, CancellationToken cancellationToken)
+    /// and raises the mark to the store's latest checkpoint once that is shown to extend it. The entries decide, not
+    /// the checkpoint rows: a row committed without an fsync of its own can be lost in a crash that the mark survived,
+    /// and is then signed again; what must never change is the tree the mark names.</summary>
+    private async Task CheckHighWaterMarkAsync(CheckpointHighWaterMark mark, StoredCheckpoint? latest, long size, CancellationToken cancellationToken)
     {
         var note = mark.ReadNote();
         Checkpoint? marked = null;
@@ -490,14 +482,14 @@ public sealed class AuditLedger : IAsyncDisposable
         {
             if (!LedgerTrust.TryOpenCheckpoint(System.Text.Encoding.UTF8.GetBytes(note), Trust, out marked, out var refusal))
                 throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the checkpoint high-water mark {mark.Path} is refused: {refusal.Message}");
-            // The mark can be newer than the checkpoint read before it: a replica sharing this data directory published
-            // and marked in between. The store's checkpoint only moves forward and the mark only after it, so read again
-            // now (after the mark) it covers the mark unless the log was rolled back.
-            if (latest is null || latest.Size < marked.Size) latest = await LatestSignedAsync(cancellationToken).ConfigureAwait(false);
-            if (latest is null || latest.Size < marked.Size)
-                throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the store's signed history ends at size {latest?.Size ?? 0}, below the checkpoint of " +
+            // The mark can be newer than the size read before it: a replica sharing this data directory appended and
+            // marked in between. The log only grows and the mark only after it, so read again now (after the mark) the
+            // size covers the mark unless entries were removed.
+            if (size < marked.Size) size = await _store.GetSizeAsync(cancellationToken).ConfigureAwait(false);
+            if (size < marked.Size)
+                throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the store holds {size} entries, fewer than the checkpoint of " +
                                                  $"size {marked.Size} this ledger signed ({mark.Path}): the log was rolled back");
-            var root = latest.Size == marked.Size ? latest.RootHash : await _store.GetRootAsync(marked.Size, cancellationToken).ConfigureAwait(false);
+            var root = latest?.Size == marked.Size ? latest.RootHash : await _store.GetRootAsync(marked.Size, cancellationToken).ConfigureAwait(false);
             if (!root.AsSpan().SequenceEqual(marked.RootHash))
                 throw new LedgerCorruptException($"[{LedgerCodes.CheckpointRollback}] the stored tree at size {marked.Size} differs from the checkpoint this ledger signed ({mark.Path}): the log was rewritten");
             if (_openedFrom is null || _openedFrom.Size > marked.Size) _openedFrom = marked;
@@ -516,6 +508,8 @@ public sealed class AuditLedger : IAsyncDisposable
         finally
         {
             _stopping.Dispose();
+            // The last mark reaches the disk now rather than after the sync delay, which a stopping process may not see.
+            _options.HighWaterMark?.Sync();
         }
     }
 

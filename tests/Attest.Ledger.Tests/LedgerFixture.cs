@@ -20,12 +20,15 @@ internal sealed class LedgerFixture : IAsyncDisposable
 
     public string Path { get; }
 
+    /// <summary>A path beside the ledger file, as the server keeps its high-water mark beside its keys.</summary>
+    public string Combine(string name) => _dir.Combine(name);
+
     public NoteSigner Signer { get; }
 
     public LedgerAuditOptions AuditOptions => new(Origin, [Signer.VerifierKey]);
 
     public async Task<AuditLedger> OpenAsync(int checkpointEvery = 1_000_000, TimeSpan? interval = null, TimeProvider? time = null,
-        int maxPendingAppends = LedgerLimits.MaxPendingAppends)
+        int maxPendingAppends = LedgerLimits.MaxPendingAppends, CheckpointHighWaterMark? highWaterMark = null)
     {
         var store = await SqliteLedgerStore.OpenAsync(Path);
         return await AuditLedger.OpenAsync(store, new AuditLedgerOptions
@@ -34,6 +37,7 @@ internal sealed class LedgerFixture : IAsyncDisposable
             CheckpointEveryEntries = checkpointEvery,
             CheckpointInterval = interval ?? TimeSpan.FromHours(1),
             MaxPendingAppends = maxPendingAppends,
+            HighWaterMark = highWaterMark,
         }, [Signer], time ?? TimeProvider.System);
     }
 
