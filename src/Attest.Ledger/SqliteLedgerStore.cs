@@ -319,13 +319,25 @@ public sealed class SqliteLedgerStore : ILedgerStore
         // Per-connection settings: durability first (FULL fsyncs the WAL on every commit). WAL mode is stored in the
         // file once set; readers only need to wait for a busy writer rather than fail. The writer checkpoints by itself
         // only past WriterCheckpointPages (a bound on the WAL should the background checkpointer fall behind).
-        await connection.ExecuteAsync(new CommandDefinition(
-            writer
-                ? $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint={_wal.WriterCheckpointPages};"
-                : "PRAGMA busy_timeout=5000;",
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
+        if (writer)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                $"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA wal_autocheckpoint={_wal.WriterCheckpointPages};",
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        else if (!ConfiguredReaders.TryGetValue(connection.Handle!, out _))
+        {
+            // A reader's setting stays with its native connection, which the pool hands out again and again: set once.
+            await connection.ExecuteAsync(new CommandDefinition("PRAGMA busy_timeout=5000;", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            ConfiguredReaders.AddOrUpdate(connection.Handle!, ConfiguredMarker);
+        }
         return connection;
     }
+
+    /// <summary>Native connections whose reader settings are made; entries go with the connections.</summary>
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> ConfiguredReaders = new();
+
+    private static readonly object ConfiguredMarker = new();
 
     /// <summary>Rows are read as stored, whatever their type: an edited row (say, text where a blob was) must reach
     /// the audit as bytes that fail to hash, not crash it.</summary>
