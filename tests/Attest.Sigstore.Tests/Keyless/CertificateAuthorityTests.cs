@@ -92,6 +92,29 @@ public sealed class CertificateAuthorityTests : IDisposable
         Assert.Contains("valid from", problem);
     }
 
+    /// <summary>A certificate this authority just issued is recognised without checking its signature again, but only
+    /// byte for byte: an altered copy is verified, and refused; the same authority in another process (its own memory
+    /// empty) verifies the signature and accepts.</summary>
+    [Fact]
+    public async Task Just_issued_certificates_are_recognised_byte_for_byte_and_anything_else_is_verified()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var issued = await _ca.IssueAsync(PublicKey.CreateFromSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _), Identity("acme/payments", "refs/heads/main"),
+            (_, _, _) => Task.CompletedTask);
+        Assert.True(_ca.Issued(issued.Leaf, DateTimeOffset.UtcNow, out var problem), problem);
+
+        var altered = (byte[])issued.Leaf.Clone();
+        altered[^1] ^= 0x01; // the last byte of the signature's s
+        Assert.False(_ca.Issued(altered, DateTimeOffset.UtcNow, out problem));
+        Assert.Contains("signature does not verify", problem, StringComparison.Ordinal);
+
+        var sameAuthorityElsewhere = new CertificateAuthority(_ca.Chain, _issuingKey, new CertificateTransparencyLogSigner(_ctKey, TimeProvider.System), TimeProvider.System);
+        Assert.True(sameAuthorityElsewhere.Issued(issued.Leaf, DateTimeOffset.UtcNow, out problem), problem);
+        Assert.False(sameAuthorityElsewhere.Issued(altered, DateTimeOffset.UtcNow, out problem));
+        Assert.False(_ca.Issued(issued.Leaf, DateTimeOffset.UtcNow.AddMinutes(11), out problem));
+        Assert.Contains("valid from", problem, StringComparison.Ordinal);
+    }
+
     /// <summary>Go's crypto/x509 (what cosign and sigstore-go verify with) reads the certificate and builds its chain to the
     /// root for code signing at its issuance time: the encoding is right for the Go ecosystem, not only for .NET.</summary>
     [Fact]
