@@ -123,10 +123,10 @@ public sealed class JwksSource
         var keys = set.Keys
             .Where(k => k.Kty is JsonWebAlgorithmsKeyTypes.RSA or JsonWebAlgorithmsKeyTypes.EllipticCurve && !k.HasPrivateKey
                         && (k.Use is null or "sig"))
-            .Cast<SecurityKey>()
             .ToList();
+        foreach (var key in keys) key.CryptoProviderFactory = EcdsaTokenVerifiers.Factory;
         if (keys.Count == 0) throw new JwksException("the key set holds no RSA or EC public signing key");
-        return keys;
+        return [.. keys.Cast<SecurityKey>()];
     }
 }
 
