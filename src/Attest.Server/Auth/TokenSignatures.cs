@@ -16,16 +16,16 @@ namespace Attest.Server.Auth;
 internal sealed class TokenSignatures : ICryptoProvider
 {
     private readonly SecurityKey _key;
-    private readonly Provider _signing;
-    private readonly Provider _verifying;
+    private readonly EcdsaSignatureProvider _signing;
+    private readonly EcdsaSignatureProvider _verifying;
 
     public TokenSignatures(ECDsaSecurityKey key)
     {
         if (!PublicKey.TryParseSubjectPublicKeyInfo(key.ECDsa.ExportSubjectPublicKeyInfo(), out var publicKey, out var error) || publicKey.Algorithm != KeyAlgorithm.EcdsaP256)
             throw new CryptographicException($"the token signing key is not a P-256 key ({error ?? publicKey?.Algorithm.ToString()})");
         _key = key;
-        _signing = new Provider(key, key.ECDsa, publicKey, willCreateSignatures: true);
-        _verifying = new Provider(key, key.ECDsa, publicKey, willCreateSignatures: false);
+        _signing = new EcdsaSignatureProvider(key, SecurityAlgorithms.EcdsaSha256, publicKey, SignatureScheme.EcdsaSha256, key.ECDsa);
+        _verifying = new EcdsaSignatureProvider(key, SecurityAlgorithms.EcdsaSha256, publicKey, SignatureScheme.EcdsaSha256);
     }
 
     /// <summary>ES256 with this key; without arguments (IdentityModel asks so when it releases a provider) ES256 alone.</summary>
@@ -40,38 +40,5 @@ internal sealed class TokenSignatures : ICryptoProvider
     /// <summary>The two providers live as long as the key: nothing to release.</summary>
     public void Release(object cryptoInstance)
     {
-    }
-
-    private sealed class Provider : SignatureProvider
-    {
-        private const int SignatureBytes = 64; // r ‖ s of P-256 (RFC 7518 §3.4)
-        private readonly ECDsa _privateKey;
-        private readonly PublicKey _publicKey;
-
-        public Provider(SecurityKey key, ECDsa privateKey, PublicKey publicKey, bool willCreateSignatures) : base(key, SecurityAlgorithms.EcdsaSha256)
-        {
-            _privateKey = privateKey;
-            _publicKey = publicKey;
-            WillCreateSignatures = willCreateSignatures;
-        }
-
-        public override byte[] Sign(byte[] input) => Sign(input, 0, input.Length);
-
-        public override byte[] Sign(byte[] input, int offset, int count) =>
-            _privateKey.SignData(input, offset, count, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-
-        public override bool Sign(ReadOnlySpan<byte> data, Span<byte> destination, out int bytesWritten) =>
-            _privateKey.TrySignData(data, destination, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation, out bytesWritten);
-
-        public override bool Verify(byte[] input, byte[] signature) => Verify(input, 0, input.Length, signature, 0, signature.Length);
-
-        public override bool Verify(byte[] input, int inputOffset, int inputLength, byte[] signature, int signatureOffset, int signatureLength) =>
-            signatureLength == SignatureBytes &&
-            _publicKey.VerifyData(input.AsSpan(inputOffset, inputLength), signature.AsSpan(signatureOffset, signatureLength), SignatureScheme.EcdsaSha256, SignatureEncoding.IeeeP1363);
-
-        /// <summary>The keys belong to <see cref="OAuthSigningKey"/>.</summary>
-        protected override void Dispose(bool disposing)
-        {
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Attest.Core.Crypto;
+using Attest.Server.Auth;
 using Microsoft.IdentityModel.Tokens;
 using CorePublicKey = Attest.Core.Crypto.PublicKey;
 
@@ -28,7 +29,7 @@ internal sealed class EcdsaTokenVerifiers : ICryptoProvider
     {
         if (!IsSupportedAlgorithm(algorithm, args)) throw new NotSupportedException($"{algorithm} is not verified here");
         var jwk = (JsonWebKey)args[0];
-        return new Verifier(jwk, algorithm, KeyOf(jwk)!, Scheme(algorithm, jwk)!.Value);
+        return new EcdsaSignatureProvider(jwk, algorithm, KeyOf(jwk)!, Scheme(algorithm, jwk)!.Value);
     }
 
     public void Release(object cryptoInstance) => (cryptoInstance as IDisposable)?.Dispose();
@@ -63,22 +64,6 @@ internal sealed class EcdsaTokenVerifiers : ICryptoProvider
         catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
         {
             return null;
-        }
-    }
-
-    private sealed class Verifier(JsonWebKey key, string algorithm, CorePublicKey publicKey, SignatureScheme scheme) : SignatureProvider(key, algorithm)
-    {
-        public override byte[] Sign(byte[] input) => throw new NotSupportedException("token keys only verify");
-
-        public override bool Verify(byte[] input, byte[] signature) =>
-            input is not null && signature is not null && publicKey.VerifyData(input, signature, scheme, SignatureEncoding.IeeeP1363);
-
-        public override bool Verify(byte[] input, int inputOffset, int inputLength, byte[] signature, int signatureOffset, int signatureLength) =>
-            input is not null && signature is not null
-            && publicKey.VerifyData(input.AsSpan(inputOffset, inputLength), signature.AsSpan(signatureOffset, signatureLength), scheme, SignatureEncoding.IeeeP1363);
-
-        protected override void Dispose(bool disposing)
-        {
         }
     }
 }
