@@ -12,6 +12,7 @@ namespace Attest.Ledger;
 public sealed class AuditLedger : IAsyncDisposable
 {
     private readonly ILedgerStore _store;
+    private readonly RecentMerkleNodes _recentNodes;
     private readonly AuditLedgerOptions _options;
     private readonly NoteSigner[] _signers;
     private readonly TimeProvider _time;
@@ -27,6 +28,7 @@ public sealed class AuditLedger : IAsyncDisposable
     private AuditLedger(ILedgerStore store, AuditLedgerOptions options, NoteSigner[] signers, TimeProvider time)
     {
         _store = store;
+        _recentNodes = new RecentMerkleNodes(store, RecentNodeEntries);
         _options = options;
         _signers = signers;
         _time = time;
@@ -152,8 +154,13 @@ public sealed class AuditLedger : IAsyncDisposable
     public Task<StoredCheckpoint?> GetLatestCheckpointAsync(CancellationToken cancellationToken = default) =>
         _store.GetLatestCheckpointAsync(cancellationToken);
 
+    /// <summary>An inclusion proof from the nodes this ledger keeps in memory where it has them (those of the entries it
+    /// appended lately: what a caller asks for right after its append), and from the store for the rest.</summary>
     public Task<InclusionProof> GetInclusionProofAsync(long index, long treeSize, CancellationToken cancellationToken = default) =>
-        _store.GetInclusionProofAsync(index, treeSize, cancellationToken);
+        _recentNodes.GetInclusionProofAsync(index, treeSize, cancellationToken);
+
+    /// <summary>Entries whose Merkle nodes are kept in memory (about 3 MB).</summary>
+    private const int RecentNodeEntries = 1 << RecentMerkleNodes.HighLevel;
 
     public Task<ConsistencyProof> GetConsistencyProofAsync(long size1, long size2, CancellationToken cancellationToken = default) =>
         _store.GetConsistencyProofAsync(size1, size2, cancellationToken);
@@ -268,6 +275,7 @@ public sealed class AuditLedger : IAsyncDisposable
             {
                 await _store.CommitAsync(batch.Start, batch.Rows, _stopping.Token).ConfigureAwait(false);
                 _range = batch.Range;
+                foreach (var row in batch.Rows) _recentNodes.Committed(row);
                 return Complete(batch);
             }
             catch (Exception e)
@@ -308,6 +316,7 @@ public sealed class AuditLedger : IAsyncDisposable
             }, _stopping.Token).ConfigureAwait(false);
             if (batch is null || batch.Rows.Count == 0) return [];
             _range = batch.Range;
+            foreach (var row in batch.Rows) _recentNodes.Committed(row);
             return Complete(batch);
         }
         catch (Exception e)
