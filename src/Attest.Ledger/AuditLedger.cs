@@ -155,7 +155,8 @@ public sealed class AuditLedger : IAsyncDisposable
         _store.GetLatestCheckpointAsync(cancellationToken);
 
     /// <summary>An inclusion proof from the nodes this ledger keeps in memory where it has them (those of the entries it
-    /// appended lately: what a caller asks for right after its append), and from the store for the rest.</summary>
+    /// appended lately: what a caller asks for right after its append), and from the store for the rest. Consistency
+    /// proofs below come the same way.</summary>
     public Task<InclusionProof> GetInclusionProofAsync(long index, long treeSize, CancellationToken cancellationToken = default) =>
         _recentNodes.GetInclusionProofAsync(index, treeSize, cancellationToken);
 
@@ -163,7 +164,7 @@ public sealed class AuditLedger : IAsyncDisposable
     private const int RecentNodeEntries = 1 << RecentMerkleNodes.HighLevel;
 
     public Task<ConsistencyProof> GetConsistencyProofAsync(long size1, long size2, CancellationToken cancellationToken = default) =>
-        _store.GetConsistencyProofAsync(size1, size2, cancellationToken);
+        _recentNodes.GetConsistencyProofAsync(size1, size2, cancellationToken);
 
     private async Task RunAsync()
     {
@@ -433,7 +434,9 @@ public sealed class AuditLedger : IAsyncDisposable
         if (previous is not null)
         {
             // A log MUST NOT sign a checkpoint inconsistent with one it signed before (c2sp.org/tlog-checkpoint).
-            var proof = await _store.GetConsistencyProofAsync(previous.Size, size, _stopping.Token).ConfigureAwait(false);
+            // Nodes of entries this process committed come from memory (what it committed); those of entries another
+            // process appended since, from the store: the check is against what others wrote.
+            var proof = await _recentNodes.GetConsistencyProofAsync(previous.Size, size, _stopping.Token).ConfigureAwait(false);
             var result = proof.Verify(previous.RootHash, root);
             if (!result.IsValid)
                 throw new LedgerCorruptException($"refusing to sign size {size}: not consistent with checkpoint {previous.Size} ({result.Failure})");
