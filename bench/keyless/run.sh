@@ -4,9 +4,9 @@
 # proof of possession, precertificate appended to the ledger, SCT), log entry (POST /api/v1/log/entries, signature
 # verified, ledger append with checkpoint, SET and inclusion proof) and timestamp (POST /api/v1/timestamp), by CLIENTS
 # concurrent clients (one connection each; the load client runs on the same cores). Each run signs WARMUP seconds
-# (default 10; three times that before the first run, while the fresh server's tiered JIT settles) unmeasured first, then SECONDS
-# measured; the server's and the load client's CPU time over the measured window are reported per signature. The per-address rate limit is raised for the
-# run (all clients share 127.0.0.1). Usage: [WARMUP=10] bench/keyless/run.sh [SECONDS=20] [CLIENTS=16] [RUNS=3]
+# (default 10; three times that before the first run, while the fresh server's tiered JIT settles) unmeasured first,
+# then SECONDS measured; the server's and the load client's CPU time over the measured window are reported per
+# signature. The per-address rate limit is raised for the run (all clients share 127.0.0.1). Usage: [WARMUP=10] bench/keyless/run.sh [SECONDS=20] [CLIENTS=16] [RUNS=3]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 SECONDS_PER_RUN="${1:-20}"; CLIENTS="${2:-16}"; RUNS="${3:-3}"; WARMUP="${WARMUP:-10}"
