@@ -160,7 +160,7 @@ public sealed class AuditLedger : IAsyncDisposable
     public Task<InclusionProof> GetInclusionProofAsync(long index, long treeSize, CancellationToken cancellationToken = default) =>
         _recentNodes.GetInclusionProofAsync(index, treeSize, cancellationToken);
 
-    /// <summary>Entries whose Merkle nodes are kept in memory (about 3 MB).</summary>
+    /// <summary>Entries whose Merkle nodes are kept in memory (about 7 MB, allocated once).</summary>
     private const int RecentNodeEntries = 1 << RecentMerkleNodes.HighLevel;
 
     public Task<ConsistencyProof> GetConsistencyProofAsync(long size1, long size2, CancellationToken cancellationToken = default) =>

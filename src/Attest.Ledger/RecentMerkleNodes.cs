@@ -18,19 +18,33 @@ internal sealed class RecentMerkleNodes(IMerkleNodeReader store, int capacity) :
     /// <summary>High nodes kept at most (two per 2^14 entries: enough for half a billion).</summary>
     private const int MaxHighNodes = 1 << 16;
 
+    /// <summary>Hashes kept per ring slot: the leaf, then the subtrees of levels 1 to <see cref="HighLevel"/> - 1 the
+    /// entry completed (flat arrays allocated once: a ring of small objects would churn the garbage collector).</summary>
+    private const int HashesPerSlot = HighLevel;
+
     private readonly Lock _lock = new();
-    private readonly Slot?[] _ring = new Slot?[capacity];
+    private readonly long[] _indexes = Enumerable.Repeat(-1L, capacity).ToArray();
+    private readonly byte[] _levels = new byte[capacity];
+    private readonly byte[] _hashes = new byte[capacity * HashesPerSlot * MerkleHash.Size];
     private readonly Dictionary<MerkleNodeId, byte[]> _high = [];
 
     /// <summary>Keeps the nodes of a committed row.</summary>
     public void Committed(LedgerRow row)
     {
         var index = row.Entry.Index;
+        if (row.LeafHash.Length != MerkleHash.Size || row.SubtreeHashes.Length % MerkleHash.Size != 0) return;
+        // The row completes the subtrees of levels 1..t that end at its index.
+        var completed = row.SubtreeHashes.Length / MerkleHash.Size;
+        var kept = Math.Min(completed, HashesPerSlot - 1);
+        var slot = (int)(index % capacity);
         lock (_lock)
         {
-            _ring[index % capacity] = new Slot(index, row.LeafHash, row.SubtreeHashes);
-            // The row completes subtrees of levels 1..t ending at its index.
-            for (var level = HighLevel; level * MerkleHash.Size <= row.SubtreeHashes.Length; level++)
+            _indexes[slot] = index;
+            _levels[slot] = (byte)kept;
+            var at = slot * HashesPerSlot * MerkleHash.Size;
+            row.LeafHash.CopyTo(_hashes, at);
+            row.SubtreeHashes.AsSpan(0, kept * MerkleHash.Size).CopyTo(_hashes.AsSpan(at + MerkleHash.Size));
+            for (var level = HighLevel; level <= completed; level++)
                 KeepHigh(new MerkleNodeId(level, index >> level), row.SubtreeHashes.AsSpan((level - 1) * MerkleHash.Size, MerkleHash.Size).ToArray());
         }
     }
@@ -67,16 +81,14 @@ internal sealed class RecentMerkleNodes(IMerkleNodeReader store, int capacity) :
         if (id.Level >= HighLevel) return _high.GetValueOrDefault(id);
         // Node (L, j) is kept with the entry whose append completed it: its last leaf.
         var last = id.LastLeaf;
-        if (_ring[last % capacity] is not { } slot || slot.Index != last) return null;
-        if (id.Level == 0) return slot.Leaf;
-        var offset = (id.Level - 1) * MerkleHash.Size;
-        return slot.Subtrees.Length >= offset + MerkleHash.Size ? slot.Subtrees[offset..(offset + MerkleHash.Size)] : null;
+        var slot = (int)(last % capacity);
+        if (_indexes[slot] != last || id.Level > _levels[slot]) return null;
+        var at = (slot * HashesPerSlot + id.Level) * MerkleHash.Size;
+        return _hashes[at..(at + MerkleHash.Size)];
     }
 
     private void KeepHigh(MerkleNodeId id, byte[] hash)
     {
         if (_high.Count < MaxHighNodes) _high[id] = hash;
     }
-
-    private sealed record Slot(long Index, byte[] Leaf, byte[] Subtrees);
 }
