@@ -14,10 +14,7 @@ public sealed class RecentMerkleNodesTests
     [Fact]
     public async Task Proofs_of_recent_entries_come_from_memory_and_equal_the_stores()
     {
-        var (rows, root) = Tree(Entries);
-        var store = new CountingNodes(rows);
-        var recent = new RecentMerkleNodes(store, 1 << RecentMerkleNodes.HighLevel);
-        foreach (var row in rows) recent.Committed(row);
+        var (rows, root, store, recent) = Committed(Entries);
 
         foreach (var index in new long[] { Entries - 1, Entries - 2, Entries - 57, Entries - 1000, Entries - 5000 })
         {
@@ -33,10 +30,7 @@ public sealed class RecentMerkleNodesTests
     [Fact]
     public async Task Entries_older_than_the_ring_are_read_from_the_store_and_proofs_still_verify()
     {
-        var (rows, root) = Tree(Entries);
-        var store = new CountingNodes(rows);
-        var recent = new RecentMerkleNodes(store, 1 << RecentMerkleNodes.HighLevel);
-        foreach (var row in rows) recent.Committed(row);
+        var (rows, root, store, recent) = Committed(Entries);
 
         foreach (var index in new long[] { 0, 5, 12_345, Entries - (1 << RecentMerkleNodes.HighLevel) - 10 })
         {
@@ -54,6 +48,16 @@ public sealed class RecentMerkleNodesTests
         var proofOfTheirs = await mine.GetInclusionProofAsync(Entries + 5, Entries + 10);
         Assert.True(shared.Requested > 0);
         Assert.True(proofOfTheirs.Verify(more[Entries + 5].LeafHash, moreRoot).IsValid);
+    }
+
+    /// <summary>A tree of <paramref name="count"/> rows, all committed through the memory the ledger keeps, over a counting store.</summary>
+    private static (List<LedgerRow> Rows, byte[] Root, CountingNodes Store, RecentMerkleNodes Recent) Committed(int count)
+    {
+        var (rows, root) = Tree(count);
+        var store = new CountingNodes(rows);
+        var recent = new RecentMerkleNodes(store, 1 << RecentMerkleNodes.HighLevel);
+        foreach (var row in rows) recent.Committed(row);
+        return (rows, root, store, recent);
     }
 
     /// <summary>Rows as the sequencer builds them (leaf hash and the subtree hashes each completes) and the tree's root.</summary>
