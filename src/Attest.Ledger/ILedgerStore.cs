@@ -27,9 +27,11 @@ public interface ILedgerStore : IMerkleNodeReader, ICheckpointStore, IAsyncDispo
     /// most <see cref="LedgerQuery.Limit"/>.</summary>
     Task<IReadOnlyList<StoredEntry>> QueryAsync(LedgerQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>Entries whose indexed <paramref name="column"/> equals <paramref name="value"/> (a leaf hash for
-    /// <see cref="LedgerLookup.LeafHash"/>, text otherwise), oldest first, at most <paramref name="limit"/>: an index
-    /// lookup, for the transparency-log API (entries by UUID, duplicates, searches by artifact or identity).</summary>
+    /// <summary>Transparency-log entries (<see cref="LedgerEntryKinds.TransparencyLog"/>) whose indexed
+    /// <paramref name="column"/> equals <paramref name="value"/> (a leaf hash for <see cref="LedgerLookup.LeafHash"/>,
+    /// text otherwise), oldest first, at most <paramref name="limit"/>: an index lookup, for the transparency-log API
+    /// (entries by UUID, duplicates, searches by artifact or identity). Entries of other kinds are never returned, so
+    /// admission decisions about an image digest cannot crowd an artifact's log entries out of the limit.</summary>
     Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default);
 }
 

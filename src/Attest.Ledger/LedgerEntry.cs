@@ -35,6 +35,11 @@ public static class LedgerEntryKinds
 
     /// <summary>A DSSE envelope logged through the Rekor API as an <c>intoto</c> 0.0.2 entry (also its Rekor body).</summary>
     public const string IntotoLogged = "intoto";
+
+    /// <summary>The kinds whose entries are also transparency-log (Rekor) bodies: the only ones that may carry
+    /// <see cref="LedgerEntry.ApiVersion"/> and <see cref="LedgerEntry.Spec"/>, and the only ones the transparency-log
+    /// lookups (<see cref="ILedgerStore.LookupAsync"/>) return and index.</summary>
+    public static readonly IReadOnlySet<string> TransparencyLog = new HashSet<string>(StringComparer.Ordinal) { SignatureIssued, AttestationIssued, IntotoLogged };
 }
 
 /// <summary>

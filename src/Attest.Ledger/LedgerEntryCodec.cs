@@ -39,6 +39,9 @@ public static class LedgerEntryCodec
             throw new ArgumentException("entry details must be a JSON object", nameof(entry));
         if (entry.ApiVersion is null != entry.Spec is null)
             throw new ArgumentException("a transparency-log entry needs both apiVersion and spec", nameof(entry));
+        // The stores index transparency-log entries by kind: a body under another kind would be one no lookup finds.
+        if (entry.Spec is not null && !LedgerEntryKinds.TransparencyLog.Contains(entry.Kind))
+            throw new ArgumentException($"only entries of kind {string.Join(", ", LedgerEntryKinds.TransparencyLog.Order(StringComparer.Ordinal))} are transparency-log bodies, not '{entry.Kind}'", nameof(entry));
         if (entry.Spec is { } spec && spec.ValueKind != JsonValueKind.Object)
             throw new ArgumentException("entry spec must be a JSON object", nameof(entry));
         if (entry.ApiVersion is { Length: 0 or > 16 })

@@ -39,8 +39,7 @@ internal static class PostgresSchema
         LOCK TABLE checkpoint_head, checkpoints, entries IN SHARE ROW EXCLUSIVE MODE;
         INSERT INTO checkpoint_head (id, size, note) VALUES (1, -1, '') ON CONFLICT (id) DO NOTHING;
         CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
-        CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS entries_leaf_hash ON entries (leaf_hash);
+        """ + "\n" + LedgerSearchIndexes.Statements + """
         -- Added by a later version: altered only when missing, since ALTER TABLE takes an exclusive lock even when
         -- there is nothing to add, and would deadlock with a replica committing entries.
         DO $$ BEGIN
@@ -129,12 +128,12 @@ internal static class PostgresSchema
         LIMIT @Limit
         """;
 
-    /// <summary>Index lookups by one column (<see cref="ILedgerStore.LookupAsync"/>).</summary>
-    public const string ByLeafHash = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE leaf_hash = @value ORDER BY idx LIMIT @limit";
+    /// <summary>Transparency-log entries by one indexed column (<see cref="ILedgerStore.LookupAsync"/>).</summary>
+    public const string ByLeafHash = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE leaf_hash = @value" + LedgerSearchIndexes.TransparencyLogOnly + " ORDER BY idx LIMIT @limit";
 
-    public const string ByDigest = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE digest = @value ORDER BY idx LIMIT @limit";
+    public const string ByDigest = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE digest = @value" + LedgerSearchIndexes.TransparencyLogOnly + " ORDER BY idx LIMIT @limit";
 
-    public const string ByIdentity = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE identity = @value ORDER BY idx LIMIT @limit";
+    public const string ByIdentity = "SELECT idx AS Idx, body AS Body, leaf_hash AS LeafHash, subtree_hashes AS SubtreeHashes FROM entries WHERE identity = @value" + LedgerSearchIndexes.TransparencyLogOnly + " ORDER BY idx LIMIT @limit";
 
     /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
     public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);

@@ -22,8 +22,6 @@ internal static class SqliteSchema
             subtree_hashes BLOB NOT NULL
         );
         CREATE INDEX IF NOT EXISTS entries_recorded_at ON entries (recorded_at);
-        CREATE INDEX IF NOT EXISTS entries_digest ON entries (digest) WHERE digest IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS entries_leaf_hash ON entries (leaf_hash);
         CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
         BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
         CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
@@ -61,7 +59,7 @@ internal static class SqliteSchema
 
     public const string HasColumn = "SELECT count(*) FROM pragma_table_info('entries') WHERE name = @name";
 
-    public const string Indexes = "CREATE INDEX IF NOT EXISTS entries_identity ON entries (identity) WHERE identity IS NOT NULL";
+    public const string Indexes = LedgerSearchIndexes.Statements + "CREATE INDEX IF NOT EXISTS entries_identity ON entries (identity) WHERE identity IS NOT NULL";
 
     public const string Size = "SELECT coalesce(max(idx) + 1, 0) FROM entries";
 
@@ -105,12 +103,12 @@ internal static class SqliteSchema
         LIMIT @Limit
         """;
 
-    /// <summary>Index lookups by one column (<see cref="ILedgerStore.LookupAsync"/>).</summary>
-    public const string ByLeafHash = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE leaf_hash = @value ORDER BY idx LIMIT @limit";
+    /// <summary>Transparency-log entries by one indexed column (<see cref="ILedgerStore.LookupAsync"/>).</summary>
+    public const string ByLeafHash = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE leaf_hash = @value" + LedgerSearchIndexes.TransparencyLogOnly + " ORDER BY idx LIMIT @limit";
 
-    public const string ByDigest = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE digest = @value ORDER BY idx LIMIT @limit";
+    public const string ByDigest = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE digest = @value" + LedgerSearchIndexes.TransparencyLogOnly + " ORDER BY idx LIMIT @limit";
 
-    public const string ByIdentity = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE identity = @value ORDER BY idx LIMIT @limit";
+    public const string ByIdentity = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE identity = @value" + LedgerSearchIndexes.TransparencyLogOnly + " ORDER BY idx LIMIT @limit";
 
     /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
     public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);

@@ -96,6 +96,9 @@ public class LedgerAppendTests
         var array = JsonDocument.Parse("[1]").RootElement;
         await Assert.ThrowsAsync<ArgumentException>(() => ledger.AppendAsync(new LedgerEntry { Kind = "note", Details = array }));
         await Assert.ThrowsAsync<ArgumentException>(() => ledger.AppendAsync(new LedgerEntry { Kind = "Bad Kind" }));
+        // A Rekor body under a kind the stores do not index as transparency-log entries would be one no lookup finds.
+        var spec = JsonDocument.Parse("""{"data":{}}""").RootElement;
+        await Assert.ThrowsAsync<ArgumentException>(() => ledger.AppendAsync(new LedgerEntry { Kind = LedgerEntryKinds.Note, ApiVersion = "0.0.1", Spec = spec }));
         Assert.Equal(0, await ledger.AppendAsync(LedgerEntry.OperatorNote(JsonDocument.Parse("""{"text":"key rotated"}""").RootElement)));
         Assert.Equal(1, await ledger.Store.GetSizeAsync());
     }

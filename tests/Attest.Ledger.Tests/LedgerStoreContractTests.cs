@@ -18,19 +18,8 @@ public abstract class LedgerStoreContractTests
     /// <summary>The same ledger opened again (a new process would see this).</summary>
     protected abstract Task<ILedgerStore> ReopenStoreAsync(ILedgerStore store);
 
-    private static List<LedgerRow> Rows(CompactRange range, int count, DateTimeOffset at)
-    {
-        var rows = new List<LedgerRow>();
-        for (var i = 0; i < count; i++)
-        {
-            var index = range.Size;
-            var entry = LedgerFixture.Decision((int)index);
-            var bytes = LedgerEntryCodec.Serialize(index, at, entry);
-            var leaf = MerkleHash.Leaf(bytes);
-            rows.Add(new LedgerRow(new SequencedEntry(index, at, entry, bytes), leaf, AuditLedger.AppendLeaf(range, leaf)));
-        }
-        return rows;
-    }
+    private static List<LedgerRow> Rows(CompactRange range, int count, DateTimeOffset at) =>
+        RowsOf(range, Enumerable.Range((int)range.Size, count).Select(LedgerFixture.Decision), at);
 
     [Fact]
     public async Task Committed_rows_read_back_as_written_and_survive_reopening()
@@ -144,6 +133,61 @@ public abstract class LedgerStoreContractTests
         }
     }
 
+    [Fact]
+    public async Task Transparency_log_lookups_return_log_entries_only_however_many_other_entries_share_their_digest_or_identity()
+    {
+        const string digest = "sha256:" + "ab" + "0000000000000000000000000000000000000000000000000000000000cd";
+        const string identity = "https://github.com/example/app/.github/workflows/release.yml@refs/heads/main";
+        using var spec = System.Text.Json.JsonDocument.Parse("""{"data":{"hash":{"algorithm":"sha256","value":"ab"}}}""");
+        var decision = LedgerEntry.AdmissionDecision("registry.example/app@" + digest, digest, "prod", "allow");
+        var certificate = new LedgerEntry { Kind = LedgerEntryKinds.CertificateIssued, Identity = identity };
+        var logged = new LedgerEntry { Kind = LedgerEntryKinds.SignatureIssued, ApiVersion = "0.0.1", Spec = spec.RootElement, Digest = digest, Identity = identity };
+        // More decisions and certificates about the same digest and identity than a lookup returns, before and after.
+        LedgerEntry[] entries = [.. Enumerable.Repeat(decision, 30), .. Enumerable.Repeat(certificate, 30), logged, .. Enumerable.Repeat(decision, 5)];
+        var range = new CompactRange();
+        var rows = RowsOf(range, entries, DateTimeOffset.UnixEpoch);
+        await using var store = await CreateStoreAsync();
+        await store.CommitAsync(0, rows);
+        await using var reopened = await ReopenStoreAsync(store);
+        foreach (var lookups in new[] { store, reopened })
+        {
+            Assert.Equal([60L], (await lookups.LookupAsync(LedgerLookup.Digest, digest, 10)).Select(r => r.Index));
+            Assert.Equal([60L], (await lookups.LookupAsync(LedgerLookup.Identity, identity, 10)).Select(r => r.Index));
+            var found = Assert.Single(await lookups.LookupAsync(LedgerLookup.LeafHash, rows[60].LeafHash, 10));
+            Assert.Equal(rows[60].Entry.Bytes, found.Body);
+            Assert.Empty(await lookups.LookupAsync(LedgerLookup.LeafHash, rows[0].LeafHash, 10));
+            Assert.Empty(await lookups.LookupAsync(LedgerLookup.Digest, "sha256:" + new string('0', 64), 10));
+        }
+    }
+
+    /// <summary>Each lookup as the store's query planner would run it: the plan names the index it searches.</summary>
+    [Fact]
+    public async Task Each_transparency_log_lookup_is_answered_from_its_index()
+    {
+        await using var store = await CreateStoreAsync();
+        var range = new CompactRange();
+        await store.CommitAsync(0, Rows(range, 50, DateTimeOffset.UnixEpoch));
+        Assert.Contains("entries_tlog_leaf_hash", await ExplainLookupAsync(store, LedgerLookup.LeafHash));
+        Assert.Contains("entries_digest_kind", await ExplainLookupAsync(store, LedgerLookup.Digest));
+        Assert.Contains("entries_identity", await ExplainLookupAsync(store, LedgerLookup.Identity));
+    }
+
+    /// <summary>The query plan of the store's lookup statement for <paramref name="column"/>, as text.</summary>
+    protected abstract Task<string> ExplainLookupAsync(ILedgerStore store, LedgerLookup column);
+
+    private static List<LedgerRow> RowsOf(CompactRange range, IEnumerable<LedgerEntry> entries, DateTimeOffset at)
+    {
+        var rows = new List<LedgerRow>();
+        foreach (var entry in entries)
+        {
+            var index = range.Size;
+            var bytes = LedgerEntryCodec.Serialize(index, at, entry);
+            var leaf = MerkleHash.Leaf(bytes);
+            rows.Add(new LedgerRow(new SequencedEntry(index, at, entry, bytes), leaf, AuditLedger.AppendLeaf(range, leaf)));
+        }
+        return rows;
+    }
+
     private static StoredCheckpoint Stored(NoteSigner signer, long size, byte[] root) =>
         new(size, root, new Checkpoint(Origin, size, root).Sign(signer).ToString());
 }
@@ -157,6 +201,44 @@ public sealed class SqliteLedgerStoreContractTests : LedgerStoreContractTests, I
         await SqliteLedgerStore.OpenAsync(_dir.Combine($"ledger-{Interlocked.Increment(ref _files)}.db"));
 
     protected override async Task<ILedgerStore> ReopenStoreAsync(ILedgerStore store) => await SqliteLedgerStore.OpenAsync(store.Location);
+
+    protected override async Task<string> ExplainLookupAsync(ILedgerStore store, LedgerLookup column)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.Location};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        var plan = await Dapper.SqlMapper.QueryAsync<(long Id, long Parent, long NotUsed, string Detail)>(connection, "EXPLAIN QUERY PLAN " + Lookup(column),
+            new { value = column == LedgerLookup.LeafHash ? (object)new byte[32] : "x", limit = 10 });
+        return string.Join("; ", plan.Select(p => p.Detail));
+    }
+
+    private static string Lookup(LedgerLookup column) => column switch
+    {
+        LedgerLookup.LeafHash => SqliteSchema.ByLeafHash,
+        LedgerLookup.Digest => SqliteSchema.ByDigest,
+        _ => SqliteSchema.ByIdentity,
+    };
+
+    [Fact]
+    public async Task A_ledger_made_before_the_narrower_indexes_has_its_full_leaf_hash_and_digest_indexes_replaced_on_open()
+    {
+        var path = _dir.Combine("earlier.db");
+        await (await SqliteLedgerStore.OpenAsync(path)).DisposeAsync();
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            // What an earlier version created.
+            await Dapper.SqlMapper.ExecuteAsync(connection, """
+                DROP INDEX entries_tlog_leaf_hash; DROP INDEX entries_digest_kind;
+                CREATE INDEX entries_leaf_hash ON entries (leaf_hash);
+                CREATE INDEX entries_digest ON entries (digest) WHERE digest IS NOT NULL;
+                """);
+        }
+        await using var store = await SqliteLedgerStore.OpenAsync(path);
+        await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        await check.OpenAsync();
+        var indexes = (await Dapper.SqlMapper.QueryAsync<string>(check, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' AND sql IS NOT NULL ORDER BY name")).ToList();
+        Assert.Equal(["entries_digest_kind", "entries_identity", "entries_recorded_at", "entries_tlog_leaf_hash"], indexes);
+    }
 
     public void Dispose()
     {
@@ -179,4 +261,22 @@ public sealed class PostgresLedgerStoreContractTests(PostgresFixture postgres) :
     }
 
     protected override async Task<ILedgerStore> ReopenStoreAsync(ILedgerStore store) => await PostgresLedgerStore.OpenAsync(_connections[store]);
+
+    protected override async Task<string> ExplainLookupAsync(ILedgerStore store, LedgerLookup column)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_connections[store]);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        // A table this small is cheaper to scan; the question is whether the index can answer the lookup at all.
+        await Dapper.SqlMapper.ExecuteAsync(connection, "SET LOCAL enable_seqscan = off", transaction: transaction);
+        var sql = column switch
+        {
+            LedgerLookup.LeafHash => PostgresSchema.ByLeafHash,
+            LedgerLookup.Digest => PostgresSchema.ByDigest,
+            _ => PostgresSchema.ByIdentity,
+        };
+        var plan = await Dapper.SqlMapper.QueryAsync<string>(connection, "EXPLAIN " + sql,
+            new { value = column == LedgerLookup.LeafHash ? (object)new byte[32] : "x", limit = 10 }, transaction);
+        return string.Join("; ", plan);
+    }
 }
