@@ -281,6 +281,14 @@ public sealed class LedgerEntrySplicedFormTests
     }
 
     [Fact]
+    public void The_stores_index_and_look_up_exactly_the_transparency_log_kinds()
+    {
+        var listed = System.Text.RegularExpressions.Regex.Matches(LedgerSearchIndexes.TransparencyLogOnly, "'([^']*)'").Select(m => m.Groups[1].Value);
+        Assert.Equal(LedgerEntryKinds.TransparencyLog.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        Assert.Contains("WHERE kind IN" + LedgerSearchIndexes.TransparencyLogOnly[" AND kind IN".Length..], LedgerSearchIndexes.Statements);
+    }
+
+    [Fact]
     public async Task An_entry_that_has_no_canonical_form_fails_its_own_append_and_the_ledger_goes_on()
     {
         await using var fx = new LedgerFixture();
