@@ -6,7 +6,8 @@
 # in alternating order (round 1 before first, round 2 after first, ...), because this machine is shared and noisy:
 #   warm:        verdict cached, 1,000 requests/s (8 workers x 125/s) after a 12 s warm-up at that rate -> p50/p99
 #   saturation:  verdict cached, no rate limit, 32 workers -> requests/s
-#   cold:        verdict cache off, 200 requests/s (every request lists the referrers in the registry) -> p99
+#   cold:        verdict cache off, 200 requests/s (every request lists the referrers in the registry) -> p99, after a
+#                warm-up of WARMUP at that rate (a short one measured the JIT: the build with more code the more)
 #   cold-signed: verdict cache off, 200 requests/s, a keyless-signed image with an SBOM attestation -> p99
 #                (skipped for a revision whose server does not allow the image: the fixture's policy is newer)
 # Besides latency and rate, each load records the server's CPU time per answered request (utime + stime of the server
@@ -106,7 +107,7 @@ measure() { # build round
   fi
   if wanted cold; then
     start_server "$b" 0 "$WORK/policies"
-    hey_post "$WORK/review.json" /dev/null -n 100 -c 4
+    hey_post "$WORK/review.json" /dev/null -z "$WARMUP" -c 8 -q 25
     hey_post "$WORK/review.json" "$WORK/$b-$r-cold.txt" -z "$DURATION" -c 8 -q 25; record "$b" "$r" cold "$WORK/$b-$r-cold.txt"
     stop_server
   fi
