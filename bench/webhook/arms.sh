@@ -14,17 +14,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 [ $# -ge 1 ] || { echo "usage: bench/webhook/arms.sh NAME=REV[|server arguments] ..." >&2; exit 2; }
 ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-10s}"; WARMUP="${WARMUP:-30s}"; read -r -a LOAD <<<"${LOAD:--c 32}"
-for tool in hey docker-registry openssl curl python3 git; do
-  command -v "$tool" >/dev/null || { echo "arms.sh: $tool is missing" >&2; exit 2; }
-done
-WORK="$(mktemp -d)"; PIDS=(); TREES=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
-  for t in "${TREES[@]}"; do git -C "$ROOT" worktree remove --force "$t" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_setup hey docker-registry openssl curl python3 git
+TREES=()
+AT_EXIT+=('for t in "${TREES[@]}"; do git -C "$ROOT" worktree remove --force "$t" 2>/dev/null || true; done')
 
 build() { # revision -> BIN, the directory of its server (built once per commit)
   local commit; commit=$(git -C "$ROOT" rev-parse --short "$1^{commit}")
