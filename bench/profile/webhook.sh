@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# perf profile of a webhook server build under a cached-verdict load, system-wide (every thread, kernel included), for
+# perf profile of a webhook server build under load, system-wide (every thread, kernel included), for
 # comparing two builds symbol by symbol with bench/profile/diff.py:
 #   bench/profile/webhook.sh BUILD_DIR OUT_PREFIX [saturation|warm|cold]
 # BUILD_DIR holds Attest.Server.dll (e.g. `dotnet build -c Release src/Attest.Server -o DIR` in a worktree of the

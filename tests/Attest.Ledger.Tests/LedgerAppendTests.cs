@@ -87,6 +87,14 @@ public class LedgerAppendTests
     }
 
     [Fact]
+    public void The_stores_index_and_look_up_exactly_the_transparency_log_kinds()
+    {
+        var listed = System.Text.RegularExpressions.Regex.Matches(LedgerSearchIndexes.TransparencyLogOnly, "'([^']*)'").Select(m => m.Groups[1].Value);
+        Assert.Equal(LedgerEntryKinds.TransparencyLog.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
+        Assert.Contains("WHERE kind IN" + LedgerSearchIndexes.TransparencyLogOnly[" AND kind IN".Length..], LedgerSearchIndexes.Statements);
+    }
+
+    [Fact]
     public async Task Entry_too_large_or_with_non_object_details_is_refused_and_nothing_is_appended()
     {
         await using var fx = new LedgerFixture();
@@ -278,14 +286,6 @@ public sealed class LedgerEntrySplicedFormTests
         foreach (var index in new long[] { 0, 9, 10, 123_456_789, 1L << 53 })
             foreach (var entry in entries)
                 Assert.Equal(Encoding.UTF8.GetString(Reference(index, at, entry)), Encoding.UTF8.GetString(LedgerEntryCodec.Serialize(index, at, entry)));
-    }
-
-    [Fact]
-    public void The_stores_index_and_look_up_exactly_the_transparency_log_kinds()
-    {
-        var listed = System.Text.RegularExpressions.Regex.Matches(LedgerSearchIndexes.TransparencyLogOnly, "'([^']*)'").Select(m => m.Groups[1].Value);
-        Assert.Equal(LedgerEntryKinds.TransparencyLog.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
-        Assert.Contains("WHERE kind IN" + LedgerSearchIndexes.TransparencyLogOnly[" AND kind IN".Length..], LedgerSearchIndexes.Statements);
     }
 
     [Fact]
