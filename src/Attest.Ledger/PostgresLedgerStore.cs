@@ -144,12 +144,7 @@ public sealed class PostgresLedgerStore : ISequencedLedgerStore
     public async Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var sql = column switch
-        {
-            LedgerLookup.LeafHash => PostgresSchema.ByLeafHash,
-            LedgerLookup.Digest => PostgresSchema.ByDigest,
-            _ => PostgresSchema.ByIdentity,
-        };
+        var sql = PostgresSchema.Lookup(column);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(sql,
             new { value, limit = Math.Clamp(limit, 1, LedgerLimits.MaxPageSize) }, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -208,12 +208,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
     public async Task<IReadOnlyList<StoredEntry>> LookupAsync(LedgerLookup column, object value, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var sql = column switch
-        {
-            LedgerLookup.LeafHash => SqliteSchema.ByLeafHash,
-            LedgerLookup.Digest => SqliteSchema.ByDigest,
-            _ => SqliteSchema.ByIdentity,
-        };
+        var sql = SqliteSchema.Lookup(column);
         await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         var rows = await connection.QueryAsync<(long Idx, byte[] Body, byte[] LeafHash, byte[] SubtreeHashes)>(new CommandDefinition(sql,
             new { value, limit = Math.Clamp(limit, 1, LedgerLimits.MaxPageSize) }, cancellationToken: cancellationToken)).ConfigureAwait(false);

@@ -110,6 +110,14 @@ internal static class SqliteSchema
 
     public const string ByIdentity = "SELECT idx, body, leaf_hash, subtree_hashes FROM entries WHERE identity = @value" + LedgerSearchIndexes.TransparencyLogOnly + " ORDER BY idx LIMIT @limit";
 
+    /// <summary>The lookup statement for <paramref name="column"/>.</summary>
+    public static string Lookup(LedgerLookup column) => column switch
+    {
+        LedgerLookup.LeafHash => ByLeafHash,
+        LedgerLookup.Digest => ByDigest,
+        _ => ByIdentity,
+    };
+
     /// <summary><see cref="Query"/> newest first (the same filters; the order cannot be a parameter).</summary>
     public static readonly string QueryNewestFirst = Query.Replace("ORDER BY idx", "ORDER BY idx DESC", StringComparison.Ordinal);
 }

@@ -206,17 +206,10 @@ public sealed class SqliteLedgerStoreContractTests : LedgerStoreContractTests, I
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={store.Location};Mode=ReadOnly;Pooling=False");
         await connection.OpenAsync();
-        var plan = await Dapper.SqlMapper.QueryAsync<(long Id, long Parent, long NotUsed, string Detail)>(connection, "EXPLAIN QUERY PLAN " + Lookup(column),
+        var plan = await Dapper.SqlMapper.QueryAsync<(long Id, long Parent, long NotUsed, string Detail)>(connection, "EXPLAIN QUERY PLAN " + SqliteSchema.Lookup(column),
             new { value = column == LedgerLookup.LeafHash ? (object)new byte[32] : "x", limit = 10 });
         return string.Join("; ", plan.Select(p => p.Detail));
     }
-
-    private static string Lookup(LedgerLookup column) => column switch
-    {
-        LedgerLookup.LeafHash => SqliteSchema.ByLeafHash,
-        LedgerLookup.Digest => SqliteSchema.ByDigest,
-        _ => SqliteSchema.ByIdentity,
-    };
 
     [Fact]
     public async Task A_ledger_made_before_the_narrower_indexes_has_its_full_leaf_hash_and_digest_indexes_replaced_on_open()
@@ -269,13 +262,7 @@ public sealed class PostgresLedgerStoreContractTests(PostgresFixture postgres) :
         await using var transaction = await connection.BeginTransactionAsync();
         // A table this small is cheaper to scan; the question is whether the index can answer the lookup at all.
         await Dapper.SqlMapper.ExecuteAsync(connection, "SET LOCAL enable_seqscan = off", transaction: transaction);
-        var sql = column switch
-        {
-            LedgerLookup.LeafHash => PostgresSchema.ByLeafHash,
-            LedgerLookup.Digest => PostgresSchema.ByDigest,
-            _ => PostgresSchema.ByIdentity,
-        };
-        var plan = await Dapper.SqlMapper.QueryAsync<string>(connection, "EXPLAIN " + sql,
+        var plan = await Dapper.SqlMapper.QueryAsync<string>(connection, "EXPLAIN " + PostgresSchema.Lookup(column),
             new { value = column == LedgerLookup.LeafHash ? (object)new byte[32] : "x", limit = 10 }, transaction);
         return string.Join("; ", plan);
     }
